@@ -1,0 +1,40 @@
+#pragma once
+// barforge's exceptions, by cause. Every message that reaches a user names
+// where the problem is: file, row, column, key, byte offset.
+
+#include <stdexcept>
+#include <string>
+
+namespace barforge {
+
+/// Base of every error barforge reports to a user.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A configuration key is unknown, ill-typed or out of range.
+class ConfigError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Input data (raw bars, CSV) is missing or invalid.
+class DataError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A Parquet file is invalid or corrupt (the message names file and offset).
+class ParquetError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// An operating-system level failure: open, write, rename, disk full.
+class IoError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace barforge

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs every Debian and npm package barforge needs, and does nothing when
+# they are all present. Safe to run as often as you like (make run/test do).
+set -euo pipefail
+
+root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian 12 package names. Keep this list the single source of truth.
+debian_packages=(
+  build-essential cmake ninja-build pkg-config git
+  clang libclang-rt-14-dev
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libfmt-dev libtbb-dev
+  librandom123-dev libzstd-dev libsnappy-dev zlib1g-dev liblz4-dev
+  libthrift-dev thrift-compiler libboost-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  zstd time
+)
+
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+# Node.js and npm run the independent Parquet readers used by the tests. A
+# machine that already has a node on PATH (e.g. from nvm) keeps it.
+if ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages pinned by tools/package-lock.json. Reinstall only when the
+# lockfile changed since the last install.
+tools_dir="$root_dir/tools"
+if [[ -f "$tools_dir/package-lock.json" ]]; then
+  stamp="$tools_dir/node_modules/.barforge-lock-stamp"
+  if [[ ! -f "$stamp" ]] || ! cmp -s "$stamp" "$tools_dir/package-lock.json"; then
+    echo "install-deps: npm ci in tools/"
+    (cd "$tools_dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$tools_dir/package-lock.json" "$stamp"
+  fi
+fi

@@ -1,0 +1,220 @@
+#include "parquet/codec.h"
+
+#include <lz4.h>
+#include <snappy.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <climits>
+#include <cstring>
+#include <fmt/format.h>
+
+#include "barforge/error.h"
+
+namespace barforge::parquet {
+
+Codec CodecFromName(std::string_view name) {
+  if (name == "zstd") return Codec::kZstd;
+  if (name == "snappy") return Codec::kSnappy;
+  if (name == "gzip") return Codec::kGzip;
+  if (name == "lz4") return Codec::kLz4Raw;
+  if (name == "none") return Codec::kUncompressed;
+  throw ConfigError(fmt::format(
+      "parquet_compression: unknown codec '{}' (expected zstd, snappy, gzip, lz4 or none)", name));
+}
+
+std::string_view CodecName(Codec codec) {
+  switch (codec) {
+    case Codec::kUncompressed: return "none";
+    case Codec::kSnappy: return "snappy";
+    case Codec::kGzip: return "gzip";
+    case Codec::kLzo: return "lzo";
+    case Codec::kBrotli: return "brotli";
+    case Codec::kLz4Hadoop: return "lz4-hadoop";
+    case Codec::kZstd: return "zstd";
+    case Codec::kLz4Raw: return "lz4";
+  }
+  return "unknown";
+}
+
+void CheckCompressionLevel(Codec codec, int level) {
+  if (codec == Codec::kZstd && (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel() || level == 0)) {
+    throw ConfigError(fmt::format("compression_level: {} is out of range for zstd ({}..{}, not 0)",
+                                  level, ZSTD_minCLevel(), ZSTD_maxCLevel()));
+  }
+  if (codec == Codec::kGzip && (level < 1 || level > 9)) {
+    throw ConfigError(fmt::format("compression_level: {} is out of range for gzip (1..9)", level));
+  }
+}
+
+struct PageCompressor::State {
+  ZSTD_CCtx* zstd = nullptr;
+  z_stream deflate{};
+  bool deflate_ready = false;
+  ~State() {
+    if (zstd != nullptr) ZSTD_freeCCtx(zstd);
+    if (deflate_ready) deflateEnd(&deflate);
+  }
+};
+
+PageCompressor::PageCompressor(Codec codec, int level)
+    : codec_(codec), level_(level), state_(std::make_unique<State>()) {
+  switch (codec) {
+    case Codec::kUncompressed:
+    case Codec::kSnappy:
+    case Codec::kLz4Raw:
+      break;
+    case Codec::kZstd:
+      CheckCompressionLevel(codec, level);
+      state_->zstd = ZSTD_createCCtx();
+      if (state_->zstd == nullptr) throw std::bad_alloc();
+      break;
+    case Codec::kGzip:
+      CheckCompressionLevel(codec, level);
+      // windowBits 15 + 16: a real RFC 1952 gzip member, as the format requires.
+      if (deflateInit2(&state_->deflate, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        throw std::bad_alloc();
+      }
+      state_->deflate_ready = true;
+      break;
+    default:
+      throw ConfigError(fmt::format("codec {} cannot be written", CodecName(codec)));
+  }
+}
+
+PageCompressor::~PageCompressor() = default;
+
+size_t PageCompressor::Compress(std::span<const uint8_t> input, std::vector<uint8_t>& out) {
+  const size_t start = out.size();
+  switch (codec_) {
+    case Codec::kUncompressed:
+      out.insert(out.end(), input.begin(), input.end());
+      break;
+    case Codec::kZstd: {
+      out.resize(start + ZSTD_compressBound(input.size()));
+      const size_t n = ZSTD_compressCCtx(state_->zstd, out.data() + start, out.size() - start,
+                                         input.data(), input.size(), level_);
+      if (ZSTD_isError(n)) throw Error(fmt::format("zstd: {}", ZSTD_getErrorName(n)));
+      out.resize(start + n);
+      break;
+    }
+    case Codec::kSnappy: {
+      out.resize(start + snappy::MaxCompressedLength(input.size()));
+      size_t n = 0;
+      snappy::RawCompress(reinterpret_cast<const char*>(input.data()), input.size(),
+                          reinterpret_cast<char*>(out.data() + start), &n);
+      out.resize(start + n);
+      break;
+    }
+    case Codec::kLz4Raw: {
+      if (input.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) throw Error("lz4: page too large");
+      const int bound = LZ4_compressBound(static_cast<int>(input.size()));
+      out.resize(start + static_cast<size_t>(bound));
+      const int n = LZ4_compress_default(reinterpret_cast<const char*>(input.data()),
+                                         reinterpret_cast<char*>(out.data() + start),
+                                         static_cast<int>(input.size()), bound);
+      if (n <= 0) throw Error("lz4: compression failed");
+      out.resize(start + static_cast<size_t>(n));
+      break;
+    }
+    case Codec::kGzip: {
+      z_stream& z = state_->deflate;
+      deflateReset(&z);
+      const uLong bound = deflateBound(&z, static_cast<uLong>(input.size()));
+      out.resize(start + bound);
+      z.next_in = const_cast<Bytef*>(input.data());
+      z.avail_in = static_cast<uInt>(input.size());
+      z.next_out = out.data() + start;
+      z.avail_out = static_cast<uInt>(bound);
+      if (deflate(&z, Z_FINISH) != Z_STREAM_END) throw Error("gzip: compression failed");
+      out.resize(start + z.total_out);
+      break;
+    }
+    default:
+      throw Error(fmt::format("codec {} cannot be written", CodecName(codec_)));
+  }
+  return out.size() - start;
+}
+
+namespace {
+
+void CheckSize(std::string_view codec, size_t got, size_t want) {
+  if (got != want) {
+    throw ParquetError(fmt::format("{} page decompressed to {} bytes, header says {}", codec, got, want));
+  }
+}
+
+void InflateGzip(std::span<const uint8_t> input, std::span<uint8_t> output) {
+  z_stream z{};
+  uint8_t empty_sink = 0;  // zlib refuses a null output pointer even for 0 bytes
+  // 15 + 32: accept gzip or zlib headers (some writers emit zlib streams).
+  if (inflateInit2(&z, 15 + 32) != Z_OK) throw std::bad_alloc();
+  z.next_in = const_cast<Bytef*>(input.data());
+  z.avail_in = static_cast<uInt>(input.size());
+  z.next_out = output.empty() ? &empty_sink : output.data();
+  z.avail_out = static_cast<uInt>(output.size());
+  int rc = Z_OK;
+  // Concatenated gzip members are legal; keep inflating until input ends.
+  while (true) {
+    rc = inflate(&z, Z_FINISH);
+    if (rc == Z_STREAM_END && z.avail_in > 0 && z.avail_out > 0) {
+      inflateReset(&z);
+      continue;
+    }
+    break;
+  }
+  const size_t produced = output.size() - z.avail_out;
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END) {
+    if (rc == Z_BUF_ERROR && z.avail_out == 0) {
+      throw ParquetError(fmt::format("gzip page decompresses to more than the {} bytes the header says",
+                                     output.size()));
+    }
+    throw ParquetError("gzip page is corrupt");
+  }
+  CheckSize("gzip", produced, output.size());
+}
+
+}  // namespace
+
+void DecompressPage(Codec codec, std::span<const uint8_t> input, std::span<uint8_t> output) {
+  switch (codec) {
+    case Codec::kUncompressed:
+      CheckSize("uncompressed", input.size(), output.size());
+      if (!input.empty()) std::memcpy(output.data(), input.data(), input.size());
+      return;
+    case Codec::kZstd: {
+      thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+      const size_t n = ZSTD_decompressDCtx(dctx.get(), output.data(), output.size(), input.data(), input.size());
+      if (ZSTD_isError(n)) throw ParquetError(fmt::format("zstd page is corrupt: {}", ZSTD_getErrorName(n)));
+      CheckSize("zstd", n, output.size());
+      return;
+    }
+    case Codec::kSnappy: {
+      size_t n = 0;
+      const auto* src = reinterpret_cast<const char*>(input.data());
+      if (!snappy::GetUncompressedLength(src, input.size(), &n)) throw ParquetError("snappy page is corrupt");
+      CheckSize("snappy", n, output.size());
+      if (!snappy::RawUncompress(src, input.size(), reinterpret_cast<char*>(output.data()))) {
+        throw ParquetError("snappy page is corrupt");
+      }
+      return;
+    }
+    case Codec::kLz4Raw: {
+      if (input.size() > INT_MAX || output.size() > INT_MAX) throw ParquetError("lz4 page too large");
+      const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(input.data()),
+                                        reinterpret_cast<char*>(output.data()),
+                                        static_cast<int>(input.size()), static_cast<int>(output.size()));
+      if (n < 0) throw ParquetError("lz4 page is corrupt");
+      CheckSize("lz4", static_cast<size_t>(n), output.size());
+      return;
+    }
+    case Codec::kGzip:
+      InflateGzip(input, output);
+      return;
+    default:
+      throw ParquetError(fmt::format("codec {} is not supported", CodecName(codec)));
+  }
+}
+
+}  // namespace barforge::parquet
