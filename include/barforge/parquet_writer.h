@@ -1,0 +1,145 @@
+#pragma once
+// barforge's streaming Parquet writer.
+//
+// Usage: construct with a schema and options, then for each row group either
+// WriteRowGroup(data), or split the work as Encode(data) (thread-safe: many
+// row groups may be encoded and compressed at once, with no lock) followed by
+// Append(encoded) in row-group order on one thread. Close() writes the footer,
+// flushes, and renames the temporary file into place.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "barforge/parquet_types.h"
+
+namespace barforge::parquet {
+
+/// The column kinds the writer supports.
+enum class ColumnType {
+  kInt64,      ///< INT64, values as int64_t
+  kTimestamp,  ///< INT64 TIMESTAMP(unit, UTC), values as int64_t in that unit
+  kFloat,      ///< FLOAT, values as float
+  kDouble,     ///< DOUBLE, values as double
+  kString,     ///< BYTE_ARRAY UTF8; dictionary-encoded when that is smaller
+  kFloatList,  ///< LIST<FLOAT>, every row exactly list_size values
+};
+
+/// How FLOAT values (plain and in lists) are encoded.
+enum class FloatEncoding { kPlain, kByteStreamSplit };
+
+/// One column of the schema. Every column is REQUIRED (no nulls); list
+/// columns are a required list of required elements.
+struct ColumnSpec {
+  std::string name;
+  ColumnType type = ColumnType::kInt64;
+  TimeUnit unit = TimeUnit::kNanos;  ///< kTimestamp only
+  int32_t list_size = 0;             ///< kFloatList only: values per row, >= 1
+};
+
+struct WriterOptions {
+  Codec codec = Codec::kZstd;
+  int compression_level = 3;            ///< zstd 1..22 (or negative), gzip 1..9; others ignore it
+  int64_t page_size_bytes = 1 << 20;    ///< target uncompressed size of a data page
+  int threads = 1;                      ///< threads Encode() may use to compress pages of one row group
+  bool write_statistics = true;         ///< column-chunk min/max/null_count
+  FloatEncoding float_encoding = FloatEncoding::kPlain;
+  std::vector<std::pair<std::string, std::string>> key_value_metadata;
+  std::string created_by;               ///< empty: "barforge version <version>"
+};
+
+/// String column given as a dictionary plus one index per row (no per-row
+/// string objects). Indices must be in [0, dictionary.size()).
+struct DictionaryStrings {
+  std::span<const std::string> dictionary;
+  std::span<const int32_t> indices;
+};
+
+/// Values of one column for one row group, viewed (not owned). Which
+/// alternative goes with which ColumnType:
+///   kInt64, kTimestamp -> span<const int64_t>      (num_rows values)
+///   kFloat             -> span<const float>        (num_rows values)
+///   kDouble            -> span<const double>       (num_rows values)
+///   kString            -> span<const std::string_view> or DictionaryStrings
+///   kFloatList         -> span<const float>        (num_rows * list_size values, row-major)
+using ColumnValues = std::variant<std::span<const int64_t>, std::span<const float>,
+                                  std::span<const double>, std::span<const std::string_view>,
+                                  DictionaryStrings>;
+
+/// One row group's worth of values, one entry per schema column, in schema order.
+struct RowGroupData {
+  int64_t num_rows = 0;
+  std::vector<ColumnValues> columns;
+};
+
+/// A row group encoded and compressed in memory, waiting to be appended.
+/// Move-only; its size is the memory it holds.
+class EncodedRowGroup {
+ public:
+  EncodedRowGroup();
+  ~EncodedRowGroup();
+  EncodedRowGroup(EncodedRowGroup&&) noexcept;
+  EncodedRowGroup& operator=(EncodedRowGroup&&) noexcept;
+
+  int64_t num_rows() const;
+  /// Bytes this row group will add to the file.
+  int64_t byte_size() const;
+
+  struct Impl;  ///< internal (src/parquet/writer)
+  Impl& impl() { return *impl_; }
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+class ParquetWriter {
+ public:
+  /// Creates a temporary file beside `path` (same folder). Throws ConfigError
+  /// for an invalid schema or options, IoError if the file cannot be created.
+  ParquetWriter(std::filesystem::path path, std::vector<ColumnSpec> schema, WriterOptions options);
+  /// Without a successful Close(), removes the temporary file: nothing ever
+  /// appears at the final path.
+  ~ParquetWriter();
+  ParquetWriter(const ParquetWriter&) = delete;
+  ParquetWriter& operator=(const ParquetWriter&) = delete;
+
+  /// Encodes and compresses one row group. Thread-safe; the result does not
+  /// depend on options.threads. Throws ConfigError if `data` does not match
+  /// the schema (column count, alternative, value counts, dictionary indices).
+  EncodedRowGroup Encode(const RowGroupData& data) const;
+  /// Appends an encoded row group to the file, after those appended before.
+  /// Not thread-safe. Throws IoError on a write failure (the temporary file
+  /// is then removed).
+  void Append(EncodedRowGroup&& group);
+  /// Append(Encode(data)).
+  void WriteRowGroup(const RowGroupData& data);
+
+  /// Sets (or replaces) a footer key-value entry; for values known only at
+  /// the end of a run. Call before Close().
+  void SetKeyValue(std::string key, std::string value);
+
+  /// Writes the footer, flushes to disk, renames into place. Throws IoError.
+  void Close();
+
+  const std::filesystem::path& path() const { return path_; }
+  const std::filesystem::path& temporary_path() const { return temporary_path_; }
+  int64_t rows_written() const { return rows_written_; }
+  int64_t bytes_written() const { return bytes_written_; }
+
+ private:
+  struct State;
+  std::filesystem::path path_;
+  std::filesystem::path temporary_path_;
+  int64_t rows_written_ = 0;
+  int64_t bytes_written_ = 0;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace barforge::parquet
