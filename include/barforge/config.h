@@ -1,0 +1,80 @@
+#pragma once
+// The run configuration: every key of SPEC §1, loaded once from YAML plus
+// command-line overrides, validated, then passed by const reference.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "barforge/parquet_types.h"
+
+namespace barforge {
+
+enum class DataSource { kSynthetic, kFiles };
+enum class OnBadBar { kError, kDrop };
+enum class FloatEncodingOption { kPlain, kByteStreamSplit };
+
+struct SyntheticConfig {
+  int64_t n_bars = 500000;
+  int64_t bar_seconds = 60;
+  std::string start = "2020-01-01T00:00:00Z";
+  int64_t start_ns = 1577836800LL * 1000000000LL;  ///< `start` parsed, ns since epoch UTC
+};
+
+/// Names of the raw-data columns (SPEC §2 `columns`).
+struct ColumnNames {
+  std::string timestamp = "timestamp";
+  std::string open = "open";
+  std::string high = "high";
+  std::string low = "low";
+  std::string close = "close";
+  std::string volume = "volume";
+};
+
+struct Config {
+  std::filesystem::path data_dir = "data";
+  std::string raw_data_filename = "raw_{ticker}.parquet";
+  std::string samples_filename = "samples_{n}.parquet";
+  std::string scaler_filename = "meta_scaler.json";
+  std::vector<std::string> tickers = {"SYN0", "SYN1", "SYN2", "SYN3"};
+  DataSource source = DataSource::kSynthetic;
+  SyntheticConfig synthetic;
+  ColumnNames columns;
+  OnBadBar on_bad_bar = OnBadBar::kError;
+  int window = 64;
+  int horizon = 16;
+  double fee_bps = 5.0;
+  int64_t n_samples = 1000000;
+  uint64_t seed = 42;
+  int n_jobs = -1;                       ///< -1: all cores
+  parquet::Codec parquet_compression = parquet::Codec::kZstd;
+  int compression_level = 3;
+  int64_t chunk_rows = 262144;
+  FloatEncodingOption float_encoding = FloatEncodingOption::kPlain;
+
+  /// n_jobs with -1 resolved to the number of cores (always >= 1).
+  int EffectiveJobs() const;
+};
+
+/// Loads `config_file` (may be empty: defaults only) and applies `overrides`
+/// ("key=value", nested keys dotted: "synthetic.n_bars=1000"; values in YAML
+/// syntax) in order. Throws ConfigError naming the key (and the file) for an
+/// unknown key, an ill-typed value or an out-of-range value.
+Config LoadConfig(const std::filesystem::path& config_file, const std::vector<std::string>& overrides);
+
+/// The effective configuration as YAML text, every key, in the order of SPEC §1.
+std::string ConfigToYaml(const Config& config);
+
+/// `{n}` of samples_filename: 1M, 40M, 250K or the exact count (SPEC §1).
+std::string FormatSampleCount(int64_t n);
+
+/// data_dir / raw_data_filename with {ticker} substituted.
+std::filesystem::path RawDataPath(const Config& config, std::string_view ticker);
+/// data_dir / samples_filename with {n} substituted.
+std::filesystem::path SamplesPath(const Config& config);
+/// data_dir / scaler_filename.
+std::filesystem::path ScalerPath(const Config& config);
+
+}  // namespace barforge

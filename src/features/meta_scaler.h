@@ -1,0 +1,41 @@
+#pragma once
+// The meta scaler (SPEC §3): mean and population std of each raw meta
+// feature over all N samples, exact and deterministic (the same bits for any
+// n_jobs or chunking); std < 1e-12 is stored as 1.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "features/prepared_series.h"
+#include "features/window_features.h"
+#include "sampling/sampler.h"
+
+namespace barforge {
+
+struct MetaScaler {
+  std::array<double, kMetaFeatureCount> mean{};
+  std::array<double, kMetaFeatureCount> std{};
+  int64_t count = 0;
+  int window = 0;
+  int horizon = 0;
+
+  /// (raw - mean) / std, as float.
+  void Apply(const double raw[kMetaFeatureCount], float* scaled) const;
+  /// JSON: {"features": [...names], "mean": [...], "std": [...], "count", "window", "horizon"}.
+  std::string ToJson() const;
+  static MetaScaler FromJson(const std::string& json);
+};
+
+/// Fits the scaler over samples 0..n_samples-1 drawn by `sampler`, on
+/// `n_jobs` threads; the result's bits do not depend on n_jobs.
+MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t n_samples,
+                         int window, int horizon, int n_jobs);
+
+/// Writes ToJson() to `path` via a temporary file and rename.
+void SaveMetaScaler(const MetaScaler& scaler, const std::filesystem::path& path);
+
+}  // namespace barforge

@@ -1,0 +1,19 @@
+#pragma once
+// Loads and validates one ticker's raw bars (SPEC §2).
+
+#include <filesystem>
+#include <string>
+
+#include "barforge/config.h"
+#include "rawdata/bar_series.h"
+
+namespace barforge {
+
+/// Reads `path` (Parquet) using the `columns` mapping, validates every bar
+/// (error: DataError naming file, 1-based row, column and value; drop: bars
+/// removed and counted in dropped_bars). A missing file or column, an empty
+/// series, or one shorter than window + horizon bars is a DataError naming
+/// the file.
+BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker, const Config& config);
+
+}  // namespace barforge
