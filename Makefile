@@ -20,7 +20,7 @@ configure:
 
 # Installs what is missing, builds, and makes the default dataset.
 run: deps all
-	./$(BUILD)/barforge build --config config/default.yaml
+	./$(BUILD)/barforge build --config config/default.yaml --skip-existing
 
 # Installs what is missing, builds, and runs every test.
 test: deps all
