@@ -13,6 +13,8 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <fmt/std.h>
@@ -44,6 +46,23 @@ void RefuseExisting(const std::filesystem::path& path, bool overwrite) {
   }
 }
 
+// The effective config as stored in the footer, without n_jobs: the thread
+// count changes no output value (SPEC §3), and storing it would make the
+// file's bytes depend on it.
+std::string StoredConfigYaml(const Config& config) {
+  const std::string yaml = ConfigToYaml(config);
+  std::string stored;
+  size_t start = 0;
+  while (start < yaml.size()) {
+    size_t end = yaml.find('\n', start);
+    end = end == std::string::npos ? yaml.size() : end + 1;
+    const std::string_view line(yaml.data() + start, end - start);
+    if (line.rfind("n_jobs:", 0) != 0) stored += line;
+    start = end;
+  }
+  return stored;
+}
+
 parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler& scaler, int jobs) {
   parquet::WriterOptions options;
   options.codec = config.parquet_compression;
@@ -55,7 +74,7 @@ parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler&
   options.key_value_metadata = {
       {"barforge.version", kVersion},
       {"barforge.seed", std::to_string(config.seed)},
-      {"barforge.config", ConfigToYaml(config)},
+      {"barforge.config", StoredConfigYaml(config)},
       {"barforge.scaler", scaler.ToJson()},
   };
   return options;
