@@ -4,7 +4,6 @@
 #include <string>
 
 #include <fmt/format.h>
-#include <fmt/std.h>
 
 #include "barforge/parquet_reader.h"
 #include "cli/cli_main.h"
@@ -53,7 +52,7 @@ std::string Encodings(const format::ColumnMetaData& meta) {
 int InspectCommand(const std::filesystem::path& file) {
   const parquet::ParquetReader reader(file);
   const format::FileMetaData& meta = reader.metadata();
-  fmt::print("file:        {}\n", file);
+  fmt::print("file:        {}\n", file.string());
   fmt::print("size:        {} bytes\n", std::filesystem::file_size(file));
   fmt::print("created by:  {}\n", reader.created_by());
   fmt::print("rows:        {}\n", reader.num_rows());

@@ -4,7 +4,6 @@
 #include <filesystem>
 
 #include <fmt/format.h>
-#include <fmt/std.h>
 #include <nlohmann/json.hpp>
 
 #include "barforge/config.h"
@@ -70,8 +69,8 @@ void PrintSummary(const BuildSummary& s) {
                ticker.dropped_bars > 0 ? fmt::format(", {} dropped", ticker.dropped_bars) : "",
                ticker.generated ? " (generated)" : "");
   }
-  fmt::print("wrote {} ({} rows, {} row groups, {:.1f} MB) and {}\n", s.output, s.rows, s.row_groups,
-             static_cast<double>(s.bytes) / 1e6, s.scaler);
+  fmt::print("wrote {} ({} rows, {} row groups, {:.1f} MB) and {}\n", s.output.string(), s.rows, s.row_groups,
+             static_cast<double>(s.bytes) / 1e6, s.scaler.string());
   fmt::print("{:.2f} s, {:.0f} samples/s, peak memory {:.0f} MB\n", s.seconds,
              s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0.0,
              static_cast<double>(s.peak_rss_bytes) / 1e6);
@@ -82,7 +81,7 @@ void PrintSummary(const BuildSummary& s) {
 int BuildCommand(const RunFlags& flags) {
   const Config config = LoadRunConfig(flags);
   if (flags.skip_existing && !flags.overwrite && std::filesystem::exists(SamplesPath(config))) {
-    if (!flags.quiet) fmt::print("{} already exists; nothing to do (--overwrite rebuilds it)\n", SamplesPath(config));
+    if (!flags.quiet) fmt::print("{} already exists; nothing to do (--overwrite rebuilds it)\n", SamplesPath(config).string());
     return kExitOk;
   }
   ProgressBar progress(stderr, !flags.quiet && !flags.json);
@@ -106,7 +105,7 @@ int SynthCommand(const RunFlags& flags) {
     fmt::print("{}\n", nlohmann::json{{"tickers", TickersJson(tickers)}}.dump());
   } else if (!flags.quiet) {
     for (const TickerSummary& t : tickers) {
-      fmt::print("{} {}: {} bars\n", t.generated ? "wrote" : "kept", t.raw_file, t.bars);
+      fmt::print("{} {}: {} bars\n", t.generated ? "wrote" : "kept", t.raw_file.string(), t.bars);
     }
   }
   return kExitOk;

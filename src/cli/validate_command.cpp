@@ -1,7 +1,6 @@
 // `barforge validate FILE`.
 
 #include <fmt/format.h>
-#include <fmt/std.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_main.h"
@@ -21,7 +20,7 @@ int ValidateCommand(const std::filesystem::path& file, bool json) {
                                       {"float_values", report.float_values}}
                            .dump());
   } else {
-    fmt::print("{}: valid: {} rows in {} row groups, window {}, {} float values checked\n", file, report.rows,
+    fmt::print("{}: valid: {} rows in {} row groups, window {}, {} float values checked\n", file.string(), report.rows,
                report.row_groups, report.window, report.float_values);
   }
   return kExitOk;

@@ -17,7 +17,6 @@
 #include <string_view>
 
 #include <fmt/format.h>
-#include <fmt/std.h>
 
 #include "barforge/error.h"
 #include "barforge/parquet_writer.h"
@@ -42,7 +41,7 @@ double Seconds(const std::atomic<int64_t>& nanoseconds) { return static_cast<dou
 
 void RefuseExisting(const std::filesystem::path& path, bool overwrite) {
   if (!overwrite && std::filesystem::exists(path)) {
-    throw IoError(fmt::format("{}: already exists (use --overwrite to replace it)", path));
+    throw IoError(fmt::format("{}: already exists (use --overwrite to replace it)", path.string()));
   }
 }
 

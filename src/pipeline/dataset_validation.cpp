@@ -6,7 +6,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <fmt/std.h>
 #include <nlohmann/json.hpp>
 
 #include "barforge/error.h"
@@ -62,7 +61,7 @@ class Validator {
   }
 
  private:
-  [[noreturn]] void Fail(const std::string& what) const { throw DataError(fmt::format("{}: {}", file_, what)); }
+  [[noreturn]] void Fail(const std::string& what) const { throw DataError(fmt::format("{}: {}", file_.string(), what)); }
 
   size_t CheckSchema(const ExpectedColumn& expected) {
     const auto index = reader_.FindColumn(expected.name);

@@ -4,7 +4,6 @@
 #include <system_error>
 
 #include <fmt/format.h>
-#include <fmt/std.h>
 
 #include "barforge/error.h"
 #include "rawdata/bar_loader.h"
@@ -17,7 +16,7 @@ namespace {
 void EnsureDirectory(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
+  if (ec) throw IoError(fmt::format("{}: cannot create directory: {}", dir.string(), ec.message()));
 }
 
 }  // namespace
@@ -37,7 +36,7 @@ RawData PrepareRawData(const Config& config, bool overwrite) {
       // bar), and Parquet stores doubles exactly, so they are used as they
       // are instead of being read back.
       if (bars.size() < config.window + config.horizon) {
-        throw DataError(fmt::format("{}: {} bars is too short for one window (window {} + horizon {})", path,
+        throw DataError(fmt::format("{}: {} bars is too short for one window (window {} + horizon {})", path.string(),
                                     bars.size(), config.window, config.horizon));
       }
       summary.generated = true;
