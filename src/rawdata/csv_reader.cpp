@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <string_view>
 
@@ -95,7 +96,10 @@ class CsvCursor {
   char delimiter_;
   size_t pos_ = 0;
   bool unterminated_quote_ = false;
-  std::vector<std::string> scratch_;  // unescaped quoted fields of the current record
+  // Unescaped quoted fields of the current record. A deque, because fields
+  // already returned are views into its strings: growing must not move them
+  // (found by the fuzzer with a vector).
+  std::deque<std::string> scratch_;
 };
 
 std::string_view Trim(std::string_view s) {

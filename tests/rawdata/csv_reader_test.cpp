@@ -64,6 +64,16 @@ TEST(CsvReader, QuotedFieldsAndEscapes) {
   EXPECT_EQ(c.numbers[4], (std::vector<double>{10, 11}));
 }
 
+TEST(CsvReader, ManyEscapedQuotedFieldsInOneRecordStayIntact) {
+  // Regression (fuzzer): views of earlier unescaped fields dangled when a
+  // later field of the same record needed unescaping too.
+  const auto c = Parse("\"time\"\"stamp\",\"op\"\"en\",\"hi\"\"gh\",low,close,volume,timestamp,open,high\n"
+                       "x,y,z,0.5,1.5,10,2020-01-01,1,2\n");
+  ASSERT_EQ(c.rows(), 1);
+  EXPECT_EQ(c.numbers[0][0], 1);
+  EXPECT_EQ(c.numbers[1][0], 2);
+}
+
 TEST(CsvReader, TabDelimitedAndCaseInsensitiveHeader) {
   CsvOptions tab;
   tab.delimiter = '\t';
