@@ -38,7 +38,7 @@ RawBars ReadRaw(const std::filesystem::path& file) {
       std::vector<Real>* target = name == "open" ? &bars.open : name == "high" ? &bars.high
                                 : name == "low"  ? &bars.low  : name == "close" ? &bars.close
                                 : &bars.volume;
-      target->push_back(v.get<double>());
+      target->push_back(JsonNumber(v));
     }
   }
   return bars;
@@ -139,7 +139,7 @@ TEST(BuildSemantics, EveryValueMatchesAnIndependentReference) {
       const size_t bj = e - kWindow + 1 + j;
       const Real prices[4] = {b.open[bj], b.high[bj], b.low[bj], b.close[bj]};
       for (size_t f = 0; f < 4; ++f) {
-        ExpectNear(column("ohlc")[i][j * 4 + f].get<double>(), std::log(prices[f] / ce), 2e-6, at + " ohlc");
+        ExpectNear(JsonNumber(column("ohlc")[i][j * 4 + f]), std::log(prices[f] / ce), 2e-6, at + " ohlc");
       }
       x.push_back(std::log1p(b.volume[bj]));
       ranges.push_back(std::log(b.high[bj] / b.low[bj]));
@@ -151,7 +151,7 @@ TEST(BuildSemantics, EveryValueMatchesAnIndependentReference) {
     x_mean /= kWindow;
     for (size_t j = 0; j < kWindow; ++j) {
       const Real z = x_std < 1e-12L ? 0 : (x[j] - x_mean) / x_std;
-      ExpectNear(column("volume")[i][j].get<double>(), z, 1e-5, at + " volume");
+      ExpectNear(JsonNumber(column("volume")[i][j]), z, 1e-5, at + " volume");
     }
     Real mean_range = 0;
     for (Real r : ranges) mean_range += r;
@@ -160,13 +160,13 @@ TEST(BuildSemantics, EveryValueMatchesAnIndependentReference) {
     for (size_t m = 0; m < 6; ++m) {
       raw_meta[m].push_back(meta[m]);
       const Real scaled = (meta[m] - scaler["mean"][m].get<double>()) / scaler["std"][m].get<double>();
-      ExpectNear(column("meta")[i][m].get<double>(), scaled, 1e-5, at + " meta " + std::to_string(m));
+      ExpectNear(JsonNumber(column("meta")[i][m]), scaled, 1e-5, at + " meta " + std::to_string(m));
     }
     const Real fwd = std::log(b.close[e + kHorizon] / ce);
-    ExpectNear(column("fwd_return")[i].get<double>(), fwd, 1e-6, at + " fwd_return");
+    ExpectNear(JsonNumber(column("fwd_return")[i]), fwd, 1e-6, at + " fwd_return");
     for (int a = -1; a <= 1; ++a) {
       const Real reward = a * fwd - fee * std::abs(a - d.position);
-      ExpectNear(column("rewards")[i][static_cast<size_t>(a + 1)].get<double>(), reward, 1e-6, at + " rewards");
+      ExpectNear(JsonNumber(column("rewards")[i][static_cast<size_t>(a + 1)]), reward, 1e-6, at + " rewards");
     }
   }
   // The scaler: mean and population std of the raw meta over all samples.

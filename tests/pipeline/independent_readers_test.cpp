@@ -42,7 +42,7 @@ TEST(IndependentReaders, ReadTheDatasetWithTheExpectedSchema) {
         ASSERT_EQ(columns[static_cast<size_t>(it - names.begin())]["values"][row].size(), size) << reader << " " << name;
       }
       for (size_t k = 0; k < 20; ++k) {
-        ASSERT_EQ(columns[4]["values"][row][k].get<double>(), static_cast<double>(ohlc.floats[row * 20 + k]))
+        ASSERT_EQ(JsonNumber(columns[4]["values"][row][k]), static_cast<double>(ohlc.floats[row * 20 + k]))
             << reader << " row " << row;
       }
     }

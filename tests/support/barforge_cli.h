@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <limits>
+#include <stdexcept>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -26,6 +28,18 @@ inline nlohmann::json DumpParquet(const std::string& reader, const std::filesyst
                                           " " + reader + " " + ShellQuote(file.string()));
   if (result.exit_code != 0) throw std::runtime_error(reader + " failed on " + file.string() + ": " + result.err);
   return nlohmann::json::parse(result.out);
+}
+
+/// A float value of a dump: a JSON number, or "NaN" / "Infinity" /
+/// "-Infinity" / "-0" as tools/dump_parquet.mjs spells what JSON cannot.
+inline double JsonNumber(const nlohmann::json& value) {
+  if (value.is_number()) return value.get<double>();
+  const std::string text = value.get<std::string>();
+  if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (text == "Infinity") return std::numeric_limits<double>::infinity();
+  if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
+  if (text == "-0") return -0.0;
+  throw std::runtime_error("not a number: " + text);
 }
 
 /// Writes a YAML config file and returns its path.
