@@ -1,0 +1,159 @@
+#include "barforge/config.h"
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "barforge/error.h"
+#include "config/config_keys.h"
+#include "parquet/codec.h"
+
+namespace barforge {
+
+namespace {
+
+const ConfigKey* FindKey(std::string_view name) {
+  for (const ConfigKey& key : ConfigKeys()) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+bool IsGroup(std::string_view name) {
+  const std::string prefix = std::string(name) + ".";
+  return std::any_of(ConfigKeys().begin(), ConfigKeys().end(),
+                     [&](const ConfigKey& key) { return key.name.substr(0, prefix.size()) == prefix; });
+}
+
+// Applies one key (a group's map is applied key by key). `where` names the
+// origin for messages: the file, or the override text. `origins` records,
+// per key, where its value came from (for checks across keys).
+void Apply(Config& config, const std::string& name, const YAML::Node& value, const std::string& where,
+           std::map<std::string, std::string>& origins) {
+  if (IsGroup(name)) {
+    if (!value.IsMap()) throw ConfigError(fmt::format("{}: key '{}': expected a map of keys", where, name));
+    for (const auto& entry : value) {
+      Apply(config, name + "." + entry.first.as<std::string>(), entry.second, where, origins);
+    }
+    return;
+  }
+  const ConfigKey* key = FindKey(name);
+  if (key == nullptr) throw ConfigError(fmt::format("{}: unknown key '{}'", where, name));
+  try {
+    key->set(config, value);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: key '{}': {}", where, name, e.what()));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}: key '{}': {}", where, name, e.msg));
+  }
+  origins[name] = where;
+}
+
+YAML::Node LoadYamlFile(const std::filesystem::path& file) {
+  if (!std::filesystem::is_regular_file(file)) {
+    throw ConfigError(fmt::format("{}: config file not found", file.string()));
+  }
+  try {
+    return YAML::LoadFile(file.string());
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(fmt::format("{}: line {}, column {}: invalid YAML: {}", file.string(), e.mark.line + 1,
+                                  e.mark.column + 1, e.msg));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}: cannot read: {}", file.string(), e.msg));
+  }
+}
+
+void CheckAcrossKeys(const Config& config, const std::map<std::string, std::string>& origins) {
+  try {
+    parquet::CheckCompressionLevel(config.parquet_compression, config.compression_level);
+  } catch (const ConfigError& e) {
+    const auto origin = origins.find("compression_level");
+    const std::string where = origin == origins.end() ? "defaults" : origin->second;
+    throw ConfigError(fmt::format("{}: key 'compression_level': {} (parquet_compression: {})", where, e.what(),
+                                  parquet::CodecName(config.parquet_compression)));
+  }
+}
+
+std::string Replace(std::string text, std::string_view from, std::string_view to) {
+  for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+    text.replace(pos, from.size(), to);
+  }
+  return text;
+}
+
+}  // namespace
+
+int Config::EffectiveJobs() const {
+  if (n_jobs >= 1) return n_jobs;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+Config LoadConfig(const std::filesystem::path& config_file, const std::vector<std::string>& overrides) {
+  Config config;
+  std::map<std::string, std::string> origins;
+  if (!config_file.empty()) {
+    const YAML::Node root = LoadYamlFile(config_file);
+    const std::string where = config_file.string();
+    if (!root.IsNull()) {
+      if (!root.IsMap()) throw ConfigError(fmt::format("{}: expected a map of keys at the top level", where));
+      for (const auto& entry : root) Apply(config, entry.first.as<std::string>(), entry.second, where, origins);
+    }
+  }
+  for (const std::string& item : overrides) {
+    const std::string where = fmt::format("override '{}'", item);
+    const size_t equals = item.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      throw ConfigError(fmt::format("{}: expected key=value", where));
+    }
+    const std::string name = item.substr(0, equals);
+    YAML::Node value;
+    try {
+      value = YAML::Load(item.substr(equals + 1));
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(fmt::format("{}: key '{}': invalid YAML value: {}", where, name, e.msg));
+    }
+    // "key=" sets the empty string, which the key's own check then judges.
+    if (value.IsNull() && equals + 1 == item.size()) value = YAML::Node(std::string());
+    Apply(config, name, value, where, origins);
+  }
+  CheckAcrossKeys(config, origins);
+  return config;
+}
+
+std::string ConfigToYaml(const Config& config) {
+  std::string out;
+  std::string group;
+  for (const ConfigKey& key : ConfigKeys()) {
+    const size_t dot = key.name.find('.');
+    const std::string_view leaf = dot == std::string_view::npos ? key.name : key.name.substr(dot + 1);
+    const std::string_view key_group = dot == std::string_view::npos ? std::string_view() : key.name.substr(0, dot);
+    if (key_group != group) {
+      group = std::string(key_group);
+      if (!group.empty()) out += group + ":\n";
+    }
+    const std::string line = fmt::format("{}{}: {}", group.empty() ? "" : "  ", leaf, key.get(config));
+    out += fmt::format("{:<44}# {}\n", line, key.description);
+  }
+  return out;
+}
+
+std::string FormatSampleCount(int64_t n) {
+  if (n != 0 && n % 1000000 == 0) return fmt::format("{}M", n / 1000000);
+  if (n != 0 && n % 1000 == 0) return fmt::format("{}K", n / 1000);
+  return std::to_string(n);
+}
+
+std::filesystem::path RawDataPath(const Config& config, std::string_view ticker) {
+  return config.data_dir / Replace(config.raw_data_filename, "{ticker}", ticker);
+}
+
+std::filesystem::path SamplesPath(const Config& config) {
+  return config.data_dir / Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples));
+}
+
+std::filesystem::path ScalerPath(const Config& config) { return config.data_dir / config.scaler_filename; }
+
+}  // namespace barforge

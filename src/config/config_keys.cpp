@@ -1,0 +1,307 @@
+#include "config/config_keys.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <set>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "barforge/error.h"
+#include "config/iso8601.h"
+#include "parquet/codec.h"
+
+namespace barforge {
+
+namespace {
+
+std::string Scalar(const YAML::Node& value, std::string_view what) {
+  if (!value.IsScalar()) throw ConfigError(fmt::format("expected {}, got a list or map", what));
+  return value.Scalar();
+}
+
+int64_t ParseInt(const YAML::Node& value, int64_t min, int64_t max) {
+  const std::string text = Scalar(value, "an integer");
+  int64_t parsed = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, parsed);
+  if (ec == std::errc::result_out_of_range) throw ConfigError(fmt::format("integer '{}' is out of range", text));
+  if (ec != std::errc() || ptr != end) throw ConfigError(fmt::format("expected an integer, got '{}'", text));
+  if (parsed < min || parsed > max) {
+    if (max == std::numeric_limits<int64_t>::max()) {
+      throw ConfigError(fmt::format("must be >= {}, got {}", min, parsed));
+    }
+    throw ConfigError(fmt::format("must be in [{}, {}], got {}", min, max, parsed));
+  }
+  return parsed;
+}
+
+int ParseInt32(const YAML::Node& value, int64_t min) {
+  return static_cast<int>(ParseInt(value, min, std::numeric_limits<int>::max()));
+}
+
+uint64_t ParseUint64(const YAML::Node& value) {
+  const std::string text = Scalar(value, "an integer");
+  uint64_t parsed = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, parsed);
+  if (ec != std::errc() || ptr != end) {
+    throw ConfigError(fmt::format("expected an integer in [0, 2^64), got '{}'", text));
+  }
+  return parsed;
+}
+
+double ParseFiniteDouble(const YAML::Node& value) {
+  const std::string text = Scalar(value, "a number");
+  double parsed = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, parsed);
+  if (ec != std::errc() || ptr != end) throw ConfigError(fmt::format("expected a number, got '{}'", text));
+  if (!std::isfinite(parsed)) throw ConfigError(fmt::format("must be finite, got '{}'", text));
+  return parsed;
+}
+
+std::string ParseNonEmpty(const YAML::Node& value) {
+  std::string text = Scalar(value, "a string");
+  if (text.empty()) throw ConfigError("must not be empty");
+  return text;
+}
+
+// A file name must not escape data_dir nor hold characters shells and
+// file systems treat specially.
+std::string ParseFileName(const YAML::Node& value) {
+  std::string text = ParseNonEmpty(value);
+  if (text.find('/') != std::string::npos || text.find('\\') != std::string::npos || text.find('\0') != std::string::npos) {
+    throw ConfigError(fmt::format("'{}' must be a file name, without '/' or '\\'", text));
+  }
+  return text;
+}
+
+bool IsSafeTickerChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+         c == '.';
+}
+
+std::vector<std::string> ParseTickers(const YAML::Node& value) {
+  std::vector<std::string> tickers;
+  if (value.IsScalar()) {
+    tickers.push_back(value.Scalar());
+  } else if (value.IsSequence()) {
+    for (const YAML::Node& item : value) tickers.push_back(Scalar(item, "a ticker name"));
+  } else {
+    throw ConfigError("expected a list of ticker names");
+  }
+  if (tickers.empty()) throw ConfigError("must name at least one ticker");
+  std::set<std::string> seen;
+  for (const std::string& ticker : tickers) {
+    if (ticker.empty() || ticker.front() == '.') {
+      throw ConfigError(fmt::format("ticker '{}' is not a safe file name part (empty or starts with '.')", ticker));
+    }
+    for (char c : ticker) {
+      if (!IsSafeTickerChar(c)) {
+        throw ConfigError(fmt::format("ticker '{}' has a character unsafe in a file name (allowed: A-Z a-z 0-9 _ - .)",
+                                      ticker));
+      }
+    }
+    if (!seen.insert(ticker).second) throw ConfigError(fmt::format("ticker '{}' is listed twice", ticker));
+  }
+  return tickers;
+}
+
+// Double-quoted YAML: every string round-trips whatever its characters.
+std::string Quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string FormatDouble(double value) {
+  std::string text = fmt::format("{}", value);  // shortest text that reads back to the same double
+  if (text.find_first_of(".en") == std::string::npos) text += ".0";
+  return text;
+}
+
+std::string_view SourceName(DataSource source) { return source == DataSource::kSynthetic ? "synthetic" : "files"; }
+std::string_view OnBadBarName(OnBadBar mode) { return mode == OnBadBar::kError ? "error" : "drop"; }
+std::string_view FloatEncodingName(FloatEncodingOption encoding) {
+  return encoding == FloatEncodingOption::kPlain ? "plain" : "byte_stream_split";
+}
+
+std::string ParseChoice(const YAML::Node& value, std::initializer_list<std::string_view> choices) {
+  const std::string text = Scalar(value, "a name");
+  for (std::string_view choice : choices) {
+    if (text == choice) return text;
+  }
+  std::string list;
+  for (std::string_view choice : choices) list += (list.empty() ? "" : " | ") + std::string(choice);
+  throw ConfigError(fmt::format("must be one of {}, got '{}'", list, text));
+}
+
+// A '|' inside a Markdown table cell must be escaped.
+std::string EscapePipes(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::vector<ConfigKey> keys = {
+      {"data_dir", "path", "folder of raw files, the dataset and the scaler", "non-empty",
+       [](Config& c, const YAML::Node& v) { c.data_dir = ParseNonEmpty(v); },
+       [](const Config& c) { return Quote(c.data_dir.string()); }},
+      {"raw_data_filename", "string", "raw file of each ticker ({ticker} is replaced); .parquet (.csv: issue 4)",
+       "a file name containing {ticker}",
+       [](Config& c, const YAML::Node& v) {
+         std::string name = ParseFileName(v);
+         if (name.find("{ticker}") == std::string::npos) {
+           throw ConfigError(fmt::format("'{}' must contain {{ticker}}", name));
+         }
+         c.raw_data_filename = std::move(name);
+       },
+       [](const Config& c) { return Quote(c.raw_data_filename); }},
+      {"samples_filename", "string", "the dataset ({n}: 1M, 40M, 250K or the exact count)", "a file name",
+       [](Config& c, const YAML::Node& v) { c.samples_filename = ParseFileName(v); },
+       [](const Config& c) { return Quote(c.samples_filename); }},
+      {"scaler_filename", "string", "the meta scaler JSON", "a file name",
+       [](Config& c, const YAML::Node& v) { c.scaler_filename = ParseFileName(v); },
+       [](const Config& c) { return Quote(c.scaler_filename); }},
+      {"tickers", "list of strings", "which raw files to use", "non-empty, distinct, characters A-Z a-z 0-9 _ - .",
+       [](Config& c, const YAML::Node& v) { c.tickers = ParseTickers(v); },
+       [](const Config& c) {
+         std::string out = "[";
+         for (size_t i = 0; i < c.tickers.size(); ++i) out += (i ? ", " : "") + Quote(c.tickers[i]);
+         return out + "]";
+       }},
+      {"source", "string", "synthetic: create missing raw files; files: they must exist", "synthetic | files",
+       [](Config& c, const YAML::Node& v) {
+         c.source = ParseChoice(v, {"synthetic", "files"}) == "synthetic" ? DataSource::kSynthetic : DataSource::kFiles;
+       },
+       [](const Config& c) { return std::string(SourceName(c.source)); }},
+      {"synthetic.n_bars", "integer", "bars per synthetic ticker", ">= 1",
+       [](Config& c, const YAML::Node& v) { c.synthetic.n_bars = ParseInt(v, 1, std::numeric_limits<int64_t>::max()); },
+       [](const Config& c) { return std::to_string(c.synthetic.n_bars); }},
+      {"synthetic.bar_seconds", "integer", "seconds between synthetic bars", "in [1, 10^9]",
+       [](Config& c, const YAML::Node& v) { c.synthetic.bar_seconds = ParseInt(v, 1, 1000000000); },
+       [](const Config& c) { return std::to_string(c.synthetic.bar_seconds); }},
+      {"synthetic.start", "string", "timestamp of the first synthetic bar", "ISO-8601 date or date-time",
+       [](Config& c, const YAML::Node& v) {
+         std::string text = Scalar(v, "an ISO-8601 date-time");
+         const auto ns = ParseConfigInstant(text);
+         if (!ns) throw ConfigError(fmt::format("'{}' is not an ISO-8601 date or date-time", text));
+         c.synthetic.start = std::move(text);
+         c.synthetic.start_ns = *ns;
+       },
+       [](const Config& c) { return Quote(c.synthetic.start); }},
+      {"columns.timestamp", "string", "name of the timestamp column in raw files", "non-empty",
+       [](Config& c, const YAML::Node& v) { c.columns.timestamp = ParseNonEmpty(v); },
+       [](const Config& c) { return Quote(c.columns.timestamp); }},
+      {"columns.open", "string", "name of the open column", "non-empty",
+       [](Config& c, const YAML::Node& v) { c.columns.open = ParseNonEmpty(v); },
+       [](const Config& c) { return Quote(c.columns.open); }},
+      {"columns.high", "string", "name of the high column", "non-empty",
+       [](Config& c, const YAML::Node& v) { c.columns.high = ParseNonEmpty(v); },
+       [](const Config& c) { return Quote(c.columns.high); }},
+      {"columns.low", "string", "name of the low column", "non-empty",
+       [](Config& c, const YAML::Node& v) { c.columns.low = ParseNonEmpty(v); },
+       [](const Config& c) { return Quote(c.columns.low); }},
+      {"columns.close", "string", "name of the close column", "non-empty",
+       [](Config& c, const YAML::Node& v) { c.columns.close = ParseNonEmpty(v); },
+       [](const Config& c) { return Quote(c.columns.close); }},
+      {"columns.volume", "string", "name of the volume column", "non-empty",
+       [](Config& c, const YAML::Node& v) { c.columns.volume = ParseNonEmpty(v); },
+       [](const Config& c) { return Quote(c.columns.volume); }},
+      {"on_bad_bar", "string", "what an invalid raw bar does: stop the run, or be dropped and counted", "error | drop",
+       [](Config& c, const YAML::Node& v) {
+         c.on_bad_bar = ParseChoice(v, {"error", "drop"}) == "error" ? OnBadBar::kError : OnBadBar::kDrop;
+       },
+       [](const Config& c) { return std::string(OnBadBarName(c.on_bad_bar)); }},
+      {"window", "integer", "W: bars per sample", ">= 2",
+       [](Config& c, const YAML::Node& v) { c.window = ParseInt32(v, 2); },
+       [](const Config& c) { return std::to_string(c.window); }},
+      {"horizon", "integer", "H: bars ahead for rewards", ">= 1",
+       [](Config& c, const YAML::Node& v) { c.horizon = ParseInt32(v, 1); },
+       [](const Config& c) { return std::to_string(c.horizon); }},
+      {"fee_bps", "number", "cost of one unit of position change, basis points", "finite, >= 0",
+       [](Config& c, const YAML::Node& v) {
+         const double fee = ParseFiniteDouble(v);
+         if (fee < 0) throw ConfigError(fmt::format("must be >= 0, got {}", fee));
+         c.fee_bps = fee;
+       },
+       [](const Config& c) { return FormatDouble(c.fee_bps); }},
+      {"n_samples", "integer", "N: samples in the dataset", ">= 1",
+       [](Config& c, const YAML::Node& v) { c.n_samples = ParseInt(v, 1, std::numeric_limits<int64_t>::max()); },
+       [](const Config& c) { return std::to_string(c.n_samples); }},
+      {"seed", "integer", "seed of the synthetic market and of sampling", "in [0, 2^64)",
+       [](Config& c, const YAML::Node& v) { c.seed = ParseUint64(v); },
+       [](const Config& c) { return std::to_string(c.seed); }},
+      {"n_jobs", "integer", "worker threads; -1: all cores", "-1 or >= 1",
+       [](Config& c, const YAML::Node& v) {
+         const int64_t jobs = ParseInt(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+         if (jobs != -1 && jobs < 1) throw ConfigError(fmt::format("must be -1 or >= 1, got {}", jobs));
+         c.n_jobs = static_cast<int>(jobs);
+       },
+       [](const Config& c) { return std::to_string(c.n_jobs); }},
+      {"parquet_compression", "string", "codec of the dataset's pages", "zstd | snappy | gzip | lz4 | none",
+       [](Config& c, const YAML::Node& v) { c.parquet_compression = parquet::CodecFromName(Scalar(v, "a codec name")); },
+       [](const Config& c) { return std::string(parquet::CodecName(c.parquet_compression)); }},
+      {"compression_level", "integer", "level, where the codec has levels", "zstd: 1..22 or negative; gzip: 1..9",
+       [](Config& c, const YAML::Node& v) {
+         c.compression_level = static_cast<int>(
+             ParseInt(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
+       },
+       [](const Config& c) { return std::to_string(c.compression_level); }},
+      {"chunk_rows", "integer", "rows per Parquet row group", ">= 1",
+       [](Config& c, const YAML::Node& v) { c.chunk_rows = ParseInt(v, 1, std::numeric_limits<int64_t>::max()); },
+       [](const Config& c) { return std::to_string(c.chunk_rows); }},
+      {"float_encoding", "string", "encoding of float32 values in the dataset", "plain | byte_stream_split",
+       [](Config& c, const YAML::Node& v) {
+         c.float_encoding = ParseChoice(v, {"plain", "byte_stream_split"}) == "plain"
+                                ? FloatEncodingOption::kPlain
+                                : FloatEncodingOption::kByteStreamSplit;
+       },
+       [](const Config& c) { return std::string(FloatEncodingName(c.float_encoding)); }},
+  };
+  return keys;
+}
+
+std::string ConfigReferenceMarkdown() {
+  const Config defaults;
+  std::string out =
+      "# Configuration reference\n\n"
+      "Generated from the key table in `src/config/config_keys.cpp`; a test\n"
+      "fails when this file and the table differ (regenerate it with the test's\n"
+      "output). Keys are set in a YAML file (`--config`, default\n"
+      "`config/default.yaml`) and overridden with `--set key=value`, values in\n"
+      "YAML syntax, nested keys dotted (`--set synthetic.n_bars=1000`,\n"
+      "`--set tickers=[A, B]`). Unknown keys, ill-typed and out-of-range values\n"
+      "are errors naming the key (and the file).\n\n"
+      "| key | type | default | description | accepted values |\n"
+      "|---|---|---|---|---|\n";
+  for (const ConfigKey& key : ConfigKeys()) {
+    out += fmt::format("| `{}` | {} | `{}` | {} | {} |\n", key.name, key.type, key.get(defaults),
+                       EscapePipes(key.description), EscapePipes(key.validation));
+  }
+  out +=
+      "\nAlso checked across keys: `compression_level` must be valid for\n"
+      "`parquet_compression` (it is ignored by snappy, lz4 and none).\n";
+  return out;
+}
+
+}  // namespace barforge

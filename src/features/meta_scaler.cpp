@@ -1,0 +1,150 @@
+#include "features/meta_scaler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+#include <unistd.h>
+
+#include "barforge/error.h"
+#include "features/exact_sum.h"
+
+namespace barforge {
+
+namespace {
+
+// Samples per block of work. The sums are exact, so the block size and the
+// order blocks are merged in cannot change a bit of the result.
+constexpr int64_t kBlockSamples = 8192;
+constexpr double kMinStd = 1e-12;
+
+using FeatureSums = std::array<ExactSum, kMetaFeatureCount>;
+
+// Sums f(raw meta) over samples [0, n) in parallel blocks, merged exactly.
+template <typename Term>
+FeatureSums SumOverSamples(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t n_samples,
+                           int window, int n_jobs, Term term) {
+  const int64_t blocks = (n_samples + kBlockSamples - 1) / kBlockSamples;
+  std::vector<FeatureSums> block_sums(static_cast<size_t>(blocks));
+  tbb::task_arena arena(std::max(1, n_jobs));
+  arena.execute([&] {
+    tbb::parallel_for(int64_t{0}, blocks, [&](int64_t block) {
+      FeatureSums& sums = block_sums[static_cast<size_t>(block)];
+      const int64_t end = std::min(n_samples, (block + 1) * kBlockSamples);
+      double raw[kMetaFeatureCount];
+      for (int64_t i = block * kBlockSamples; i < end; ++i) {
+        const SampleDraw draw = sampler.Draw(static_cast<uint64_t>(i));
+        ComputeRawMeta(series[draw.ticker], draw.end_bar, window, draw.position, raw);
+        for (int f = 0; f < kMetaFeatureCount; ++f) sums[static_cast<size_t>(f)].Add(term(f, raw[f]));
+      }
+    });
+  });
+  FeatureSums total;
+  for (const FeatureSums& sums : block_sums) {
+    for (size_t f = 0; f < total.size(); ++f) total[f].Merge(sums[f]);
+  }
+  return total;
+}
+
+}  // namespace
+
+void MetaScaler::Apply(const double raw[kMetaFeatureCount], float* scaled) const {
+  for (size_t f = 0; f < kMetaFeatureCount; ++f) scaled[f] = static_cast<float>((raw[f] - mean[f]) / std[f]);
+}
+
+std::string MetaScaler::ToJson() const {
+  nlohmann::ordered_json json;
+  json["features"] = std::vector<std::string>(kMetaFeatureNames.begin(), kMetaFeatureNames.end());
+  json["mean"] = std::vector<double>(mean.begin(), mean.end());
+  json["std"] = std::vector<double>(std.begin(), std.end());
+  json["count"] = count;
+  json["window"] = window;
+  json["horizon"] = horizon;
+  // nlohmann prints the shortest decimal that reads back to the same double.
+  return json.dump(2) + "\n";
+}
+
+MetaScaler MetaScaler::FromJson(const std::string& text) {
+  MetaScaler scaler;
+  try {
+    const nlohmann::json json = nlohmann::json::parse(text);
+    const auto names = json.at("features").get<std::vector<std::string>>();
+    const auto means = json.at("mean").get<std::vector<double>>();
+    const auto stds = json.at("std").get<std::vector<double>>();
+    if (names.size() != kMetaFeatureCount || means.size() != kMetaFeatureCount || stds.size() != kMetaFeatureCount) {
+      throw DataError(fmt::format("meta scaler JSON: expected {} features", kMetaFeatureCount));
+    }
+    for (size_t f = 0; f < kMetaFeatureCount; ++f) {
+      if (names[f] != kMetaFeatureNames[f]) {
+        throw DataError(fmt::format("meta scaler JSON: feature {} is '{}', expected '{}'", f, names[f],
+                                    kMetaFeatureNames[f]));
+      }
+      scaler.mean[f] = means[f];
+      scaler.std[f] = stds[f];
+    }
+    scaler.count = json.at("count").get<int64_t>();
+    scaler.window = json.at("window").get<int>();
+    scaler.horizon = json.at("horizon").get<int>();
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(fmt::format("meta scaler JSON: {}", e.what()));
+  }
+  return scaler;
+}
+
+MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t n_samples,
+                         int window, int horizon, int n_jobs) {
+  MetaScaler scaler;
+  scaler.count = n_samples;
+  scaler.window = window;
+  scaler.horizon = horizon;
+  if (n_samples <= 0) {
+    scaler.std.fill(1.0);
+    return scaler;
+  }
+  const auto n = static_cast<double>(n_samples);
+  const FeatureSums sums =
+      SumOverSamples(sampler, series, n_samples, window, n_jobs, [](int, double x) { return x; });
+  for (size_t f = 0; f < kMetaFeatureCount; ++f) scaler.mean[f] = sums[f].Result() / n;
+  // Second pass over the same draws: each squared deviation is rounded once,
+  // deterministically, and their sum is exact.
+  const auto& mean = scaler.mean;
+  const FeatureSums squares = SumOverSamples(sampler, series, n_samples, window, n_jobs, [&mean](int f, double x) {
+    const double d = x - mean[static_cast<size_t>(f)];
+    return d * d;
+  });
+  for (size_t f = 0; f < kMetaFeatureCount; ++f) {
+    const double std_dev = std::sqrt(squares[f].Result() / n);
+    scaler.std[f] = std_dev < kMinStd ? 1.0 : std_dev;
+  }
+  return scaler;
+}
+
+void SaveMetaScaler(const MetaScaler& scaler, const std::filesystem::path& path) {
+  std::filesystem::path temporary = path;
+  temporary += fmt::format(".tmp-{}", ::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError(fmt::format("{}: cannot create file", temporary.string()));
+    out << scaler.ToJson();
+    out.flush();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      throw IoError(fmt::format("{}: write failed", temporary.string()));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw IoError(fmt::format("{}: cannot rename into place: {}", path.string(), ec.message()));
+  }
+}
+
+}  // namespace barforge

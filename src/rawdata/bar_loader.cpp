@@ -1,0 +1,126 @@
+#include "rawdata/bar_loader.h"
+
+#include <limits>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "barforge/error.h"
+#include "barforge/parquet_reader.h"
+#include "rawdata/bar_validation.h"
+
+namespace barforge {
+
+namespace {
+
+using parquet::ColumnBuffer;
+using parquet::PhysicalType;
+
+std::vector<uint8_t> NullFlags(const ColumnBuffer& buffer) {
+  std::vector<uint8_t> flags;
+  if (buffer.valid.empty()) return flags;
+  flags.resize(buffer.valid.size());
+  for (size_t i = 0; i < flags.size(); ++i) flags[i] = buffer.valid[i] == 0 ? 1 : 0;
+  return flags;
+}
+
+ColumnBuffer ReadFlatColumn(const parquet::ParquetReader& reader, const std::filesystem::path& path,
+                            const std::string& name) {
+  const auto index = reader.FindColumn(name);
+  if (!index) {
+    std::string available;
+    for (const auto& info : reader.columns()) available += (available.empty() ? "" : ", ") + info.name;
+    throw DataError(fmt::format("{}: missing column '{}' (the file has: {})", path.string(), name, available));
+  }
+  ColumnBuffer buffer = reader.ReadColumn(*index);
+  if (buffer.info.is_list || buffer.size() != static_cast<size_t>(reader.num_rows())) {
+    throw DataError(fmt::format("{}: column '{}': expected one value per row, found a nested column", path.string(),
+                                name));
+  }
+  return buffer;
+}
+
+std::vector<int64_t> TimestampsNs(const ColumnBuffer& buffer, const std::filesystem::path& path) {
+  const auto& info = buffer.info;
+  if (info.physical_type != PhysicalType::kInt64 && info.physical_type != PhysicalType::kInt96) {
+    throw DataError(fmt::format("{}: column '{}': timestamps must be TIMESTAMP or INT64, not this physical type",
+                                path.string(), info.name));
+  }
+  int64_t scale = 1;  // plain INT64 is taken as ns
+  if (info.logical == parquet::LogicalKind::kTimestamp) {
+    scale = info.time_unit == parquet::TimeUnit::kMillis   ? 1000000
+            : info.time_unit == parquet::TimeUnit::kMicros ? 1000
+                                                           : 1;
+  } else if (info.logical != parquet::LogicalKind::kNone && info.logical != parquet::LogicalKind::kInteger) {
+    throw DataError(fmt::format("{}: column '{}': timestamps must be TIMESTAMP or INT64", path.string(), info.name));
+  }
+  std::vector<int64_t> ns(buffer.int64s.size());
+  for (size_t i = 0; i < ns.size(); ++i) {
+    if (buffer.is_null(i)) continue;
+    if (__builtin_mul_overflow(buffer.int64s[i], scale, &ns[i])) {
+      throw DataError(fmt::format("{}: row {}, column {}: value {}: timestamp out of the ns range", path.string(),
+                                  i + 1, info.name, buffer.int64s[i]));
+    }
+  }
+  return ns;
+}
+
+std::vector<double> Numbers(ColumnBuffer& buffer, const std::filesystem::path& path, bool integers_allowed) {
+  switch (buffer.info.physical_type) {
+    case PhysicalType::kDouble:
+      return std::move(buffer.doubles);
+    case PhysicalType::kFloat:
+      return {buffer.floats.begin(), buffer.floats.end()};
+    case PhysicalType::kInt64:
+      if (integers_allowed && buffer.info.logical != parquet::LogicalKind::kTimestamp) {
+        std::vector<double> out(buffer.int64s.size());
+        for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(buffer.int64s[i]);
+        return out;
+      }
+      break;
+    case PhysicalType::kInt32:
+      if (integers_allowed && buffer.info.logical != parquet::LogicalKind::kDate) {
+        return {buffer.int32s.begin(), buffer.int32s.end()};
+      }
+      break;
+    default:
+      break;
+  }
+  throw DataError(fmt::format("{}: column '{}': expected {} values", path.string(), buffer.info.name,
+                              integers_allowed ? "DOUBLE, FLOAT, INT64 or INT32" : "DOUBLE or FLOAT"));
+}
+
+}  // namespace
+
+BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker, const Config& config) {
+  if (!std::filesystem::is_regular_file(path)) {
+    throw DataError(fmt::format("{}: raw data file of ticker {} not found", path.string(), ticker));
+  }
+  const parquet::ParquetReader reader(path);
+  const ColumnNames& names = config.columns;
+  BarSeries bars;
+  bars.ticker = ticker;
+  bars.source = path;
+  BarNulls nulls;
+
+  ColumnBuffer timestamp = ReadFlatColumn(reader, path, names.timestamp);
+  bars.timestamp_ns = TimestampsNs(timestamp, path);
+  nulls.timestamp = NullFlags(timestamp);
+  const std::pair<const std::string*, std::pair<std::vector<double>*, std::vector<uint8_t>*>> prices[] = {
+      {&names.open, {&bars.open, &nulls.open}},
+      {&names.high, {&bars.high, &nulls.high}},
+      {&names.low, {&bars.low, &nulls.low}},
+      {&names.close, {&bars.close, &nulls.close}},
+      {&names.volume, {&bars.volume, &nulls.volume}},
+  };
+  for (const auto& [name, target] : prices) {
+    ColumnBuffer buffer = ReadFlatColumn(reader, path, *name);
+    *target.second = NullFlags(buffer);
+    *target.first = Numbers(buffer, path, name == &names.volume);
+  }
+  ValidateBars(bars, names, config.on_bad_bar, nulls);
+  CheckSeriesLength(bars, config.window, config.horizon);
+  return bars;
+}
+
+}  // namespace barforge
