@@ -19,6 +19,7 @@ namespace barforge::testing {
 namespace {
 
 using Real = long double;
+__extension__ typedef unsigned __int128 Uint128;  // -Wpedantic needs the marker
 
 struct RawBars {
   std::vector<std::string> timestamp;
@@ -60,7 +61,7 @@ Draw ReferenceDraw(uint64_t seed, uint64_t i, const std::vector<int64_t>& pairs,
   int64_t total = 0;
   for (int64_t p : pairs) total += p;
   const uint64_t bits = (static_cast<uint64_t>(r[1]) << 32) | r[0];
-  auto pair = static_cast<int64_t>((static_cast<unsigned __int128>(bits) * static_cast<uint64_t>(total)) >> 64);
+  auto pair = static_cast<int64_t>((static_cast<Uint128>(bits) * static_cast<uint64_t>(total)) >> 64);
   const int position = static_cast<int>(((static_cast<uint64_t>(r[2]) * 3) >> 32)) - 1;
   size_t k = 0;
   while (pair >= pairs[k]) pair -= pairs[k++];
