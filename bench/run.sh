@@ -41,7 +41,7 @@ float_bytes=$(python3 -c "import json;print(json.load(open('$work/default.json')
 floor=$(cat "$work/zstd.time")
 
 echo "== DuckDB writing the same rows to zstd Parquet"
-duck=$(node tools/bench_duckdb_write.mjs "$work/data/samples_1M.parquet" "$work/duckdb.parquet" | tail -1)
+duck=$(node tools/bench_duckdb_write.mjs "$work/data/samples_1M.parquet" "$work/duckdb.parquet" "$cores" | awk '/^seconds/ {print $2}')
 
 echo "== ${large} samples"
 read -r wl cl rl < <(timed_build large --samples "$large")

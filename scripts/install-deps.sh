@@ -13,7 +13,7 @@ debian_packages=(
   librandom123-dev libzstd-dev libsnappy-dev zlib1g-dev liblz4-dev
   libthrift-dev thrift-compiler libboost-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  zstd time
+  zstd time bc
 )
 
 missing=()

@@ -38,10 +38,11 @@ async function dumpDuckdb(file) {
     return quoted;
   });
   const result = await connection.runAndReadAll(`SELECT ${select.join(', ')} FROM ${source}`);
+  // getColumnsJS() has no entries at all for a result without rows.
   const columns = result.getColumnsJS();
   return {
     num_rows: result.currentRowCount,
-    columns: described.map((d, i) => ({ name: d.column_name, type: d.column_type, values: columns[i].map(canonical) })),
+    columns: described.map((d, i) => ({ name: d.column_name, type: d.column_type, values: (columns[i] ?? []).map(canonical) })),
   };
 }
 

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -170,7 +171,10 @@ void ParquetWriter::Append(EncodedRowGroup&& group) {
     format::RowGroup row_group;
     row_group.__set_num_rows(impl.num_rows);
     row_group.__set_file_offset(bytes_written_);
-    row_group.__set_ordinal(static_cast<int16_t>(state.row_groups.size()));
+    // ordinal is an i16: left out past 32767 row groups rather than wrapped.
+    if (state.row_groups.size() <= static_cast<size_t>(std::numeric_limits<int16_t>::max())) {
+      row_group.__set_ordinal(static_cast<int16_t>(state.row_groups.size()));
+    }
     int64_t total_uncompressed = 0, total_compressed = 0;
     std::vector<format::ColumnChunk> chunks;
     for (EncodedColumnChunk& column : impl.columns) {
