@@ -109,11 +109,20 @@ Config LoadConfig(const std::filesystem::path& config_file, const std::vector<st
       throw ConfigError(fmt::format("{}: expected key=value", where));
     }
     const std::string name = item.substr(0, equals);
+    const std::string text = item.substr(equals + 1);
+    const ConfigKey* key = FindKey(name);
+    // A string key takes the text as it is when it is not a YAML scalar, so
+    // that "raw_data_filename={ticker}.csv" needs no quoting on a shell line.
+    const bool verbatim_fallback = key != nullptr && (key->type == "string" || key->type == "path");
     YAML::Node value;
     try {
-      value = YAML::Load(item.substr(equals + 1));
+      value = YAML::Load(text);
+      if (verbatim_fallback && !value.IsScalar() && !value.IsNull()) value = YAML::Node(text);
     } catch (const YAML::Exception& e) {
-      throw ConfigError(fmt::format("{}: key '{}': invalid YAML value: {}", where, name, e.msg));
+      if (!verbatim_fallback) {
+        throw ConfigError(fmt::format("{}: key '{}': invalid YAML value: {}", where, name, e.msg));
+      }
+      value = YAML::Node(text);
     }
     // "key=" sets the empty string, which the key's own check then judges.
     if (value.IsNull() && equals + 1 == item.size()) value = YAML::Node(std::string());
