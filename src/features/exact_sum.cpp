@@ -46,4 +46,16 @@ double ExactSum::Result() const {
   return hi;
 }
 
+double ExactSum::Mean(double count) const {
+  const double quotient = Result() / count;
+  // remainder = sum - quotient * count, exactly: the product is split into
+  // its rounded value and its exact error with an FMA.
+  const double product = quotient * count;
+  const double product_error = std::fma(quotient, count, -product);
+  ExactSum remainder = *this;
+  remainder.Add(-product);
+  remainder.Add(-product_error);
+  return quotient + remainder.Result() / count;
+}
+
 }  // namespace barforge

@@ -16,6 +16,11 @@ class ExactSum {
   void Merge(const ExactSum& other);
   /// The exact sum rounded to the nearest double (ties to even).
   double Result() const;
+  /// The exact sum divided by `count` (> 0, an integer below 2^53): the
+  /// rounded quotient corrected once by the exact remainder, so it is the
+  /// correctly rounded mean except in rare near-tie cases, and exact when
+  /// the mean is representable (the mean of equal values is that value).
+  double Mean(double count) const;
 
  private:
   std::vector<double> partials_;  ///< non-overlapping, increasing magnitude

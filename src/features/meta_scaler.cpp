@@ -109,7 +109,7 @@ MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries>
   const auto n = static_cast<double>(n_samples);
   const FeatureSums sums =
       SumOverSamples(sampler, series, n_samples, window, n_jobs, [](int, double x) { return x; });
-  for (size_t f = 0; f < kMetaFeatureCount; ++f) scaler.mean[f] = sums[f].Result() / n;
+  for (size_t f = 0; f < kMetaFeatureCount; ++f) scaler.mean[f] = sums[f].Mean(n);
   // Second pass over the same draws: each squared deviation is rounded once,
   // deterministically, and their sum is exact.
   const auto& mean = scaler.mean;
@@ -118,7 +118,7 @@ MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries>
     return d * d;
   });
   for (size_t f = 0; f < kMetaFeatureCount; ++f) {
-    const double std_dev = std::sqrt(squares[f].Result() / n);
+    const double std_dev = std::sqrt(squares[f].Mean(n));
     scaler.std[f] = std_dev < kMinStd ? 1.0 : std_dev;
   }
   return scaler;
