@@ -7,24 +7,34 @@ namespace barforge {
 
 void ExactSum::Add(double x) {
   size_t kept = 0;
-  for (double partial : partials_) {
-    double y = partial;
+  for (size_t i = 0; i < size_; ++i) {
+    double y = partials_[i];
     if (std::abs(x) < std::abs(y)) std::swap(x, y);
     const double hi = x + y;
     const double lo = y - (hi - x);  // exact error of hi (Fast2Sum, |x| >= |y|)
     if (lo != 0.0) partials_[kept++] = lo;
     x = hi;
   }
-  partials_.resize(kept);
-  partials_.push_back(x);
+  partials_[kept] = x;
+  size_ = kept + 1;
+}
+
+void ExactSum::AddProduct(double a, double b) {
+  const double product = a * b;
+  Add(product);
+  Add(std::fma(a, b, -product));
+}
+
+void ExactSum::AddScaled(const ExactSum& other, double factor) {
+  for (size_t i = 0; i < other.size_; ++i) AddProduct(other.partials_[i], factor);
 }
 
 void ExactSum::Merge(const ExactSum& other) {
-  for (double partial : other.partials_) Add(partial);
+  for (size_t i = 0; i < other.size_; ++i) Add(other.partials_[i]);
 }
 
 double ExactSum::Result() const {
-  size_t n = partials_.size();
+  size_t n = size_;
   if (n == 0) return 0.0;
   double hi = partials_[--n];
   double lo = 0.0;
@@ -48,13 +58,9 @@ double ExactSum::Result() const {
 
 double ExactSum::Mean(double count) const {
   const double quotient = Result() / count;
-  // remainder = sum - quotient * count, exactly: the product is split into
-  // its rounded value and its exact error with an FMA.
-  const double product = quotient * count;
-  const double product_error = std::fma(quotient, count, -product);
+  // remainder = sum - quotient * count, exactly.
   ExactSum remainder = *this;
-  remainder.Add(-product);
-  remainder.Add(-product_error);
+  remainder.AddProduct(-quotient, count);
   return quotient + remainder.Result() / count;
 }
 
