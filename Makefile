@@ -5,6 +5,7 @@ JOBS     ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
 .PHONY: all deps configure run test test-asan bench fuzz clean
+FUZZ_SECONDS ?= 60
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -20,7 +21,7 @@ configure:
 
 # Installs what is missing, builds, and makes the default dataset.
 run: deps all
-	./$(BUILD)/barforge build --config config/default.yaml
+	./$(BUILD)/barforge build --config config/default.yaml --skip-existing
 
 # Installs what is missing, builds, and runs every test.
 test: deps all
@@ -30,6 +31,20 @@ test: deps all
 test-asan: deps
 	$(MAKE) all BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBARFORGE_SANITIZE=ON -DBARFORGE_BENCH=OFF"
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L parquet
+
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for
+# FUZZ_SECONDS on its corpus under fuzz/corpus/.
+fuzz: deps
+	@if [ ! -f build-fuzz/build.ninja ]; then \
+	  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DBARFORGE_FUZZ=ON -DBARFORGE_BENCH=OFF -DBARFORGE_WERROR=OFF; \
+	fi
+	cmake --build build-fuzz -j $(JOBS) --target $(basename $(notdir $(wildcard fuzz/*_fuzz.cpp)))
+	@for target in build-fuzz/fuzz/*_fuzz; do \
+	  name=$$(basename $$target _fuzz); mkdir -p build-fuzz/corpus/$$name fuzz/corpus/$$name; \
+	  echo "== $$name ($(FUZZ_SECONDS) s)"; \
+	  $$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus/$$name fuzz/corpus/$$name || exit 1; \
+	done
 
 bench: deps all
 	bash bench/run.sh

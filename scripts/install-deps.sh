@@ -26,6 +26,8 @@ done
 # machine that already has a node on PATH (e.g. from nvm) keeps it.
 if ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+# python3 runs the benchmark's report (bench/run.sh).
+if ! command -v python3 >/dev/null 2>&1; then missing+=(python3); fi
 
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"

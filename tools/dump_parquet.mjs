@@ -4,8 +4,8 @@
 // Output: {"reader", "num_rows", "columns": [{"name", "type", "values"}]}
 // where int64 and timestamp values are decimal strings (timestamps in
 // nanoseconds since the epoch), dates are days since the epoch, floats are
-// JSON numbers or "NaN" / "Infinity" / "-Infinity", lists are arrays and
-// nulls are null.
+// JSON numbers or "NaN" / "Infinity" / "-Infinity" / "-0", lists are arrays
+// and nulls are null.
 import { readFileSync } from 'node:fs';
 
 function canonical(value) {
@@ -15,6 +15,7 @@ function canonical(value) {
     if (Number.isNaN(value)) return 'NaN';
     if (value === Infinity) return 'Infinity';
     if (value === -Infinity) return '-Infinity';
+    if (Object.is(value, -0)) return '-0';  // JSON.stringify would print 0
     return value;
   }
   if (typeof value === 'string' || typeof value === 'boolean') return value;

@@ -32,6 +32,7 @@ class PageCompressor {
   PageCompressor& operator=(const PageCompressor&) = delete;
 
   Codec codec() const { return codec_; }
+  int level() const { return level_; }
 
   /// Appends the compressed form of `input` to `out` and returns its size.
   size_t Compress(std::span<const uint8_t> input, std::vector<uint8_t>& out);

@@ -1,0 +1,93 @@
+#include "cli/cli_main.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include "barforge/error.h"
+#include "barforge/version.h"
+#include "cli/commands.h"
+
+namespace barforge::cli {
+
+namespace {
+
+void AddRunFlags(CLI::App& command, RunFlags& flags) {
+  command.add_option("--config", flags.config_file, "YAML config file (default: config/default.yaml if it exists)");
+  command.add_option("--set", flags.overrides, "Override any config key: --set key=value (repeatable; nested keys dotted, e.g. synthetic.n_bars=1000)")
+      ->take_last()
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command.add_flag("--overwrite", flags.overwrite, "Replace existing output (and, with source: synthetic, raw) files");
+  command.add_flag("--quiet,-q", flags.quiet, "Print nothing but errors");
+  command.add_flag("--json", flags.json, "Print the summary as one JSON object on stdout");
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"barforge: OHLCV bars to machine-learning training datasets in Parquet"};
+  app.set_version_flag("--version", std::string("barforge ") + kVersion);
+  app.require_subcommand(1);
+
+  RunFlags build_flags;
+  std::optional<int64_t> samples;
+  std::optional<uint64_t> seed;
+  std::optional<int> jobs;
+  CLI::App* build = app.add_subcommand("build", "Build the samples dataset and the meta scaler (SPEC §3)");
+  AddRunFlags(*build, build_flags);
+  build->add_option("--samples", samples, "Number of samples (config key n_samples)");
+  build->add_option("--seed", seed, "Random seed (config key seed)");
+  build->add_flag("--skip-existing", build_flags.skip_existing,
+                  "If the output file already exists, say so and exit 0 (used by `make run`)");
+  build->add_option("--jobs", jobs, "Threads; -1 for all cores (config key n_jobs)");
+
+  RunFlags synth_flags;
+  CLI::App* synth = app.add_subcommand("synth", "Write the synthetic raw files only");
+  AddRunFlags(*synth, synth_flags);
+
+  std::filesystem::path inspect_file;
+  CLI::App* inspect = app.add_subcommand("inspect", "Show a Parquet file's schema, row groups, codecs, sizes and key-value metadata");
+  inspect->add_option("FILE", inspect_file, "Parquet file")->required();
+
+  std::filesystem::path validate_file;
+  bool validate_json = false;
+  CLI::App* validate = app.add_subcommand("validate", "Read every value of a samples file and check shapes, NaN/inf and ordering");
+  validate->add_option("FILE", validate_file, "Parquet file written by barforge build")->required();
+  validate->add_flag("--json", validate_json, "Print the result as JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  try {
+    if (*build) {
+      // Dedicated flags win over --set, which wins over the file.
+      if (samples) build_flags.overrides.push_back(fmt::format("n_samples={}", *samples));
+      if (seed) build_flags.overrides.push_back(fmt::format("seed={}", *seed));
+      if (jobs) build_flags.overrides.push_back(fmt::format("n_jobs={}", *jobs));
+      return BuildCommand(build_flags);
+    }
+    if (*synth) return SynthCommand(synth_flags);
+    if (*inspect) return InspectCommand(inspect_file);
+    if (*validate) return ValidateCommand(validate_file, validate_json);
+  } catch (const std::exception& e) {
+    // One line, whatever the exception carries.
+    std::string message = e.what();
+    for (char& c : message) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    std::fprintf(stderr, "barforge: error: %s\n", message.c_str());
+    return kExitError;
+  }
+  return kExitUsage;
+}
+
+}  // namespace barforge::cli

@@ -1,0 +1,26 @@
+#pragma once
+// The subcommands. Each returns an exit code; errors propagate as exceptions
+// to cli::Main, which prints them.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace barforge::cli {
+
+/// Options shared by build and synth.
+struct RunFlags {
+  std::filesystem::path config_file;   ///< empty: config/default.yaml if present
+  std::vector<std::string> overrides;  ///< --set k=v and the dedicated flags, in order
+  bool overwrite = false;
+  bool skip_existing = false;          ///< build: succeed without work if the output exists
+  bool quiet = false;
+  bool json = false;
+};
+
+int BuildCommand(const RunFlags& flags);
+int SynthCommand(const RunFlags& flags);
+int InspectCommand(const std::filesystem::path& file);
+int ValidateCommand(const std::filesystem::path& file, bool json);
+
+}  // namespace barforge::cli

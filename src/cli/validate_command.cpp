@@ -1,0 +1,29 @@
+// `barforge validate FILE`.
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_main.h"
+#include "cli/commands.h"
+#include "pipeline/dataset_validation.h"
+
+namespace barforge::cli {
+
+int ValidateCommand(const std::filesystem::path& file, bool json) {
+  const DatasetReport report = ValidateDataset(file);
+  if (json) {
+    fmt::print("{}\n", nlohmann::json{{"file", file.string()},
+                                      {"valid", true},
+                                      {"rows", report.rows},
+                                      {"row_groups", report.row_groups},
+                                      {"window", report.window},
+                                      {"float_values", report.float_values}}
+                           .dump());
+  } else {
+    fmt::print("{}: valid: {} rows in {} row groups, window {}, {} float values checked\n", file.string(), report.rows,
+               report.row_groups, report.window, report.float_values);
+  }
+  return kExitOk;
+}
+
+}  // namespace barforge::cli

@@ -1,0 +1,456 @@
+#include "parquet/reader/column_chunk_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+#include "barforge/error.h"
+#include "parquet/codec.h"
+#include "parquet/reader/value_decoders.h"
+#include "parquet/rle.h"
+#include "parquet/thrift_io.h"
+
+namespace barforge::parquet::reader {
+namespace {
+
+namespace fmt = ::barforge::parquet::format;
+
+// Caps that keep a corrupt header from making the reader allocate absurd
+// amounts: real writers stay far below both (pages of ~1 MiB, ~20k values).
+constexpr int64_t kMaxPageValues = int64_t{64} << 20;
+constexpr int64_t kMaxPageBytes = int64_t{512} << 20;
+
+[[noreturn]] void Fail(const std::string& what) { throw ParquetError(what); }
+
+std::string EncodingName(fmt::Encoding::type encoding) {
+  switch (encoding) {
+    case fmt::Encoding::PLAIN: return "PLAIN";
+    case fmt::Encoding::PLAIN_DICTIONARY: return "PLAIN_DICTIONARY";
+    case fmt::Encoding::RLE: return "RLE";
+    case fmt::Encoding::BIT_PACKED: return "BIT_PACKED";
+    case fmt::Encoding::DELTA_BINARY_PACKED: return "DELTA_BINARY_PACKED";
+    case fmt::Encoding::DELTA_LENGTH_BYTE_ARRAY: return "DELTA_LENGTH_BYTE_ARRAY";
+    case fmt::Encoding::DELTA_BYTE_ARRAY: return "DELTA_BYTE_ARRAY";
+    case fmt::Encoding::RLE_DICTIONARY: return "RLE_DICTIONARY";
+    case fmt::Encoding::BYTE_STREAM_SPLIT: return "BYTE_STREAM_SPLIT";
+  }
+  return "#" + std::to_string(static_cast<int>(encoding));
+}
+
+uint32_t LoadU32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+struct Dictionary {
+  bool present = false;
+  size_t size = 0;
+  std::vector<int32_t> i32;
+  std::vector<int64_t> i64;
+  std::vector<float> f32;
+  std::vector<double> f64;
+  ByteValues bytes;
+};
+
+template <class T>
+std::vector<T>& DictionaryValues(Dictionary& d) {
+  if constexpr (std::is_same_v<T, int32_t>) return d.i32;
+  if constexpr (std::is_same_v<T, int64_t>) return d.i64;
+  if constexpr (std::is_same_v<T, float>) return d.f32;
+  if constexpr (std::is_same_v<T, double>) return d.f64;
+}
+
+template <class T>
+std::vector<T>& OutputValues(ColumnBuffer& b) {
+  if constexpr (std::is_same_v<T, int32_t>) return b.int32s;
+  if constexpr (std::is_same_v<T, int64_t>) return b.int64s;
+  if constexpr (std::is_same_v<T, float>) return b.floats;
+  if constexpr (std::is_same_v<T, double>) return b.doubles;
+}
+
+// Decodes the pages of one chunk, appending to `out_`.
+class ChunkDecoder {
+ public:
+  ChunkDecoder(const LeafColumn& leaf, Codec codec, int64_t num_values, ColumnBuffer& out)
+      : leaf_(leaf), info_(leaf.info), codec_(codec), num_values_(num_values), out_(out) {}
+
+  int64_t values_seen() const { return values_seen_; }
+  int64_t rows_seen() const { return rows_; }
+
+  void DictionaryPage(const fmt::PageHeader& header, std::span<const uint8_t> payload) {
+    if (!header.__isset.dictionary_page_header) Fail("dictionary page lacks its DictionaryPageHeader");
+    if (dictionary_.present) Fail("second dictionary page in one column chunk");
+    if (values_seen_ > 0) Fail("dictionary page after data pages");
+    const fmt::DictionaryPageHeader& dict = header.dictionary_page_header;
+    if (dict.encoding != fmt::Encoding::PLAIN && dict.encoding != fmt::Encoding::PLAIN_DICTIONARY) {
+      Fail("unsupported dictionary page encoding " + EncodingName(dict.encoding));
+    }
+    CheckCount(dict.num_values, "dictionary page num_values");
+    const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true);
+    const auto n = static_cast<size_t>(dict.num_values);
+    switch (info_.physical_type) {
+      case PhysicalType::kBoolean:
+      case PhysicalType::kInt32: DecodeFixed<int32_t>(fmt::Encoding::PLAIN, data, n, dictionary_.i32); break;
+      case PhysicalType::kInt64:
+      case PhysicalType::kInt96: DecodeFixed<int64_t>(fmt::Encoding::PLAIN, data, n, dictionary_.i64); break;
+      case PhysicalType::kFloat: DecodeFixed<float>(fmt::Encoding::PLAIN, data, n, dictionary_.f32); break;
+      case PhysicalType::kDouble: DecodeFixed<double>(fmt::Encoding::PLAIN, data, n, dictionary_.f64); break;
+      case PhysicalType::kByteArray:
+      case PhysicalType::kFixedLenByteArray: DecodeBytes(fmt::Encoding::PLAIN, data, n, dictionary_.bytes); break;
+    }
+    dictionary_.present = true;
+    dictionary_.size = n;
+  }
+
+  void DataPageV1(const fmt::PageHeader& header, std::span<const uint8_t> payload) {
+    if (!header.__isset.data_page_header) Fail("data page lacks its DataPageHeader");
+    const fmt::DataPageHeader& page = header.data_page_header;
+    const size_t n = StartPage(page.num_values);
+    const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true);
+    size_t pos = 0;
+    if (info_.max_repetition_level > 0) {
+      CheckLevelEncoding(page.repetition_level_encoding, "repetition");
+      pos += DecodePrefixedLevels(data.subspan(pos), n, info_.max_repetition_level, rep_, "repetition");
+    }
+    if (info_.max_definition_level > 0) {
+      CheckLevelEncoding(page.definition_level_encoding, "definition");
+      pos += DecodePrefixedLevels(data.subspan(pos), n, info_.max_definition_level, def_, "definition");
+    }
+    Values(page.encoding, data.subspan(pos), n);
+  }
+
+  void DataPageV2(const fmt::PageHeader& header, std::span<const uint8_t> payload) {
+    if (!header.__isset.data_page_header_v2) Fail("data page v2 lacks its DataPageHeaderV2");
+    const fmt::DataPageHeaderV2& page = header.data_page_header_v2;
+    const size_t n = StartPage(page.num_values);
+    const int64_t rep_length = page.repetition_levels_byte_length;
+    const int64_t def_length = page.definition_levels_byte_length;
+    if (rep_length < 0 || def_length < 0 || rep_length + def_length > static_cast<int64_t>(payload.size()) ||
+        rep_length + def_length > header.uncompressed_page_size) {
+      Fail("level lengths " + std::to_string(rep_length) + " + " + std::to_string(def_length) +
+           " exceed the page size " + std::to_string(payload.size()));
+    }
+    const auto rep_bytes = payload.subspan(0, static_cast<size_t>(rep_length));
+    const auto def_bytes = payload.subspan(static_cast<size_t>(rep_length), static_cast<size_t>(def_length));
+    if (info_.max_repetition_level > 0) DecodeLevels(rep_bytes, n, info_.max_repetition_level, rep_, "repetition");
+    if (info_.max_definition_level > 0) DecodeLevels(def_bytes, n, info_.max_definition_level, def_, "definition");
+    // Only the values section is compressed, and only if is_compressed.
+    const bool compressed = !page.__isset.is_compressed || page.is_compressed;
+    const auto values = Decompress(payload.subspan(static_cast<size_t>(rep_length + def_length)),
+                                   header.uncompressed_page_size - rep_length - def_length, compressed);
+    Values(page.encoding, values, n);
+  }
+
+  void Finish(int64_t row_group_rows) {
+    if (info_.max_repetition_level > 0) out_.list_offsets.push_back(slots_);
+    if (rows_ != row_group_rows) {
+      Fail("column chunk holds " + std::to_string(rows_) + " rows, the row group " + std::to_string(row_group_rows));
+    }
+  }
+
+ private:
+  static void CheckCount(int64_t count, const char* what) {
+    if (count < 0 || count > kMaxPageValues) {
+      Fail(std::string(what) + " " + std::to_string(count) + " is out of range [0, " + std::to_string(kMaxPageValues) +
+           "]");
+    }
+  }
+
+  size_t StartPage(int32_t num_values) {
+    CheckCount(num_values, "page num_values");
+    if (num_values > num_values_ - values_seen_) {
+      Fail("page holds " + std::to_string(num_values) + " values, more than the " +
+           std::to_string(num_values_ - values_seen_) + " the column chunk's num_values leaves");
+    }
+    values_seen_ += num_values;
+    return static_cast<size_t>(num_values);
+  }
+
+  static void CheckLevelEncoding(fmt::Encoding::type encoding, const char* what) {
+    if (encoding != fmt::Encoding::RLE) {
+      Fail(std::string("unsupported ") + what + " level encoding " + EncodingName(encoding));
+    }
+  }
+
+  static size_t DecodePrefixedLevels(std::span<const uint8_t> data, size_t n, int max_level,
+                                     std::vector<uint32_t>& out, const char* what) {
+    if (data.size() < 4) Fail(std::string(what) + " levels: page ends before their length");
+    const uint32_t length = LoadU32(data.data());
+    if (length > data.size() - 4) {
+      Fail(std::string(what) + " levels claim " + std::to_string(length) + " bytes, the page has " +
+           std::to_string(data.size() - 4));
+    }
+    DecodeLevels(data.subspan(4, length), n, max_level, out, what);
+    return 4 + size_t{length};
+  }
+
+  static void DecodeLevels(std::span<const uint8_t> data, size_t n, int max_level, std::vector<uint32_t>& out,
+                           const char* what) {
+    out.resize(n);
+    RleBitPackedDecoder decoder(data.data(), data.size(), BitWidth(static_cast<uint64_t>(max_level)));
+    try {
+      decoder.Decode(out.data(), n);
+    } catch (const ParquetError& e) {
+      Fail(std::string(what) + " levels: " + e.what());
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (out[i] > static_cast<uint32_t>(max_level)) {
+        Fail(std::string(what) + " level " + std::to_string(out[i]) + " of value " + std::to_string(i) +
+             " exceeds the maximum " + std::to_string(max_level));
+      }
+    }
+  }
+
+  std::span<const uint8_t> Decompress(std::span<const uint8_t> input, int64_t uncompressed_size, bool compressed) {
+    if (uncompressed_size < 0 || uncompressed_size > kMaxPageBytes) {
+      Fail("uncompressed page size " + std::to_string(uncompressed_size) + " is out of range");
+    }
+    const auto size = static_cast<size_t>(uncompressed_size);
+    if (!compressed || codec_ == Codec::kUncompressed || (size == 0 && input.empty())) {
+      if (input.size() != size) {
+        Fail("uncompressed page holds " + std::to_string(input.size()) + " bytes, its header says " +
+             std::to_string(size));
+      }
+      return input;
+    }
+    scratch_.resize(size);
+    DecompressPage(codec_, input, scratch_);
+    return scratch_;
+  }
+
+  // Decodes the non-null values of a page and spreads them over its slots.
+  void Values(fmt::Encoding::type encoding, std::span<const uint8_t> data, size_t n) {
+    size_t present = n;
+    if (info_.max_definition_level > 0) {
+      const auto max_def = static_cast<uint32_t>(info_.max_definition_level);
+      present = static_cast<size_t>(std::count(def_.begin(), def_.begin() + static_cast<std::ptrdiff_t>(n), max_def));
+    }
+    switch (info_.physical_type) {
+      case PhysicalType::kBoolean:
+      case PhysicalType::kInt32: Typed<int32_t>(encoding, data, n, present); break;
+      case PhysicalType::kInt64:
+      case PhysicalType::kInt96: Typed<int64_t>(encoding, data, n, present); break;
+      case PhysicalType::kFloat: Typed<float>(encoding, data, n, present); break;
+      case PhysicalType::kDouble: Typed<double>(encoding, data, n, present); break;
+      case PhysicalType::kByteArray:
+      case PhysicalType::kFixedLenByteArray: {
+        ByteValues values;
+        DecodeBytes(encoding, data, present, values);
+        size_t k = 0;
+        if (out_.string_offsets.empty()) out_.string_offsets.push_back(0);
+        Scatter(n, [&](bool is_present) {
+          if (is_present) {
+            out_.string_bytes.insert(out_.string_bytes.end(), values.bytes.data() + values.offsets[k],
+                                     values.bytes.data() + values.offsets[k + 1]);
+            ++k;
+          }
+          out_.string_offsets.push_back(static_cast<int64_t>(out_.string_bytes.size()));
+        });
+        break;
+      }
+    }
+  }
+
+  template <class T>
+  void Typed(fmt::Encoding::type encoding, std::span<const uint8_t> data, size_t n, size_t present) {
+    std::vector<T> values;
+    DecodeFixed<T>(encoding, data, present, values);
+    std::vector<T>& out = OutputValues<T>(out_);
+    size_t k = 0;
+    Scatter(n, [&](bool is_present) { out.push_back(is_present ? values[k++] : T{}); });
+  }
+
+  // Walks a page's levels, calling push(present) for each value slot and
+  // maintaining rows, list offsets and validity.
+  template <class Push>
+  void Scatter(size_t n, Push&& push) {
+    const auto max_def = static_cast<uint32_t>(info_.max_definition_level);
+    const bool lists = info_.max_repetition_level > 0;
+    const auto repeated_def = static_cast<uint32_t>(leaf_.repeated_definition_level);
+    const bool element_nullable = lists ? max_def > repeated_def : max_def > 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t def = max_def > 0 ? def_[i] : 0;
+      if (lists) {
+        if (rep_[i] == 0) {
+          out_.list_offsets.push_back(slots_);
+          out_.list_valid.push_back(def + 1 >= repeated_def ? 1 : 0);
+          ++rows_;
+        } else if (rows_ == 0) {
+          Fail("the column chunk's first value continues a row (repetition level " + std::to_string(rep_[i]) + ")");
+        }
+        if (def < repeated_def) continue;  // null or empty list: no slot
+      } else {
+        ++rows_;
+      }
+      const bool is_present = def == max_def;
+      push(is_present);
+      if (element_nullable) out_.valid.push_back(is_present ? 1 : 0);
+      ++slots_;
+    }
+  }
+
+  template <class T>
+  void DecodeFixed(fmt::Encoding::type encoding, std::span<const uint8_t> data, size_t n, std::vector<T>& out) {
+    const PhysicalType type = info_.physical_type;
+    const bool is_bool = type == PhysicalType::kBoolean;
+    const bool is_int96 = type == PhysicalType::kInt96;
+    switch (encoding) {
+      case fmt::Encoding::PLAIN:
+        if constexpr (std::is_same_v<T, int32_t>) {
+          if (is_bool) return DecodePlainBoolean(data, n, out);
+        }
+        if constexpr (std::is_same_v<T, int64_t>) {
+          if (is_int96) return DecodePlainInt96(data, n, out);
+        }
+        return DecodePlainFixed<T>(data, n, out);
+      case fmt::Encoding::RLE:
+        if constexpr (std::is_same_v<T, int32_t>) {
+          if (is_bool) return DecodeRleBoolean(data, n, out);
+        }
+        break;
+      case fmt::Encoding::PLAIN_DICTIONARY:
+      case fmt::Encoding::RLE_DICTIONARY: {
+        if (!dictionary_.present) Fail("dictionary-encoded page in a column chunk without a dictionary page");
+        std::vector<uint32_t> indices;
+        DecodeDictionaryIndices(data, n, dictionary_.size, indices);
+        const std::vector<T>& dict = DictionaryValues<T>(dictionary_);
+        out.reserve(out.size() + n);
+        for (uint32_t index : indices) out.push_back(dict[index]);
+        return;
+      }
+      case fmt::Encoding::BYTE_STREAM_SPLIT:
+        if (!is_bool && !is_int96) return DecodeByteStreamSplit<T>(data, n, out);
+        break;
+      case fmt::Encoding::DELTA_BINARY_PACKED:
+        if constexpr (std::is_integral_v<T>) {
+          if (!is_bool && !is_int96) {
+            DecodeDeltaBinaryPacked<T>(data, n, out);
+            return;
+          }
+        }
+        break;
+      default: break;
+    }
+    Fail("unsupported encoding " + EncodingName(encoding) + " for " + PhysicalTypeName(type));
+  }
+
+  void DecodeBytes(fmt::Encoding::type encoding, std::span<const uint8_t> data, size_t n, ByteValues& out) {
+    const bool fixed = info_.physical_type == PhysicalType::kFixedLenByteArray;
+    switch (encoding) {
+      case fmt::Encoding::PLAIN:
+        if (fixed) return DecodePlainFixedLenByteArray(data, n, leaf_.type_length, out);
+        return DecodePlainByteArray(data, n, out);
+      case fmt::Encoding::PLAIN_DICTIONARY:
+      case fmt::Encoding::RLE_DICTIONARY: {
+        if (!dictionary_.present) Fail("dictionary-encoded page in a column chunk without a dictionary page");
+        std::vector<uint32_t> indices;
+        DecodeDictionaryIndices(data, n, dictionary_.size, indices);
+        const ByteValues& dict = dictionary_.bytes;
+        out.offsets.reserve(out.offsets.size() + n);
+        for (uint32_t index : indices) {
+          out.bytes.insert(out.bytes.end(), dict.bytes.data() + dict.offsets[index],
+                           dict.bytes.data() + dict.offsets[index + 1]);
+          out.offsets.push_back(static_cast<int64_t>(out.bytes.size()));
+        }
+        return;
+      }
+      case fmt::Encoding::DELTA_LENGTH_BYTE_ARRAY:
+        if (!fixed) return DecodeDeltaLengthByteArray(data, n, out);
+        break;
+      case fmt::Encoding::DELTA_BYTE_ARRAY: return DecodeDeltaByteArray(data, n, out);
+      default: break;
+    }
+    Fail("unsupported encoding " + EncodingName(encoding) + " for " + PhysicalTypeName(info_.physical_type));
+  }
+
+  const LeafColumn& leaf_;
+  const ColumnInfo& info_;
+  Codec codec_;
+  int64_t num_values_;
+  ColumnBuffer& out_;
+  Dictionary dictionary_;
+  std::vector<uint32_t> def_;
+  std::vector<uint32_t> rep_;
+  std::vector<uint8_t> scratch_;
+  int64_t values_seen_ = 0;
+  int64_t rows_ = 0;
+  int64_t slots_ = 0;
+};
+
+}  // namespace
+
+ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, const LeafColumn& leaf,
+                                 const format::ColumnMetaData& meta, int64_t row_group_rows,
+                                 const std::string& context) {
+  ColumnBuffer out;
+  out.info = leaf.info;
+  if (leaf.info.max_repetition_level > 1) {
+    throw ParquetError(context + ": nested column with repetition level " +
+                       std::to_string(leaf.info.max_repetition_level) + " is not supported");
+  }
+  if (meta.num_values < 0) {
+    throw ParquetError(context + ": negative num_values " + std::to_string(meta.num_values));
+  }
+  int64_t begin = meta.data_page_offset;
+  if (meta.__isset.dictionary_page_offset && meta.dictionary_page_offset > 0 &&
+      meta.dictionary_page_offset < begin) {
+    begin = meta.dictionary_page_offset;
+  }
+  const int64_t length = meta.total_compressed_size;
+  if (begin < 4 || length < 0 || static_cast<uint64_t>(begin) > data_end ||
+      static_cast<uint64_t>(length) > data_end - static_cast<uint64_t>(begin)) {
+    throw ParquetError(context + ": column chunk at byte offset " + std::to_string(begin) + " of " +
+                       std::to_string(length) + " bytes lies outside the file's data (which ends at byte " +
+                       std::to_string(data_end) + ")");
+  }
+  if (meta.num_values > 0 && length == 0) {
+    throw ParquetError(context + ": column chunk of " + std::to_string(meta.num_values) + " values has no bytes");
+  }
+  const std::vector<uint8_t> bytes = file.Read(static_cast<uint64_t>(begin), static_cast<uint64_t>(length));
+  ChunkDecoder decoder(leaf, static_cast<Codec>(meta.codec), meta.num_values, out);
+  size_t pos = 0;
+  while (decoder.values_seen() < meta.num_values) {
+    const uint64_t page_offset = static_cast<uint64_t>(begin) + pos;
+    if (pos >= bytes.size()) {
+      throw ParquetError(context + ": column chunk ends at byte offset " + std::to_string(page_offset) + " after " +
+                         std::to_string(decoder.values_seen()) + " of its " + std::to_string(meta.num_values) +
+                         " values");
+    }
+    try {
+      fmt::PageHeader header;
+      const size_t header_size = ReadThrift(bytes.data() + pos, bytes.size() - pos, &header, "page header");
+      if (header.compressed_page_size < 0 ||
+          static_cast<size_t>(header.compressed_page_size) > bytes.size() - pos - header_size) {
+        throw ParquetError("page of " + std::to_string(header.compressed_page_size) +
+                           " bytes runs past the end of the column chunk (" +
+                           std::to_string(bytes.size() - pos - header_size) + " bytes left)");
+      }
+      const std::span<const uint8_t> payload(bytes.data() + pos + header_size,
+                                             static_cast<size_t>(header.compressed_page_size));
+      switch (header.type) {
+        case fmt::PageType::DICTIONARY_PAGE: decoder.DictionaryPage(header, payload); break;
+        case fmt::PageType::DATA_PAGE: decoder.DataPageV1(header, payload); break;
+        case fmt::PageType::DATA_PAGE_V2: decoder.DataPageV2(header, payload); break;
+        default: break;  // index pages and unknown page types: skipped by size
+      }
+      pos += header_size + payload.size();
+    } catch (const ParquetError& e) {
+      throw ParquetError(context + ", page at byte offset " + std::to_string(page_offset) + ": " + e.what());
+    }
+  }
+  try {
+    decoder.Finish(row_group_rows);
+  } catch (const ParquetError& e) {
+    throw ParquetError(context + ": " + e.what());
+  }
+  if (out.string_offsets.empty() && (leaf.info.physical_type == PhysicalType::kByteArray ||
+                                     leaf.info.physical_type == PhysicalType::kFixedLenByteArray)) {
+    out.string_offsets.push_back(0);
+  }
+  return out;
+}
+
+}  // namespace barforge::parquet::reader

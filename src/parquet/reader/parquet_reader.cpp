@@ -1,0 +1,215 @@
+#include "barforge/parquet_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "barforge/error.h"
+#include "gen-cpp/parquet_types.h"
+#include "parquet/reader/column_chunk_reader.h"
+#include "parquet/reader/file_source.h"
+#include "parquet/reader/schema.h"
+#include "parquet/thrift_io.h"
+
+namespace barforge::parquet {
+
+namespace fmt = ::barforge::parquet::format;
+
+size_t ColumnBuffer::size() const {
+  if (!string_offsets.empty()) return string_offsets.size() - 1;
+  return int32s.size() + int64s.size() + floats.size() + doubles.size();
+}
+
+struct ParquetReader::State {
+  explicit State(std::filesystem::path p) : path(std::move(p)), file(path) {}
+
+  std::filesystem::path path;
+  reader::FileSource file;
+  uint64_t footer_begin = 0;  // column data lies before it
+  fmt::FileMetaData metadata;
+  std::vector<reader::LeafColumn> leaves;
+  std::vector<ColumnInfo> columns;
+
+  [[noreturn]] void Fail(const std::string& what) const { throw ParquetError(path.string() + ": " + what); }
+};
+
+namespace {
+
+constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
+constexpr uint8_t kEncryptedMagic[4] = {'P', 'A', 'R', 'E'};
+
+// Empties the validity vectors of a buffer without nulls, as promised.
+void DropAllValid(ColumnBuffer& buffer) {
+  auto all_set = [](const std::vector<uint8_t>& v) { return std::all_of(v.begin(), v.end(), [](uint8_t b) { return b != 0; }); };
+  if (all_set(buffer.valid)) buffer.valid.clear();
+  if (all_set(buffer.list_valid)) buffer.list_valid.clear();
+}
+
+}  // namespace
+
+ParquetReader::ParquetReader(std::filesystem::path path) : state_(std::make_unique<State>(std::move(path))) {
+  State& s = *state_;
+  const uint64_t size = s.file.size();
+  if (size < 12) s.Fail("file is " + std::to_string(size) + " bytes, too short for Parquet (at least 12)");
+  const std::vector<uint8_t> head = s.file.Read(0, 4);
+  const std::vector<uint8_t> tail = s.file.Read(size - 8, 8);
+  if (std::memcmp(tail.data() + 4, kEncryptedMagic, 4) == 0) s.Fail("encrypted Parquet files are not supported");
+  if (std::memcmp(head.data(), kMagic, 4) != 0) s.Fail("no PAR1 magic at byte offset 0: not a Parquet file");
+  if (std::memcmp(tail.data() + 4, kMagic, 4) != 0) {
+    s.Fail("no PAR1 magic at the end (byte offset " + std::to_string(size - 4) + "): truncated or not Parquet");
+  }
+  uint32_t footer_length;
+  std::memcpy(&footer_length, tail.data(), 4);
+  if (footer_length == 0 || footer_length > size - 12) {
+    s.Fail("footer length " + std::to_string(footer_length) + " (at byte offset " + std::to_string(size - 8) +
+           ") does not fit in a " + std::to_string(size) + "-byte file");
+  }
+  s.footer_begin = size - 8 - footer_length;
+  const std::vector<uint8_t> footer = s.file.Read(s.footer_begin, footer_length);
+  try {
+    const size_t used = ReadThrift(footer.data(), footer.size(), &s.metadata, "footer (FileMetaData)");
+    if (used != footer.size()) {
+      throw ParquetError("footer (FileMetaData) is " + std::to_string(footer.size()) + " bytes but decodes from " +
+                         std::to_string(used));
+    }
+    s.leaves = reader::BuildLeafColumns(s.metadata.schema);
+  } catch (const ParquetError& e) {
+    s.Fail(std::string(e.what()) + " (footer at byte offset " + std::to_string(s.footer_begin) + ")");
+  }
+  for (const reader::LeafColumn& leaf : s.leaves) s.columns.push_back(leaf.info);
+  int64_t rows = 0;
+  for (size_t g = 0; g < s.metadata.row_groups.size(); ++g) {
+    const fmt::RowGroup& group = s.metadata.row_groups[g];
+    const std::string where = "row group " + std::to_string(g);
+    if (group.columns.size() != s.leaves.size()) {
+      s.Fail(where + " has " + std::to_string(group.columns.size()) + " column chunks, the schema " +
+             std::to_string(s.leaves.size()) + " leaf columns");
+    }
+    if (group.num_rows < 0 || group.num_rows > (int64_t{1} << 48)) {
+      s.Fail(where + " has an invalid row count " + std::to_string(group.num_rows));
+    }
+    for (size_t c = 0; c < group.columns.size(); ++c) {
+      const fmt::ColumnChunk& chunk = group.columns[c];
+      if (!chunk.__isset.meta_data) s.Fail(where + ", column '" + s.leaves[c].info.name + "' has no ColumnMetaData");
+      if (chunk.__isset.file_path) {
+        s.Fail(where + ", column '" + s.leaves[c].info.name + "' lives in another file (" + chunk.file_path + ")");
+      }
+    }
+    rows += group.num_rows;
+  }
+  if (rows != s.metadata.num_rows) {
+    s.Fail("footer says " + std::to_string(s.metadata.num_rows) + " rows but its row groups hold " +
+           std::to_string(rows));
+  }
+}
+
+ParquetReader::~ParquetReader() = default;
+ParquetReader::ParquetReader(ParquetReader&&) noexcept = default;
+ParquetReader& ParquetReader::operator=(ParquetReader&&) noexcept = default;
+
+const std::filesystem::path& ParquetReader::path() const { return state_->path; }
+int64_t ParquetReader::num_rows() const { return state_->metadata.num_rows; }
+int ParquetReader::num_row_groups() const { return static_cast<int>(state_->metadata.row_groups.size()); }
+
+int64_t ParquetReader::row_group_num_rows(int row_group) const {
+  if (row_group < 0 || row_group >= num_row_groups()) {
+    state_->Fail("row group " + std::to_string(row_group) + " does not exist (the file has " +
+                 std::to_string(num_row_groups()) + ")");
+  }
+  return state_->metadata.row_groups[static_cast<size_t>(row_group)].num_rows;
+}
+
+const std::vector<ColumnInfo>& ParquetReader::columns() const { return state_->columns; }
+
+std::optional<size_t> ParquetReader::FindColumn(std::string_view name) const {
+  for (size_t i = 0; i < state_->columns.size(); ++i) {
+    if (state_->columns[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> ParquetReader::key_value_metadata() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const fmt::KeyValue& kv : state_->metadata.key_value_metadata) out.emplace_back(kv.key, kv.value);
+  return out;
+}
+
+std::string ParquetReader::created_by() const { return state_->metadata.created_by; }
+
+const format::FileMetaData& ParquetReader::metadata() const { return state_->metadata; }
+
+ColumnBuffer ParquetReader::ReadColumnChunk(size_t index, int row_group) const {
+  const State& s = *state_;
+  if (index >= s.leaves.size()) {
+    s.Fail("column index " + std::to_string(index) + " does not exist (the file has " +
+           std::to_string(s.leaves.size()) + " columns)");
+  }
+  const int64_t rows = row_group_num_rows(row_group);
+  const reader::LeafColumn& leaf = s.leaves[index];
+  const fmt::ColumnMetaData& meta =
+      s.metadata.row_groups[static_cast<size_t>(row_group)].columns[index].meta_data;
+  std::string context = s.path.string() + ": column '";
+  for (size_t i = 0; i < leaf.info.path.size(); ++i) context += (i ? "." : "") + leaf.info.path[i];
+  context += "', row group " + std::to_string(row_group);
+  if (static_cast<int>(meta.type) != static_cast<int>(leaf.info.physical_type)) {
+    throw ParquetError(context + ": chunk type " + std::to_string(static_cast<int>(meta.type)) +
+                       " differs from the schema's " + reader::PhysicalTypeName(leaf.info.physical_type));
+  }
+  ColumnBuffer out = reader::ReadColumnChunkData(s.file, s.footer_begin, leaf, meta, rows, context);
+  out.num_rows = rows;
+  DropAllValid(out);
+  return out;
+}
+
+ColumnBuffer ParquetReader::ReadColumn(size_t index) const {
+  if (index >= state_->leaves.size()) {
+    state_->Fail("column index " + std::to_string(index) + " does not exist (the file has " +
+                 std::to_string(state_->leaves.size()) + " columns)");
+  }
+  ColumnBuffer out;
+  out.info = state_->leaves[index].info;
+  const bool bytes = out.info.physical_type == PhysicalType::kByteArray ||
+                     out.info.physical_type == PhysicalType::kFixedLenByteArray;
+  if (bytes) out.string_offsets.push_back(0);
+  if (out.info.max_repetition_level > 0) out.list_offsets.push_back(0);
+  for (int g = 0; g < num_row_groups(); ++g) {
+    ColumnBuffer part = ReadColumnChunk(index, g);
+    const size_t slots_before = out.size();
+    const size_t rows_before = static_cast<size_t>(out.num_rows);
+    // Validity is kept only when a part has nulls; re-expand around it.
+    auto merge_valid = [](std::vector<uint8_t>& into, size_t before, const std::vector<uint8_t>& from, size_t count) {
+      if (into.empty() && from.empty()) return;
+      if (into.empty()) into.assign(before, 1);
+      if (from.empty()) {
+        into.insert(into.end(), count, 1);
+      } else {
+        into.insert(into.end(), from.begin(), from.end());
+      }
+    };
+    merge_valid(out.valid, slots_before, part.valid, part.size());
+    if (out.info.max_repetition_level > 0) {
+      merge_valid(out.list_valid, rows_before, part.list_valid, static_cast<size_t>(part.num_rows));
+      const int64_t base = out.list_offsets.back();
+      for (size_t r = 1; r < part.list_offsets.size(); ++r) out.list_offsets.push_back(base + part.list_offsets[r]);
+    }
+    out.int32s.insert(out.int32s.end(), part.int32s.begin(), part.int32s.end());
+    out.int64s.insert(out.int64s.end(), part.int64s.begin(), part.int64s.end());
+    out.floats.insert(out.floats.end(), part.floats.begin(), part.floats.end());
+    out.doubles.insert(out.doubles.end(), part.doubles.begin(), part.doubles.end());
+    if (bytes) {
+      const auto base = static_cast<int64_t>(out.string_bytes.size());
+      out.string_bytes.insert(out.string_bytes.end(), part.string_bytes.begin(), part.string_bytes.end());
+      for (size_t i = 1; i < part.string_offsets.size(); ++i) out.string_offsets.push_back(base + part.string_offsets[i]);
+    }
+    out.num_rows += part.num_rows;
+  }
+  return out;
+}
+
+ColumnBuffer ParquetReader::ReadColumn(std::string_view name) const {
+  const std::optional<size_t> index = FindColumn(name);
+  if (!index) state_->Fail("no column named '" + std::string(name) + "'");
+  return ReadColumn(*index);
+}
+
+}  // namespace barforge::parquet

@@ -1,0 +1,283 @@
+// ParquetWriter: parallel prepare (Encode), serial flush (Append), and a
+// temporary file that only becomes the final file on a successful Close().
+
+#include "barforge/parquet_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "barforge/error.h"
+#include "barforge/version.h"
+#include "parquet/codec.h"
+#include "parquet/thrift_io.h"
+#include "parquet/writer/column_chunk_encoder.h"
+#include "parquet/writer/encoded_row_group.h"
+#include "parquet/writer/schema_builder.h"
+
+namespace barforge::parquet {
+
+EncodedRowGroup::EncodedRowGroup() : impl_(std::make_unique<Impl>()) {}
+EncodedRowGroup::~EncodedRowGroup() = default;
+EncodedRowGroup::EncodedRowGroup(EncodedRowGroup&&) noexcept = default;
+EncodedRowGroup& EncodedRowGroup::operator=(EncodedRowGroup&&) noexcept = default;
+int64_t EncodedRowGroup::num_rows() const { return impl_ ? impl_->num_rows : 0; }
+int64_t EncodedRowGroup::byte_size() const {
+  int64_t size = 0;
+  if (impl_) {
+    for (const auto& column : impl_->columns) size += column.byte_size();
+  }
+  return size;
+}
+
+namespace {
+
+constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
+
+PageCompressor& ThreadCompressor(Codec codec, int level) {
+  thread_local std::vector<std::unique_ptr<PageCompressor>> compressors;
+  for (auto& compressor : compressors) {
+    if (compressor->codec() == codec && compressor->level() == level) return *compressor;
+  }
+  compressors.push_back(std::make_unique<PageCompressor>(codec, level));
+  return *compressors.back();
+}
+
+std::filesystem::path TemporaryPath(const std::filesystem::path& path) {
+  static std::atomic<uint64_t> counter{0};
+  return path.parent_path() /
+         fmt::format("{}.tmp-{}-{}", path.filename().string(), getpid(), counter.fetch_add(1));
+}
+
+}  // namespace
+
+struct ParquetWriter::State {
+  std::vector<ColumnSpec> schema;
+  WriterOptions options;
+  int fd = -1;
+  bool closed = false;
+  bool failed = false;
+  std::vector<format::RowGroup> row_groups;
+  std::map<std::string, std::string> extra_key_values;
+};
+
+ParquetWriter::ParquetWriter(std::filesystem::path path, std::vector<ColumnSpec> schema, WriterOptions options)
+    : path_(std::move(path)), state_(std::make_unique<State>()) {
+  CheckSchema(schema);
+  if (options.page_size_bytes < 1) throw ConfigError("parquet writer: page_size_bytes must be >= 1");
+  if (options.threads < 1) throw ConfigError("parquet writer: threads must be >= 1");
+  // Fails early (ConfigError) for a bad codec or level.
+  PageCompressor probe(options.codec, options.compression_level);
+  state_->schema = std::move(schema);
+  state_->options = std::move(options);
+  temporary_path_ = TemporaryPath(path_);
+  state_->fd = ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (state_->fd < 0) {
+    throw IoError(fmt::format("{}: cannot create file: {}", temporary_path_.string(), std::strerror(errno)));
+  }
+  if (::write(state_->fd, kMagic, 4) != 4) {
+    const std::string reason = std::strerror(errno);
+    ::close(state_->fd);
+    ::unlink(temporary_path_.c_str());
+    throw IoError(fmt::format("{}: write failed: {}", temporary_path_.string(), reason));
+  }
+  bytes_written_ = 4;
+}
+
+ParquetWriter::~ParquetWriter() {
+  if (state_ && !state_->closed) {
+    if (state_->fd >= 0) ::close(state_->fd);
+    ::unlink(temporary_path_.c_str());
+  }
+}
+
+EncodedRowGroup ParquetWriter::Encode(const RowGroupData& data) const {
+  const State& state = *state_;
+  if (data.columns.size() != state.schema.size()) {
+    throw ConfigError(fmt::format("parquet writer: row group has {} columns, the schema has {}", data.columns.size(),
+                                  state.schema.size()));
+  }
+  if (data.num_rows < 0) throw ConfigError("parquet writer: negative row count");
+  std::vector<std::unique_ptr<ColumnChunkEncoder>> encoders;
+  struct PageJob {
+    size_t column;
+    size_t page;
+  };
+  std::vector<PageJob> jobs;
+  for (size_t c = 0; c < state.schema.size(); ++c) {
+    encoders.push_back(
+        std::make_unique<ColumnChunkEncoder>(state.schema[c], data.columns[c], data.num_rows, state.options));
+    for (size_t p = 0; p < encoders.back()->num_pages(); ++p) jobs.push_back({c, p});
+  }
+  std::vector<std::vector<EncodedPage>> pages(encoders.size());
+  for (size_t c = 0; c < encoders.size(); ++c) pages[c].resize(encoders[c]->num_pages());
+
+  // Every page is encoded and compressed on its own, so the bytes do not
+  // depend on which thread does which page.
+  auto encode = [&](size_t j) {
+    const PageJob& job = jobs[j];
+    pages[job.column][job.page] = encoders[job.column]->EncodePage(
+        job.page, ThreadCompressor(state.options.codec, state.options.compression_level));
+  };
+  if (state.options.threads > 1 && jobs.size() > 1) {
+    tbb::task_arena arena(state.options.threads);
+    arena.execute([&] {
+      tbb::parallel_for(size_t{0}, jobs.size(), encode);
+    });
+  } else {
+    for (size_t j = 0; j < jobs.size(); ++j) encode(j);
+  }
+
+  EncodedRowGroup group;
+  group.impl().num_rows = data.num_rows;
+  for (size_t c = 0; c < encoders.size(); ++c) {
+    group.impl().columns.push_back(encoders[c]->Finish(std::move(pages[c])));
+  }
+  return group;
+}
+
+namespace {
+
+void WriteAll(int fd, const uint8_t* data, size_t size, const std::filesystem::path& path) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw IoError(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+void ParquetWriter::Append(EncodedRowGroup&& group) {
+  State& state = *state_;
+  if (state.closed || state.failed || state.fd < 0) throw IoError(fmt::format("{}: writer is closed", path_.string()));
+  EncodedRowGroup::Impl& impl = group.impl();
+  if (impl.columns.size() != state.schema.size()) throw ConfigError("parquet writer: row group does not match schema");
+  try {
+    format::RowGroup row_group;
+    row_group.__set_num_rows(impl.num_rows);
+    row_group.__set_file_offset(bytes_written_);
+    row_group.__set_ordinal(static_cast<int16_t>(state.row_groups.size()));
+    int64_t total_uncompressed = 0, total_compressed = 0;
+    std::vector<format::ColumnChunk> chunks;
+    for (EncodedColumnChunk& column : impl.columns) {
+      const int64_t start = bytes_written_;
+      format::ColumnMetaData meta = column.meta;
+      meta.__set_data_page_offset(start + meta.data_page_offset);
+      if (column.has_dictionary) meta.__set_dictionary_page_offset(start + meta.dictionary_page_offset);
+      for (const auto& page : column.pages) {
+        WriteAll(state.fd, page.data(), page.size(), temporary_path_);
+        bytes_written_ += static_cast<int64_t>(page.size());
+      }
+      total_uncompressed += meta.total_uncompressed_size;
+      total_compressed += meta.total_compressed_size;
+      format::ColumnChunk chunk;
+      chunk.__set_file_offset(0);
+      chunk.__set_meta_data(meta);
+      chunks.push_back(std::move(chunk));
+    }
+    // Start writing this row group back to disk now, without waiting, so
+    // the fsync in Close() has little left to do and disk writes overlap
+    // with encoding the next row groups.
+    ::sync_file_range(state.fd, row_group.file_offset, bytes_written_ - row_group.file_offset, SYNC_FILE_RANGE_WRITE);
+    row_group.__set_columns(chunks);
+    row_group.__set_total_byte_size(total_uncompressed);
+    row_group.__set_total_compressed_size(total_compressed);
+    state.row_groups.push_back(std::move(row_group));
+    rows_written_ += impl.num_rows;
+  } catch (...) {
+    state.failed = true;
+    ::close(state.fd);
+    state.fd = -1;
+    ::unlink(temporary_path_.c_str());
+    throw;
+  }
+}
+
+void ParquetWriter::WriteRowGroup(const RowGroupData& data) { Append(Encode(data)); }
+
+void ParquetWriter::SetKeyValue(std::string key, std::string value) {
+  state_->extra_key_values[std::move(key)] = std::move(value);
+}
+
+void ParquetWriter::Close() {
+  State& state = *state_;
+  if (state.closed) return;
+  if (state.failed || state.fd < 0) throw IoError(fmt::format("{}: writer failed earlier", path_.string()));
+  try {
+    format::FileMetaData meta;
+    meta.__set_version(1);
+    meta.__set_schema(BuildSchemaElements(state.schema));
+    meta.__set_num_rows(rows_written_);
+    meta.__set_row_groups(state.row_groups);
+    // Options first, then SetKeyValue entries (which replace same keys).
+    std::vector<format::KeyValue> key_values;
+    for (const auto& [key, value] : state.options.key_value_metadata) {
+      if (state.extra_key_values.count(key) != 0) continue;
+      format::KeyValue kv;
+      kv.__set_key(key);
+      kv.__set_value(value);
+      key_values.push_back(kv);
+    }
+    for (const auto& [key, value] : state.extra_key_values) {
+      format::KeyValue kv;
+      kv.__set_key(key);
+      kv.__set_value(value);
+      key_values.push_back(kv);
+    }
+    if (!key_values.empty()) meta.__set_key_value_metadata(key_values);
+    meta.__set_created_by(state.options.created_by.empty() ? fmt::format("barforge version {}", kVersion)
+                                                           : state.options.created_by);
+    format::ColumnOrder order;
+    order.__set_TYPE_ORDER(format::TypeDefinedOrder());
+    meta.__set_column_orders(std::vector<format::ColumnOrder>(state.schema.size(), order));
+
+    std::vector<uint8_t> footer;
+    AppendThrift(meta, footer);
+    const auto footer_size = static_cast<uint32_t>(footer.size());
+    for (int i = 0; i < 4; ++i) footer.push_back(static_cast<uint8_t>(footer_size >> (8 * i)));
+    footer.insert(footer.end(), kMagic, kMagic + 4);
+    WriteAll(state.fd, footer.data(), footer.size(), temporary_path_);
+    bytes_written_ += static_cast<int64_t>(footer.size());
+    if (::fsync(state.fd) != 0) {
+      throw IoError(fmt::format("{}: fsync failed: {}", temporary_path_.string(), std::strerror(errno)));
+    }
+    const int fd = state.fd;
+    state.fd = -1;
+    if (::close(fd) != 0) {
+      throw IoError(fmt::format("{}: close failed: {}", temporary_path_.string(), std::strerror(errno)));
+    }
+    if (::rename(temporary_path_.c_str(), path_.c_str()) != 0) {
+      throw IoError(fmt::format("{}: cannot rename into place: {}", path_.string(), std::strerror(errno)));
+    }
+    state.closed = true;
+    // Make the rename itself durable.
+    const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : ".";
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd >= 0) {
+      ::fsync(dir_fd);
+      ::close(dir_fd);
+    }
+  } catch (...) {
+    state.failed = true;
+    if (state.fd >= 0) ::close(state.fd);
+    state.fd = -1;
+    ::unlink(temporary_path_.c_str());
+    throw;
+  }
+}
+
+}  // namespace barforge::parquet

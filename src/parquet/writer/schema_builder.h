@@ -1,0 +1,25 @@
+#pragma once
+// Parquet schema elements and per-column facts for a writer schema.
+
+#include <vector>
+
+#include "barforge/parquet_writer.h"
+#include "gen-cpp/parquet_types.h"
+
+namespace barforge::parquet {
+
+/// Throws ConfigError for an empty schema, an empty or duplicate name, or a
+/// list column with list_size < 1.
+void CheckSchema(const std::vector<ColumnSpec>& schema);
+
+/// Depth-first schema elements: the root "schema", then each column (a list
+/// column as name -> list -> element).
+std::vector<format::SchemaElement> BuildSchemaElements(const std::vector<ColumnSpec>& schema);
+
+/// The physical type of a column's leaf.
+format::Type::type PhysicalTypeOf(ColumnType type);
+
+/// path_in_schema of a column's leaf.
+std::vector<std::string> LeafPath(const ColumnSpec& column);
+
+}  // namespace barforge::parquet

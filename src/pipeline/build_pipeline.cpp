@@ -1,0 +1,194 @@
+// RunBuild: raw bars -> prepared series -> scaler fit -> streamed row groups.
+//
+// The streaming part is a oneTBB parallel_pipeline: a serial stage hands out
+// chunk numbers, a parallel stage computes a chunk's samples and encodes and
+// compresses its row group in memory (no lock), and a serial in-order stage
+// appends row groups to the file. The number of tokens in flight bounds
+// memory to a few row groups whatever the sample count.
+
+#include <oneapi/tbb/concurrent_queue.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "barforge/error.h"
+#include "barforge/parquet_writer.h"
+#include "barforge/pipeline.h"
+#include "barforge/version.h"
+#include "features/meta_scaler.h"
+#include "pipeline/dataset_schema.h"
+#include "pipeline/raw_data_stage.h"
+#include "pipeline/sample_chunk.h"
+
+namespace barforge {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double Seconds(const std::atomic<int64_t>& nanoseconds) { return static_cast<double>(nanoseconds.load()) * 1e-9; }
+
+void RefuseExisting(const std::filesystem::path& path, bool overwrite) {
+  if (!overwrite && std::filesystem::exists(path)) {
+    throw IoError(fmt::format("{}: already exists (use --overwrite to replace it)", path.string()));
+  }
+}
+
+// The effective config as stored in the footer, without n_jobs: the thread
+// count changes no output value (SPEC §3), and storing it would make the
+// file's bytes depend on it.
+std::string StoredConfigYaml(const Config& config) {
+  const std::string yaml = ConfigToYaml(config);
+  std::string stored;
+  size_t start = 0;
+  while (start < yaml.size()) {
+    size_t end = yaml.find('\n', start);
+    end = end == std::string::npos ? yaml.size() : end + 1;
+    const std::string_view line(yaml.data() + start, end - start);
+    if (line.rfind("n_jobs:", 0) != 0) stored += line;
+    start = end;
+  }
+  return stored;
+}
+
+parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler& scaler, int jobs) {
+  parquet::WriterOptions options;
+  options.codec = config.parquet_compression;
+  options.compression_level = config.compression_level;
+  options.threads = jobs;
+  options.float_encoding = config.float_encoding == FloatEncodingOption::kByteStreamSplit
+                               ? parquet::FloatEncoding::kByteStreamSplit
+                               : parquet::FloatEncoding::kPlain;
+  options.key_value_metadata = {
+      {"barforge.version", kVersion},
+      {"barforge.seed", std::to_string(config.seed)},
+      {"barforge.config", StoredConfigYaml(config)},
+      {"barforge.scaler", scaler.ToJson()},
+  };
+  return options;
+}
+
+// A token of the pipeline: a chunk to compute, then its encoded row group.
+struct ChunkToken {
+  int64_t first_sample = 0;
+  int64_t num_rows = 0;
+  parquet::EncodedRowGroup encoded;
+};
+
+}  // namespace
+
+BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
+  const auto build_start = Clock::now();
+  const int jobs = config.EffectiveJobs();
+  tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(jobs));
+
+  BuildSummary summary;
+  summary.jobs = jobs;
+  summary.output = SamplesPath(config);
+  summary.scaler = ScalerPath(config);
+  // Refuse before doing any work.
+  RefuseExisting(summary.output, options.overwrite);
+  RefuseExisting(summary.scaler, options.overwrite);
+
+  auto stage_start = Clock::now();
+  RawData raw = PrepareRawData(config, options.overwrite);
+  summary.tickers = raw.summary;
+  summary.stages.raw_data = SecondsSince(stage_start);
+
+  stage_start = Clock::now();
+  std::vector<PreparedSeries> prepared;
+  std::vector<int64_t> bars_per_ticker;
+  prepared.reserve(raw.series.size());
+  for (const BarSeries& bars : raw.series) {
+    prepared.push_back(PrepareSeries(bars));
+    bars_per_ticker.push_back(bars.size());
+  }
+  const Sampler sampler(config.seed, bars_per_ticker, config.window, config.horizon);
+  summary.stages.prepare = SecondsSince(stage_start);
+
+  stage_start = Clock::now();
+  const MetaScaler scaler =
+      FitMetaScaler(sampler, prepared, config.n_samples, config.window, config.horizon, jobs);
+  summary.stages.scaling = SecondsSince(stage_start);
+
+  parquet::ParquetWriter writer(summary.output, DatasetSchema(config.window), MakeWriterOptions(config, scaler, jobs));
+
+  const ChunkInputs inputs{&sampler, prepared, &scaler, config.window, config.horizon, config.fee_bps * 1e-4};
+  ChunkStageClock clock;
+  std::atomic<int64_t> writing_ns{0};
+  tbb::concurrent_queue<std::unique_ptr<SampleChunk>> free_chunks;
+  const int64_t total = config.n_samples;
+  int64_t next_sample = 0;
+  int64_t rows_done = 0;
+
+  // Each token holds one chunk's buffers and its encoded row group; `jobs`
+  // tokens keep every core busy while bounding memory.
+  tbb::parallel_pipeline(
+      static_cast<size_t>(jobs),
+      tbb::make_filter<void, std::shared_ptr<ChunkToken>>(
+          tbb::filter_mode::serial_in_order,
+          [&](tbb::flow_control& control) -> std::shared_ptr<ChunkToken> {
+            if (next_sample >= total) {
+              control.stop();
+              return nullptr;
+            }
+            auto token = std::make_shared<ChunkToken>();
+            token->first_sample = next_sample;
+            token->num_rows = std::min(config.chunk_rows, total - next_sample);
+            next_sample += token->num_rows;
+            return token;
+          }) &
+          tbb::make_filter<std::shared_ptr<ChunkToken>, std::shared_ptr<ChunkToken>>(
+              tbb::filter_mode::parallel,
+              [&](std::shared_ptr<ChunkToken> token) {
+                std::unique_ptr<SampleChunk> chunk;
+                if (!free_chunks.try_pop(chunk)) chunk = std::make_unique<SampleChunk>();
+                chunk->Compute(inputs, token->first_sample, token->num_rows, clock);
+                const auto encode_start = Clock::now();
+                token->encoded = writer.Encode(chunk->View(config.tickers));
+                clock.encoding += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - encode_start).count();
+                free_chunks.push(std::move(chunk));
+                return token;
+              }) &
+          tbb::make_filter<std::shared_ptr<ChunkToken>, void>(
+              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<ChunkToken> token) {
+                const auto append_start = Clock::now();
+                writer.Append(std::move(token->encoded));
+                writing_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - append_start).count();
+                rows_done += token->num_rows;
+                ++summary.row_groups;
+                if (options.on_progress) options.on_progress(rows_done, total);
+              }));
+  free_chunks.clear();
+
+  stage_start = Clock::now();
+  SaveMetaScaler(scaler, summary.scaler);
+  writer.Close();
+  summary.stages.writing = Seconds(writing_ns) + SecondsSince(stage_start);
+  summary.stages.sampling = Seconds(clock.sampling);
+  summary.stages.features = Seconds(clock.features);
+  summary.stages.scaling += Seconds(clock.scaling);
+  summary.stages.rewards = Seconds(clock.rewards);
+  summary.stages.encoding = Seconds(clock.encoding);
+
+  summary.rows = writer.rows_written();
+  summary.bytes = writer.bytes_written();
+  summary.raw_float_bytes =
+      summary.rows * static_cast<int64_t>(sizeof(float)) * (5 * config.window + kMetaFeatureCount + 3 + 1);
+  summary.seconds = SecondsSince(build_start);
+  summary.peak_rss_bytes = PeakRssBytes();
+  return summary;
+}
+
+}  // namespace barforge

@@ -1,0 +1,24 @@
+#pragma once
+// `barforge validate`: reads every value of a samples file and checks it.
+
+#include <cstdint>
+#include <filesystem>
+
+namespace barforge {
+
+struct DatasetReport {
+  int64_t rows = 0;
+  int64_t row_groups = 0;
+  int window = 0;
+  int64_t float_values = 0;  ///< float values checked for NaN/inf
+};
+
+/// Checks the schema of SPEC §3 (columns, types, list lengths 4W, W, 6, 3),
+/// that sample_id runs 0..N-1 in order, that no value is null, NaN or
+/// infinite, that bar_index >= W - 1 and that tickers are non-empty. Reads
+/// one row group at a time, so memory stays bounded. Throws DataError naming
+/// the file, column and row of the first problem (ParquetError for a file
+/// that cannot be read).
+DatasetReport ValidateDataset(const std::filesystem::path& file);
+
+}  // namespace barforge

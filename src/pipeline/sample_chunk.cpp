@@ -1,0 +1,87 @@
+#include "pipeline/sample_chunk.h"
+
+#include <chrono>
+
+#include "rewards/rewards.h"
+
+namespace barforge {
+
+namespace {
+
+// Adds the time since `start` to `total` and restarts `start`.
+void Lap(std::chrono::steady_clock::time_point& start, std::atomic<int64_t>& total) {
+  const auto now = std::chrono::steady_clock::now();
+  total += std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count();
+  start = now;
+}
+
+}  // namespace
+
+void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64_t num_rows,
+                          ChunkStageClock& clock) {
+  const auto n = static_cast<size_t>(num_rows);
+  const auto w = static_cast<size_t>(inputs.window);
+  num_rows_ = num_rows;
+  draws_.resize(n);
+  sample_id_.resize(n);
+  timestamp_.resize(n);
+  bar_index_.resize(n);
+  ticker_.resize(n);
+  raw_meta_.resize(n * kMetaFeatureCount);
+  ohlc_.resize(n * 4 * w);
+  volume_.resize(n * w);
+  meta_.resize(n * kMetaFeatureCount);
+  rewards_.resize(n * 3);
+  fwd_return_.resize(n);
+
+  auto start = std::chrono::steady_clock::now();
+  for (size_t r = 0; r < n; ++r) {
+    const int64_t id = first_sample + static_cast<int64_t>(r);
+    const SampleDraw draw = inputs.sampler->Draw(static_cast<uint64_t>(id));
+    draws_[r] = draw;
+    sample_id_[r] = id;
+    ticker_[r] = static_cast<int32_t>(draw.ticker);
+    bar_index_[r] = draw.end_bar;
+    timestamp_[r] = inputs.series[draw.ticker].bars->timestamp_ns[static_cast<size_t>(draw.end_bar)];
+  }
+  Lap(start, clock.sampling);
+
+  for (size_t r = 0; r < n; ++r) {
+    const SampleDraw& draw = draws_[r];
+    const PreparedSeries& series = inputs.series[draw.ticker];
+    ComputeWindowFeatures(series, draw.end_bar, inputs.window, &ohlc_[r * 4 * w], &volume_[r * w]);
+    ComputeRawMeta(series, draw.end_bar, inputs.window, draw.position, &raw_meta_[r * kMetaFeatureCount]);
+  }
+  Lap(start, clock.features);
+
+  for (size_t r = 0; r < n; ++r) {
+    inputs.scaler->Apply(&raw_meta_[r * kMetaFeatureCount], &meta_[r * kMetaFeatureCount]);
+  }
+  Lap(start, clock.scaling);
+
+  for (size_t r = 0; r < n; ++r) {
+    const SampleDraw& draw = draws_[r];
+    ComputeRewards(inputs.series[draw.ticker], draw.end_bar, inputs.horizon, draw.position, inputs.fee,
+                   &rewards_[r * 3], &fwd_return_[r]);
+  }
+  Lap(start, clock.rewards);
+}
+
+parquet::RowGroupData SampleChunk::View(std::span<const std::string> tickers) const {
+  parquet::RowGroupData data;
+  data.num_rows = num_rows_;
+  data.columns = {
+      std::span<const int64_t>(sample_id_),
+      parquet::DictionaryStrings{tickers, std::span<const int32_t>(ticker_)},
+      std::span<const int64_t>(timestamp_),
+      std::span<const int64_t>(bar_index_),
+      std::span<const float>(ohlc_),
+      std::span<const float>(volume_),
+      std::span<const float>(meta_),
+      std::span<const float>(rewards_),
+      std::span<const float>(fwd_return_),
+  };
+  return data;
+}
+
+}  // namespace barforge

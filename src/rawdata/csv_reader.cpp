@@ -1,0 +1,241 @@
+#include "rawdata/csv_reader.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "barforge/error.h"
+
+namespace barforge {
+
+namespace {
+
+constexpr int64_t kMissingTimestamp = std::numeric_limits<int64_t>::min();
+
+// Splits CSV text into fields one record at a time, without copying unless
+// a quoted field holds "" escapes.
+class CsvCursor {
+ public:
+  CsvCursor(std::string_view text, char delimiter) : text_(text), delimiter_(delimiter) {
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // UTF-8 byte-order mark
+  }
+
+  bool AtEnd() const { return pos_ >= text_.size(); }
+
+  /// Reads one record's fields into `fields` (views into the text or into
+  /// `scratch_`). Returns false at the end of the text.
+  bool NextRecord(std::vector<std::string_view>& fields) {
+    fields.clear();
+    scratch_.clear();
+    if (AtEnd()) return false;
+    while (true) {
+      fields.push_back(NextField());
+      if (pos_ >= text_.size()) return true;
+      const char c = text_[pos_];
+      if (c == delimiter_) {
+        ++pos_;
+        continue;
+      }
+      // End of record: \n or \r\n (a lone \r too).
+      ++pos_;
+      if (c == '\r' && pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
+      return true;
+    }
+  }
+
+  bool unterminated_quote() const { return unterminated_quote_; }
+
+ private:
+  std::string_view NextField() {
+    if (pos_ < text_.size() && text_[pos_] == '"') {
+      ++pos_;
+      const size_t start = pos_;
+      bool escaped = false;
+      while (true) {
+        const size_t quote = text_.find('"', pos_);
+        if (quote == std::string_view::npos) {
+          unterminated_quote_ = true;
+          pos_ = text_.size();
+          return text_.substr(start);
+        }
+        if (quote + 1 < text_.size() && text_[quote + 1] == '"') {
+          escaped = true;
+          pos_ = quote + 2;
+          continue;
+        }
+        pos_ = quote + 1;
+        std::string_view raw = text_.substr(start, quote - start);
+        if (!escaped) return raw;
+        scratch_.emplace_back();
+        std::string& unescaped = scratch_.back();
+        for (size_t i = 0; i < raw.size(); ++i) {
+          unescaped += raw[i];
+          if (raw[i] == '"') ++i;
+        }
+        return unescaped;
+      }
+    }
+    const size_t start = pos_;
+    while (pos_ < text_.size() && text_[pos_] != delimiter_ && text_[pos_] != '\n' && text_[pos_] != '\r') ++pos_;
+    return text_.substr(start, pos_ - start);
+  }
+
+  std::string_view text_;
+  char delimiter_;
+  size_t pos_ = 0;
+  bool unterminated_quote_ = false;
+  // Unescaped quoted fields of the current record. A deque, because fields
+  // already returned are views into its strings: growing must not move them
+  // (found by the fuzzer with a vector).
+  std::deque<std::string> scratch_;
+};
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool IsMissing(std::string_view value) {
+  return value.empty() || EqualsIgnoreCase(value, "null") || EqualsIgnoreCase(value, "nan") ||
+         EqualsIgnoreCase(value, "na");
+}
+
+size_t FindColumn(const std::vector<std::string_view>& header, const std::string& name,
+                  const std::filesystem::path& path) {
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (Trim(header[i]) == name) return i;
+  }
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (EqualsIgnoreCase(Trim(header[i]), name)) return i;
+  }
+  std::string columns;
+  for (std::string_view h : header) columns += fmt::format("{}'{}'", columns.empty() ? "" : ", ", Trim(h));
+  throw DataError(fmt::format("{}: missing column '{}' (header has {})", path.string(), name, columns));
+}
+
+}  // namespace
+
+CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& path,
+                           const std::string& timestamp_column, const std::vector<std::string>& number_columns,
+                           const CsvOptions& options) {
+  CsvCursor cursor(text, options.delimiter);
+  std::vector<std::string_view> fields;
+  if (!cursor.NextRecord(fields) || (fields.size() == 1 && Trim(fields[0]).empty())) {
+    throw DataError(fmt::format("{}: empty file (no header row)", path.string()));
+  }
+  std::vector<std::string> header(fields.begin(), fields.end());
+  const std::vector<std::string_view> header_views(header.begin(), header.end());
+  const size_t timestamp_index = FindColumn(header_views, timestamp_column, path.string());
+  std::vector<size_t> number_index;
+  for (const std::string& name : number_columns) number_index.push_back(FindColumn(header_views, name, path.string()));
+  const size_t needed = std::max(timestamp_index, number_index.empty() ? 0 : *std::max_element(number_index.begin(), number_index.end())) + 1;
+
+  CsvColumns columns;
+  columns.numbers.resize(number_columns.size());
+  EpochUnit unit = options.epoch_unit;
+  int64_t spreadsheet_row = 1;
+  while (cursor.NextRecord(fields)) {
+    ++spreadsheet_row;
+    if (fields.size() == 1 && Trim(fields[0]).empty()) continue;  // blank line
+    if (cursor.unterminated_quote()) {
+      throw DataError(fmt::format("{}: row {}: unterminated quoted field", path.string(), spreadsheet_row));
+    }
+    if (fields.size() < needed) {
+      throw DataError(fmt::format("{}: row {}: {} fields, the header has {}", path.string(), spreadsheet_row, fields.size(),
+                                 header.size()));
+    }
+    bool missing = false;
+    const std::string_view stamp = Trim(fields[timestamp_index]);
+    if (IsMissing(stamp)) {
+      missing = true;
+      columns.timestamp_ns.push_back(kMissingTimestamp);
+    } else {
+      std::optional<int64_t> ns = ParseIsoTimestamp(stamp);
+      if (!ns) {
+        // Integer epochs: with auto, the first row's magnitude fixes the
+        // unit for the whole file, so one file never mixes units.
+        int64_t value = 0;
+        const auto [ptr, ec] = std::from_chars(stamp.data(), stamp.data() + stamp.size(), value);
+        if (ec == std::errc() && ptr == stamp.data() + stamp.size() && unit == EpochUnit::kAuto) {
+          unit = EpochUnitForMagnitude(value);
+        }
+        ns = ParseEpochTimestamp(stamp, unit);
+      }
+      if (!ns) {
+        throw DataError(fmt::format("{}: row {}, column '{}': cannot parse '{}' as a timestamp", path.string(),
+                                    spreadsheet_row, timestamp_column, stamp));
+      }
+      columns.timestamp_ns.push_back(*ns);
+    }
+    for (size_t c = 0; c < number_index.size(); ++c) {
+      const std::string_view value = Trim(fields[number_index[c]]);
+      double number = std::numeric_limits<double>::quiet_NaN();
+      if (IsMissing(value)) {
+        missing = true;
+      } else {
+        const char* begin = value.data() + (value.front() == '+' ? 1 : 0);
+        const auto [ptr, ec] = std::from_chars(begin, value.data() + value.size(), number);
+        if (ec != std::errc() || ptr != value.data() + value.size()) {
+          throw DataError(fmt::format("{}: row {}, column '{}': cannot parse '{}' as a number", path.string(),
+                                      spreadsheet_row, number_columns[c], value));
+        }
+      }
+      columns.numbers[c].push_back(number);
+    }
+    if (missing) columns.missing_rows.push_back(columns.rows() - 1);
+  }
+  return columns;
+}
+
+CsvColumns ReadCsvColumns(const std::filesystem::path& path, const std::string& timestamp_column,
+                          const std::vector<std::string>& number_columns, const CsvOptions& options) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw DataError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    ::close(fd);
+    throw DataError(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(errno)));
+  }
+  const auto size = static_cast<size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    throw DataError(fmt::format("{}: empty file (no header row)", path.string()));
+  }
+  // Map the file instead of reading it: no copy, and the kernel pages it in
+  // sequentially.
+  void* data = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (data == MAP_FAILED) throw DataError(fmt::format("{}: cannot map: {}", path.string(), std::strerror(errno)));
+  madvise(data, size, MADV_SEQUENTIAL);
+  try {
+    CsvColumns columns =
+        ParseCsvColumns(std::string_view(static_cast<const char*>(data), size), path.string(), timestamp_column, number_columns,
+                        options);
+    munmap(data, size);
+    return columns;
+  } catch (...) {
+    munmap(data, size);
+    throw;
+  }
+}
+
+}  // namespace barforge
