@@ -67,6 +67,18 @@ YAML::Node LoadYamlFile(const std::filesystem::path& file) {
 }
 
 void CheckAcrossKeys(const Config& config, const std::map<std::string, std::string>& origins) {
+  // The last synthetic timestamp, start + (n_bars - 1) * bar_seconds in ns,
+  // must fit in int64 (about year 2262).
+  int64_t step_ns = 0, span_ns = 0, last_ns = 0;
+  if (__builtin_mul_overflow(config.synthetic.bar_seconds, int64_t{1000000000}, &step_ns) ||
+      __builtin_mul_overflow(config.synthetic.n_bars - 1, step_ns, &span_ns) ||
+      __builtin_add_overflow(config.synthetic.start_ns, span_ns, &last_ns)) {
+    const auto origin = origins.find("synthetic.n_bars");
+    throw ConfigError(fmt::format("{}: key 'synthetic.n_bars': {} bars of {} s from {} end after the last "
+                                  "representable timestamp (year 2262)",
+                                  origin == origins.end() ? "defaults" : origin->second, config.synthetic.n_bars,
+                                  config.synthetic.bar_seconds, config.synthetic.start));
+  }
   try {
     parquet::CheckCompressionLevel(config.parquet_compression, config.compression_level);
   } catch (const ConfigError& e) {

@@ -238,7 +238,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadOverride{"samples_filename=", "samples_filename"},
                       BadOverride{"columns.open=", "columns.open"}, BadOverride{"seed=-1", "seed"},
                       BadOverride{"synthetic.foo=1", "synthetic.foo"}, BadOverride{"colour=red", "colour"},
-                      BadOverride{"synthetic=5", "synthetic"}, BadOverride{"window=99999999999", "window"}));
+                      BadOverride{"synthetic=5", "synthetic"}, BadOverride{"window=99999999999", "window"},
+                      BadOverride{"synthetic.n_bars=1000000000000", "synthetic.n_bars"}));
 
 TEST(ConfigTest, CompressionLevelCheckedAgainstCodecInAnyOrder) {
   EXPECT_NO_THROW(LoadConfig({}, {"compression_level=12", "parquet_compression=gzip", "compression_level=9"}));
