@@ -1,6 +1,7 @@
 #include "features/exact_sum.h"
 
 #include <cmath>
+#include <stdexcept>
 #include <utility>
 
 namespace barforge {
@@ -15,6 +16,9 @@ void ExactSum::Add(double x) {
     if (lo != 0.0) partials_[kept++] = lo;
     x = hi;
   }
+  // Consecutive partials differ in exponent by at least 53, so finite
+  // doubles never need more than ~40; reaching the bound is a bug.
+  if (kept == kMaxPartials) throw std::logic_error("ExactSum: more partials than finite doubles allow");
   partials_[kept] = x;
   size_ = kept + 1;
 }
