@@ -67,6 +67,18 @@ YAML::Node LoadYamlFile(const std::filesystem::path& file) {
 }
 
 void CheckAcrossKeys(const Config& config, const std::map<std::string, std::string>& origins) {
+  // The last synthetic timestamp, start + (n_bars - 1) * bar_seconds in ns,
+  // must fit in int64 (about year 2262).
+  int64_t step_ns = 0, span_ns = 0, last_ns = 0;
+  if (__builtin_mul_overflow(config.synthetic.bar_seconds, int64_t{1000000000}, &step_ns) ||
+      __builtin_mul_overflow(config.synthetic.n_bars - 1, step_ns, &span_ns) ||
+      __builtin_add_overflow(config.synthetic.start_ns, span_ns, &last_ns)) {
+    const auto origin = origins.find("synthetic.n_bars");
+    throw ConfigError(fmt::format("{}: key 'synthetic.n_bars': {} bars of {} s from {} end after the last "
+                                  "representable timestamp (year 2262)",
+                                  origin == origins.end() ? "defaults" : origin->second, config.synthetic.n_bars,
+                                  config.synthetic.bar_seconds, config.synthetic.start));
+  }
   try {
     parquet::CheckCompressionLevel(config.parquet_compression, config.compression_level);
   } catch (const ConfigError& e) {
@@ -109,11 +121,20 @@ Config LoadConfig(const std::filesystem::path& config_file, const std::vector<st
       throw ConfigError(fmt::format("{}: expected key=value", where));
     }
     const std::string name = item.substr(0, equals);
+    const std::string text = item.substr(equals + 1);
+    const ConfigKey* key = FindKey(name);
+    // A string key takes the text as it is when it is not a YAML scalar, so
+    // that "raw_data_filename={ticker}.csv" needs no quoting on a shell line.
+    const bool verbatim_fallback = key != nullptr && (key->type == "string" || key->type == "path");
     YAML::Node value;
     try {
-      value = YAML::Load(item.substr(equals + 1));
+      value = YAML::Load(text);
+      if (verbatim_fallback && !value.IsScalar() && !value.IsNull()) value = YAML::Node(text);
     } catch (const YAML::Exception& e) {
-      throw ConfigError(fmt::format("{}: key '{}': invalid YAML value: {}", where, name, e.msg));
+      if (!verbatim_fallback) {
+        throw ConfigError(fmt::format("{}: key '{}': invalid YAML value: {}", where, name, e.msg));
+      }
+      value = YAML::Node(text);
     }
     // "key=" sets the empty string, which the key's own check then judges.
     if (value.IsNull() && equals + 1 == item.size()) value = YAML::Node(std::string());

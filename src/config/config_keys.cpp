@@ -285,13 +285,17 @@ std::string ConfigReferenceMarkdown() {
   const Config defaults;
   std::string out =
       "# Configuration reference\n\n"
-      "Generated from the key table in `src/config/config_keys.cpp`; a test\n"
-      "fails when this file and the table differ (regenerate it with the test's\n"
-      "output). Keys are set in a YAML file (`--config`, default\n"
-      "`config/default.yaml`) and overridden with `--set key=value`, values in\n"
-      "YAML syntax, nested keys dotted (`--set synthetic.n_bars=1000`,\n"
-      "`--set tickers=[A, B]`). Unknown keys, ill-typed and out-of-range values\n"
-      "are errors naming the key (and the file).\n\n"
+      "Generated from the key table in `src/config/config_keys.cpp`; the test\n"
+      "`ConfigTest.ReferenceDocMatchesTheTable` fails when this file and the\n"
+      "table differ (run it with `BARFORGE_REGENERATE=1` to rewrite this file\n"
+      "and `config/default.yaml`).\n\n"
+      "Keys are set in a YAML file (`--config`, default `config/default.yaml`)\n"
+      "and overridden with `--set key=value`, applied in order, values in YAML\n"
+      "syntax, nested keys dotted (`--set synthetic.n_bars=1000`,\n"
+      "`--set tickers=[A, B]`, `--set columns.open=Open`). For a string key an\n"
+      "override value that is not a YAML scalar (`{ticker}.csv`) is taken as\n"
+      "written. Unknown keys, ill-typed and out-of-range values are errors\n"
+      "naming the key (and the file or the override).\n\n"
       "| key | type | default | description | accepted values |\n"
       "|---|---|---|---|---|\n";
   for (const ConfigKey& key : ConfigKeys()) {

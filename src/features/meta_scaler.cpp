@@ -21,14 +21,29 @@ namespace {
 // Samples per block of work. The sums are exact, so the block size and the
 // order blocks are merged in cannot change a bit of the result.
 constexpr int64_t kBlockSamples = 8192;
+// Draws resolved ahead of the feature work, so that the first cache line of
+// each window is already on its way (windows are at random places).
+constexpr int64_t kPrefetchBatch = 16;
 constexpr double kMinStd = 1e-12;
 
-using FeatureSums = std::array<ExactSum, kMetaFeatureCount>;
+// Exact sums of x and of x^2 (x^2 added as product plus FMA error, exactly).
+struct FeatureSums {
+  std::array<ExactSum, kMetaFeatureCount> values;
+  std::array<ExactSum, kMetaFeatureCount> squares;
+};
 
-// Sums f(raw meta) over samples [0, n) in parallel blocks, merged exactly.
-template <typename Term>
+void PrefetchWindow(const PreparedSeries& series, int64_t end_bar, int window) {
+  const auto first = static_cast<size_t>(end_bar + 1 - window);
+  __builtin_prefetch(series.log_return.data() + first);
+  __builtin_prefetch(series.log_range.data() + first);
+  __builtin_prefetch(series.log1p_volume.data() + first);
+  __builtin_prefetch(series.log_close.data() + first);
+  __builtin_prefetch(series.log_close.data() + static_cast<size_t>(end_bar));
+}
+
+// One pass over samples [0, n) in parallel blocks, merged exactly.
 FeatureSums SumOverSamples(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t n_samples,
-                           int window, int n_jobs, Term term) {
+                           int window, int n_jobs) {
   const int64_t blocks = (n_samples + kBlockSamples - 1) / kBlockSamples;
   std::vector<FeatureSums> block_sums(static_cast<size_t>(blocks));
   tbb::task_arena arena(std::max(1, n_jobs));
@@ -36,17 +51,30 @@ FeatureSums SumOverSamples(const Sampler& sampler, std::span<const PreparedSerie
     tbb::parallel_for(int64_t{0}, blocks, [&](int64_t block) {
       FeatureSums& sums = block_sums[static_cast<size_t>(block)];
       const int64_t end = std::min(n_samples, (block + 1) * kBlockSamples);
+      SampleDraw draws[kPrefetchBatch];
       double raw[kMetaFeatureCount];
-      for (int64_t i = block * kBlockSamples; i < end; ++i) {
-        const SampleDraw draw = sampler.Draw(static_cast<uint64_t>(i));
-        ComputeRawMeta(series[draw.ticker], draw.end_bar, window, draw.position, raw);
-        for (int f = 0; f < kMetaFeatureCount; ++f) sums[static_cast<size_t>(f)].Add(term(f, raw[f]));
+      for (int64_t batch = block * kBlockSamples; batch < end; batch += kPrefetchBatch) {
+        const int64_t count = std::min(kPrefetchBatch, end - batch);
+        for (int64_t k = 0; k < count; ++k) {
+          draws[k] = sampler.Draw(static_cast<uint64_t>(batch + k));
+          PrefetchWindow(series[draws[k].ticker], draws[k].end_bar, window);
+        }
+        for (int64_t k = 0; k < count; ++k) {
+          ComputeRawMeta(series[draws[k].ticker], draws[k].end_bar, window, draws[k].position, raw);
+          for (size_t f = 0; f < kMetaFeatureCount; ++f) {
+            sums.values[f].Add(raw[f]);
+            sums.squares[f].AddProduct(raw[f], raw[f]);
+          }
+        }
       }
     });
   });
   FeatureSums total;
   for (const FeatureSums& sums : block_sums) {
-    for (size_t f = 0; f < total.size(); ++f) total[f].Merge(sums[f]);
+    for (size_t f = 0; f < kMetaFeatureCount; ++f) {
+      total.values[f].Merge(sums.values[f]);
+      total.squares[f].Merge(sums.squares[f]);
+    }
   }
   return total;
 }
@@ -107,18 +135,18 @@ MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries>
     return scaler;
   }
   const auto n = static_cast<double>(n_samples);
-  const FeatureSums sums =
-      SumOverSamples(sampler, series, n_samples, window, n_jobs, [](int, double x) { return x; });
-  for (size_t f = 0; f < kMetaFeatureCount; ++f) scaler.mean[f] = sums[f].Result() / n;
-  // Second pass over the same draws: each squared deviation is rounded once,
-  // deterministically, and their sum is exact.
-  const auto& mean = scaler.mean;
-  const FeatureSums squares = SumOverSamples(sampler, series, n_samples, window, n_jobs, [&mean](int f, double x) {
-    const double d = x - mean[static_cast<size_t>(f)];
-    return d * d;
-  });
+  const FeatureSums sums = SumOverSamples(sampler, series, n_samples, window, n_jobs);
   for (size_t f = 0; f < kMetaFeatureCount; ++f) {
-    const double std_dev = std::sqrt(squares[f].Result() / n);
+    const double mean = sums.values[f].Mean(n);
+    scaler.mean[f] = mean;
+    // Sum of (x - mean)^2 with the rounded mean, exactly, by algebra on the
+    // exact sums: S2 - 2 mean S1 + n mean^2. Every product is added exactly.
+    ExactSum deviations = sums.squares[f];
+    deviations.AddScaled(sums.values[f], -2.0 * mean);
+    ExactSum mean_squared;
+    mean_squared.AddProduct(mean, mean);
+    deviations.AddScaled(mean_squared, n);
+    const double std_dev = std::sqrt(std::max(0.0, deviations.Mean(n)));
     scaler.std[f] = std_dev < kMinStd ? 1.0 : std_dev;
   }
   return scaler;
