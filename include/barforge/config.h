@@ -15,6 +15,8 @@ namespace barforge {
 enum class DataSource { kSynthetic, kFiles };
 enum class OnBadBar { kError, kDrop };
 enum class FloatEncodingOption { kPlain, kByteStreamSplit };
+/// Unit of integer timestamps in raw files; kAuto decides from the magnitude.
+enum class TimestampUnitOption { kAuto, kSeconds, kMillis, kMicros, kNanos };
 
 struct SyntheticConfig {
   int64_t n_bars = 500000;
@@ -43,6 +45,8 @@ struct Config {
   SyntheticConfig synthetic;
   ColumnNames columns;
   OnBadBar on_bad_bar = OnBadBar::kError;
+  char csv_delimiter = ',';              ///< CSV raw files
+  TimestampUnitOption timestamp_unit = TimestampUnitOption::kAuto;
   int window = 64;
   int horizon = 16;
   double fee_bps = 5.0;

@@ -135,6 +135,10 @@ std::string FormatDouble(double value) {
 
 std::string_view SourceName(DataSource source) { return source == DataSource::kSynthetic ? "synthetic" : "files"; }
 std::string_view OnBadBarName(OnBadBar mode) { return mode == OnBadBar::kError ? "error" : "drop"; }
+constexpr std::string_view kTimestampUnitNames[] = {"auto", "s", "ms", "us", "ns"};
+
+std::string DelimiterName(char delimiter) { return delimiter == '\t' ? "tab" : Quote(std::string(1, delimiter)); }
+
 std::string_view FloatEncodingName(FloatEncodingOption encoding) {
   return encoding == FloatEncodingOption::kPlain ? "plain" : "byte_stream_split";
 }
@@ -232,6 +236,29 @@ const std::vector<ConfigKey>& ConfigKeys() {
          c.on_bad_bar = ParseChoice(v, {"error", "drop"}) == "error" ? OnBadBar::kError : OnBadBar::kDrop;
        },
        [](const Config& c) { return std::string(OnBadBarName(c.on_bad_bar)); }},
+      {"csv_delimiter", "string", "field delimiter of CSV raw files", "one character, or tab",
+       [](Config& c, const YAML::Node& v) {
+         const std::string text = Scalar(v, "a delimiter");
+         if (text == "tab" || text == "\t") {
+           c.csv_delimiter = '\t';
+         } else if (text.size() == 1 && text != "\"" && text != "\n" && text != "\r") {
+           c.csv_delimiter = text[0];
+         } else {
+           throw ConfigError(fmt::format("must be one character (not a quote or line end) or tab, got '{}'", text));
+         }
+       },
+       [](const Config& c) { return DelimiterName(c.csv_delimiter); }},
+      {"timestamp_unit", "string",
+       "unit of integer timestamps in raw files (CSV epoch numbers, Parquet INT64 without a timestamp type); auto: "
+       "from the first value's magnitude",
+       "auto | s | ms | us | ns",
+       [](Config& c, const YAML::Node& v) {
+         const std::string unit = ParseChoice(v, {"auto", "s", "ms", "us", "ns"});
+         for (size_t i = 0; i < std::size(kTimestampUnitNames); ++i) {
+           if (unit == kTimestampUnitNames[i]) c.timestamp_unit = static_cast<TimestampUnitOption>(i);
+         }
+       },
+       [](const Config& c) { return std::string(kTimestampUnitNames[static_cast<size_t>(c.timestamp_unit)]); }},
       {"window", "integer", "W: bars per sample", ">= 2",
        [](Config& c, const YAML::Node& v) { c.window = ParseInt32(v, 2); },
        [](const Config& c) { return std::to_string(c.window); }},

@@ -1,5 +1,6 @@
 #include "rawdata/bar_loader.h"
 
+#include <cctype>
 #include <limits>
 #include <string>
 
@@ -8,6 +9,8 @@
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
 #include "rawdata/bar_validation.h"
+#include "rawdata/csv_bar_loader.h"
+#include "rawdata/timestamp_text.h"
 
 namespace barforge {
 
@@ -40,26 +43,68 @@ ColumnBuffer ReadFlatColumn(const parquet::ParquetReader& reader, const std::fil
   return buffer;
 }
 
-std::vector<int64_t> TimestampsNs(const ColumnBuffer& buffer, const std::filesystem::path& path) {
-  const auto& info = buffer.info;
-  if (info.physical_type != PhysicalType::kInt64 && info.physical_type != PhysicalType::kInt96) {
-    throw DataError(fmt::format("{}: column '{}': timestamps must be TIMESTAMP or INT64, not this physical type",
-                                path.string(), info.name));
+EpochUnit ToEpochUnit(TimestampUnitOption unit) {
+  switch (unit) {
+    case TimestampUnitOption::kSeconds: return EpochUnit::kSeconds;
+    case TimestampUnitOption::kMillis: return EpochUnit::kMillis;
+    case TimestampUnitOption::kMicros: return EpochUnit::kMicros;
+    case TimestampUnitOption::kNanos: return EpochUnit::kNanos;
+    default: return EpochUnit::kAuto;
   }
-  int64_t scale = 1;  // plain INT64 is taken as ns
-  if (info.logical == parquet::LogicalKind::kTimestamp) {
+}
+
+int64_t NanosPerUnit(EpochUnit unit) {
+  switch (unit) {
+    case EpochUnit::kSeconds: return 1000000000;
+    case EpochUnit::kMillis: return 1000000;
+    case EpochUnit::kMicros: return 1000;
+    default: return 1;
+  }
+}
+
+// Timestamps as ns since the epoch: TIMESTAMP (ms/us/ns), INT96 (already ns),
+// DATE (days), or a plain INT64 in `timestamp_unit` (auto: from the first
+// value's magnitude).
+std::vector<int64_t> TimestampsNs(const ColumnBuffer& buffer, const std::filesystem::path& path,
+                                  TimestampUnitOption configured_unit) {
+  const auto& info = buffer.info;
+  int64_t scale = 1;
+  const std::vector<int64_t>* values = &buffer.int64s;
+  std::vector<int64_t> days;
+  if (info.physical_type == PhysicalType::kInt32 && info.logical == parquet::LogicalKind::kDate) {
+    days.assign(buffer.int32s.begin(), buffer.int32s.end());
+    values = &days;
+    scale = 86400LL * 1000000000LL;
+  } else if (info.physical_type == PhysicalType::kInt64 && info.logical == parquet::LogicalKind::kTimestamp) {
     scale = info.time_unit == parquet::TimeUnit::kMillis   ? 1000000
             : info.time_unit == parquet::TimeUnit::kMicros ? 1000
                                                            : 1;
-  } else if (info.logical != parquet::LogicalKind::kNone && info.logical != parquet::LogicalKind::kInteger) {
-    throw DataError(fmt::format("{}: column '{}': timestamps must be TIMESTAMP or INT64", path.string(), info.name));
+  } else if (info.physical_type == PhysicalType::kInt96) {
+    scale = 1;  // the reader converts INT96 to ns
+  } else if (info.physical_type == PhysicalType::kInt64 &&
+             (info.logical == parquet::LogicalKind::kNone || info.logical == parquet::LogicalKind::kInteger)) {
+    EpochUnit unit = ToEpochUnit(configured_unit);
+    if (unit == EpochUnit::kAuto) {
+      unit = EpochUnit::kNanos;
+      for (size_t i = 0; i < buffer.int64s.size(); ++i) {
+        if (!buffer.is_null(i)) {
+          unit = EpochUnitForMagnitude(buffer.int64s[i]);
+          break;
+        }
+      }
+    }
+    scale = NanosPerUnit(unit);
+  } else {
+    throw DataError(fmt::format(
+        "{}: column '{}': timestamps must be TIMESTAMP, DATE, INT96 or INT64 (epoch, unit from timestamp_unit)",
+        path.string(), info.name));
   }
-  std::vector<int64_t> ns(buffer.int64s.size());
+  std::vector<int64_t> ns(values->size());
   for (size_t i = 0; i < ns.size(); ++i) {
     if (buffer.is_null(i)) continue;
-    if (__builtin_mul_overflow(buffer.int64s[i], scale, &ns[i])) {
+    if (__builtin_mul_overflow((*values)[i], scale, &ns[i])) {
       throw DataError(fmt::format("{}: row {}, column {}: value {}: timestamp out of the ns range", path.string(),
-                                  i + 1, info.name, buffer.int64s[i]));
+                                  i + 1, info.name, (*values)[i]));
     }
   }
   return ns;
@@ -92,9 +137,21 @@ std::vector<double> Numbers(ColumnBuffer& buffer, const std::filesystem::path& p
 
 }  // namespace
 
+bool IsCsvPath(const std::filesystem::path& path) {
+  std::string extension = path.extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return extension == ".csv" || extension == ".tsv" || extension == ".txt";
+}
+
 BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker, const Config& config) {
   if (!std::filesystem::is_regular_file(path)) {
     throw DataError(fmt::format("{}: raw data file of ticker {} not found", path.string(), ticker));
+  }
+  if (IsCsvPath(path)) {
+    CsvOptions options;
+    options.delimiter = path.extension() == ".tsv" && config.csv_delimiter == ',' ? '\t' : config.csv_delimiter;
+    options.epoch_unit = ToEpochUnit(config.timestamp_unit);
+    return LoadCsvBars(path, ticker, config, options);
   }
   const parquet::ParquetReader reader(path);
   const ColumnNames& names = config.columns;
@@ -104,7 +161,7 @@ BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker,
   BarNulls nulls;
 
   ColumnBuffer timestamp = ReadFlatColumn(reader, path, names.timestamp);
-  bars.timestamp_ns = TimestampsNs(timestamp, path);
+  bars.timestamp_ns = TimestampsNs(timestamp, path, config.timestamp_unit);
   nulls.timestamp = NullFlags(timestamp);
   const std::pair<const std::string*, std::pair<std::vector<double>*, std::vector<uint8_t>*>> prices[] = {
       {&names.open, {&bars.open, &nulls.open}},

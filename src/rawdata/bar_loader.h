@@ -9,7 +9,11 @@
 
 namespace barforge {
 
-/// Reads `path` (Parquet) using the `columns` mapping, validates every bar
+/// True for the extensions read as CSV: .csv, .tsv (tab-delimited unless
+/// csv_delimiter says otherwise) and .txt; everything else is Parquet.
+bool IsCsvPath(const std::filesystem::path& path);
+
+/// Reads `path` (Parquet, or CSV by extension) using the `columns` mapping, validates every bar
 /// (error: DataError naming file, 1-based row, column and value; drop: bars
 /// removed and counted in dropped_bars). A missing file or column, an empty
 /// series, or one shorter than window + horizon bars is a DataError naming

@@ -65,6 +65,8 @@ void ExpectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.compression_level, b.compression_level);
   EXPECT_EQ(a.chunk_rows, b.chunk_rows);
   EXPECT_EQ(a.float_encoding, b.float_encoding);
+  EXPECT_EQ(a.csv_delimiter, b.csv_delimiter);
+  EXPECT_EQ(a.timestamp_unit, b.timestamp_unit);
 }
 
 // A generated file in the source tree must equal what the table produces
@@ -121,7 +123,7 @@ TEST(ConfigTest, ReferenceDocMatchesTheTable) {
   // comparison above only if the doc also lacked it.
   const std::string doc = ConfigReferenceMarkdown();
   for (const ConfigKey& key : ConfigKeys()) EXPECT_THAT(doc, HasSubstr(fmt::format("`{}`", key.name)));
-  EXPECT_EQ(ConfigKeys().size(), 26u);
+  EXPECT_EQ(ConfigKeys().size(), 28u);
 }
 
 TEST(ConfigTest, OverridesApplyInOrderWithDottedKeysAndYamlValues) {
@@ -190,8 +192,12 @@ TEST(ConfigTest, ConfigToYamlRoundTrips) {
   config.compression_level = 9;
   config.chunk_rows = 1;
   config.float_encoding = FloatEncodingOption::kByteStreamSplit;
+  config.csv_delimiter = '\t';
+  config.timestamp_unit = TimestampUnitOption::kMillis;
   const auto file = WriteTemp("round_trip.yaml", ConfigToYaml(config));
   ExpectSameConfig(LoadConfig(file, {}), config);
+  config.csv_delimiter = ';';
+  ExpectSameConfig(LoadConfig(WriteTemp("semicolon.yaml", ConfigToYaml(config)), {}), config);
   ExpectSameConfig(LoadConfig(WriteTemp("defaults.yaml", ConfigToYaml(Config{})), {}), Config{});
 }
 
@@ -227,6 +233,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadOverride{"tickers=[..]", "tickers"}, BadOverride{"tickers=[A, A]", "tickers"},
                       BadOverride{"source=web", "source"}, BadOverride{"on_bad_bar=skip", "on_bad_bar"},
                       BadOverride{"float_encoding=delta", "float_encoding"},
+                      BadOverride{"csv_delimiter=;;", "csv_delimiter"}, BadOverride{"csv_delimiter=", "csv_delimiter"},
+                      BadOverride{"timestamp_unit=hours", "timestamp_unit"},
                       BadOverride{"synthetic.n_bars=0", "synthetic.n_bars"},
                       BadOverride{"synthetic.bar_seconds=0", "synthetic.bar_seconds"},
                       BadOverride{"synthetic.start=2020-13-01", "synthetic.start"},
