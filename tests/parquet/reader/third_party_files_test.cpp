@@ -3,11 +3,14 @@
 // (tools/write_fixtures.mjs writes both).
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -29,14 +32,30 @@ const char* const kFixtures[] = {
 
 class ThirdPartyFilesTest : public ::testing::TestWithParam<const char*> {
  public:
+  // CTest runs every test in its own process, so the fixtures (about 15 s of
+  // node) are written once into the build tree, in a folder named after the
+  // scripts' contents, and reused while the scripts are unchanged. They are
+  // written to a private folder first and renamed, so parallel runs never
+  // see half-written files.
   static void SetUpTestSuite() {
-    dir_ = fs::temp_directory_path() / ("barforge_reader_fixtures_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
+    std::string scripts;
+    for (const char* name : {"/write_fixtures.mjs", "/dump_parquet.mjs", "/package-lock.json"}) {
+      std::ifstream in(std::string(BARFORGE_TOOLS_DIR) + name, std::ios::binary);
+      scripts += std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    const fs::path root = fs::path(BARFORGE_BINARY_DIR) / "parquet_reader_fixtures";
+    dir_ = root / std::to_string(std::hash<std::string>{}(scripts));
+    if (fs::exists(dir_)) return;
+    const fs::path scratch = root / ("tmp-" + std::to_string(::getpid()));
+    fs::remove_all(scratch);
+    fs::create_directories(scratch);
     const std::string command =
-        "node '" + std::string(BARFORGE_TOOLS_DIR) + "/write_fixtures.mjs' '" + dir_.string() + "'";
+        "node '" + std::string(BARFORGE_TOOLS_DIR) + "/write_fixtures.mjs' '" + scratch.string() + "'";
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    std::error_code error;
+    fs::rename(scratch, dir_, error);
+    if (error) fs::remove_all(scratch);  // another process got there first
   }
-  static void TearDownTestSuite() { fs::remove_all(dir_); }
 
  protected:
   static fs::path dir_;
