@@ -406,6 +406,11 @@ ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, cons
                        std::to_string(length) + " bytes lies outside the file's data (which ends at byte " +
                        std::to_string(data_end) + ")");
   }
+  if (meta.data_page_offset < begin || meta.data_page_offset - begin >= std::max<int64_t>(length, 1)) {
+    throw ParquetError(context + ": data_page_offset " + std::to_string(meta.data_page_offset) +
+                       " lies outside the column chunk [" + std::to_string(begin) + ", " +
+                       std::to_string(begin + length) + ")");
+  }
   if (meta.num_values > 0 && length == 0) {
     throw ParquetError(context + ": column chunk of " + std::to_string(meta.num_values) + " values has no bytes");
   }

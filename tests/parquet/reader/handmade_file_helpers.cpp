@@ -1,0 +1,86 @@
+#include "parquet/reader/handmade_file_helpers.h"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "parquet/thrift_io.h"
+
+namespace barforge::parquet::testing {
+
+namespace fmt = ::barforge::parquet::format;
+
+std::vector<uint8_t> SerializePage(const fmt::PageHeader& header, const std::vector<uint8_t>& body) {
+  std::vector<uint8_t> out;
+  AppendThrift(header, out);
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+std::vector<uint8_t> BuildFile(const std::vector<fmt::SchemaElement>& schema,
+                               const std::vector<std::vector<HandChunk>>& row_groups,
+                               const std::vector<int64_t>& rows_per_group,
+                               const std::function<void(fmt::FileMetaData&)>& mutate) {
+  std::vector<uint8_t> file = {'P', 'A', 'R', '1'};
+  fmt::FileMetaData meta;
+  meta.__set_version(1);
+  meta.__set_schema(schema);
+  int64_t total_rows = 0;
+  std::vector<fmt::RowGroup> groups;
+  for (size_t g = 0; g < row_groups.size(); ++g) {
+    fmt::RowGroup group;
+    int64_t group_bytes = 0;
+    for (const HandChunk& chunk : row_groups[g]) {
+      fmt::ColumnMetaData cm;
+      cm.__set_type(chunk.type);
+      cm.__set_encodings({fmt::Encoding::PLAIN, fmt::Encoding::RLE, fmt::Encoding::RLE_DICTIONARY});
+      cm.__set_path_in_schema(chunk.path);
+      cm.__set_codec(chunk.codec);
+      cm.__set_num_values(chunk.num_values);
+      const auto begin = static_cast<int64_t>(file.size());
+      int64_t offset = begin;
+      for (size_t p = 0; p < chunk.pages.size(); ++p) {
+        if (p == 0 && chunk.has_dictionary) {
+          cm.__set_dictionary_page_offset(offset);
+        } else if ((p == 0 && !chunk.has_dictionary) || (p == 1 && chunk.has_dictionary)) {
+          cm.__set_data_page_offset(offset);
+        }
+        file.insert(file.end(), chunk.pages[p].begin(), chunk.pages[p].end());
+        offset = static_cast<int64_t>(file.size());
+      }
+      cm.__set_total_compressed_size(offset - begin);
+      cm.__set_total_uncompressed_size(offset - begin);
+      group_bytes += offset - begin;
+      fmt::ColumnChunk cc;
+      cc.__set_file_offset(0);
+      cc.__set_meta_data(cm);
+      group.columns.push_back(cc);
+    }
+    group.__set_total_byte_size(group_bytes);
+    group.__set_num_rows(rows_per_group[g]);
+    total_rows += rows_per_group[g];
+    groups.push_back(group);
+  }
+  meta.__set_row_groups(groups);
+  meta.__set_num_rows(total_rows);
+  meta.__set_created_by("barforge reader tests");
+  if (mutate) mutate(meta);
+  std::vector<uint8_t> footer;
+  AppendThrift(meta, footer);
+  file.insert(file.end(), footer.begin(), footer.end());
+  const auto length = static_cast<uint32_t>(footer.size());
+  for (int b = 0; b < 4; ++b) file.push_back(static_cast<uint8_t>(length >> (8 * b)));
+  file.insert(file.end(), {'P', 'A', 'R', '1'});
+  return file;
+}
+
+std::filesystem::path WriteTempFile(const std::string& name, const std::vector<uint8_t>& bytes) {
+  const auto dir = std::filesystem::temp_directory_path() / ("barforge_reader_tests_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / name;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  return path;
+}
+
+}  // namespace barforge::parquet::testing

@@ -1,0 +1,39 @@
+#pragma once
+// Builds small Parquet files byte by byte for the reader's tests, from the
+// Thrift structures directly (independent of barforge's writer), with hooks
+// to corrupt the metadata or pages on the way.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gen-cpp/parquet_types.h"
+
+namespace barforge::parquet::testing {
+
+/// One serialised page: header plus (possibly compressed) body.
+std::vector<uint8_t> SerializePage(const format::PageHeader& header, const std::vector<uint8_t>& body);
+
+/// A column chunk ready to be placed in a file.
+struct HandChunk {
+  format::Type::type type = format::Type::INT64;
+  std::vector<std::string> path;
+  format::CompressionCodec::type codec = format::CompressionCodec::UNCOMPRESSED;
+  int64_t num_values = 0;
+  bool has_dictionary = false;  ///< the first page is a dictionary page
+  std::vector<std::vector<uint8_t>> pages;  ///< from SerializePage
+};
+
+/// Lays out PAR1, the chunks of each row group, FileMetaData, footer length,
+/// PAR1. `mutate` may corrupt the metadata before it is serialised.
+std::vector<uint8_t> BuildFile(const std::vector<format::SchemaElement>& schema,
+                               const std::vector<std::vector<HandChunk>>& row_groups,
+                               const std::vector<int64_t>& rows_per_group,
+                               const std::function<void(format::FileMetaData&)>& mutate = {});
+
+/// Writes bytes to a file in a per-process temporary folder and returns its path.
+std::filesystem::path WriteTempFile(const std::string& name, const std::vector<uint8_t>& bytes);
+
+}  // namespace barforge::parquet::testing

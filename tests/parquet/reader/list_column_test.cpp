@@ -1,0 +1,135 @@
+// LIST columns of a primitive, hand-built: barforge's own required
+// list<float> (the byte layout from PARQUET_NOTES §3) and an optional list
+// with null and empty lists; plus an unsupported encoding's message.
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "barforge/error.h"
+#include "barforge/parquet_reader.h"
+#include "parquet/reader/handmade_file_helpers.h"
+#include "parquet/rle.h"
+
+namespace barforge::parquet {
+namespace {
+
+namespace fmt = ::barforge::parquet::format;
+
+std::vector<fmt::SchemaElement> ListSchema(const std::string& name, fmt::FieldRepetitionType::type list_repetition) {
+  std::vector<fmt::SchemaElement> s(3);
+  s[0].__set_name(name);
+  s[0].__set_repetition_type(list_repetition);
+  s[0].__set_num_children(1);
+  s[0].__set_converted_type(fmt::ConvertedType::LIST);
+  fmt::LogicalType logical;
+  logical.__set_LIST(fmt::ListType());
+  s[0].__set_logicalType(logical);
+  s[1].__set_name("list");
+  s[1].__set_repetition_type(fmt::FieldRepetitionType::REPEATED);
+  s[1].__set_num_children(1);
+  s[2].__set_name("element");
+  s[2].__set_repetition_type(fmt::FieldRepetitionType::REQUIRED);
+  s[2].__set_type(fmt::Type::FLOAT);
+  return s;
+}
+
+std::vector<uint8_t> FloatBytes(const std::vector<float>& values) {
+  std::vector<uint8_t> out(values.size() * 4);
+  if (!values.empty()) std::memcpy(out.data(), values.data(), out.size());
+  return out;
+}
+
+std::vector<uint8_t> V1Page(const std::vector<uint8_t>& raw, int32_t num_values, fmt::Encoding::type encoding) {
+  fmt::PageHeader header;
+  header.__set_type(fmt::PageType::DATA_PAGE);
+  header.__set_uncompressed_page_size(static_cast<int32_t>(raw.size()));
+  header.__set_compressed_page_size(static_cast<int32_t>(raw.size()));
+  fmt::DataPageHeader data;
+  data.__set_num_values(num_values);
+  data.__set_encoding(encoding);
+  data.__set_definition_level_encoding(fmt::Encoding::RLE);
+  data.__set_repetition_level_encoding(fmt::Encoding::RLE);
+  header.__set_data_page_header(data);
+  return testing::SerializePage(header, raw);
+}
+
+void AppendPrefixedLevels(const std::vector<uint32_t>& levels, int bit_width, std::vector<uint8_t>& out) {
+  std::vector<uint8_t> encoded;
+  AppendRleBitPacked(levels, bit_width, encoded);
+  const auto length = static_cast<uint32_t>(encoded.size());
+  for (int b = 0; b < 4; ++b) out.push_back(static_cast<uint8_t>(length >> (8 * b)));
+  out.insert(out.end(), encoded.begin(), encoded.end());
+}
+
+std::vector<uint8_t> TwoListFile(fmt::Encoding::type ohlc_encoding = fmt::Encoding::PLAIN) {
+  // ohlc: required list<required float>, 3 rows of 4; bytes from the notes.
+  std::vector<float> ohlc;
+  for (int i = 0; i < 12; ++i) ohlc.push_back(static_cast<float>(i) * 1.5f - 2.0f);
+  std::vector<uint8_t> raw = {0x03, 0x00, 0x00, 0x00, 0x05, 0xEE, 0x0E, 0x02, 0x00, 0x00, 0x00, 0x18, 0x01};
+  const std::vector<uint8_t> floats = FloatBytes(ohlc);
+  raw.insert(raw.end(), floats.begin(), floats.end());
+  testing::HandChunk a{fmt::Type::FLOAT, {"ohlc", "list", "element"}, fmt::CompressionCodec::UNCOMPRESSED, 12, false,
+                       {V1Page(raw, 12, ohlc_encoding)}};
+  // opt: optional list<required float>; rows [1, 2], null, [], [3]... padded
+  // to 3 rows: [1, 2], null, [].
+  std::vector<uint8_t> raw2;
+  AppendPrefixedLevels({0, 1, 0, 0}, 1, raw2);
+  AppendPrefixedLevels({2, 2, 0, 1}, 2, raw2);
+  const std::vector<uint8_t> floats2 = FloatBytes({1.0f, 2.0f});
+  raw2.insert(raw2.end(), floats2.begin(), floats2.end());
+  testing::HandChunk b{fmt::Type::FLOAT, {"opt", "list", "element"}, fmt::CompressionCodec::UNCOMPRESSED, 4, false,
+                       {V1Page(raw2, 4, fmt::Encoding::PLAIN)}};
+  std::vector<fmt::SchemaElement> schema(1);
+  schema[0].__set_name("schema");
+  schema[0].__set_num_children(2);
+  for (const auto& e : ListSchema("ohlc", fmt::FieldRepetitionType::REQUIRED)) schema.push_back(e);
+  for (const auto& e : ListSchema("opt", fmt::FieldRepetitionType::OPTIONAL)) schema.push_back(e);
+  return testing::BuildFile(schema, {{a, b}}, {3});
+}
+
+TEST(ListColumnTest, RequiredListOfFloatFromTheNotes) {
+  const ParquetReader reader(testing::WriteTempFile("lists.parquet", TwoListFile()));
+  ASSERT_EQ(reader.columns().size(), 2u);
+  const ColumnInfo& info = reader.columns()[0];
+  EXPECT_EQ(info.name, "ohlc");
+  EXPECT_EQ(info.path, (std::vector<std::string>{"ohlc", "list", "element"}));
+  EXPECT_TRUE(info.is_list);
+  EXPECT_FALSE(info.nullable);
+  EXPECT_EQ(info.max_definition_level, 1);
+  EXPECT_EQ(info.max_repetition_level, 1);
+  const ColumnBuffer column = reader.ReadColumn("ohlc");
+  EXPECT_EQ(column.list_offsets, (std::vector<int64_t>{0, 4, 8, 12}));
+  EXPECT_TRUE(column.list_valid.empty());
+  EXPECT_TRUE(column.valid.empty());
+  ASSERT_EQ(column.floats.size(), 12u);
+  for (size_t i = 0; i < 12; ++i) EXPECT_EQ(column.floats[i], static_cast<float>(i) * 1.5f - 2.0f);
+}
+
+TEST(ListColumnTest, OptionalListWithNullAndEmptyLists) {
+  const ParquetReader reader(testing::WriteTempFile("lists2.parquet", TwoListFile()));
+  const ColumnBuffer column = reader.ReadColumn("opt");
+  EXPECT_TRUE(column.info.nullable);
+  EXPECT_EQ(column.info.max_definition_level, 2);
+  EXPECT_EQ(column.list_offsets, (std::vector<int64_t>{0, 2, 2, 2}));
+  EXPECT_EQ(column.list_valid, (std::vector<uint8_t>{1, 0, 1}));
+  EXPECT_TRUE(column.valid.empty());
+  EXPECT_EQ(column.floats, (std::vector<float>{1.0f, 2.0f}));
+}
+
+TEST(ListColumnTest, UnsupportedEncodingNamesEncodingAndColumn) {
+  const auto path = testing::WriteTempFile("lists3.parquet", TwoListFile(fmt::Encoding::DELTA_BINARY_PACKED));
+  const ParquetReader reader(path);
+  try {
+    reader.ReadColumn("ohlc");
+    FAIL() << "no error";
+  } catch (const ParquetError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("unsupported encoding DELTA_BINARY_PACKED for FLOAT"), std::string::npos) << what;
+    EXPECT_NE(what.find("column 'ohlc.list.element'"), std::string::npos) << what;
+  }
+}
+
+}  // namespace
+}  // namespace barforge::parquet
