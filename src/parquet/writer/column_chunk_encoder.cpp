@@ -227,7 +227,28 @@ int32_t CheckedPageSize(size_t size) {
   return static_cast<int32_t>(size);
 }
 
+// Compresses `payload` into `compressed` and returns a header of `type`
+// with both sizes set.
+format::PageHeader CompressPage(format::PageType::type type, const std::vector<uint8_t>& payload,
+                                std::vector<uint8_t>& compressed, PageCompressor& compressor) {
+  compressor.Compress(payload, compressed);
+  format::PageHeader header;
+  header.__set_type(type);
+  header.__set_uncompressed_page_size(CheckedPageSize(payload.size()));
+  header.__set_compressed_page_size(CheckedPageSize(compressed.size()));
+  return header;
+}
+
 }  // namespace
+
+format::Encoding::type ColumnChunkEncoder::ValueEncoding() const {
+  if (use_dictionary_) return format::Encoding::RLE_DICTIONARY;
+  if (options_.float_encoding == FloatEncoding::kByteStreamSplit &&
+      (column_.type == ColumnType::kFloat || column_.type == ColumnType::kFloatList)) {
+    return format::Encoding::BYTE_STREAM_SPLIT;
+  }
+  return format::Encoding::PLAIN;
+}
 
 EncodedPage ColumnChunkEncoder::EncodeDictionaryPage(PageCompressor& compressor) const {
   thread_local std::vector<uint8_t> payload;
@@ -238,11 +259,7 @@ EncodedPage ColumnChunkEncoder::EncodeDictionaryPage(PageCompressor& compressor)
     AppendLittleEndian(payload, static_cast<uint32_t>(entry.size()));
     payload.insert(payload.end(), entry.begin(), entry.end());
   }
-  compressor.Compress(payload, compressed);
-  format::PageHeader header;
-  header.__set_type(format::PageType::DICTIONARY_PAGE);
-  header.__set_uncompressed_page_size(CheckedPageSize(payload.size()));
-  header.__set_compressed_page_size(CheckedPageSize(compressed.size()));
+  format::PageHeader header = CompressPage(format::PageType::DICTIONARY_PAGE, payload, compressed, compressor);
   format::DictionaryPageHeader dictionary;
   dictionary.__set_num_values(static_cast<int32_t>(dictionary_.size()));
   dictionary.__set_encoding(format::Encoding::PLAIN);
@@ -350,22 +367,11 @@ EncodedPage ColumnChunkEncoder::EncodeDataPage(size_t data_page, PageCompressor&
     std::memcpy(payload.data() + def_at, &def_size, 4);
   }
   AppendValues(first_row, rows, payload, page);
-  compressor.Compress(payload, compressed);
 
-  format::PageHeader header;
-  header.__set_type(format::PageType::DATA_PAGE);
-  header.__set_uncompressed_page_size(CheckedPageSize(payload.size()));
-  header.__set_compressed_page_size(CheckedPageSize(compressed.size()));
+  format::PageHeader header = CompressPage(format::PageType::DATA_PAGE, payload, compressed, compressor);
   format::DataPageHeader data;
   data.__set_num_values(static_cast<int32_t>(num_values));
-  format::Encoding::type encoding = format::Encoding::PLAIN;
-  if (use_dictionary_) {
-    encoding = format::Encoding::RLE_DICTIONARY;
-  } else if (options_.float_encoding == FloatEncoding::kByteStreamSplit &&
-             (column_.type == ColumnType::kFloat || column_.type == ColumnType::kFloatList)) {
-    encoding = format::Encoding::BYTE_STREAM_SPLIT;
-  }
-  data.__set_encoding(encoding);
+  data.__set_encoding(ValueEncoding());
   data.__set_definition_level_encoding(format::Encoding::RLE);
   data.__set_repetition_level_encoding(format::Encoding::RLE);
   header.__set_data_page_header(data);
@@ -381,15 +387,10 @@ EncodedColumnChunk ColumnChunkEncoder::Finish(std::vector<EncodedPage> pages) co
   meta.__set_codec(static_cast<format::CompressionCodec::type>(options_.codec));
   meta.__set_num_values(num_rows_ * values_per_row_);
 
+  // The dictionary page itself is PLAIN.
   std::vector<format::Encoding::type> encodings;
-  if (use_dictionary_) {
-    encodings = {format::Encoding::PLAIN, format::Encoding::RLE_DICTIONARY};
-  } else if (options_.float_encoding == FloatEncoding::kByteStreamSplit &&
-             (column_.type == ColumnType::kFloat || column_.type == ColumnType::kFloatList)) {
-    encodings = {format::Encoding::BYTE_STREAM_SPLIT};
-  } else {
-    encodings = {format::Encoding::PLAIN};
-  }
+  if (use_dictionary_) encodings.push_back(format::Encoding::PLAIN);
+  encodings.push_back(ValueEncoding());
   if (column_.type == ColumnType::kFloatList) encodings.push_back(format::Encoding::RLE);
   meta.__set_encodings(encodings);
 

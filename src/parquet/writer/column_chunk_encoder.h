@@ -45,6 +45,8 @@ class ColumnChunkEncoder {
   void PlanFixedWidthPages(int64_t bytes_per_row);
   void PlanStrings();
   std::string_view StringAt(int64_t row) const;
+  /// Encoding of the data pages' values.
+  format::Encoding::type ValueEncoding() const;
   EncodedPage EncodeDataPage(size_t data_page, PageCompressor& compressor) const;
   EncodedPage EncodeDictionaryPage(PageCompressor& compressor) const;
   void AppendValues(int64_t first_row, int64_t rows, std::vector<uint8_t>& payload, EncodedPage& page) const;
