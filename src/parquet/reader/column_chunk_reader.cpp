@@ -8,6 +8,7 @@
 
 #include "barforge/error.h"
 #include "parquet/codec.h"
+#include "parquet/reader/raw_enum.h"
 #include "parquet/reader/value_decoders.h"
 #include "parquet/rle.h"
 #include "parquet/thrift_io.h"
@@ -24,7 +25,7 @@ constexpr int64_t kMaxPageBytes = int64_t{512} << 20;
 
 [[noreturn]] void Fail(const std::string& what) { throw ParquetError(what); }
 
-std::string EncodingName(fmt::Encoding::type encoding) {
+std::string EncodingName(int32_t encoding) {
   switch (encoding) {
     case fmt::Encoding::PLAIN: return "PLAIN";
     case fmt::Encoding::PLAIN_DICTIONARY: return "PLAIN_DICTIONARY";
@@ -36,7 +37,7 @@ std::string EncodingName(fmt::Encoding::type encoding) {
     case fmt::Encoding::RLE_DICTIONARY: return "RLE_DICTIONARY";
     case fmt::Encoding::BYTE_STREAM_SPLIT: return "BYTE_STREAM_SPLIT";
   }
-  return "#" + std::to_string(static_cast<int>(encoding));
+  return "#" + std::to_string(encoding);
 }
 
 uint32_t LoadU32(const uint8_t* p) {
@@ -85,8 +86,8 @@ class ChunkDecoder {
     if (dictionary_.present) Fail("second dictionary page in one column chunk");
     if (values_seen_ > 0) Fail("dictionary page after data pages");
     const fmt::DictionaryPageHeader& dict = header.dictionary_page_header;
-    if (dict.encoding != fmt::Encoding::PLAIN && dict.encoding != fmt::Encoding::PLAIN_DICTIONARY) {
-      Fail("unsupported dictionary page encoding " + EncodingName(dict.encoding));
+    if (RawEnum(dict.encoding) != fmt::Encoding::PLAIN && RawEnum(dict.encoding) != fmt::Encoding::PLAIN_DICTIONARY) {
+      Fail("unsupported dictionary page encoding " + EncodingName(RawEnum(dict.encoding)));
     }
     CheckCount(dict.num_values, "dictionary page num_values");
     const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true);
@@ -112,14 +113,14 @@ class ChunkDecoder {
     const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true);
     size_t pos = 0;
     if (info_.max_repetition_level > 0) {
-      CheckLevelEncoding(page.repetition_level_encoding, "repetition");
+      CheckLevelEncoding(RawEnum(page.repetition_level_encoding), "repetition");
       pos += DecodePrefixedLevels(data.subspan(pos), n, info_.max_repetition_level, rep_, "repetition");
     }
     if (info_.max_definition_level > 0) {
-      CheckLevelEncoding(page.definition_level_encoding, "definition");
+      CheckLevelEncoding(RawEnum(page.definition_level_encoding), "definition");
       pos += DecodePrefixedLevels(data.subspan(pos), n, info_.max_definition_level, def_, "definition");
     }
-    Values(page.encoding, data.subspan(pos), n);
+    Values(RawEnum(page.encoding), data.subspan(pos), n);
   }
 
   void DataPageV2(const fmt::PageHeader& header, std::span<const uint8_t> payload) {
@@ -141,7 +142,7 @@ class ChunkDecoder {
     const bool compressed = !page.__isset.is_compressed || page.is_compressed;
     const auto values = Decompress(payload.subspan(static_cast<size_t>(rep_length + def_length)),
                                    header.uncompressed_page_size - rep_length - def_length, compressed);
-    Values(page.encoding, values, n);
+    Values(RawEnum(page.encoding), values, n);
   }
 
   void Finish(int64_t row_group_rows) {
@@ -169,7 +170,7 @@ class ChunkDecoder {
     return static_cast<size_t>(num_values);
   }
 
-  static void CheckLevelEncoding(fmt::Encoding::type encoding, const char* what) {
+  static void CheckLevelEncoding(int32_t encoding, const char* what) {
     if (encoding != fmt::Encoding::RLE) {
       Fail(std::string("unsupported ") + what + " level encoding " + EncodingName(encoding));
     }
@@ -222,7 +223,7 @@ class ChunkDecoder {
   }
 
   // Decodes the non-null values of a page and spreads them over its slots.
-  void Values(fmt::Encoding::type encoding, std::span<const uint8_t> data, size_t n) {
+  void Values(int32_t encoding, std::span<const uint8_t> data, size_t n) {
     size_t present = n;
     if (info_.max_definition_level > 0) {
       const auto max_def = static_cast<uint32_t>(info_.max_definition_level);
@@ -255,7 +256,7 @@ class ChunkDecoder {
   }
 
   template <class T>
-  void Typed(fmt::Encoding::type encoding, std::span<const uint8_t> data, size_t n, size_t present) {
+  void Typed(int32_t encoding, std::span<const uint8_t> data, size_t n, size_t present) {
     std::vector<T> values;
     DecodeFixed<T>(encoding, data, present, values);
     std::vector<T>& out = OutputValues<T>(out_);
@@ -293,7 +294,7 @@ class ChunkDecoder {
   }
 
   template <class T>
-  void DecodeFixed(fmt::Encoding::type encoding, std::span<const uint8_t> data, size_t n, std::vector<T>& out) {
+  void DecodeFixed(int32_t encoding, std::span<const uint8_t> data, size_t n, std::vector<T>& out) {
     const PhysicalType type = info_.physical_type;
     const bool is_bool = type == PhysicalType::kBoolean;
     const bool is_int96 = type == PhysicalType::kInt96;
@@ -337,7 +338,7 @@ class ChunkDecoder {
     Fail("unsupported encoding " + EncodingName(encoding) + " for " + PhysicalTypeName(type));
   }
 
-  void DecodeBytes(fmt::Encoding::type encoding, std::span<const uint8_t> data, size_t n, ByteValues& out) {
+  void DecodeBytes(int32_t encoding, std::span<const uint8_t> data, size_t n, ByteValues& out) {
     const bool fixed = info_.physical_type == PhysicalType::kFixedLenByteArray;
     switch (encoding) {
       case fmt::Encoding::PLAIN:
@@ -415,7 +416,7 @@ ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, cons
     throw ParquetError(context + ": column chunk of " + std::to_string(meta.num_values) + " values has no bytes");
   }
   const std::vector<uint8_t> bytes = file.Read(static_cast<uint64_t>(begin), static_cast<uint64_t>(length));
-  ChunkDecoder decoder(leaf, static_cast<Codec>(meta.codec), meta.num_values, out);
+  ChunkDecoder decoder(leaf, static_cast<Codec>(RawEnum(meta.codec)), meta.num_values, out);
   size_t pos = 0;
   while (decoder.values_seen() < meta.num_values) {
     const uint64_t page_offset = static_cast<uint64_t>(begin) + pos;
@@ -435,7 +436,7 @@ ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, cons
       }
       const std::span<const uint8_t> payload(bytes.data() + pos + header_size,
                                              static_cast<size_t>(header.compressed_page_size));
-      switch (header.type) {
+      switch (RawEnum(header.type)) {
         case fmt::PageType::DICTIONARY_PAGE: decoder.DictionaryPage(header, payload); break;
         case fmt::PageType::DATA_PAGE: decoder.DataPageV1(header, payload); break;
         case fmt::PageType::DATA_PAGE_V2: decoder.DataPageV2(header, payload); break;

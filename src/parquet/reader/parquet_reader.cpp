@@ -8,6 +8,7 @@
 #include "gen-cpp/parquet_types.h"
 #include "parquet/reader/column_chunk_reader.h"
 #include "parquet/reader/file_source.h"
+#include "parquet/reader/raw_enum.h"
 #include "parquet/reader/schema.h"
 #include "parquet/thrift_io.h"
 
@@ -67,11 +68,8 @@ ParquetReader::ParquetReader(std::filesystem::path path) : state_(std::make_uniq
   s.footer_begin = size - 8 - footer_length;
   const std::vector<uint8_t> footer = s.file.Read(s.footer_begin, footer_length);
   try {
-    const size_t used = ReadThrift(footer.data(), footer.size(), &s.metadata, "footer (FileMetaData)");
-    if (used != footer.size()) {
-      throw ParquetError("footer (FileMetaData) is " + std::to_string(footer.size()) + " bytes but decodes from " +
-                         std::to_string(used));
-    }
+    // Bytes after the struct are tolerated, as other readers do.
+    ReadThrift(footer.data(), footer.size(), &s.metadata, "footer (FileMetaData)");
     s.leaves = reader::BuildLeafColumns(s.metadata.schema);
   } catch (const ParquetError& e) {
     s.Fail(std::string(e.what()) + " (footer at byte offset " + std::to_string(s.footer_begin) + ")");
@@ -151,8 +149,8 @@ ColumnBuffer ParquetReader::ReadColumnChunk(size_t index, int row_group) const {
   std::string context = s.path.string() + ": column '";
   for (size_t i = 0; i < leaf.info.path.size(); ++i) context += (i ? "." : "") + leaf.info.path[i];
   context += "', row group " + std::to_string(row_group);
-  if (static_cast<int>(meta.type) != static_cast<int>(leaf.info.physical_type)) {
-    throw ParquetError(context + ": chunk type " + std::to_string(static_cast<int>(meta.type)) +
+  if (reader::RawEnum(meta.type) != static_cast<int>(leaf.info.physical_type)) {
+    throw ParquetError(context + ": chunk type " + std::to_string(reader::RawEnum(meta.type)) +
                        " differs from the schema's " + reader::PhysicalTypeName(leaf.info.physical_type));
   }
   ColumnBuffer out = reader::ReadColumnChunkData(s.file, s.footer_begin, leaf, meta, rows, context);

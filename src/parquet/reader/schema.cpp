@@ -3,6 +3,7 @@
 #include <string>
 
 #include "barforge/error.h"
+#include "parquet/reader/raw_enum.h"
 
 namespace barforge::parquet::reader {
 namespace {
@@ -23,8 +24,8 @@ struct Walker {
     if (depth > kMaxDepth) throw ParquetError("schema is nested deeper than " + std::to_string(kMaxDepth));
     const fmt::SchemaElement& element = schema[next++];
     path.push_back(element.name);
-    const auto repetition =
-        element.__isset.repetition_type ? element.repetition_type : fmt::FieldRepetitionType::REQUIRED;
+    const int32_t repetition =
+        element.__isset.repetition_type ? RawEnum(element.repetition_type) : fmt::FieldRepetitionType::REQUIRED;
     if (repetition == fmt::FieldRepetitionType::OPTIONAL) ++def;
     if (repetition == fmt::FieldRepetitionType::REPEATED) {
       ++def;
@@ -32,7 +33,7 @@ struct Walker {
       repeated_def = def;
     }
     const bool is_list_group = (element.__isset.logicalType && element.logicalType.__isset.LIST) ||
-                               (element.__isset.converted_type && element.converted_type == fmt::ConvertedType::LIST);
+                               (element.__isset.converted_type && RawEnum(element.converted_type) == fmt::ConvertedType::LIST);
     if (element.__isset.num_children && element.num_children > 0 && !element.__isset.type) {
       if (static_cast<size_t>(element.num_children) > schema.size()) {
         throw ParquetError("schema element '" + element.name + "' claims " + std::to_string(element.num_children) +
@@ -62,7 +63,7 @@ struct Walker {
     info.nullable = def > rep;
     leaf.repeated_definition_level = repeated_def;
     leaf.type_length = element.__isset.type_length ? element.type_length : 0;
-    switch (element.type) {
+    switch (RawEnum(element.type)) {
       case fmt::Type::BOOLEAN: info.physical_type = PhysicalType::kBoolean; break;
       case fmt::Type::INT32: info.physical_type = PhysicalType::kInt32; break;
       case fmt::Type::INT64: info.physical_type = PhysicalType::kInt64; break;
@@ -73,7 +74,7 @@ struct Walker {
       case fmt::Type::FIXED_LEN_BYTE_ARRAY: info.physical_type = PhysicalType::kFixedLenByteArray; break;
       default:
         throw ParquetError("schema leaf '" + element.name + "' has unknown physical type " +
-                           std::to_string(static_cast<int>(element.type)));
+                           std::to_string(RawEnum(element.type)));
     }
     if (info.physical_type == PhysicalType::kFixedLenByteArray && leaf.type_length < 0) {
       throw ParquetError("schema leaf '" + element.name + "' has negative type_length");
@@ -110,7 +111,7 @@ struct Walker {
       return;
     }
     if (!element.__isset.converted_type) return;
-    switch (element.converted_type) {
+    switch (RawEnum(element.converted_type)) {
       case fmt::ConvertedType::UTF8:
       case fmt::ConvertedType::ENUM:
       case fmt::ConvertedType::JSON:
@@ -123,7 +124,7 @@ struct Walker {
         info.logical = LogicalKind::kTimestamp;
         info.utc = true;
         info.time_unit =
-            element.converted_type == fmt::ConvertedType::TIMESTAMP_MILLIS ? TimeUnit::kMillis : TimeUnit::kMicros;
+            RawEnum(element.converted_type) == fmt::ConvertedType::TIMESTAMP_MILLIS ? TimeUnit::kMillis : TimeUnit::kMicros;
         break;
       case fmt::ConvertedType::INT_8:
       case fmt::ConvertedType::INT_16:
