@@ -79,7 +79,9 @@ function arrowValue(arrow, type, vector, row) {
     return Math.round(vector.get(row) instanceof Date ? vector.get(row).getTime() / 86400000 : Number(vector.get(row)) / 86400000);
   }
   const value = vector.get(row);
-  if (value && typeof value.toArray === 'function') return canonical(value.toArray());
+  // A list element is a Vector: iterate it (toArray() would ignore the
+  // validity bitmap and print whatever bytes sit in null slots).
+  if (value && typeof value.toArray === 'function') return Array.from(value, canonical);
   return canonical(value);
 }
 
