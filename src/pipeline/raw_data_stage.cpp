@@ -7,6 +7,7 @@
 
 #include "barforge/error.h"
 #include "rawdata/bar_loader.h"
+#include "rawdata/bar_validation.h"
 #include "rawdata/synthetic_market.h"
 
 namespace barforge {
@@ -30,15 +31,14 @@ RawData PrepareRawData(const Config& config, bool overwrite) {
     if (generate) {
       EnsureDirectory(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
       BarSeries bars = GenerateSyntheticBars(ticker, config.synthetic, config.seed);
-      WriteBarsParquet(bars, path, config.columns);
       bars.source = path;
+      // Refused before writing, so a series that could never be used is
+      // not left on disk.
+      CheckSeriesLength(bars, config.window, config.horizon);
+      WriteBarsParquet(bars, path, config.columns);
       // Generated bars satisfy SPEC §2 by construction (tested on every
       // bar), and Parquet stores doubles exactly, so they are used as they
       // are instead of being read back.
-      if (bars.size() < config.window + config.horizon) {
-        throw DataError(fmt::format("{}: {} bars is too short for one window (window {} + horizon {})", path.string(),
-                                    bars.size(), config.window, config.horizon));
-      }
       summary.generated = true;
       raw.series.push_back(std::move(bars));
     } else {
