@@ -11,6 +11,7 @@
 
 #include "barforge/parquet_reader.h"
 #include "support/barforge_cli.h"
+#include "support/same_rows.h"
 
 namespace barforge::testing {
 namespace {
@@ -18,18 +19,6 @@ namespace {
 constexpr const char* kBuildFlags =
     "--quiet --set tickers=[AAA] --set source=files --set window=8 --set horizon=4 --set n_samples=1500 "
     "--set chunk_rows=600";
-
-void ExpectSameDataset(const std::filesystem::path& a, const std::filesystem::path& b, const std::string& what) {
-  const parquet::ParquetReader ra(a), rb(b);
-  ASSERT_EQ(ra.num_rows(), rb.num_rows()) << what;
-  for (size_t c = 0; c < ra.columns().size(); ++c) {
-    const auto x = ra.ReadColumn(c);
-    const auto y = rb.ReadColumn(c);
-    EXPECT_EQ(x.int64s, y.int64s) << what << ": " << x.info.name;
-    EXPECT_EQ(x.floats, y.floats) << what << ": " << x.info.name;
-    EXPECT_EQ(x.string_bytes, y.string_bytes) << what << ": " << x.info.name;
-  }
-}
 
 TEST(RawInput, EveryWriterAndCsvLayoutBuildsTheSameDataset) {
   TempDir dir;
@@ -63,7 +52,7 @@ TEST(RawInput, EveryWriterAndCsvLayoutBuildsTheSameDataset) {
     }
     const CommandResult build = RunBarforge(dir.path(), args);
     ASSERT_EQ(build.exit_code, 0) << name << ": " << build.err;
-    ExpectSameDataset(dir / "base/samples_1500.parquet", folder / "samples_1500.parquet", name);
+    ExpectSameRows(dir / "base/samples_1500.parquet", folder / "samples_1500.parquet", name);
     ++built;
   }
   EXPECT_EQ(built, 8);
