@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/float_close.h"
+
 #include "features/prepared_series.h"
 #include "rawdata/synthetic_market.h"
 #include "rewards/rewards.h"
@@ -15,11 +17,7 @@ namespace {
 
 using Real = long double;
 
-void ExpectFloatClose(float actual, Real reference, const char* what, int64_t e, size_t k) {
-  const Real tolerance = std::fabs(reference) * 0x1p-23L + 1e-12L;
-  EXPECT_LE(std::fabs(static_cast<Real>(actual) - reference), tolerance)
-      << what << " e=" << e << " k=" << k << " actual " << actual << " reference " << static_cast<double>(reference);
-}
+using testing::ExpectFloatClose;
 
 BarSeries TestBars() {
   SyntheticConfig options;
