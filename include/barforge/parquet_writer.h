@@ -61,16 +61,29 @@ struct DictionaryStrings {
   std::span<const int32_t> indices;
 };
 
+/// Float values computed page by page instead of held for the whole row
+/// group: Encode() calls `fill(source, first_row, rows, out)` once per data
+/// page, and `out` must receive exactly those rows' values (rows *
+/// list_size for a list column, row-major). Calls come from several threads
+/// at once, for disjoint row ranges, and must give the same values whatever
+/// the order, so the file's bytes are the same as from a span of those
+/// values. Viewed like the other alternatives: `source` must outlive Encode().
+struct FloatPages {
+  using Fill = void (*)(const void* source, int64_t first_row, int64_t rows, std::span<float> out);
+  Fill fill = nullptr;
+  const void* source = nullptr;
+};
+
 /// Values of one column for one row group, viewed (not owned). Which
 /// alternative goes with which ColumnType:
 ///   kInt64, kTimestamp -> span<const int64_t>      (num_rows values)
-///   kFloat             -> span<const float>        (num_rows values)
+///   kFloat             -> span<const float>        (num_rows values) or FloatPages
 ///   kDouble            -> span<const double>       (num_rows values)
 ///   kString            -> span<const std::string_view> or DictionaryStrings
-///   kFloatList         -> span<const float>        (num_rows * list_size values, row-major)
+///   kFloatList         -> span<const float>        (num_rows * list_size values, row-major) or FloatPages
 using ColumnValues = std::variant<std::span<const int64_t>, std::span<const float>,
                                   std::span<const double>, std::span<const std::string_view>,
-                                  DictionaryStrings>;
+                                  DictionaryStrings, FloatPages>;
 
 /// One row group's worth of values, one entry per schema column, in schema order.
 struct RowGroupData {
@@ -90,6 +103,9 @@ class EncodedRowGroup {
   int64_t num_rows() const;
   /// Bytes this row group will add to the file.
   int64_t byte_size() const;
+  /// Seconds spent encoding and compressing its pages, summed over threads,
+  /// not counting time inside FloatPages::fill.
+  double encode_thread_seconds() const;
 
   struct Impl;  ///< internal (src/parquet/writer)
   Impl& impl() { return *impl_; }

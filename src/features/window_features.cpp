@@ -37,8 +37,7 @@ void ComputeRawMeta(const PreparedSeries& series, int64_t end_bar, int window, i
   raw_meta[5] = position;
 }
 
-void ComputeWindowFeatures(const PreparedSeries& series, int64_t end_bar, int window, float* ohlc,
-                           float* volume) {
+void ComputeOhlcFeatures(const PreparedSeries& series, int64_t end_bar, int window, float* ohlc) {
   const auto e = static_cast<size_t>(end_bar);
   const auto w = static_cast<size_t>(window);
   const size_t first = e + 1 - w;
@@ -50,6 +49,12 @@ void ComputeWindowFeatures(const PreparedSeries& series, int64_t end_bar, int wi
     ohlc[4 * j + 2] = static_cast<float>(series.log_low[b] - log_close_end);
     ohlc[4 * j + 3] = static_cast<float>(series.log_close[b] - log_close_end);
   }
+}
+
+void ComputeVolumeFeatures(const PreparedSeries& series, int64_t end_bar, int window, float* volume) {
+  const auto e = static_cast<size_t>(end_bar);
+  const auto w = static_cast<size_t>(window);
+  const size_t first = e + 1 - w;
   double sum = 0;
   for (size_t j = 0; j < w; ++j) sum += series.log1p_volume[first + j];
   const double mean = sum / static_cast<double>(w);

@@ -16,9 +16,11 @@ inline constexpr std::array<const char*, kMetaFeatureCount> kMetaFeatureNames = 
 void ComputeRawMeta(const PreparedSeries& series, int64_t end_bar, int window, int8_t position,
                     double raw_meta[kMetaFeatureCount]);
 
-/// ohlc (4 * window floats, row-major [j][open, high, low, close]) and
-/// volume (window floats) of the window ending at `end_bar`.
-void ComputeWindowFeatures(const PreparedSeries& series, int64_t end_bar, int window, float* ohlc,
-                           float* volume);
+/// ohlc of the window ending at `end_bar`: 4 * window floats, row-major
+/// [j][open, high, low, close].
+void ComputeOhlcFeatures(const PreparedSeries& series, int64_t end_bar, int window, float* ohlc);
+
+/// volume of the window ending at `end_bar`: window floats.
+void ComputeVolumeFeatures(const PreparedSeries& series, int64_t end_bar, int window, float* volume);
 
 }  // namespace barforge

@@ -20,7 +20,8 @@ void Lap(std::chrono::steady_clock::time_point& start, std::atomic<int64_t>& tot
 void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64_t num_rows,
                           ChunkStageClock& clock) {
   const auto n = static_cast<size_t>(num_rows);
-  const auto w = static_cast<size_t>(inputs.window);
+  inputs_ = &inputs;
+  clock_ = &clock;
   num_rows_ = num_rows;
   draws_.resize(n);
   sample_id_.resize(n);
@@ -28,8 +29,6 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
   bar_index_.resize(n);
   ticker_.resize(n);
   raw_meta_.resize(n * kMetaFeatureCount);
-  ohlc_.resize(n * 4 * w);
-  volume_.resize(n * w);
   meta_.resize(n * kMetaFeatureCount);
   rewards_.resize(n * 3);
   fwd_return_.resize(n);
@@ -48,9 +47,8 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
 
   for (size_t r = 0; r < n; ++r) {
     const SampleDraw& draw = draws_[r];
-    const PreparedSeries& series = inputs.series[draw.ticker];
-    ComputeWindowFeatures(series, draw.end_bar, inputs.window, &ohlc_[r * 4 * w], &volume_[r * w]);
-    ComputeRawMeta(series, draw.end_bar, inputs.window, draw.position, &raw_meta_[r * kMetaFeatureCount]);
+    ComputeRawMeta(inputs.series[draw.ticker], draw.end_bar, inputs.window, draw.position,
+                   &raw_meta_[r * kMetaFeatureCount]);
   }
   Lap(start, clock.features);
 
@@ -67,6 +65,27 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
   Lap(start, clock.rewards);
 }
 
+template <class ComputeRow>
+void SampleChunk::FillWindowFeature(int64_t first_row, int64_t rows, size_t per_row, std::span<float> out,
+                                    ComputeRow compute_row) const {
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t r = 0; r < rows; ++r) {
+    const SampleDraw& draw = draws_[static_cast<size_t>(first_row + r)];
+    compute_row(inputs_->series[draw.ticker], draw.end_bar, inputs_->window, &out[static_cast<size_t>(r) * per_row]);
+  }
+  Lap(start, clock_->features);
+}
+
+void SampleChunk::FillOhlc(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out) {
+  const auto& self = *static_cast<const SampleChunk*>(chunk);
+  self.FillWindowFeature(first_row, rows, 4 * static_cast<size_t>(self.inputs_->window), out, ComputeOhlcFeatures);
+}
+
+void SampleChunk::FillVolume(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out) {
+  const auto& self = *static_cast<const SampleChunk*>(chunk);
+  self.FillWindowFeature(first_row, rows, static_cast<size_t>(self.inputs_->window), out, ComputeVolumeFeatures);
+}
+
 parquet::RowGroupData SampleChunk::View(std::span<const std::string> tickers) const {
   parquet::RowGroupData data;
   data.num_rows = num_rows_;
@@ -75,8 +94,8 @@ parquet::RowGroupData SampleChunk::View(std::span<const std::string> tickers) co
       parquet::DictionaryStrings{tickers, std::span<const int32_t>(ticker_)},
       std::span<const int64_t>(timestamp_),
       std::span<const int64_t>(bar_index_),
-      std::span<const float>(ohlc_),
-      std::span<const float>(volume_),
+      parquet::FloatPages{&FillOhlc, this},
+      parquet::FloatPages{&FillVolume, this},
       std::span<const float>(meta_),
       std::span<const float>(rewards_),
       std::span<const float>(fwd_return_),

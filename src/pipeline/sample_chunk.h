@@ -33,25 +33,39 @@ struct ChunkInputs {
   double fee = 0;  ///< fee_bps * 1e-4
 };
 
-/// Column buffers of one chunk. Reused between chunks to avoid refaulting
-/// hundreds of megabytes per row group.
+/// One chunk's samples. The narrow columns are computed for the whole chunk
+/// into buffers reused between chunks; the wide window features (ohlc and
+/// volume, 1,280 bytes a row at W=64) are computed page by page while the
+/// writer encodes, so a row group never exists uncompressed in memory.
 class SampleChunk {
  public:
-  /// Computes samples [first_sample, first_sample + num_rows).
+  /// Computes samples [first_sample, first_sample + num_rows) except the
+  /// window features. `inputs` and `clock` must outlive View()'s use.
   void Compute(const ChunkInputs& inputs, int64_t first_sample, int64_t num_rows, ChunkStageClock& clock);
 
-  /// Views of the buffers in dataset schema order (see dataset_schema.h).
+  /// The columns in dataset schema order (see dataset_schema.h); ohlc and
+  /// volume are FloatPages that compute their rows on demand (timed as
+  /// features).
   parquet::RowGroupData View(std::span<const std::string> tickers) const;
 
   int64_t num_rows() const { return num_rows_; }
 
  private:
+  /// FloatPages::Fill of the ohlc and volume columns (source: the chunk).
+  static void FillOhlc(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out);
+  static void FillVolume(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out);
+  template <class ComputeRow>
+  void FillWindowFeature(int64_t first_row, int64_t rows, size_t per_row, std::span<float> out,
+                         ComputeRow compute_row) const;
+
+  const ChunkInputs* inputs_ = nullptr;
+  ChunkStageClock* clock_ = nullptr;
   int64_t num_rows_ = 0;
   std::vector<SampleDraw> draws_;
   std::vector<int64_t> sample_id_, timestamp_, bar_index_;
   std::vector<int32_t> ticker_;
   std::vector<double> raw_meta_;
-  std::vector<float> ohlc_, volume_, meta_, rewards_, fwd_return_;
+  std::vector<float> meta_, rewards_, fwd_return_;
 };
 
 }  // namespace barforge

@@ -37,7 +37,8 @@ TEST(WindowFeaturesTest, OhlcAndVolumeMatchSpec) {
     std::vector<float> ohlc(4 * static_cast<size_t>(window)), volume(static_cast<size_t>(window));
     for (const int64_t e : {int64_t{window - 1}, int64_t{101}, int64_t{777}, int64_t{2999}}) {
       if (e < window - 1) continue;
-      ComputeWindowFeatures(prepared, e, window, ohlc.data(), volume.data());
+      ComputeOhlcFeatures(prepared, e, window, ohlc.data());
+      ComputeVolumeFeatures(prepared, e, window, volume.data());
       const size_t first = static_cast<size_t>(e) + 1 - static_cast<size_t>(window);
       const Real c_e = bars.close[static_cast<size_t>(e)];
       std::vector<Real> x(static_cast<size_t>(window));
@@ -69,8 +70,8 @@ TEST(WindowFeaturesTest, ConstantVolumeGivesZeros) {
   BarSeries bars = TestBars();
   for (size_t b = 200; b < 300; ++b) bars.volume[b] = 1234.5;
   const PreparedSeries prepared = PrepareSeries(bars);
-  std::vector<float> ohlc(4 * 32), volume(32, 99.0f);
-  ComputeWindowFeatures(prepared, 250, 32, ohlc.data(), volume.data());
+  std::vector<float> volume(32, 99.0f);
+  ComputeVolumeFeatures(prepared, 250, 32, volume.data());
   for (float v : volume) EXPECT_EQ(v, 0.0f);
 }
 

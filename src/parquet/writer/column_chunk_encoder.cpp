@@ -1,6 +1,7 @@
 #include "parquet/writer/column_chunk_encoder.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -36,6 +37,15 @@ void ExpectCount(const ColumnSpec& column, size_t got, int64_t want) {
   if (static_cast<int64_t>(got) != want) {
     throw ConfigError(fmt::format("parquet writer: column '{}' has {} values, expected {}", column.name, got, want));
   }
+}
+
+// Float values are a span or FloatPages; only a span's length can be checked.
+void ExpectFloats(const ColumnSpec& column, const ColumnValues& values, int64_t want) {
+  if (const auto* pages = std::get_if<FloatPages>(&values)) {
+    if (pages->fill == nullptr) throw ConfigError(fmt::format("parquet writer: column '{}' has an empty FloatPages", column.name));
+    return;
+  }
+  ExpectCount(column, Expect<float>(column, values, "float").size(), want);
 }
 
 template <class T>
@@ -82,7 +92,7 @@ ColumnChunkEncoder::ColumnChunkEncoder(const ColumnSpec& column, const ColumnVal
       PlanFixedWidthPages(8);
       break;
     case ColumnType::kFloat:
-      ExpectCount(column, Expect<float>(column, values, "float").size(), num_rows);
+      ExpectFloats(column, values, num_rows);
       PlanFixedWidthPages(4);
       break;
     case ColumnType::kDouble:
@@ -91,7 +101,7 @@ ColumnChunkEncoder::ColumnChunkEncoder(const ColumnSpec& column, const ColumnVal
       break;
     case ColumnType::kFloatList:
       values_per_row_ = column.list_size;
-      ExpectCount(column, Expect<float>(column, values, "float").size(), num_rows * column.list_size);
+      ExpectFloats(column, values, num_rows * column.list_size);
       PlanFixedWidthPages(4 * static_cast<int64_t>(column.list_size));
       break;
     case ColumnType::kString:
@@ -297,7 +307,17 @@ void ColumnChunkEncoder::AppendValues(int64_t first_row, int64_t rows, std::vect
     }
     case ColumnType::kFloat:
     case ColumnType::kFloatList: {
-      const auto values = std::get<std::span<const float>>(values_).subspan(first, count);
+      std::span<const float> values;
+      if (const auto* pages = std::get_if<FloatPages>(&values_)) {
+        thread_local std::vector<float> computed;
+        computed.resize(count);
+        const auto fill_start = std::chrono::steady_clock::now();
+        pages->fill(pages->source, first_row, rows, std::span<float>(computed));
+        page.fill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_start).count();
+        values = computed;
+      } else {
+        values = std::get<std::span<const float>>(values_).subspan(first, count);
+      }
       if (options_.float_encoding == FloatEncoding::kByteStreamSplit) {
         // Byte k of every value goes to stream k: exponent bytes line up,
         // which compresses better.

@@ -18,6 +18,7 @@ namespace barforge::parquet {
 struct EncodedPage {
   std::vector<uint8_t> bytes;        ///< header + compressed payload
   int64_t uncompressed_size = 0;     ///< header + uncompressed payload
+  double fill_seconds = 0;           ///< time inside FloatPages::fill
   // Min/max of the page's values (numbers only); NaN makes them unusable.
   bool has_value = false;
   bool has_nan = false;

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -39,6 +40,7 @@ int64_t EncodedRowGroup::byte_size() const {
   }
   return size;
 }
+double EncodedRowGroup::encode_thread_seconds() const { return impl_ ? impl_->encode_thread_seconds : 0; }
 
 namespace {
 
@@ -124,10 +126,15 @@ EncodedRowGroup ParquetWriter::Encode(const RowGroupData& data) const {
 
   // Every page is encoded and compressed on its own, so the bytes do not
   // depend on which thread does which page.
+  std::atomic<int64_t> encode_ns{0};
   auto encode = [&](size_t j) {
+    const auto start = std::chrono::steady_clock::now();
     const PageJob& job = jobs[j];
-    pages[job.column][job.page] = encoders[job.column]->EncodePage(
-        job.page, ThreadCompressor(state.options.codec, state.options.compression_level));
+    EncodedPage& page = pages[job.column][job.page];
+    page = encoders[job.column]->EncodePage(job.page,
+                                            ThreadCompressor(state.options.codec, state.options.compression_level));
+    const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - start;
+    encode_ns += static_cast<int64_t>((spent.count() - page.fill_seconds) * 1e9);
   };
   if (state.options.threads > 1 && jobs.size() > 1) {
     tbb::task_arena arena(state.options.threads);
@@ -140,6 +147,7 @@ EncodedRowGroup ParquetWriter::Encode(const RowGroupData& data) const {
 
   EncodedRowGroup group;
   group.impl().num_rows = data.num_rows;
+  group.impl().encode_thread_seconds = static_cast<double>(encode_ns.load()) * 1e-9;
   for (size_t c = 0; c < encoders.size(); ++c) {
     group.impl().columns.push_back(encoders[c]->Finish(std::move(pages[c])));
   }
