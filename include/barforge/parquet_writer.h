@@ -2,10 +2,12 @@
 // barforge's streaming Parquet writer.
 //
 // Usage: construct with a schema and options, then for each row group either
-// WriteRowGroup(data), or split the work as Encode(data) (thread-safe: many
-// row groups may be encoded and compressed at once, with no lock) followed by
-// Append(encoded) in row-group order on one thread. Close() writes the footer,
-// flushes, and renames the temporary file into place.
+// WriteRowGroup(data) (pages compressed in parallel and streamed to the file:
+// memory of a few pages), or split the work as Encode(data) (thread-safe:
+// many row groups may be encoded and compressed at once, with no lock; the
+// whole compressed row group is held) followed by Append(encoded) in
+// row-group order on one thread. Close() writes the footer, flushes, and
+// renames the temporary file into place.
 
 #include <cstdint>
 #include <filesystem>
@@ -20,6 +22,8 @@
 #include "barforge/parquet_types.h"
 
 namespace barforge::parquet {
+
+struct EncodedColumnChunk;  ///< internal (src/parquet/writer)
 
 /// The column kinds the writer supports.
 enum class ColumnType {
@@ -103,9 +107,6 @@ class EncodedRowGroup {
   int64_t num_rows() const;
   /// Bytes this row group will add to the file.
   int64_t byte_size() const;
-  /// Seconds spent encoding and compressing its pages, summed over threads,
-  /// not counting time inside FloatPages::fill.
-  double encode_thread_seconds() const;
 
   struct Impl;  ///< internal (src/parquet/writer)
   Impl& impl() { return *impl_; }
@@ -113,6 +114,12 @@ class EncodedRowGroup {
 
  private:
   std::unique_ptr<Impl> impl_;
+};
+
+/// Where WriteRowGroup() spent its time.
+struct RowGroupWriteTimes {
+  double encode_thread_seconds = 0;  ///< encoding + compressing pages, summed over threads, without FloatPages::fill
+  double write_seconds = 0;          ///< handing pages to the file
 };
 
 class ParquetWriter {
@@ -134,8 +141,13 @@ class ParquetWriter {
   /// Not thread-safe. Throws IoError on a write failure (the temporary file
   /// is then removed).
   void Append(EncodedRowGroup&& group);
-  /// Append(Encode(data)).
-  void WriteRowGroup(const RowGroupData& data);
+  /// Writes one row group, with the same bytes as Append(Encode(data)),
+  /// but streamed: its pages are compressed on options.threads threads and
+  /// written in order as they are done, so it holds a few pages per thread
+  /// in memory instead of the whole row group. A ConfigError found before
+  /// any page is written (schema mismatch) leaves the writer usable; any
+  /// later error fails it and removes the temporary file.
+  RowGroupWriteTimes WriteRowGroup(const RowGroupData& data);
 
   /// Sets (or replaces) a footer key-value entry; for values known only at
   /// the end of a run. Call before Close().
@@ -151,6 +163,15 @@ class ParquetWriter {
 
  private:
   struct State;
+  void CheckWritable() const;
+  void WritePage(const std::vector<uint8_t>& page);
+  /// Adds the row group whose pages were written from `group_start`, column
+  /// c from column_starts[c], to the footer; starts its write-back.
+  void RecordRowGroup(std::vector<EncodedColumnChunk>& columns, std::span<const int64_t> column_starts,
+                      int64_t num_rows, int64_t group_start);
+  /// Marks the writer failed and removes the temporary file.
+  void FailAndRemove();
+
   std::filesystem::path path_;
   std::filesystem::path temporary_path_;
   int64_t rows_written_ = 0;

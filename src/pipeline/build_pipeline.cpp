@@ -1,14 +1,13 @@
 // RunBuild: raw bars -> prepared series -> scaler fit -> streamed row groups.
 //
-// The streaming part is a oneTBB parallel_pipeline: a serial stage hands out
-// chunk numbers, a parallel stage computes a chunk's samples and encodes and
-// compresses its row group in memory (no lock), and a serial in-order stage
-// appends row groups to the file. The number of tokens in flight bounds
-// memory to a few row groups whatever the sample count.
+// Row groups are made one after the other, each on all threads: the narrow
+// columns of a chunk are computed in parallel blocks of rows, then the
+// writer computes the window features page by page while it compresses
+// pages in parallel and writes them in order (a oneTBB parallel_pipeline
+// with a few pages per thread in flight). Memory is the raw data, one
+// chunk's narrow columns and a few pages, whatever the sample count.
 
-#include <oneapi/tbb/concurrent_queue.h>
 #include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/parallel_pipeline.h>
 
 #include <chrono>
 #include <filesystem>
@@ -79,13 +78,6 @@ parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler&
   return options;
 }
 
-// A token of the pipeline: a chunk to compute, then its encoded row group.
-struct ChunkToken {
-  int64_t first_sample = 0;
-  int64_t num_rows = 0;
-  parquet::EncodedRowGroup encoded;
-};
-
 }  // namespace
 
 BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
@@ -126,57 +118,23 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
 
   const ChunkInputs inputs{&sampler, prepared, &scaler, config.window, config.horizon, config.fee_bps * 1e-4};
   ChunkStageClock clock;
-  std::atomic<int64_t> writing_ns{0};
-  tbb::concurrent_queue<std::unique_ptr<SampleChunk>> free_chunks;
-  const int64_t total = config.n_samples;
-  int64_t next_sample = 0;
-  int64_t rows_done = 0;
-
-  // Each token holds one chunk's buffers and its encoded row group; `jobs`
-  // tokens keep every core busy while bounding memory.
-  tbb::parallel_pipeline(
-      static_cast<size_t>(jobs),
-      tbb::make_filter<void, std::shared_ptr<ChunkToken>>(
-          tbb::filter_mode::serial_in_order,
-          [&](tbb::flow_control& control) -> std::shared_ptr<ChunkToken> {
-            if (next_sample >= total) {
-              control.stop();
-              return nullptr;
-            }
-            auto token = std::make_shared<ChunkToken>();
-            token->first_sample = next_sample;
-            token->num_rows = std::min(config.chunk_rows, total - next_sample);
-            next_sample += token->num_rows;
-            return token;
-          }) &
-          tbb::make_filter<std::shared_ptr<ChunkToken>, std::shared_ptr<ChunkToken>>(
-              tbb::filter_mode::parallel,
-              [&](std::shared_ptr<ChunkToken> token) {
-                std::unique_ptr<SampleChunk> chunk;
-                if (!free_chunks.try_pop(chunk)) chunk = std::make_unique<SampleChunk>();
-                chunk->Compute(inputs, token->first_sample, token->num_rows, clock);
-                // Encoding also computes the window features page by page
-                // (timed as features, not as encoding).
-                token->encoded = writer.Encode(chunk->View(config.tickers));
-                clock.encoding += static_cast<int64_t>(token->encoded.encode_thread_seconds() * 1e9);
-                free_chunks.push(std::move(chunk));
-                return token;
-              }) &
-          tbb::make_filter<std::shared_ptr<ChunkToken>, void>(
-              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<ChunkToken> token) {
-                const auto append_start = Clock::now();
-                writer.Append(std::move(token->encoded));
-                writing_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - append_start).count();
-                rows_done += token->num_rows;
-                ++summary.row_groups;
-                if (options.on_progress) options.on_progress(rows_done, total);
-              }));
-  free_chunks.clear();
+  double writing_seconds = 0;
+  SampleChunk chunk;
+  for (int64_t first = 0; first < config.n_samples; first += config.chunk_rows) {
+    chunk.Compute(inputs, first, std::min(config.chunk_rows, config.n_samples - first), clock);
+    // Writing computes the window features page by page (timed as
+    // features), compresses pages on all threads and streams them out.
+    const parquet::RowGroupWriteTimes times = writer.WriteRowGroup(chunk.View(config.tickers));
+    clock.encoding += static_cast<int64_t>(times.encode_thread_seconds * 1e9);
+    writing_seconds += times.write_seconds;
+    ++summary.row_groups;
+    if (options.on_progress) options.on_progress(writer.rows_written(), config.n_samples);
+  }
 
   stage_start = Clock::now();
   SaveMetaScaler(scaler, summary.scaler);
   writer.Close();
-  summary.stages.writing = Seconds(writing_ns) + SecondsSince(stage_start);
+  summary.stages.writing = writing_seconds + SecondsSince(stage_start);
   summary.stages.sampling = Seconds(clock.sampling);
   summary.stages.features = Seconds(clock.features);
   summary.stages.scaling += Seconds(clock.scaling);

@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+
 #include "rewards/rewards.h"
 
 namespace barforge {
@@ -28,41 +31,47 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
   timestamp_.resize(n);
   bar_index_.resize(n);
   ticker_.resize(n);
-  raw_meta_.resize(n * kMetaFeatureCount);
   meta_.resize(n * kMetaFeatureCount);
   rewards_.resize(n * 3);
   fwd_return_.resize(n);
 
-  auto start = std::chrono::steady_clock::now();
-  for (size_t r = 0; r < n; ++r) {
-    const int64_t id = first_sample + static_cast<int64_t>(r);
-    const SampleDraw draw = inputs.sampler->Draw(static_cast<uint64_t>(id));
-    draws_[r] = draw;
-    sample_id_[r] = id;
-    ticker_[r] = static_cast<int32_t>(draw.ticker);
-    bar_index_[r] = draw.end_bar;
-    timestamp_[r] = inputs.series[draw.ticker].bars->timestamp_ns[static_cast<size_t>(draw.end_bar)];
-  }
-  Lap(start, clock.sampling);
+  // Every row depends only on its sample id, so blocks of rows can be done
+  // on any thread in any order with the same values.
+  constexpr size_t kBlockRows = 4096;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, kBlockRows), [&](const tbb::blocked_range<size_t>& block) {
+    auto start = std::chrono::steady_clock::now();
+    for (size_t r = block.begin(); r < block.end(); ++r) {
+      const int64_t id = first_sample + static_cast<int64_t>(r);
+      const SampleDraw draw = inputs.sampler->Draw(static_cast<uint64_t>(id));
+      draws_[r] = draw;
+      sample_id_[r] = id;
+      ticker_[r] = static_cast<int32_t>(draw.ticker);
+      bar_index_[r] = draw.end_bar;
+      timestamp_[r] = inputs.series[draw.ticker].bars->timestamp_ns[static_cast<size_t>(draw.end_bar)];
+    }
+    Lap(start, clock.sampling);
 
-  for (size_t r = 0; r < n; ++r) {
-    const SampleDraw& draw = draws_[r];
-    ComputeRawMeta(inputs.series[draw.ticker], draw.end_bar, inputs.window, draw.position,
-                   &raw_meta_[r * kMetaFeatureCount]);
-  }
-  Lap(start, clock.features);
+    thread_local std::vector<double> raw_meta;
+    raw_meta.resize(block.size() * kMetaFeatureCount);
+    for (size_t r = block.begin(); r < block.end(); ++r) {
+      const SampleDraw& draw = draws_[r];
+      ComputeRawMeta(inputs.series[draw.ticker], draw.end_bar, inputs.window, draw.position,
+                     &raw_meta[(r - block.begin()) * kMetaFeatureCount]);
+    }
+    Lap(start, clock.features);
 
-  for (size_t r = 0; r < n; ++r) {
-    inputs.scaler->Apply(&raw_meta_[r * kMetaFeatureCount], &meta_[r * kMetaFeatureCount]);
-  }
-  Lap(start, clock.scaling);
+    for (size_t r = block.begin(); r < block.end(); ++r) {
+      inputs.scaler->Apply(&raw_meta[(r - block.begin()) * kMetaFeatureCount], &meta_[r * kMetaFeatureCount]);
+    }
+    Lap(start, clock.scaling);
 
-  for (size_t r = 0; r < n; ++r) {
-    const SampleDraw& draw = draws_[r];
-    ComputeRewards(inputs.series[draw.ticker], draw.end_bar, inputs.horizon, draw.position, inputs.fee,
-                   &rewards_[r * 3], &fwd_return_[r]);
-  }
-  Lap(start, clock.rewards);
+    for (size_t r = block.begin(); r < block.end(); ++r) {
+      const SampleDraw& draw = draws_[r];
+      ComputeRewards(inputs.series[draw.ticker], draw.end_bar, inputs.horizon, draw.position, inputs.fee,
+                     &rewards_[r * 3], &fwd_return_[r]);
+    }
+    Lap(start, clock.rewards);
+  });
 }
 
 template <class ComputeRow>

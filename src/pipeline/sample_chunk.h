@@ -34,9 +34,10 @@ struct ChunkInputs {
 };
 
 /// One chunk's samples. The narrow columns are computed for the whole chunk
-/// into buffers reused between chunks; the wide window features (ohlc and
-/// volume, 1,280 bytes a row at W=64) are computed page by page while the
-/// writer encodes, so a row group never exists uncompressed in memory.
+/// (on all threads) into buffers reused between chunks; the wide window
+/// features (ohlc and volume, 1,280 bytes a row at W=64) are computed page
+/// by page while the writer encodes, so a row group never exists
+/// uncompressed in memory.
 class SampleChunk {
  public:
   /// Computes samples [first_sample, first_sample + num_rows) except the
@@ -64,7 +65,6 @@ class SampleChunk {
   std::vector<SampleDraw> draws_;
   std::vector<int64_t> sample_id_, timestamp_, bar_index_;
   std::vector<int32_t> ticker_;
-  std::vector<double> raw_meta_;
   std::vector<float> meta_, rewards_, fwd_return_;
 };
 

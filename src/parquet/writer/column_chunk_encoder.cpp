@@ -226,6 +226,7 @@ EncodedPage FinishPage(const format::PageHeader& header, const std::vector<uint8
   AppendThrift(header, page.bytes);
   const size_t header_size = page.bytes.size();
   page.bytes.insert(page.bytes.end(), compressed.begin(), compressed.end());
+  page.compressed_size = static_cast<int64_t>(page.bytes.size());
   page.uncompressed_size = static_cast<int64_t>(header_size + uncompressed_payload);
   return page;
 }
@@ -420,7 +421,7 @@ EncodedColumnChunk ColumnChunkEncoder::Finish(std::vector<EncodedPage> pages) co
   double real_min = 0, real_max = 0;
   for (size_t p = 0; p < pages.size(); ++p) {
     uncompressed += pages[p].uncompressed_size;
-    compressed += static_cast<int64_t>(pages[p].bytes.size());
+    compressed += pages[p].compressed_size;
     const EncodedPage& page = pages[p];
     nan |= page.has_nan;
     if (!page.has_value) continue;
@@ -434,7 +435,7 @@ EncodedColumnChunk ColumnChunkEncoder::Finish(std::vector<EncodedPage> pages) co
   meta.__set_total_compressed_size(compressed);
   if (use_dictionary_) {
     meta.__set_dictionary_page_offset(0);
-    meta.__set_data_page_offset(static_cast<int64_t>(pages.front().bytes.size()));
+    meta.__set_data_page_offset(pages.front().compressed_size);
   } else {
     meta.__set_data_page_offset(0);
   }

@@ -17,6 +17,7 @@ namespace barforge::parquet {
 /// One encoded page and what the chunk metadata needs to know of it.
 struct EncodedPage {
   std::vector<uint8_t> bytes;        ///< header + compressed payload
+  int64_t compressed_size = 0;       ///< bytes.size(), kept when the bytes are released after writing
   int64_t uncompressed_size = 0;     ///< header + uncompressed payload
   double fill_seconds = 0;           ///< time inside FloatPages::fill
   // Min/max of the page's values (numbers only); NaN makes them unusable.
@@ -39,7 +40,8 @@ class ColumnChunkEncoder {
   /// Encodes page `page` with `compressor`. Thread-safe for distinct pages.
   EncodedPage EncodePage(size_t page, PageCompressor& compressor) const;
 
-  /// Assembles the chunk from its encoded pages (in page order).
+  /// Assembles the chunk from its encoded pages (in page order); their
+  /// bytes are moved in, and may already have been released.
   EncodedColumnChunk Finish(std::vector<EncodedPage> pages) const;
 
  private:

@@ -34,7 +34,6 @@ namespace barforge::parquet {
 struct EncodedRowGroup::Impl {
   int64_t num_rows = 0;
   std::vector<EncodedColumnChunk> columns;
-  double encode_thread_seconds = 0;
 };
 
 }  // namespace barforge::parquet

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include "parquet/thrift_io.h"
 #include "parquet/writer/column_chunk_encoder.h"
 #include "parquet/writer/encoded_row_group.h"
+#include "parquet/writer/row_group_encoder.h"
 #include "parquet/writer/schema_builder.h"
 
 namespace barforge::parquet {
@@ -40,20 +42,10 @@ int64_t EncodedRowGroup::byte_size() const {
   }
   return size;
 }
-double EncodedRowGroup::encode_thread_seconds() const { return impl_ ? impl_->encode_thread_seconds : 0; }
 
 namespace {
 
 constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
-
-PageCompressor& ThreadCompressor(Codec codec, int level) {
-  thread_local std::vector<std::unique_ptr<PageCompressor>> compressors;
-  for (auto& compressor : compressors) {
-    if (compressor->codec() == codec && compressor->level() == level) return *compressor;
-  }
-  compressors.push_back(std::make_unique<PageCompressor>(codec, level));
-  return *compressors.back();
-}
 
 std::filesystem::path TemporaryPath(const std::filesystem::path& path) {
   static std::atomic<uint64_t> counter{0};
@@ -105,52 +97,17 @@ ParquetWriter::~ParquetWriter() {
 
 EncodedRowGroup ParquetWriter::Encode(const RowGroupData& data) const {
   const State& state = *state_;
-  if (data.columns.size() != state.schema.size()) {
-    throw ConfigError(fmt::format("parquet writer: row group has {} columns, the schema has {}", data.columns.size(),
-                                  state.schema.size()));
-  }
-  if (data.num_rows < 0) throw ConfigError("parquet writer: negative row count");
-  std::vector<std::unique_ptr<ColumnChunkEncoder>> encoders;
-  struct PageJob {
-    size_t column;
-    size_t page;
-  };
-  std::vector<PageJob> jobs;
-  for (size_t c = 0; c < state.schema.size(); ++c) {
-    encoders.push_back(
-        std::make_unique<ColumnChunkEncoder>(state.schema[c], data.columns[c], data.num_rows, state.options));
-    for (size_t p = 0; p < encoders.back()->num_pages(); ++p) jobs.push_back({c, p});
-  }
-  std::vector<std::vector<EncodedPage>> pages(encoders.size());
-  for (size_t c = 0; c < encoders.size(); ++c) pages[c].resize(encoders[c]->num_pages());
-
-  // Every page is encoded and compressed on its own, so the bytes do not
-  // depend on which thread does which page.
-  std::atomic<int64_t> encode_ns{0};
-  auto encode = [&](size_t j) {
-    const auto start = std::chrono::steady_clock::now();
-    const PageJob& job = jobs[j];
-    EncodedPage& page = pages[job.column][job.page];
-    page = encoders[job.column]->EncodePage(job.page,
-                                            ThreadCompressor(state.options.codec, state.options.compression_level));
-    const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - start;
-    encode_ns += static_cast<int64_t>((spent.count() - page.fill_seconds) * 1e9);
-  };
-  if (state.options.threads > 1 && jobs.size() > 1) {
+  RowGroupEncoder encoder(state.schema, data, state.options);
+  auto encode = [&encoder](size_t page) { encoder.EncodePage(page); };
+  if (state.options.threads > 1 && encoder.num_pages() > 1) {
     tbb::task_arena arena(state.options.threads);
-    arena.execute([&] {
-      tbb::parallel_for(size_t{0}, jobs.size(), encode);
-    });
+    arena.execute([&] { tbb::parallel_for(size_t{0}, encoder.num_pages(), encode); });
   } else {
-    for (size_t j = 0; j < jobs.size(); ++j) encode(j);
+    for (size_t page = 0; page < encoder.num_pages(); ++page) encode(page);
   }
-
   EncodedRowGroup group;
   group.impl().num_rows = data.num_rows;
-  group.impl().encode_thread_seconds = static_cast<double>(encode_ns.load()) * 1e-9;
-  for (size_t c = 0; c < encoders.size(); ++c) {
-    group.impl().columns.push_back(encoders[c]->Finish(std::move(pages[c])));
-  }
+  group.impl().columns = encoder.Finish();
   return group;
 }
 
@@ -170,56 +127,127 @@ void WriteAll(int fd, const uint8_t* data, size_t size, const std::filesystem::p
 
 }  // namespace
 
-void ParquetWriter::Append(EncodedRowGroup&& group) {
+void ParquetWriter::CheckWritable() const {
+  if (state_->closed || state_->failed || state_->fd < 0) {
+    throw IoError(fmt::format("{}: writer is closed", path_.string()));
+  }
+}
+
+void ParquetWriter::WritePage(const std::vector<uint8_t>& page) {
+  WriteAll(state_->fd, page.data(), page.size(), temporary_path_);
+  bytes_written_ += static_cast<int64_t>(page.size());
+}
+
+void ParquetWriter::FailAndRemove() {
+  state_->failed = true;
+  if (state_->fd >= 0) ::close(state_->fd);
+  state_->fd = -1;
+  ::unlink(temporary_path_.c_str());
+}
+
+void ParquetWriter::RecordRowGroup(std::vector<EncodedColumnChunk>& columns, std::span<const int64_t> column_starts,
+                                   int64_t num_rows, int64_t group_start) {
   State& state = *state_;
-  if (state.closed || state.failed || state.fd < 0) throw IoError(fmt::format("{}: writer is closed", path_.string()));
+  format::RowGroup row_group;
+  row_group.__set_num_rows(num_rows);
+  row_group.__set_file_offset(group_start);
+  // ordinal is an i16: left out past 32767 row groups rather than wrapped.
+  if (state.row_groups.size() <= static_cast<size_t>(std::numeric_limits<int16_t>::max())) {
+    row_group.__set_ordinal(static_cast<int16_t>(state.row_groups.size()));
+  }
+  int64_t total_uncompressed = 0, total_compressed = 0;
+  std::vector<format::ColumnChunk> chunks;
+  for (size_t c = 0; c < columns.size(); ++c) {
+    format::ColumnMetaData meta = columns[c].meta;
+    meta.__set_data_page_offset(column_starts[c] + meta.data_page_offset);
+    if (columns[c].has_dictionary) meta.__set_dictionary_page_offset(column_starts[c] + meta.dictionary_page_offset);
+    total_uncompressed += meta.total_uncompressed_size;
+    total_compressed += meta.total_compressed_size;
+    format::ColumnChunk chunk;
+    chunk.__set_file_offset(0);
+    chunk.__set_meta_data(meta);
+    chunks.push_back(std::move(chunk));
+  }
+  // Start writing this row group back to disk now, without waiting, so
+  // the fsync in Close() has little left to do and disk writes overlap
+  // with encoding the next row groups.
+  ::sync_file_range(state.fd, group_start, bytes_written_ - group_start, SYNC_FILE_RANGE_WRITE);
+  row_group.__set_columns(chunks);
+  row_group.__set_total_byte_size(total_uncompressed);
+  row_group.__set_total_compressed_size(total_compressed);
+  state.row_groups.push_back(std::move(row_group));
+  rows_written_ += num_rows;
+}
+
+void ParquetWriter::Append(EncodedRowGroup&& group) {
+  CheckWritable();
   EncodedRowGroup::Impl& impl = group.impl();
-  if (impl.columns.size() != state.schema.size()) throw ConfigError("parquet writer: row group does not match schema");
+  if (impl.columns.size() != state_->schema.size()) throw ConfigError("parquet writer: row group does not match schema");
   try {
-    format::RowGroup row_group;
-    row_group.__set_num_rows(impl.num_rows);
-    row_group.__set_file_offset(bytes_written_);
-    // ordinal is an i16: left out past 32767 row groups rather than wrapped.
-    if (state.row_groups.size() <= static_cast<size_t>(std::numeric_limits<int16_t>::max())) {
-      row_group.__set_ordinal(static_cast<int16_t>(state.row_groups.size()));
-    }
-    int64_t total_uncompressed = 0, total_compressed = 0;
-    std::vector<format::ColumnChunk> chunks;
+    const int64_t group_start = bytes_written_;
+    std::vector<int64_t> column_starts;
     for (EncodedColumnChunk& column : impl.columns) {
-      const int64_t start = bytes_written_;
-      format::ColumnMetaData meta = column.meta;
-      meta.__set_data_page_offset(start + meta.data_page_offset);
-      if (column.has_dictionary) meta.__set_dictionary_page_offset(start + meta.dictionary_page_offset);
-      for (const auto& page : column.pages) {
-        WriteAll(state.fd, page.data(), page.size(), temporary_path_);
-        bytes_written_ += static_cast<int64_t>(page.size());
-      }
-      total_uncompressed += meta.total_uncompressed_size;
-      total_compressed += meta.total_compressed_size;
-      format::ColumnChunk chunk;
-      chunk.__set_file_offset(0);
-      chunk.__set_meta_data(meta);
-      chunks.push_back(std::move(chunk));
+      column_starts.push_back(bytes_written_);
+      for (const auto& page : column.pages) WritePage(page);
     }
-    // Start writing this row group back to disk now, without waiting, so
-    // the fsync in Close() has little left to do and disk writes overlap
-    // with encoding the next row groups.
-    ::sync_file_range(state.fd, row_group.file_offset, bytes_written_ - row_group.file_offset, SYNC_FILE_RANGE_WRITE);
-    row_group.__set_columns(chunks);
-    row_group.__set_total_byte_size(total_uncompressed);
-    row_group.__set_total_compressed_size(total_compressed);
-    state.row_groups.push_back(std::move(row_group));
-    rows_written_ += impl.num_rows;
+    RecordRowGroup(impl.columns, column_starts, impl.num_rows, group_start);
   } catch (...) {
-    state.failed = true;
-    ::close(state.fd);
-    state.fd = -1;
-    ::unlink(temporary_path_.c_str());
+    FailAndRemove();
     throw;
   }
 }
 
-void ParquetWriter::WriteRowGroup(const RowGroupData& data) { Append(Encode(data)); }
+RowGroupWriteTimes ParquetWriter::WriteRowGroup(const RowGroupData& data) {
+  CheckWritable();
+  const State& state = *state_;
+  RowGroupEncoder encoder(state.schema, data, state.options);  // schema errors: nothing written yet
+  RowGroupWriteTimes times;
+  try {
+    const int64_t group_start = bytes_written_;
+    std::vector<int64_t> column_starts(state.schema.size(), -1);
+    auto write = [&](size_t index, EncodedPage& page) {
+      const auto start = std::chrono::steady_clock::now();
+      int64_t& column_start = column_starts[encoder.column_of(index)];
+      if (column_start < 0) column_start = bytes_written_;
+      WritePage(page.bytes);
+      std::vector<uint8_t>().swap(page.bytes);  // written: release it
+      times.write_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    if (state.options.threads > 1 && encoder.num_pages() > 1) {
+      // A serial stage hands out pages in file order, a parallel one
+      // encodes them, a serial in-order one writes them: at most
+      // `tokens` pages are held at once.
+      const auto tokens = static_cast<size_t>(2 * state.options.threads);
+      size_t next = 0;
+      tbb::task_arena arena(state.options.threads);
+      arena.execute([&] {
+        tbb::parallel_pipeline(
+            tokens,
+            tbb::make_filter<void, size_t>(tbb::filter_mode::serial_in_order,
+                                           [&](tbb::flow_control& control) -> size_t {
+                                             if (next == encoder.num_pages()) control.stop();
+                                             return next++;
+                                           }) &
+                tbb::make_filter<size_t, size_t>(tbb::filter_mode::parallel,
+                                                 [&](size_t index) {
+                                                   encoder.EncodePage(index);
+                                                   return index;
+                                                 }) &
+                tbb::make_filter<size_t, void>(tbb::filter_mode::serial_in_order,
+                                               [&](size_t index) { write(index, encoder.page(index)); }));
+      });
+    } else {
+      for (size_t index = 0; index < encoder.num_pages(); ++index) write(index, encoder.EncodePage(index));
+    }
+    std::vector<EncodedColumnChunk> columns = encoder.Finish();
+    RecordRowGroup(columns, column_starts, data.num_rows, group_start);
+  } catch (...) {
+    FailAndRemove();
+    throw;
+  }
+  times.encode_thread_seconds = encoder.encode_thread_seconds();
+  return times;
+}
 
 void ParquetWriter::SetKeyValue(std::string key, std::string value) {
   state_->extra_key_values[std::move(key)] = std::move(value);

@@ -1,0 +1,47 @@
+// Peak memory of a build is the raw data plus one chunk's narrow columns
+// and a few pages: it must not grow with the sample count, nor hold whole
+// row groups (compressed or not).
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "support/barforge_cli.h"
+
+namespace barforge::testing {
+namespace {
+
+// Small raw data (2 x 20,000 bars, about 2 MB), so the peak is the build's.
+constexpr const char* kConfig = R"(data_dir: data
+tickers: [AAA, BBB]
+synthetic: {n_bars: 20000}
+window: 32
+horizon: 4
+chunk_rows: 32768
+)";
+
+int64_t PeakRssOfBuild(const TempDir& dir, int64_t samples) {
+  WriteConfig(dir.path(), kConfig);
+  const CommandResult result = RunBarforge(
+      dir.path(), "build --config config.yaml --json --jobs 2 --overwrite --samples " + std::to_string(samples));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const auto summary = nlohmann::json::parse(result.out);
+  EXPECT_EQ(summary["rows"].get<int64_t>(), samples);
+  return summary["peak_rss_bytes"].get<int64_t>();
+}
+
+TEST(BoundedMemory, PeakRssIsFlatInTheSampleCountAndHoldsNoRowGroup) {
+  TempDir dir;
+  // A row group here is 32,768 rows x about 700 bytes = 23 MB uncompressed,
+  // about 18 MB compressed; holding two of them, as a build that buffers
+  // row groups does, already breaks the first bound.
+  const int64_t small = PeakRssOfBuild(dir, 4 * 32768);   // 4 row groups, 72 MB file
+  const int64_t large = PeakRssOfBuild(dir, 16 * 32768);  // 16 row groups, 287 MB file
+  EXPECT_LT(large, 60'000'000) << "peak RSS " << large;
+  EXPECT_LT(large - small, 10'000'000) << "peak RSS grew from " << small << " to " << large << " bytes";
+}
+
+}  // namespace
+}  // namespace barforge::testing
