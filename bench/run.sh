@@ -21,9 +21,12 @@ common=(--config config/default.yaml --set "data_dir=$work/data" --quiet)
 "$bin" synth "${common[@]}"
 
 # Runs a build under /usr/bin/time; prints "wall cpu peak_rss_kb" and keeps --json.
+# Each build writes its own files (no --overwrite, which would also
+# regenerate the synthetic raw files), so all of them read the same raw data.
 timed_build() {
   local name=$1; shift
-  /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$bin" build "${common[@]}" --json --overwrite "$@" \
+  /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$bin" build "${common[@]}" --json \
+    --set "samples_filename=${name}_{n}.parquet" --set "scaler_filename=${name}_scaler.json" "$@" \
     > "$work/$name.json"
   read -r wall user sys rss < "$work/$name.time"
   echo "$wall $(python3 -c "print($user + $sys)") $rss"
@@ -32,40 +35,46 @@ timed_build() {
 echo "== 1M default build (zstd level 3, $cores cores)"
 read -r w1 c1 r1 < <(timed_build default)
 
+echo "== 1M build with float_encoding: byte_stream_split"
+read -r wb cb rb < <(timed_build bss --set float_encoding=byte_stream_split)
+
 echo "== the floor: zstd -3 -T$cores on the same rows, uncompressed"
-timed_build raw --set parquet_compression=none --set 'samples_filename=raw_samples_{n}.parquet' > /dev/null
-raw_file=$work/data/raw_samples_1M.parquet
+timed_build uncompressed --set parquet_compression=none > /dev/null
+raw_file=$work/data/uncompressed_1M.parquet
 raw_bytes=$(stat -c %s "$raw_file")
 float_bytes=$(python3 -c "import json;print(json.load(open('$work/default.json'))['raw_float_bytes'])")
 /usr/bin/time -f '%e' -o "$work/zstd.time" zstd -q -3 -T"$cores" -f "$raw_file" -o "$work/raw.zst"
 floor=$(cat "$work/zstd.time")
 
 echo "== DuckDB writing the same rows to zstd Parquet"
-duck=$(node tools/bench_duckdb_write.mjs "$work/data/samples_1M.parquet" "$work/duckdb.parquet" "$cores" | awk '/^seconds/ {print $2}')
+duck=$(node tools/bench_duckdb_write.mjs "$work/data/default_1M.parquet" "$work/duckdb.parquet" "$cores" | awk '/^seconds/ {print $2}')
 
 echo "== ${large} samples"
 read -r wl cl rl < <(timed_build large --samples "$large")
 
-python3 - "$work" "$w1" "$c1" "$r1" "$floor" "$duck" "$wl" "$cl" "$rl" "$raw_bytes" "$float_bytes" "$large" "$cores" \
+python3 - "$work" "$w1" "$c1" "$r1" "$floor" "$duck" "$wl" "$cl" "$rl" "$raw_bytes" "$float_bytes" "$large" "$cores" "$wb" "$cb" "$rb" \
   > "$build/bench/results.md" <<'PY'
 import json, sys, platform, datetime, subprocess
-work, w1, c1, r1, floor, duck, wl, cl, rl, raw_bytes, float_bytes, large, cores = sys.argv[1:]
-w1, c1, r1, floor, duck, wl, cl, rl = map(float, (w1, c1, r1, floor, duck, wl, cl, rl))
+work, w1, c1, r1, floor, duck, wl, cl, rl, raw_bytes, float_bytes, large, cores, wb, cb, rb = sys.argv[1:]
+w1, c1, r1, floor, duck, wl, cl, rl, wb, cb, rb = map(float, (w1, c1, r1, floor, duck, wl, cl, rl, wb, cb, rb))
 raw_bytes, float_bytes, large = int(raw_bytes), int(float_bytes), int(large)
 d = json.load(open(f"{work}/default.json"))
 dl = json.load(open(f"{work}/large.json"))
+db = json.load(open(f"{work}/bss.json"))
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 print(f"# barforge benchmark, {datetime.date.today()}\n")
 print(f"Machine: {cores} cores ({cpu}), {round(int(open('/proc/meminfo').readline().split()[1]) / 2**20)} GiB, {platform.platform()}\n")
-print("| run | wall s | CPU s | samples/s | MB/s raw floats | peak RSS MB | file MB |")
+print("| run | wall s | CPU s | samples/s | MB/s raw floats | peak RSS MiB | file MB |")
 print("|---|---|---|---|---|---|---|")
 print(f"| 1M build, zstd 3 | {w1:.2f} | {c1:.2f} | {1e6 / w1:,.0f} | {float_bytes / 1e6 / w1:,.0f} | {r1 / 1024:.0f} | {d['bytes'] / 1e6:.0f} |")
+print(f"| 1M build, zstd 3, byte_stream_split | {wb:.2f} | {cb:.2f} | {1e6 / wb:,.0f} | {float_bytes / 1e6 / wb:,.0f} | {rb / 1024:.0f} | {db['bytes'] / 1e6:.0f} |")
 print(f"| {large // 1000000}M build, zstd 3 | {wl:.2f} | {cl:.2f} | {large / wl:,.0f} | {float_bytes * large / 1e6 / 1e6 / wl:,.0f} | {rl / 1024:.0f} | {dl['bytes'] / 1e6:.0f} |")
 print(f"| floor: zstd -3 -T{cores} of {raw_bytes / 1e6:.0f} MB | {floor:.2f} | | | {raw_bytes / 1e6 / floor:,.0f} | | |")
 print(f"| DuckDB COPY to zstd Parquet (write only) | {duck:.2f} | | {1e6 / duck:,.0f} | | | |")
 print()
 print(f"- 1M build / floor: **{w1 / floor:.2f}x** (target <= 1.25x)")
 print(f"- DuckDB / 1M build: **{duck / w1:.1f}x** (target >= 5x)")
+print(f"- byte_stream_split / plain: time **{wb / w1:.2f}x**, file **{db['bytes'] / d['bytes']:.3f}x**; DuckDB / BSS build: {duck / wb:.1f}x")
 print(f"- {large // 1000000}M / 1M time: **{wl / w1:.2f}x** (target <= {large / 1e6 * 1.05:.1f}x); peak RSS {large // 1000000}M / 1M: **{rl / r1:.2f}x** (target <= 1.10x, < 2 GB)")
 print()
 print("Stage times of the 1M build (s; streamed stages summed over threads):\n")

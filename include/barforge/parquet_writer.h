@@ -164,9 +164,10 @@ class ParquetWriter {
  private:
   struct State;
   void CheckWritable() const;
-  void WritePage(const std::vector<uint8_t>& page);
+  /// Queues bytes for the write-behind thread.
+  void WritePage(std::vector<uint8_t>&& page);
   /// Adds the row group whose pages were written from `group_start`, column
-  /// c from column_starts[c], to the footer; starts its write-back.
+  /// c from column_starts[c], to the footer.
   void RecordRowGroup(std::vector<EncodedColumnChunk>& columns, std::span<const int64_t> column_starts,
                       int64_t num_rows, int64_t group_start);
   /// Marks the writer failed and removes the temporary file.

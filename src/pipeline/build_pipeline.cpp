@@ -8,6 +8,7 @@
 // chunk's narrow columns and a few pages, whatever the sample count.
 
 #include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
 
 #include <chrono>
 #include <filesystem>
@@ -99,13 +100,10 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
   summary.stages.raw_data = SecondsSince(stage_start);
 
   stage_start = Clock::now();
-  std::vector<PreparedSeries> prepared;
+  std::vector<PreparedSeries> prepared(raw.series.size());
   std::vector<int64_t> bars_per_ticker;
-  prepared.reserve(raw.series.size());
-  for (const BarSeries& bars : raw.series) {
-    prepared.push_back(PrepareSeries(bars));
-    bars_per_ticker.push_back(bars.size());
-  }
+  tbb::parallel_for(size_t{0}, raw.series.size(), [&](size_t t) { prepared[t] = PrepareSeries(raw.series[t]); });
+  for (const BarSeries& bars : raw.series) bars_per_ticker.push_back(bars.size());
   const Sampler sampler(config.seed, bars_per_ticker, config.window, config.horizon);
   summary.stages.prepare = SecondsSince(stage_start);
 

@@ -27,6 +27,7 @@
 #include "parquet/writer/encoded_row_group.h"
 #include "parquet/writer/row_group_encoder.h"
 #include "parquet/writer/schema_builder.h"
+#include "parquet/writer/write_behind_file.h"
 
 namespace barforge::parquet {
 
@@ -46,6 +47,10 @@ int64_t EncodedRowGroup::byte_size() const {
 namespace {
 
 constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
+// Compressed bytes that may wait for the write-behind thread: enough to
+// ride out a blocking write or writeback request (tens of milliseconds of
+// compression output), small next to a row group.
+constexpr int64_t kMaxQueuedBytes = 32 << 20;
 
 std::filesystem::path TemporaryPath(const std::filesystem::path& path) {
   static std::atomic<uint64_t> counter{0};
@@ -59,6 +64,7 @@ struct ParquetWriter::State {
   std::vector<ColumnSpec> schema;
   WriterOptions options;
   int fd = -1;
+  std::unique_ptr<WriteBehindFile> file;  ///< writes to fd on its own thread
   bool closed = false;
   bool failed = false;
   std::vector<format::RowGroup> row_groups;
@@ -86,10 +92,12 @@ ParquetWriter::ParquetWriter(std::filesystem::path path, std::vector<ColumnSpec>
     throw IoError(fmt::format("{}: write failed: {}", temporary_path_.string(), reason));
   }
   bytes_written_ = 4;
+  state_->file = std::make_unique<WriteBehindFile>(state_->fd, temporary_path_, bytes_written_, kMaxQueuedBytes);
 }
 
 ParquetWriter::~ParquetWriter() {
   if (state_ && !state_->closed) {
+    if (state_->file) state_->file->Stop();
     if (state_->fd >= 0) ::close(state_->fd);
     ::unlink(temporary_path_.c_str());
   }
@@ -111,21 +119,6 @@ EncodedRowGroup ParquetWriter::Encode(const RowGroupData& data) const {
   return group;
 }
 
-namespace {
-
-void WriteAll(int fd, const uint8_t* data, size_t size, const std::filesystem::path& path) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw IoError(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-}
-
-}  // namespace
 
 void ParquetWriter::CheckWritable() const {
   if (state_->closed || state_->failed || state_->fd < 0) {
@@ -133,13 +126,14 @@ void ParquetWriter::CheckWritable() const {
   }
 }
 
-void ParquetWriter::WritePage(const std::vector<uint8_t>& page) {
-  WriteAll(state_->fd, page.data(), page.size(), temporary_path_);
+void ParquetWriter::WritePage(std::vector<uint8_t>&& page) {
   bytes_written_ += static_cast<int64_t>(page.size());
+  state_->file->Write(std::move(page));
 }
 
 void ParquetWriter::FailAndRemove() {
   state_->failed = true;
+  state_->file->Stop();
   if (state_->fd >= 0) ::close(state_->fd);
   state_->fd = -1;
   ::unlink(temporary_path_.c_str());
@@ -168,10 +162,6 @@ void ParquetWriter::RecordRowGroup(std::vector<EncodedColumnChunk>& columns, std
     chunk.__set_meta_data(meta);
     chunks.push_back(std::move(chunk));
   }
-  // Start writing this row group back to disk now, without waiting, so
-  // the fsync in Close() has little left to do and disk writes overlap
-  // with encoding the next row groups.
-  ::sync_file_range(state.fd, group_start, bytes_written_ - group_start, SYNC_FILE_RANGE_WRITE);
   row_group.__set_columns(chunks);
   row_group.__set_total_byte_size(total_uncompressed);
   row_group.__set_total_compressed_size(total_compressed);
@@ -188,7 +178,7 @@ void ParquetWriter::Append(EncodedRowGroup&& group) {
     std::vector<int64_t> column_starts;
     for (EncodedColumnChunk& column : impl.columns) {
       column_starts.push_back(bytes_written_);
-      for (const auto& page : column.pages) WritePage(page);
+      for (auto& page : column.pages) WritePage(std::move(page));
     }
     RecordRowGroup(impl.columns, column_starts, impl.num_rows, group_start);
   } catch (...) {
@@ -209,8 +199,7 @@ RowGroupWriteTimes ParquetWriter::WriteRowGroup(const RowGroupData& data) {
       const auto start = std::chrono::steady_clock::now();
       int64_t& column_start = column_starts[encoder.column_of(index)];
       if (column_start < 0) column_start = bytes_written_;
-      WritePage(page.bytes);
-      std::vector<uint8_t>().swap(page.bytes);  // written: release it
+      WritePage(std::move(page.bytes));
       times.write_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     if (state.options.threads > 1 && encoder.num_pages() > 1) {
@@ -290,8 +279,9 @@ void ParquetWriter::Close() {
     const auto footer_size = static_cast<uint32_t>(footer.size());
     for (int i = 0; i < 4; ++i) footer.push_back(static_cast<uint8_t>(footer_size >> (8 * i)));
     footer.insert(footer.end(), kMagic, kMagic + 4);
-    WriteAll(state.fd, footer.data(), footer.size(), temporary_path_);
-    bytes_written_ += static_cast<int64_t>(footer.size());
+    WritePage(std::move(footer));
+    state.file->Flush();
+    state.file->Stop();
     if (::fsync(state.fd) != 0) {
       throw IoError(fmt::format("{}: fsync failed: {}", temporary_path_.string(), std::strerror(errno)));
     }
@@ -312,10 +302,7 @@ void ParquetWriter::Close() {
       ::close(dir_fd);
     }
   } catch (...) {
-    state.failed = true;
-    if (state.fd >= 0) ::close(state.fd);
-    state.fd = -1;
-    ::unlink(temporary_path_.c_str());
+    FailAndRemove();
     throw;
   }
 }

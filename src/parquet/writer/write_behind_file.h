@@ -1,0 +1,62 @@
+#pragma once
+// Writes a file's bytes on a thread of its own, so the threads that
+// compress pages never wait for write(2) or for the disk: write() into the
+// page cache and sync_file_range() both block now and then, and on the
+// writer's serial path they would stall every thread. At most
+// `max_queued_bytes` wait in memory; Write() blocks beyond that. Every
+// kWritebackBytes written, it starts their writeback to disk without
+// waiting, so the disk works all along and the final fsync has little left.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace barforge::parquet {
+
+class WriteBehindFile {
+ public:
+  /// Appends to the open file `fd` (not owned), whose `offset` bytes are
+  /// already written; `path` names it in errors.
+  WriteBehindFile(int fd, std::filesystem::path path, int64_t offset, int64_t max_queued_bytes);
+  /// Stop() without waiting for queued bytes.
+  ~WriteBehindFile();
+  WriteBehindFile(const WriteBehindFile&) = delete;
+  WriteBehindFile& operator=(const WriteBehindFile&) = delete;
+
+  /// Queues `bytes` after those queued before. Throws the IoError of an
+  /// earlier failed write, if any.
+  void Write(std::vector<uint8_t> bytes);
+  /// Waits until everything queued is written; throws the IoError of a
+  /// failed write, if any.
+  void Flush();
+  /// Ends the thread, dropping whatever is still queued. Idempotent.
+  void Stop();
+
+ private:
+  static constexpr int64_t kWritebackBytes = 16 << 20;
+  void Run();
+  void WriteOut(const std::vector<uint8_t>& bytes);
+  void ThrowIfFailed();
+
+  int fd_;
+  std::filesystem::path path_;
+  int64_t max_queued_bytes_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::vector<uint8_t>> queue_;
+  int64_t queued_bytes_ = 0;
+  bool busy_ = false;  ///< the thread is writing an item it took off the queue
+  bool stopping_ = false;
+  std::exception_ptr error_;
+  // Used by the thread only.
+  int64_t offset_ = 0;            ///< file offset of the next byte written
+  int64_t writeback_start_ = 0;   ///< first byte whose writeback is not started yet
+  std::thread thread_;
+};
+
+}  // namespace barforge::parquet
