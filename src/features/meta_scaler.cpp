@@ -51,19 +51,20 @@ FeatureSums SumOverSamples(const Sampler& sampler, std::span<const PreparedSerie
     tbb::parallel_for(int64_t{0}, blocks, [&](int64_t block) {
       FeatureSums& sums = block_sums[static_cast<size_t>(block)];
       const int64_t end = std::min(n_samples, (block + 1) * kBlockSamples);
-      SampleDraw draws[kPrefetchBatch];
-      double raw[kMetaFeatureCount];
+      WindowRef windows[kPrefetchBatch];
+      std::array<double, kMetaFeatureCount> raw[kPrefetchBatch];
       for (int64_t batch = block * kBlockSamples; batch < end; batch += kPrefetchBatch) {
-        const int64_t count = std::min(kPrefetchBatch, end - batch);
-        for (int64_t k = 0; k < count; ++k) {
-          draws[k] = sampler.Draw(static_cast<uint64_t>(batch + k));
-          PrefetchWindow(series[draws[k].ticker], draws[k].end_bar, window);
+        const auto count = static_cast<size_t>(std::min(kPrefetchBatch, end - batch));
+        for (size_t k = 0; k < count; ++k) {
+          const SampleDraw draw = sampler.Draw(static_cast<uint64_t>(batch) + k);
+          windows[k] = {&series[draw.ticker], draw.end_bar, draw.position};
+          PrefetchWindow(series[draw.ticker], draw.end_bar, window);
         }
-        for (int64_t k = 0; k < count; ++k) {
-          ComputeRawMeta(series[draws[k].ticker], draws[k].end_bar, window, draws[k].position, raw);
+        ComputeRawMeta(std::span(windows, count), window, std::span(raw, count));
+        for (size_t k = 0; k < count; ++k) {
           for (size_t f = 0; f < kMetaFeatureCount; ++f) {
-            sums.values[f].Add(raw[f]);
-            sums.squares[f].AddProduct(raw[f], raw[f]);
+            sums.values[f].Add(raw[k][f]);
+            sums.squares[f].AddProduct(raw[k][f], raw[k][f]);
           }
         }
       }

@@ -1,6 +1,9 @@
 #include "features/window_features.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <vector>
 
 namespace barforge {
 
@@ -8,37 +11,80 @@ namespace {
 
 constexpr double kMinStd = 1e-12;
 
-}  // namespace
-
-void ComputeRawMeta(const PreparedSeries& series, int64_t end_bar, int window, int8_t position,
-                    double raw_meta[kMetaFeatureCount]) {
-  const auto e = static_cast<size_t>(end_bar);
+template <size_t N>
+void RawMetaOf(const WindowRef* windows, int window, std::array<double, kMetaFeatureCount>* raw_meta) {
   const auto w = static_cast<size_t>(window);
-  const size_t first = e + 1 - w;
-  // Returns of bars first+1..e: the W-1 one-bar returns inside the window.
-  double return_sum = 0;
-  for (size_t b = first + 1; b <= e; ++b) return_sum += series.log_return[b];
-  const double return_mean = return_sum / static_cast<double>(w - 1);
-  double return_squares = 0;
-  double range_sum = 0;
-  double volume_sum = series.log1p_volume[first];
-  range_sum += series.log_range[first];
-  for (size_t b = first + 1; b <= e; ++b) {
-    const double d = series.log_return[b] - return_mean;
-    return_squares += d * d;
-    range_sum += series.log_range[b];
-    volume_sum += series.log1p_volume[b];
+  const double* returns[N];
+  const double* ranges[N];
+  const double* volumes[N];
+  for (size_t s = 0; s < N; ++s) {
+    const size_t first = static_cast<size_t>(windows[s].end_bar) + 1 - w;
+    returns[s] = windows[s].series->log_return.data() + first;
+    ranges[s] = windows[s].series->log_range.data() + first;
+    volumes[s] = windows[s].series->log1p_volume.data() + first;
   }
-  raw_meta[0] = series.log_close[e] - series.log_close[first];
-  raw_meta[1] = std::sqrt(return_squares / static_cast<double>(w - 1));
-  raw_meta[2] = range_sum / static_cast<double>(w);
-  raw_meta[3] = volume_sum / static_cast<double>(w);
-  raw_meta[4] = series.log_close[e];
-  raw_meta[5] = position;
+  // Returns of bars first+1..e: the W-1 one-bar returns inside the window.
+  double return_sum[N] = {};
+  for (size_t j = 1; j < w; ++j) {
+    for (size_t s = 0; s < N; ++s) return_sum[s] += returns[s][j];
+  }
+  double return_mean[N], return_squares[N] = {}, range_sum[N] = {}, volume_sum[N];
+  for (size_t s = 0; s < N; ++s) {
+    return_mean[s] = return_sum[s] / static_cast<double>(w - 1);
+    volume_sum[s] = volumes[s][0];
+    range_sum[s] += ranges[s][0];
+  }
+  for (size_t j = 1; j < w; ++j) {
+    for (size_t s = 0; s < N; ++s) {
+      const double d = returns[s][j] - return_mean[s];
+      return_squares[s] += d * d;
+      range_sum[s] += ranges[s][j];
+      volume_sum[s] += volumes[s][j];
+    }
+  }
+  for (size_t s = 0; s < N; ++s) {
+    const std::vector<double>& log_close = windows[s].series->log_close;
+    const auto e = static_cast<size_t>(windows[s].end_bar);
+    raw_meta[s][0] = log_close[e] - log_close[e + 1 - w];
+    raw_meta[s][1] = std::sqrt(return_squares[s] / static_cast<double>(w - 1));
+    raw_meta[s][2] = range_sum[s] / static_cast<double>(w);
+    raw_meta[s][3] = volume_sum[s] / static_cast<double>(w);
+    raw_meta[s][4] = log_close[e];
+    raw_meta[s][5] = windows[s].position;
+  }
 }
 
-void ComputeOhlcFeatures(const PreparedSeries& series, int64_t end_bar, int window, float* ohlc) {
-  const auto e = static_cast<size_t>(end_bar);
+template <size_t N>
+void VolumeOf(const WindowRef* windows, int window, float* volume) {
+  const auto w = static_cast<size_t>(window);
+  const double* x[N];
+  for (size_t s = 0; s < N; ++s) {
+    x[s] = windows[s].series->log1p_volume.data() + static_cast<size_t>(windows[s].end_bar) + 1 - w;
+  }
+  double sum[N] = {};
+  for (size_t j = 0; j < w; ++j) {
+    for (size_t s = 0; s < N; ++s) sum[s] += x[s][j];
+  }
+  double mean[N], squares[N] = {};
+  for (size_t s = 0; s < N; ++s) mean[s] = sum[s] / static_cast<double>(w);
+  for (size_t j = 0; j < w; ++j) {
+    for (size_t s = 0; s < N; ++s) {
+      const double d = x[s][j] - mean[s];
+      squares[s] += d * d;
+    }
+  }
+  for (size_t s = 0; s < N; ++s) {
+    const double std_dev = std::sqrt(squares[s] / static_cast<double>(w));
+    float* out = volume + s * w;
+    for (size_t j = 0; j < w; ++j) {
+      out[j] = std_dev < kMinStd ? 0.0f : static_cast<float>((x[s][j] - mean[s]) / std_dev);
+    }
+  }
+}
+
+void OhlcOf(const WindowRef& ref, int window, float* ohlc) {
+  const PreparedSeries& series = *ref.series;
+  const auto e = static_cast<size_t>(ref.end_bar);
   const auto w = static_cast<size_t>(window);
   const size_t first = e + 1 - w;
   const double log_close_end = series.log_close[e];
@@ -51,22 +97,25 @@ void ComputeOhlcFeatures(const PreparedSeries& series, int64_t end_bar, int wind
   }
 }
 
-void ComputeVolumeFeatures(const PreparedSeries& series, int64_t end_bar, int window, float* volume) {
-  const auto e = static_cast<size_t>(end_bar);
+}  // namespace
+
+void ComputeRawMeta(std::span<const WindowRef> windows, int window,
+                    std::span<std::array<double, kMetaFeatureCount>> raw_meta) {
+  size_t s = 0;
+  for (; s + kWindowBatch <= windows.size(); s += kWindowBatch) RawMetaOf<kWindowBatch>(&windows[s], window, &raw_meta[s]);
+  for (; s < windows.size(); ++s) RawMetaOf<1>(&windows[s], window, &raw_meta[s]);
+}
+
+void ComputeOhlcFeatures(std::span<const WindowRef> windows, int window, float* ohlc) {
+  // No sums here: nothing to overlap.
+  for (size_t s = 0; s < windows.size(); ++s) OhlcOf(windows[s], window, ohlc + s * 4 * static_cast<size_t>(window));
+}
+
+void ComputeVolumeFeatures(std::span<const WindowRef> windows, int window, float* volume) {
   const auto w = static_cast<size_t>(window);
-  const size_t first = e + 1 - w;
-  double sum = 0;
-  for (size_t j = 0; j < w; ++j) sum += series.log1p_volume[first + j];
-  const double mean = sum / static_cast<double>(w);
-  double squares = 0;
-  for (size_t j = 0; j < w; ++j) {
-    const double d = series.log1p_volume[first + j] - mean;
-    squares += d * d;
-  }
-  const double std_dev = std::sqrt(squares / static_cast<double>(w));
-  for (size_t j = 0; j < w; ++j) {
-    volume[j] = std_dev < kMinStd ? 0.0f : static_cast<float>((series.log1p_volume[first + j] - mean) / std_dev);
-  }
+  size_t s = 0;
+  for (; s + kWindowBatch <= windows.size(); s += kWindowBatch) VolumeOf<kWindowBatch>(&windows[s], window, volume + s * w);
+  for (; s < windows.size(); ++s) VolumeOf<1>(&windows[s], window, volume + s * w);
 }
 
 }  // namespace barforge

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "features/prepared_series.h"
 
@@ -12,15 +13,28 @@ inline constexpr int kMetaFeatureCount = 6;
 inline constexpr std::array<const char*, kMetaFeatureCount> kMetaFeatureNames = {
     "ret_window", "volatility", "mean_range", "log_volume", "log_price", "position"};
 
-/// Raw (unscaled) meta features of the window ending at `end_bar`.
-void ComputeRawMeta(const PreparedSeries& series, int64_t end_bar, int window, int8_t position,
-                    double raw_meta[kMetaFeatureCount]);
+/// One sample's window: the W bars of `series` ending at `end_bar`.
+struct WindowRef {
+  const PreparedSeries* series = nullptr;
+  int64_t end_bar = 0;
+  int8_t position = 0;  ///< the sample's position, for the meta features
+};
 
-/// ohlc of the window ending at `end_bar`: 4 * window floats, row-major
-/// [j][open, high, low, close].
-void ComputeOhlcFeatures(const PreparedSeries& series, int64_t end_bar, int window, float* ohlc);
+// Each function below does every window of `windows`, in groups of
+// kWindowBatch: each window's arithmetic is exactly the one-window formula in
+// the same order, so the bits do not depend on the grouping, but the
+// windows' sums are independent dependency chains that the CPU overlaps.
+inline constexpr size_t kWindowBatch = 4;
 
-/// volume of the window ending at `end_bar`: window floats.
-void ComputeVolumeFeatures(const PreparedSeries& series, int64_t end_bar, int window, float* volume);
+/// Raw (unscaled) meta features: raw_meta[i] of windows[i] (same sizes).
+void ComputeRawMeta(std::span<const WindowRef> windows, int window,
+                    std::span<std::array<double, kMetaFeatureCount>> raw_meta);
+
+/// ohlc: 4 * window floats per window, row-major [j][open, high, low, close],
+/// windows one after the other from `ohlc`.
+void ComputeOhlcFeatures(std::span<const WindowRef> windows, int window, float* ohlc);
+
+/// volume: window floats per window, one after the other from `volume`.
+void ComputeVolumeFeatures(std::span<const WindowRef> windows, int window, float* volume);
 
 }  // namespace barforge

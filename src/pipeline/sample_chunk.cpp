@@ -51,17 +51,19 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
     }
     Lap(start, clock.sampling);
 
-    thread_local std::vector<double> raw_meta;
-    raw_meta.resize(block.size() * kMetaFeatureCount);
+    thread_local std::vector<WindowRef> windows;
+    thread_local std::vector<std::array<double, kMetaFeatureCount>> raw_meta;
+    windows.resize(block.size());
+    raw_meta.resize(block.size());
     for (size_t r = block.begin(); r < block.end(); ++r) {
       const SampleDraw& draw = draws_[r];
-      ComputeRawMeta(inputs.series[draw.ticker], draw.end_bar, inputs.window, draw.position,
-                     &raw_meta[(r - block.begin()) * kMetaFeatureCount]);
+      windows[r - block.begin()] = {&inputs.series[draw.ticker], draw.end_bar, draw.position};
     }
+    ComputeRawMeta(windows, inputs.window, raw_meta);
     Lap(start, clock.features);
 
     for (size_t r = block.begin(); r < block.end(); ++r) {
-      inputs.scaler->Apply(&raw_meta[(r - block.begin()) * kMetaFeatureCount], &meta_[r * kMetaFeatureCount]);
+      inputs.scaler->Apply(raw_meta[r - block.begin()].data(), &meta_[r * kMetaFeatureCount]);
     }
     Lap(start, clock.scaling);
 
@@ -74,25 +76,26 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
   });
 }
 
-template <class ComputeRow>
-void SampleChunk::FillWindowFeature(int64_t first_row, int64_t rows, size_t per_row, std::span<float> out,
-                                    ComputeRow compute_row) const {
+template <class ComputeRows>
+void SampleChunk::FillWindowFeature(int64_t first_row, int64_t rows, std::span<float> out,
+                                    ComputeRows compute_rows) const {
   auto start = std::chrono::steady_clock::now();
-  for (int64_t r = 0; r < rows; ++r) {
-    const SampleDraw& draw = draws_[static_cast<size_t>(first_row + r)];
-    compute_row(inputs_->series[draw.ticker], draw.end_bar, inputs_->window, &out[static_cast<size_t>(r) * per_row]);
+  thread_local std::vector<WindowRef> windows;
+  windows.resize(static_cast<size_t>(rows));
+  for (size_t r = 0; r < windows.size(); ++r) {
+    const SampleDraw& draw = draws_[static_cast<size_t>(first_row) + r];
+    windows[r] = {&inputs_->series[draw.ticker], draw.end_bar, draw.position};
   }
+  compute_rows(windows, inputs_->window, out.data());
   Lap(start, clock_->features);
 }
 
 void SampleChunk::FillOhlc(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out) {
-  const auto& self = *static_cast<const SampleChunk*>(chunk);
-  self.FillWindowFeature(first_row, rows, 4 * static_cast<size_t>(self.inputs_->window), out, ComputeOhlcFeatures);
+  static_cast<const SampleChunk*>(chunk)->FillWindowFeature(first_row, rows, out, ComputeOhlcFeatures);
 }
 
 void SampleChunk::FillVolume(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out) {
-  const auto& self = *static_cast<const SampleChunk*>(chunk);
-  self.FillWindowFeature(first_row, rows, static_cast<size_t>(self.inputs_->window), out, ComputeVolumeFeatures);
+  static_cast<const SampleChunk*>(chunk)->FillWindowFeature(first_row, rows, out, ComputeVolumeFeatures);
 }
 
 parquet::RowGroupData SampleChunk::View(std::span<const std::string> tickers) const {

@@ -55,9 +55,8 @@ class SampleChunk {
   /// FloatPages::Fill of the ohlc and volume columns (source: the chunk).
   static void FillOhlc(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out);
   static void FillVolume(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out);
-  template <class ComputeRow>
-  void FillWindowFeature(int64_t first_row, int64_t rows, size_t per_row, std::span<float> out,
-                         ComputeRow compute_row) const;
+  template <class ComputeRows>
+  void FillWindowFeature(int64_t first_row, int64_t rows, std::span<float> out, ComputeRows compute_rows) const;
 
   const ChunkInputs* inputs_ = nullptr;
   ChunkStageClock* clock_ = nullptr;

@@ -1,7 +1,9 @@
 // Window features and raw meta against direct formulas of SPEC §3
 // evaluated in long double from the raw bars.
 
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -37,8 +39,9 @@ TEST(WindowFeaturesTest, OhlcAndVolumeMatchSpec) {
     std::vector<float> ohlc(4 * static_cast<size_t>(window)), volume(static_cast<size_t>(window));
     for (const int64_t e : {int64_t{window - 1}, int64_t{101}, int64_t{777}, int64_t{2999}}) {
       if (e < window - 1) continue;
-      ComputeOhlcFeatures(prepared, e, window, ohlc.data());
-      ComputeVolumeFeatures(prepared, e, window, volume.data());
+      const WindowRef ref{&prepared, e, 0};
+      ComputeOhlcFeatures({&ref, 1}, window, ohlc.data());
+      ComputeVolumeFeatures({&ref, 1}, window, volume.data());
       const size_t first = static_cast<size_t>(e) + 1 - static_cast<size_t>(window);
       const Real c_e = bars.close[static_cast<size_t>(e)];
       std::vector<Real> x(static_cast<size_t>(window));
@@ -71,7 +74,8 @@ TEST(WindowFeaturesTest, ConstantVolumeGivesZeros) {
   for (size_t b = 200; b < 300; ++b) bars.volume[b] = 1234.5;
   const PreparedSeries prepared = PrepareSeries(bars);
   std::vector<float> volume(32, 99.0f);
-  ComputeVolumeFeatures(prepared, 250, 32, volume.data());
+  const WindowRef ref{&prepared, 250, 0};
+  ComputeVolumeFeatures({&ref, 1}, 32, volume.data());
   for (float v : volume) EXPECT_EQ(v, 0.0f);
 }
 
@@ -81,8 +85,9 @@ TEST(RawMetaTest, MatchesSpec) {
   for (const int window : {2, 3, 64}) {
     for (const int64_t e : {int64_t{63}, int64_t{500}, int64_t{2999}}) {
       for (const int8_t position : {int8_t{-1}, int8_t{0}, int8_t{1}}) {
-        double meta[kMetaFeatureCount];
-        ComputeRawMeta(prepared, e, window, position, meta);
+        const WindowRef ref{&prepared, e, position};
+        std::array<double, kMetaFeatureCount> meta;
+        ComputeRawMeta({&ref, 1}, window, {&meta, 1});
         const size_t ue = static_cast<size_t>(e);
         const size_t first = ue + 1 - static_cast<size_t>(window);
         const Real ret_window = std::log(static_cast<Real>(bars.close[ue]) / bars.close[first]);
@@ -121,6 +126,41 @@ TEST(PrepareSeriesTest, FirstReturnIsZeroAndLogsMatch) {
   EXPECT_EQ(prepared.log_close.size(), bars.close.size());
   EXPECT_NEAR(prepared.log1p_volume[100], 0.0, 0.0);
   EXPECT_NEAR(prepared.log_range[5], static_cast<double>(std::log(static_cast<Real>(bars.high[5]) / bars.low[5])), 1e-15);
+}
+
+// Windows are done four at a time; every value must have the bits of the
+// window done alone, whatever its place in the group (and the remainder).
+TEST(WindowFeaturesTest, GroupedWindowsGiveTheBitsOfSingleWindows) {
+  const BarSeries bars = TestBars();
+  const PreparedSeries prepared = PrepareSeries(bars);
+  BarSeries flat = TestBars();
+  for (double& v : flat.volume) v = 10;  // std 0: the zero branch inside a group
+  const PreparedSeries flat_prepared = PrepareSeries(flat);
+  for (const int window : {2, 5, 64}) {
+    std::vector<WindowRef> windows;
+    for (int64_t i = 0; i < 11; ++i) {  // 2 groups of 4 and a remainder of 3
+      windows.push_back({i % 5 == 3 ? &flat_prepared : &prepared, window - 1 + i * 211, static_cast<int8_t>(i % 3 - 1)});
+    }
+    const auto w = static_cast<size_t>(window);
+    std::vector<std::array<double, kMetaFeatureCount>> meta(windows.size());
+    std::vector<float> ohlc(windows.size() * 4 * w), volume(windows.size() * w);
+    ComputeRawMeta(windows, window, meta);
+    ComputeOhlcFeatures(windows, window, ohlc.data());
+    ComputeVolumeFeatures(windows, window, volume.data());
+    for (size_t i = 0; i < windows.size(); ++i) {
+      std::array<double, kMetaFeatureCount> one_meta;
+      std::vector<float> one_ohlc(4 * w), one_volume(w);
+      ComputeRawMeta({&windows[i], 1}, window, {&one_meta, 1});
+      ComputeOhlcFeatures({&windows[i], 1}, window, one_ohlc.data());
+      ComputeVolumeFeatures({&windows[i], 1}, window, one_volume.data());
+      EXPECT_EQ(std::memcmp(meta[i].data(), one_meta.data(), sizeof one_meta), 0) << "W=" << window << " i=" << i;
+      EXPECT_EQ(std::memcmp(&ohlc[i * 4 * w], one_ohlc.data(), 4 * w * sizeof(float)), 0) << "W=" << window << " i=" << i;
+      EXPECT_EQ(std::memcmp(&volume[i * w], one_volume.data(), w * sizeof(float)), 0) << "W=" << window << " i=" << i;
+      if (windows[i].series == &flat_prepared) {
+        EXPECT_EQ(volume[i * w], 0.0f);
+      }
+    }
+  }
 }
 
 }  // namespace
