@@ -28,8 +28,10 @@ test: deps all
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 # The Parquet reader's and writer's tests under AddressSanitizer and UBSan.
+# Warnings are not errors here: with the sanitizers, GCC 12 reports
+# -Wstringop-overflow on code it does not warn about otherwise.
 test-asan: deps
-	$(MAKE) all BUILD=build-asan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBARFORGE_SANITIZE=ON -DBARFORGE_BENCH=OFF"
+	$(MAKE) all BUILD=build-asan WERROR=OFF CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBARFORGE_SANITIZE=ON -DBARFORGE_BENCH=OFF"
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L parquet
 
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for

@@ -66,12 +66,13 @@ struct DictionaryStrings {
 };
 
 /// Float values computed page by page instead of held for the whole row
-/// group: Encode() calls `fill(source, first_row, rows, out)` once per data
+/// group: the writer calls `fill(source, first_row, rows, out)` once per data
 /// page, and `out` must receive exactly those rows' values (rows *
 /// list_size for a list column, row-major). Calls come from several threads
 /// at once, for disjoint row ranges, and must give the same values whatever
 /// the order, so the file's bytes are the same as from a span of those
-/// values. Viewed like the other alternatives: `source` must outlive Encode().
+/// values. Viewed like the other alternatives: `source` must outlive the
+/// Encode() or WriteRowGroup() call.
 struct FloatPages {
   using Fill = void (*)(const void* source, int64_t first_row, int64_t rows, std::span<float> out);
   Fill fill = nullptr;
