@@ -1,6 +1,6 @@
-// Peak memory of a build is the raw data plus one chunk's narrow columns
-// and a few pages: it must not grow with the sample count, nor hold whole
-// row groups (compressed or not).
+// Peak memory of a build is the raw data, one chunk's narrow columns, a few
+// pages and the write-behind queue: it must not grow with the sample count,
+// nor hold whole row groups (compressed or not).
 
 #include <gtest/gtest.h>
 
@@ -34,13 +34,15 @@ int64_t PeakRssOfBuild(const TempDir& dir, int64_t samples) {
 
 TEST(BoundedMemory, PeakRssIsFlatInTheSampleCountAndHoldsNoRowGroup) {
   TempDir dir;
-  // A row group here is 32,768 rows x about 700 bytes = 23 MB uncompressed,
-  // about 18 MB compressed; holding two of them, as a build that buffers
-  // row groups does, already breaks the first bound.
+  // About 30 MB is the process, the raw data, one chunk's narrow columns
+  // and a few pages; up to 32 MiB more wait for the write-behind thread,
+  // more or less of it depending on how busy the disk and the CPU are. A
+  // row group here is 32,768 rows x about 700 bytes = 23 MB uncompressed,
+  // 18 MB compressed: the build that held row groups peaked at 104 MB.
   const int64_t small = PeakRssOfBuild(dir, 4 * 32768);   // 4 row groups, 72 MB file
   const int64_t large = PeakRssOfBuild(dir, 16 * 32768);  // 16 row groups, 287 MB file
-  EXPECT_LT(large, 60'000'000) << "peak RSS " << large;
-  EXPECT_LT(large - small, 10'000'000) << "peak RSS grew from " << small << " to " << large << " bytes";
+  EXPECT_LT(large, 75'000'000) << "peak RSS " << large;
+  EXPECT_LT(large - small, 36'000'000) << "peak RSS grew from " << small << " to " << large << " bytes";
 }
 
 }  // namespace
