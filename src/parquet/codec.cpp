@@ -5,6 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <fmt/format.h>
@@ -86,54 +87,70 @@ PageCompressor::~PageCompressor() = default;
 
 size_t PageCompressor::Compress(std::span<const uint8_t> input, std::vector<uint8_t>& out) {
   const size_t start = out.size();
+  out.resize(start + MaxCompressedSize(input.size()));
+  const size_t n = CompressInto(input, std::span<uint8_t>(out).subspan(start));
+  out.resize(start + n);
+  return n;
+}
+
+size_t PageCompressor::MaxCompressedSize(size_t input_size) {
   switch (codec_) {
     case Codec::kUncompressed:
-      out.insert(out.end(), input.begin(), input.end());
-      break;
+      return input_size;
+    case Codec::kZstd:
+      return ZSTD_compressBound(input_size);
+    case Codec::kSnappy:
+      return snappy::MaxCompressedLength(input_size);
+    case Codec::kLz4Raw:
+      if (input_size > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) throw Error("lz4: page too large");
+      return static_cast<size_t>(LZ4_compressBound(static_cast<int>(input_size)));
+    case Codec::kGzip:
+      // The bound depends on the stream's state: after a finished stream it
+      // leaves out the gzip header and trailer.
+      deflateReset(&state_->deflate);
+      return deflateBound(&state_->deflate, static_cast<uLong>(input_size));
+    default:
+      throw Error(fmt::format("codec {} cannot be written", CodecName(codec_)));
+  }
+}
+
+size_t PageCompressor::CompressInto(std::span<const uint8_t> input, std::span<uint8_t> out) {
+  if (out.size() < MaxCompressedSize(input.size())) throw Error("page compression: output buffer too small");
+  switch (codec_) {
+    case Codec::kUncompressed:
+      if (!input.empty()) std::memcpy(out.data(), input.data(), input.size());
+      return input.size();
     case Codec::kZstd: {
-      out.resize(start + ZSTD_compressBound(input.size()));
-      const size_t n = ZSTD_compressCCtx(state_->zstd, out.data() + start, out.size() - start,
-                                         input.data(), input.size(), level_);
+      const size_t n = ZSTD_compressCCtx(state_->zstd, out.data(), out.size(), input.data(), input.size(), level_);
       if (ZSTD_isError(n)) throw Error(fmt::format("zstd: {}", ZSTD_getErrorName(n)));
-      out.resize(start + n);
-      break;
+      return n;
     }
     case Codec::kSnappy: {
-      out.resize(start + snappy::MaxCompressedLength(input.size()));
       size_t n = 0;
       snappy::RawCompress(reinterpret_cast<const char*>(input.data()), input.size(),
-                          reinterpret_cast<char*>(out.data() + start), &n);
-      out.resize(start + n);
-      break;
+                          reinterpret_cast<char*>(out.data()), &n);
+      return n;
     }
     case Codec::kLz4Raw: {
-      if (input.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) throw Error("lz4: page too large");
-      const int bound = LZ4_compressBound(static_cast<int>(input.size()));
-      out.resize(start + static_cast<size_t>(bound));
       const int n = LZ4_compress_default(reinterpret_cast<const char*>(input.data()),
-                                         reinterpret_cast<char*>(out.data() + start),
-                                         static_cast<int>(input.size()), bound);
+                                         reinterpret_cast<char*>(out.data()), static_cast<int>(input.size()),
+                                         static_cast<int>(std::min<size_t>(out.size(), INT_MAX)));
       if (n <= 0) throw Error("lz4: compression failed");
-      out.resize(start + static_cast<size_t>(n));
-      break;
+      return static_cast<size_t>(n);
     }
     case Codec::kGzip: {
       z_stream& z = state_->deflate;
       deflateReset(&z);
-      const uLong bound = deflateBound(&z, static_cast<uLong>(input.size()));
-      out.resize(start + bound);
       z.next_in = const_cast<Bytef*>(input.data());
       z.avail_in = static_cast<uInt>(input.size());
-      z.next_out = out.data() + start;
-      z.avail_out = static_cast<uInt>(bound);
+      z.next_out = out.data();
+      z.avail_out = static_cast<uInt>(std::min<size_t>(out.size(), UINT_MAX));
       if (deflate(&z, Z_FINISH) != Z_STREAM_END) throw Error("gzip: compression failed");
-      out.resize(start + z.total_out);
-      break;
+      return z.total_out;
     }
     default:
       throw Error(fmt::format("codec {} cannot be written", CodecName(codec_)));
   }
-  return out.size() - start;
 }
 
 namespace {

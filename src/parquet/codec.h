@@ -37,6 +37,13 @@ class PageCompressor {
   /// Appends the compressed form of `input` to `out` and returns its size.
   size_t Compress(std::span<const uint8_t> input, std::vector<uint8_t>& out);
 
+  /// The most bytes CompressInto can write for `input_size` bytes of input.
+  size_t MaxCompressedSize(size_t input_size);
+  /// Compresses `input` into the front of `out`, which must hold at least
+  /// MaxCompressedSize(input.size()) bytes, and returns the bytes written.
+  /// The same bytes as Compress; a reused `out` is never cleared first.
+  size_t CompressInto(std::span<const uint8_t> input, std::span<uint8_t> out);
+
  private:
   struct State;
   Codec codec_;

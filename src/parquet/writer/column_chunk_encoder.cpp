@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -220,9 +221,10 @@ EncodedPage ColumnChunkEncoder::EncodePage(size_t page, PageCompressor& compress
 namespace {
 
 // Header + compressed payload as one buffer.
-EncodedPage FinishPage(const format::PageHeader& header, const std::vector<uint8_t>& compressed,
+EncodedPage FinishPage(const format::PageHeader& header, std::span<const uint8_t> compressed,
                        size_t uncompressed_payload, EncodedPage page) {
   page.bytes.clear();
+  page.bytes.reserve(compressed.size() + 64);  // a page header is a few dozen bytes
   AppendThrift(header, page.bytes);
   const size_t header_size = page.bytes.size();
   page.bytes.insert(page.bytes.end(), compressed.begin(), compressed.end());
@@ -238,16 +240,19 @@ int32_t CheckedPageSize(size_t size) {
   return static_cast<int32_t>(size);
 }
 
-// Compresses `payload` into `compressed` and returns a header of `type`
-// with both sizes set.
-format::PageHeader CompressPage(format::PageType::type type, const std::vector<uint8_t>& payload,
-                                std::vector<uint8_t>& compressed, PageCompressor& compressor) {
-  compressor.Compress(payload, compressed);
-  format::PageHeader header;
+// Compresses `payload` into this thread's buffer, which only ever grows (so
+// it is never cleared or zero-filled again), and returns a view of the
+// compressed bytes; `header` gets `type` and both sizes.
+std::span<const uint8_t> CompressPage(format::PageType::type type, std::span<const uint8_t> payload,
+                                      PageCompressor& compressor, format::PageHeader& header) {
+  thread_local std::vector<uint8_t> compressed;
+  const size_t bound = compressor.MaxCompressedSize(payload.size());
+  if (compressed.size() < bound) compressed.resize(bound);
+  const size_t size = compressor.CompressInto(payload, compressed);
   header.__set_type(type);
   header.__set_uncompressed_page_size(CheckedPageSize(payload.size()));
-  header.__set_compressed_page_size(CheckedPageSize(compressed.size()));
-  return header;
+  header.__set_compressed_page_size(CheckedPageSize(size));
+  return std::span<const uint8_t>(compressed).first(size);
 }
 
 }  // namespace
@@ -263,14 +268,14 @@ format::Encoding::type ColumnChunkEncoder::ValueEncoding() const {
 
 EncodedPage ColumnChunkEncoder::EncodeDictionaryPage(PageCompressor& compressor) const {
   thread_local std::vector<uint8_t> payload;
-  thread_local std::vector<uint8_t> compressed;
   payload.clear();
-  compressed.clear();
   for (std::string_view entry : dictionary_) {
     AppendLittleEndian(payload, static_cast<uint32_t>(entry.size()));
     payload.insert(payload.end(), entry.begin(), entry.end());
   }
-  format::PageHeader header = CompressPage(format::PageType::DICTIONARY_PAGE, payload, compressed, compressor);
+  format::PageHeader header;
+  const std::span<const uint8_t> compressed =
+      CompressPage(format::PageType::DICTIONARY_PAGE, payload, compressor, header);
   format::DictionaryPageHeader dictionary;
   dictionary.__set_num_values(static_cast<int32_t>(dictionary_.size()));
   dictionary.__set_encoding(format::Encoding::PLAIN);
@@ -307,34 +312,8 @@ void ColumnChunkEncoder::AppendValues(int64_t first_row, int64_t rows, std::vect
       break;
     }
     case ColumnType::kFloat:
-    case ColumnType::kFloatList: {
-      std::span<const float> values;
-      if (const auto* pages = std::get_if<FloatPages>(&values_)) {
-        thread_local std::vector<float> computed;
-        computed.resize(count);
-        const auto fill_start = std::chrono::steady_clock::now();
-        pages->fill(pages->source, first_row, rows, std::span<float>(computed));
-        page.fill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_start).count();
-        values = computed;
-      } else {
-        values = std::get<std::span<const float>>(values_).subspan(first, count);
-      }
-      if (options_.float_encoding == FloatEncoding::kByteStreamSplit) {
-        // Byte k of every value goes to stream k: exponent bytes line up,
-        // which compresses better.
-        const size_t at = payload.size();
-        payload.resize(at + values.size_bytes());
-        const auto* src = reinterpret_cast<const uint8_t*>(values.data());
-        uint8_t* dst = payload.data() + at;
-        for (size_t i = 0; i < values.size(); ++i) {
-          for (size_t b = 0; b < 4; ++b) dst[b * values.size() + i] = src[4 * i + b];
-        }
-      } else {
-        append_bytes(values.data(), values.size_bytes());
-      }
-      AccumulateReal(values, page);
-      break;
-    }
+    case ColumnType::kFloatList:
+      throw std::logic_error("float pages are assembled by FloatPayload");
     case ColumnType::kString: {
       if (use_dictionary_) {
         payload.push_back(static_cast<uint8_t>(dictionary_bit_width_));
@@ -352,11 +331,51 @@ void ColumnChunkEncoder::AppendValues(int64_t first_row, int64_t rows, std::vect
   }
 }
 
+std::span<const uint8_t> ColumnChunkEncoder::FloatPayload(int64_t first_row, int64_t rows,
+                                                          std::span<const uint8_t> prefix, EncodedPage& page) const {
+  const auto first = static_cast<size_t>(first_row * values_per_row_);
+  const auto count = static_cast<size_t>(rows * values_per_row_);
+  // The payload is built in a buffer of floats that only ever grows: the
+  // prefix's bytes end where a float starts, so the values are computed or
+  // copied straight into place, aligned, and nothing is zero-filled.
+  thread_local std::vector<float> buffer;
+  const size_t prefix_floats = (prefix.size() + sizeof(float) - 1) / sizeof(float);
+  const size_t lead = prefix_floats * sizeof(float) - prefix.size();
+  if (buffer.size() < prefix_floats + count) buffer.resize(prefix_floats + count);
+  const std::span<float> out(buffer.data() + prefix_floats, count);
+  auto* bytes = reinterpret_cast<uint8_t*>(buffer.data());
+  if (!prefix.empty()) std::memcpy(bytes + lead, prefix.data(), prefix.size());
+
+  const bool split = options_.float_encoding == FloatEncoding::kByteStreamSplit;
+  std::span<const float> values;
+  if (const auto* pages = std::get_if<FloatPages>(&values_)) {
+    thread_local std::vector<float> computed;  // only for the split form, which rearranges the bytes
+    if (split && computed.size() < count) computed.resize(count);
+    const std::span<float> target = split ? std::span<float>(computed).first(count) : out;
+    const auto fill_start = std::chrono::steady_clock::now();
+    pages->fill(pages->source, first_row, rows, target);
+    page.fill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_start).count();
+    values = target;
+  } else {
+    values = std::get<std::span<const float>>(values_).subspan(first, count);
+    if (!split && count > 0) std::memcpy(out.data(), values.data(), values.size_bytes());
+  }
+  if (split) {
+    // Byte k of every value goes to stream k: exponent bytes line up,
+    // which compresses better.
+    const auto* src = reinterpret_cast<const uint8_t*>(values.data());
+    uint8_t* dst = bytes + prefix_floats * sizeof(float);
+    for (size_t i = 0; i < count; ++i) {
+      for (size_t b = 0; b < 4; ++b) dst[b * count + i] = src[4 * i + b];
+    }
+  }
+  AccumulateReal(values, page);
+  return std::span<const uint8_t>(bytes + lead, prefix.size() + count * sizeof(float));
+}
+
 EncodedPage ColumnChunkEncoder::EncodeDataPage(size_t data_page, PageCompressor& compressor) const {
   thread_local std::vector<uint8_t> payload;
-  thread_local std::vector<uint8_t> compressed;
   payload.clear();
-  compressed.clear();
   const int64_t first_row = page_first_row_[data_page];
   const int64_t rows = page_first_row_[data_page + 1] - first_row;
   const int64_t num_values = rows * values_per_row_;
@@ -387,16 +406,23 @@ EncodedPage ColumnChunkEncoder::EncodeDataPage(size_t data_page, PageCompressor&
     const auto def_size = static_cast<uint32_t>(payload.size() - def_at - 4);
     std::memcpy(payload.data() + def_at, &def_size, 4);
   }
-  AppendValues(first_row, rows, payload, page);
+  std::span<const uint8_t> body;
+  if (column_.type == ColumnType::kFloat || column_.type == ColumnType::kFloatList) {
+    body = FloatPayload(first_row, rows, payload, page);
+  } else {
+    AppendValues(first_row, rows, payload, page);
+    body = payload;
+  }
 
-  format::PageHeader header = CompressPage(format::PageType::DATA_PAGE, payload, compressed, compressor);
+  format::PageHeader header;
+  const std::span<const uint8_t> compressed = CompressPage(format::PageType::DATA_PAGE, body, compressor, header);
   format::DataPageHeader data;
   data.__set_num_values(static_cast<int32_t>(num_values));
   data.__set_encoding(ValueEncoding());
   data.__set_definition_level_encoding(format::Encoding::RLE);
   data.__set_repetition_level_encoding(format::Encoding::RLE);
   header.__set_data_page_header(data);
-  return FinishPage(header, compressed, payload.size(), std::move(page));
+  return FinishPage(header, compressed, body.size(), std::move(page));
 }
 
 EncodedColumnChunk ColumnChunkEncoder::Finish(std::vector<EncodedPage> pages) const {

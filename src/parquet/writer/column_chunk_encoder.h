@@ -5,6 +5,7 @@
 // done on several threads and the bytes never depend on how many.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,13 @@ class ColumnChunkEncoder {
   format::Encoding::type ValueEncoding() const;
   EncodedPage EncodeDataPage(size_t data_page, PageCompressor& compressor) const;
   EncodedPage EncodeDictionaryPage(PageCompressor& compressor) const;
+  /// Appends the values of rows [first_row, first_row + rows) of a column
+  /// other than a float one to `payload`, noting their min/max in `page`.
   void AppendValues(int64_t first_row, int64_t rows, std::vector<uint8_t>& payload, EncodedPage& page) const;
+  /// A float column's page payload, `prefix` (its levels) then the values,
+  /// in this thread's buffer (valid until its next call); min/max in `page`.
+  std::span<const uint8_t> FloatPayload(int64_t first_row, int64_t rows, std::span<const uint8_t> prefix,
+                                        EncodedPage& page) const;
 
   const ColumnSpec& column_;
   const ColumnValues& values_;
