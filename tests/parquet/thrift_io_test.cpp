@@ -83,5 +83,21 @@ TEST(ThriftIo, TruncatedOrMissingRequiredFieldsAreErrors) {
   EXPECT_THROW(ReadThrift(empty.data(), empty.size(), &back, "schema element"), ParquetError);
 }
 
+TEST(ThriftIo, AListLongerThanItsBytesIsRefusedBeforeItIsAllocated) {
+  // FileMetaData: version 1, then a schema list header claiming a million
+  // structs, followed by 3 bytes. Thrift alone allocates every one of the
+  // SchemaElements (hundreds of MB) before it finds the bytes missing.
+  std::vector<uint8_t> footer = Bytes({0x15, 0x02, 0x19, 0xFC});
+  for (uint32_t n = 1'000'000; n != 0; n >>= 7) footer.push_back(static_cast<uint8_t>((n & 0x7F) | (n > 0x7F ? 0x80 : 0)));
+  footer.insert(footer.end(), {0x00, 0x00, 0x00});
+  format::FileMetaData meta;
+  try {
+    ReadThrift(footer.data(), footer.size(), &meta, "footer");
+    FAIL() << "read a list of a million elements from " << footer.size() << " bytes";
+  } catch (const ParquetError& e) {
+    EXPECT_NE(std::string(e.what()).find("size limit"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace barforge::parquet
