@@ -8,6 +8,7 @@
 
 #include "barforge/error.h"
 #include "gen-cpp/parquet_types.h"
+#include "parquet/rle.h"
 
 namespace barforge::parquet {
 namespace {
@@ -88,7 +89,7 @@ TEST(ThriftIo, AListLongerThanItsBytesIsRefusedBeforeItIsAllocated) {
   // structs, followed by 3 bytes. Thrift alone allocates every one of the
   // SchemaElements (hundreds of MB) before it finds the bytes missing.
   std::vector<uint8_t> footer = Bytes({0x15, 0x02, 0x19, 0xFC});
-  for (uint32_t n = 1'000'000; n != 0; n >>= 7) footer.push_back(static_cast<uint8_t>((n & 0x7F) | (n > 0x7F ? 0x80 : 0)));
+  AppendVarint(footer, 1'000'000);  // the compact protocol's sizes are LEB128 varints too
   footer.insert(footer.end(), {0x00, 0x00, 0x00});
   format::FileMetaData meta;
   try {
