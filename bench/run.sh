@@ -29,7 +29,7 @@ timed_build() {
     --set "samples_filename=${name}_{n}.parquet" --set "scaler_filename=${name}_scaler.json" "$@" \
     > "$work/$name.json"
   read -r wall user sys rss < "$work/$name.time"
-  echo "$wall $(python3 -c "print($user + $sys)") $rss"
+  echo "$wall $(/usr/bin/python3 -c "print($user + $sys)") $rss"
 }
 
 # A 2-core virtual machine is noisy: the same build or zstd run differs by
@@ -60,8 +60,8 @@ median() {
 read -r w1 c1 r1 < <(median default)
 read -r wb cb rb < <(median bss)
 read -r floor floor_user floor_sys < <(sort -n "$work/zstd.runs" | sed -n 2p)
-floor_cpu=$(python3 -c "print($floor_user + $floor_sys)")
-float_bytes=$(python3 -c "import json;print(json.load(open('$work/default.json'))['raw_float_bytes'])")
+floor_cpu=$(/usr/bin/python3 -c "print($floor_user + $floor_sys)")
+float_bytes=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/default.json'))['raw_float_bytes'])")
 
 echo "== DuckDB writing the same rows to zstd Parquet"
 duck=$(node tools/bench_duckdb_write.mjs "$work/data/default-1_1M.parquet" "$work/duckdb.parquet" "$cores" | awk '/^seconds/ {print $2}')
@@ -69,7 +69,7 @@ duck=$(node tools/bench_duckdb_write.mjs "$work/data/default-1_1M.parquet" "$wor
 echo "== ${large} samples"
 read -r wl cl rl < <(timed_build large --samples "$large")
 
-python3 - "$work" "$w1" "$c1" "$r1" "$floor" "$duck" "$wl" "$cl" "$rl" "$raw_bytes" "$float_bytes" "$large" "$cores" "$wb" "$cb" "$rb" "$floor_cpu" \
+/usr/bin/python3 - "$work" "$w1" "$c1" "$r1" "$floor" "$duck" "$wl" "$cl" "$rl" "$raw_bytes" "$float_bytes" "$large" "$cores" "$wb" "$cb" "$rb" "$floor_cpu" \
   > "$build/bench/results.md" <<'PY'
 import json, sys, platform, datetime, subprocess
 work, w1, c1, r1, floor, duck, wl, cl, rl, raw_bytes, float_bytes, large, cores, wb, cb, rb, floor_cpu = sys.argv[1:]

@@ -14,6 +14,9 @@ debian_packages=(
   libthrift-dev thrift-compiler libboost-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   zstd time bc
+  python3 python3-dev python3-venv python3-pip pybind11-dev
+  python3-numpy python3-pandas python3-yaml python3-pytest python3-matplotlib python3-torch
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()
@@ -26,8 +29,6 @@ done
 # machine that already has a node on PATH (e.g. from nvm) keeps it.
 if ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
-# python3 runs the benchmark's report (bench/run.sh).
-if ! command -v python3 >/dev/null 2>&1; then missing+=(python3); fi
 
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
