@@ -60,6 +60,8 @@ int Main(int argc, char** argv) {
   validate->add_option("FILE", validate_file, "Parquet file written by barforge build")->required();
   validate->add_flag("--json", validate_json, "Print the result as JSON");
 
+  const std::function<int()> run_transform = AddTransformCommand(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -78,6 +80,7 @@ int Main(int argc, char** argv) {
     if (*synth) return SynthCommand(synth_flags);
     if (*inspect) return InspectCommand(inspect_file);
     if (*validate) return ValidateCommand(validate_file, validate_json);
+    if (app.got_subcommand("transform")) return run_transform();
   } catch (const std::exception& e) {
     // One line, whatever the exception carries.
     std::string message = e.what();

@@ -3,8 +3,13 @@
 // to cli::Main, which prints them.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace barforge::cli {
 
@@ -22,5 +27,8 @@ int BuildCommand(const RunFlags& flags);
 int SynthCommand(const RunFlags& flags);
 int InspectCommand(const std::filesystem::path& file);
 int ValidateCommand(const std::filesystem::path& file, bool json);
+/// Adds `transform` and its flags to `app`; the returned function runs it
+/// once the command line is parsed.
+std::function<int()> AddTransformCommand(CLI::App& app);
 
 }  // namespace barforge::cli

@@ -5,13 +5,10 @@
 #include <cstdint>
 #include <span>
 
+#include "barforge/meta_features.h"
 #include "features/prepared_series.h"
 
 namespace barforge {
-
-inline constexpr int kMetaFeatureCount = 6;
-inline constexpr std::array<const char*, kMetaFeatureCount> kMetaFeatureNames = {
-    "ret_window", "volatility", "mean_range", "log_volume", "log_price", "position"};
 
 /// One sample's window: the W bars of `series` ending at `end_bar`.
 struct WindowRef {

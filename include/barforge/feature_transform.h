@@ -1,0 +1,150 @@
+#pragma once
+// The features of a dataset row, computed from bars in memory: the same
+// code the build runs, so a model sees at inference exactly the float32
+// values it was trained on (ohlc, volume and the scaled meta of the window
+// of W bars ending at a given bar, with a given position).
+//
+//   const auto transform = barforge::FeatureTransform::FromFile("data/meta_scaler.json");
+//   barforge::BarColumns bars{.timestamp_ns = ts, .open = o, .high = h, .low = l, .close = c, .volume = v};
+//   const barforge::WindowFeatures f = transform.Transform(bars, bars.size() - 1, /*position=*/0);
+//
+// Every error is a barforge::DataError (bars, end bar, position) or, for the
+// scaler file, IoError / ParquetError / DataError, with a message naming the
+// file (or BarColumns::source) and the reason.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "barforge/config.h"
+#include "barforge/meta_features.h"
+
+namespace barforge {
+
+/// Bars in memory, oldest first, one array per column (viewed, not owned;
+/// all of the same length). They must be valid bars as a raw file's are:
+/// timestamps strictly increasing; open, high, low, close finite and > 0;
+/// volume finite and >= 0; high >= max(open, close); low <= min(open, close).
+struct BarColumns {
+  std::string source = "bars";  ///< names the bars in error messages (e.g. the file they came from)
+  ColumnNames names;            ///< column names used in error messages
+  std::span<const int64_t> timestamp_ns;  ///< ns since the epoch, UTC
+  std::span<const double> open, high, low, close, volume;
+
+  int64_t size() const { return static_cast<int64_t>(timestamp_ns.size()); }
+};
+
+/// One window's features, as in a dataset row.
+struct WindowFeatures {
+  std::vector<float> ohlc;    ///< 4 * window values, row-major [bar][open, high, low, close]
+  std::vector<float> volume;  ///< window values
+  std::array<float, kMetaFeatureCount> meta{};  ///< scaled meta features (kMetaFeatureNames order)
+};
+
+/// Many windows' features, window after window (backtests).
+struct FeatureBatch {
+  int64_t rows = 0;
+  int window = 0;
+  std::vector<float> ohlc;    ///< rows * 4 * window
+  std::vector<float> volume;  ///< rows * window
+  std::vector<float> meta;    ///< rows * kMetaFeatureCount
+};
+
+/// Where TransformInto writes. An empty span skips that feature; otherwise
+/// it must hold exactly ends.size() rows (4W, W and 6 floats per row).
+struct FeatureOutput {
+  std::span<float> ohlc;
+  std::span<float> volume;
+  std::span<float> meta;
+};
+
+class FeatureTransform;
+
+/// Bars checked once and reduced to the per-bar logarithms the features
+/// add up, for computing many windows (bars first..last of the input).
+/// Holds a copy: the input arrays may go away.
+class PreparedBars {
+ public:
+  PreparedBars();
+  ~PreparedBars();
+  PreparedBars(PreparedBars&&) noexcept;
+  PreparedBars& operator=(PreparedBars&&) noexcept;
+
+  /// Input index of the first and last bar held.
+  int64_t first() const;
+  int64_t last() const;
+
+  struct Impl;  ///< internal
+
+ private:
+  friend class FeatureTransform;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The transform of one scaler: the window W it was fitted with and the
+/// mean and population std of each raw meta feature.
+class FeatureTransform {
+ public:
+  /// Reads the scaler from a meta scaler JSON file or from a dataset
+  /// Parquet file's footer (key `barforge.scaler`), whichever the file
+  /// holds. With `expected_window` > 0, a scaler fitted with another
+  /// window is refused.
+  static FeatureTransform FromFile(const std::filesystem::path& path, int expected_window = 0);
+  /// From the scaler's JSON text (as the build writes it); `source` names it in messages.
+  static FeatureTransform FromJson(const std::string& json, const std::string& source = "meta scaler JSON");
+
+  FeatureTransform(const FeatureTransform&);
+  FeatureTransform& operator=(const FeatureTransform&);
+  FeatureTransform(FeatureTransform&&) noexcept;
+  FeatureTransform& operator=(FeatureTransform&&) noexcept;
+  ~FeatureTransform();
+
+  int window() const;
+  int horizon() const;
+  /// Samples the scaler was fitted on.
+  int64_t count() const;
+  const std::array<double, kMetaFeatureCount>& mean() const;
+  const std::array<double, kMetaFeatureCount>& std() const;
+  /// The scaler as JSON, as the build writes it.
+  std::string ToJson() const;
+  /// The file (or `source`) the scaler was read from.
+  const std::string& source() const;
+
+  /// The window of `bars` ending at bar index `end` (0-based, >= window-1)
+  /// with the agent's `position` (-1, 0 or +1). Only the window's bars are
+  /// read and checked.
+  WindowFeatures Transform(const BarColumns& bars, int64_t end, int position) const;
+
+  /// The windows ending at each of `ends`, with `positions` (one per end,
+  /// a single one for all, or none: 0), computed on all threads.
+  FeatureBatch TransformMany(const BarColumns& bars, std::span<const int64_t> ends,
+                             std::span<const int> positions) const;
+
+  /// Checks and prepares bars first..last (inclusive; last = -1: the last
+  /// bar) of `bars` for TransformInto.
+  PreparedBars Prepare(const BarColumns& bars, int64_t first = 0, int64_t last = -1) const;
+  /// TransformMany into caller buffers, from prepared bars; each end must
+  /// have its whole window inside the prepared bars.
+  void TransformInto(const PreparedBars& bars, std::span<const int64_t> ends, std::span<const int> positions,
+                     const FeatureOutput& out) const;
+
+  /// Index of the bar whose timestamp is exactly `timestamp_ns`; DataError
+  /// naming bars.source when there is none.
+  static int64_t FindBar(const BarColumns& bars, int64_t timestamp_ns);
+
+  struct Impl;  ///< internal
+
+ private:
+  explicit FeatureTransform(std::shared_ptr<const Impl> impl);
+  std::shared_ptr<const Impl> impl_;
+};
+
+/// ns since the epoch as ISO-8601 UTC ("2020-01-01T00:01:00Z", with a
+/// fraction only when it is not zero), for messages and output.
+std::string FormatTimestampNs(int64_t timestamp_ns);
+
+}  // namespace barforge

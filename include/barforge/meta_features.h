@@ -1,0 +1,13 @@
+#pragma once
+// The six meta features of a sample, in the order of a dataset's `meta`
+// column and of the meta scaler.
+
+#include <array>
+
+namespace barforge {
+
+inline constexpr int kMetaFeatureCount = 6;
+inline constexpr std::array<const char*, kMetaFeatureCount> kMetaFeatureNames = {
+    "ret_window", "volatility", "mean_range", "log_volume", "log_price", "position"};
+
+}  // namespace barforge

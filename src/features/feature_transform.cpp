@@ -1,0 +1,297 @@
+// FeatureTransform: the build's feature functions (PrepareSeries, the
+// window features, ComputeRawMeta, MetaScaler::Apply) applied to bars in
+// memory. Nothing here computes a feature itself, so inference and the
+// build cannot drift apart.
+
+#include "barforge/feature_transform.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include "barforge/error.h"
+#include "barforge/parquet_reader.h"
+#include "features/meta_scaler.h"
+#include "features/prepared_series.h"
+#include "features/window_features.h"
+#include "rawdata/bar_series.h"
+#include "rawdata/bar_validation.h"
+
+namespace barforge {
+
+struct FeatureTransform::Impl {
+  MetaScaler scaler;
+  std::string source;
+};
+
+struct PreparedBars::Impl {
+  int64_t first = 0;
+  std::string source;
+  BarSeries bars;           // bars first..last, checked
+  PreparedSeries prepared;  // points into `bars` (Impl is never moved)
+};
+
+namespace {
+
+// Windows computed per task: enough to amortise scheduling, few enough to
+// spread a backtest's windows over all threads.
+constexpr size_t kTaskWindows = 512;
+// The scaler key of a dataset file's footer.
+constexpr const char* kScalerKey = "barforge.scaler";
+constexpr char kParquetMagic[] = "PAR1";
+
+void CheckColumnSizes(const BarColumns& bars) {
+  const size_t n = bars.timestamp_ns.size();
+  const std::pair<const std::string*, size_t> columns[] = {
+      {&bars.names.open, bars.open.size()}, {&bars.names.high, bars.high.size()},
+      {&bars.names.low, bars.low.size()},   {&bars.names.close, bars.close.size()},
+      {&bars.names.volume, bars.volume.size()}};
+  for (const auto& [name, size] : columns) {
+    if (size != n) {
+      throw DataError(fmt::format("{}: column {} has {} values but column {} has {}", bars.source, *name, size,
+                                  bars.names.timestamp, n));
+    }
+  }
+}
+
+// The end bar `end` of `bars` has a whole window of `window` bars.
+void CheckEnd(const BarColumns& bars, int64_t end, int window) {
+  const int64_t n = bars.size();
+  if (n < window) {
+    throw DataError(fmt::format("{}: {} bars, fewer than the window of {} bars", bars.source, n, window));
+  }
+  if (end < 0 || end >= n) {
+    throw DataError(fmt::format("{}: end bar {} is out of range (bars 0..{})", bars.source, end, n - 1));
+  }
+  if (end < window - 1) {
+    throw DataError(fmt::format("{}: the window ending at bar {} would need {} bars, only {} are up to it",
+                                bars.source, end, window, end + 1));
+  }
+}
+
+void CheckPosition(const std::string& source, int position) {
+  if (position < -1 || position > 1) {
+    throw DataError(fmt::format("{}: position must be -1, 0 or 1, got {}", source, position));
+  }
+}
+
+void CheckScaler(const MetaScaler& scaler, const std::string& source) {
+  if (scaler.window < 2) {
+    throw DataError(fmt::format("{}: scaler window {} is invalid (must be >= 2)", source, scaler.window));
+  }
+  for (size_t f = 0; f < kMetaFeatureCount; ++f) {
+    if (!std::isfinite(scaler.mean[f]) || !std::isfinite(scaler.std[f]) || scaler.std[f] <= 0) {
+      throw DataError(fmt::format("{}: scaler feature {} has mean {} and std {} (need finite, std > 0)", source,
+                                  kMetaFeatureNames[f], scaler.mean[f], scaler.std[f]));
+    }
+  }
+}
+
+std::string ReadScalerText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open file", path.string()));
+  char magic[4] = {};
+  in.read(magic, sizeof magic);
+  if (in.gcount() == 4 && std::memcmp(magic, kParquetMagic, 4) == 0) {
+    in.close();
+    const parquet::ParquetReader reader(path);
+    for (const auto& [key, value] : reader.key_value_metadata()) {
+      if (key == kScalerKey) return value;
+    }
+    throw DataError(fmt::format("{}: the file's footer has no {} entry (not a dataset written by barforge build)",
+                                path.string(), kScalerKey));
+  }
+  in.clear();
+  in.seekg(0);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw IoError(fmt::format("{}: read failed", path.string()));
+  return text.str();
+}
+
+}  // namespace
+
+PreparedBars::PreparedBars() = default;
+PreparedBars::~PreparedBars() = default;
+PreparedBars::PreparedBars(PreparedBars&&) noexcept = default;
+PreparedBars& PreparedBars::operator=(PreparedBars&&) noexcept = default;
+int64_t PreparedBars::first() const { return impl_ ? impl_->first : 0; }
+int64_t PreparedBars::last() const { return impl_ ? impl_->first + impl_->bars.size() - 1 : -1; }
+
+FeatureTransform::FeatureTransform(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+FeatureTransform::FeatureTransform(const FeatureTransform&) = default;
+FeatureTransform& FeatureTransform::operator=(const FeatureTransform&) = default;
+FeatureTransform::FeatureTransform(FeatureTransform&&) noexcept = default;
+FeatureTransform& FeatureTransform::operator=(FeatureTransform&&) noexcept = default;
+FeatureTransform::~FeatureTransform() = default;
+
+FeatureTransform FeatureTransform::FromJson(const std::string& json, const std::string& source) {
+  auto impl = std::make_shared<Impl>();
+  impl->source = source;
+  try {
+    impl->scaler = MetaScaler::FromJson(json);
+  } catch (const DataError& e) {
+    throw DataError(fmt::format("{}: {}", source, e.what()));
+  }
+  CheckScaler(impl->scaler, source);
+  return FeatureTransform(std::move(impl));
+}
+
+FeatureTransform FeatureTransform::FromFile(const std::filesystem::path& path, int expected_window) {
+  FeatureTransform transform = FromJson(ReadScalerText(path), path.string());
+  if (expected_window > 0 && transform.window() != expected_window) {
+    throw DataError(fmt::format("{}: the scaler was fitted with window {}, not {}", path.string(),
+                                transform.window(), expected_window));
+  }
+  return transform;
+}
+
+int FeatureTransform::window() const { return impl_->scaler.window; }
+int FeatureTransform::horizon() const { return impl_->scaler.horizon; }
+int64_t FeatureTransform::count() const { return impl_->scaler.count; }
+const std::array<double, kMetaFeatureCount>& FeatureTransform::mean() const { return impl_->scaler.mean; }
+const std::array<double, kMetaFeatureCount>& FeatureTransform::std() const { return impl_->scaler.std; }
+std::string FeatureTransform::ToJson() const { return impl_->scaler.ToJson(); }
+const std::string& FeatureTransform::source() const { return impl_->source; }
+
+PreparedBars FeatureTransform::Prepare(const BarColumns& bars, int64_t first, int64_t last) const {
+  CheckColumnSizes(bars);
+  const int64_t n = bars.size();
+  if (last < 0) last = n - 1;
+  if (first < 0 || first > last || last >= n) {
+    throw DataError(fmt::format("{}: bars {}..{} are out of range (bars 0..{})", bars.source, first, last, n - 1));
+  }
+  PreparedBars prepared;
+  prepared.impl_ = std::make_unique<PreparedBars::Impl>();
+  PreparedBars::Impl& impl = *prepared.impl_;
+  impl.first = first;
+  impl.source = bars.source;
+  BarSeries& series = impl.bars;
+  series.source = bars.source;
+  const auto begin = static_cast<size_t>(first);
+  const auto count = static_cast<size_t>(last - first + 1);
+  const auto copy = [&](std::span<const double> from, std::vector<double>& to) {
+    to.assign(from.begin() + static_cast<std::ptrdiff_t>(begin),
+              from.begin() + static_cast<std::ptrdiff_t>(begin + count));
+  };
+  series.timestamp_ns.assign(bars.timestamp_ns.begin() + static_cast<std::ptrdiff_t>(begin),
+                             bars.timestamp_ns.begin() + static_cast<std::ptrdiff_t>(begin + count));
+  copy(bars.open, series.open);
+  copy(bars.high, series.high);
+  copy(bars.low, series.low);
+  copy(bars.close, series.close);
+  copy(bars.volume, series.volume);
+  // The raw loader's rules and messages; rows count input bars from 1.
+  ValidateBars(series, bars.names, OnBadBar::kError, {}, first + 1);
+  impl.prepared = PrepareSeries(series);
+  return prepared;
+}
+
+void FeatureTransform::TransformInto(const PreparedBars& bars, std::span<const int64_t> ends,
+                                     std::span<const int> positions, const FeatureOutput& out) const {
+  const PreparedBars::Impl& prepared = *bars.impl_;
+  const int window = impl_->scaler.window;
+  const auto w = static_cast<size_t>(window);
+  const size_t n = ends.size();
+  static constexpr int kNoPosition[] = {0};
+  if (positions.empty()) positions = kNoPosition;
+  if (positions.size() != n && positions.size() != 1) {
+    throw DataError(fmt::format("{}: {} positions for {} end bars (give one per end bar, or one for all)",
+                                prepared.source, positions.size(), n));
+  }
+  for (const int position : positions) CheckPosition(prepared.source, position);
+  for (const int64_t end : ends) {
+    if (end - window + 1 < bars.first() || end > bars.last()) {
+      throw DataError(fmt::format("{}: the window ending at bar {} is not inside the prepared bars {}..{}",
+                                  prepared.source, end, bars.first(), bars.last()));
+    }
+  }
+  const std::pair<std::span<float>, size_t> outputs[] = {
+      {out.ohlc, 4 * w}, {out.volume, w}, {out.meta, kMetaFeatureCount}};
+  for (const auto& [span, per_row] : outputs) {
+    if (!span.empty() && span.size() != n * per_row) {
+      throw DataError(fmt::format("{}: output buffer of {} floats for {} windows of {} floats", prepared.source,
+                                  span.size(), n, per_row));
+    }
+  }
+
+  const MetaScaler& scaler = impl_->scaler;
+  const auto compute = [&](size_t begin, size_t end) {
+    thread_local std::vector<WindowRef> windows;
+    thread_local std::vector<std::array<double, kMetaFeatureCount>> raw_meta;
+    windows.resize(end - begin);
+    for (size_t i = begin; i < end; ++i) {
+      const int position = positions.size() == 1 ? positions[0] : positions[i];
+      windows[i - begin] = {&prepared.prepared, ends[i] - prepared.first, static_cast<int8_t>(position)};
+    }
+    if (!out.ohlc.empty()) ComputeOhlcFeatures(windows, window, out.ohlc.data() + begin * 4 * w);
+    if (!out.volume.empty()) ComputeVolumeFeatures(windows, window, out.volume.data() + begin * w);
+    if (!out.meta.empty()) {
+      raw_meta.resize(windows.size());
+      ComputeRawMeta(windows, window, raw_meta);
+      for (size_t i = begin; i < end; ++i) {
+        scaler.Apply(raw_meta[i - begin].data(), out.meta.data() + i * kMetaFeatureCount);
+      }
+    }
+  };
+  if (n <= kTaskWindows) {
+    compute(0, n);
+    return;
+  }
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, kTaskWindows),
+                    [&](const tbb::blocked_range<size_t>& block) { compute(block.begin(), block.end()); });
+}
+
+WindowFeatures FeatureTransform::Transform(const BarColumns& bars, int64_t end, int position) const {
+  CheckColumnSizes(bars);
+  CheckEnd(bars, end, window());
+  CheckPosition(bars.source, position);
+  const PreparedBars prepared = Prepare(bars, end - window() + 1, end);
+  const auto w = static_cast<size_t>(window());
+  WindowFeatures features;
+  features.ohlc.resize(4 * w);
+  features.volume.resize(w);
+  const int positions[] = {position};
+  const int64_t ends[] = {end};
+  TransformInto(prepared, ends, positions, {features.ohlc, features.volume, features.meta});
+  return features;
+}
+
+FeatureBatch FeatureTransform::TransformMany(const BarColumns& bars, std::span<const int64_t> ends,
+                                             std::span<const int> positions) const {
+  CheckColumnSizes(bars);
+  FeatureBatch batch;
+  batch.window = window();
+  batch.rows = static_cast<int64_t>(ends.size());
+  if (ends.empty()) return batch;
+  for (const int64_t end : ends) CheckEnd(bars, end, window());
+  const auto [lowest, highest] = std::minmax_element(ends.begin(), ends.end());
+  const PreparedBars prepared = Prepare(bars, *lowest - window() + 1, *highest);
+  const auto w = static_cast<size_t>(window());
+  batch.ohlc.resize(ends.size() * 4 * w);
+  batch.volume.resize(ends.size() * w);
+  batch.meta.resize(ends.size() * kMetaFeatureCount);
+  TransformInto(prepared, ends, positions, {batch.ohlc, batch.volume, batch.meta});
+  return batch;
+}
+
+int64_t FeatureTransform::FindBar(const BarColumns& bars, int64_t timestamp_ns) {
+  // Bars are in time order when valid; a linear scan would also find a bar
+  // among invalid ones, but those are refused once their window is read.
+  const auto it = std::lower_bound(bars.timestamp_ns.begin(), bars.timestamp_ns.end(), timestamp_ns);
+  if (it == bars.timestamp_ns.end() || *it != timestamp_ns) {
+    throw DataError(fmt::format("{}: no bar has timestamp {} ({} ns)", bars.source, FormatTimestampNs(timestamp_ns),
+                                timestamp_ns));
+  }
+  return static_cast<int64_t>(it - bars.timestamp_ns.begin());
+}
+
+}  // namespace barforge
