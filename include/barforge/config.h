@@ -71,6 +71,17 @@ Config LoadConfig(const std::filesystem::path& config_file, const std::vector<st
 /// The effective configuration as YAML text, every key, in the order of SPEC §1.
 std::string ConfigToYaml(const Config& config);
 
+/// The effective configuration as a dataset's footer stores it: as
+/// ConfigToYaml but without n_jobs (the thread count changes no output
+/// value) and without the keys of time splits, gaps and extra labels while
+/// they hold their default (so files of configs without them keep their
+/// bytes). LoadConfigText reads it back.
+std::string StoredConfigYaml(const Config& config);
+
+/// Parses YAML text as LoadConfig parses a file; `where` names its origin in
+/// messages (e.g. "FILE: key-value metadata 'barforge.config'").
+Config LoadConfigText(const std::string& yaml, const std::string& where);
+
 /// `{n}` of samples_filename: 1M, 40M, 250K or the exact count (SPEC §1).
 std::string FormatSampleCount(int64_t n);
 

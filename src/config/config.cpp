@@ -96,6 +96,13 @@ std::string Replace(std::string text, std::string_view from, std::string_view to
   return text;
 }
 
+void ApplyRoot(Config& config, const YAML::Node& root, const std::string& where,
+               std::map<std::string, std::string>& origins) {
+  if (root.IsNull()) return;
+  if (!root.IsMap()) throw ConfigError(fmt::format("{}: expected a map of keys at the top level", where));
+  for (const auto& entry : root) Apply(config, entry.first.as<std::string>(), entry.second, where, origins);
+}
+
 }  // namespace
 
 int Config::EffectiveJobs() const {
@@ -106,14 +113,7 @@ int Config::EffectiveJobs() const {
 Config LoadConfig(const std::filesystem::path& config_file, const std::vector<std::string>& overrides) {
   Config config;
   std::map<std::string, std::string> origins;
-  if (!config_file.empty()) {
-    const YAML::Node root = LoadYamlFile(config_file);
-    const std::string where = config_file.string();
-    if (!root.IsNull()) {
-      if (!root.IsMap()) throw ConfigError(fmt::format("{}: expected a map of keys at the top level", where));
-      for (const auto& entry : root) Apply(config, entry.first.as<std::string>(), entry.second, where, origins);
-    }
-  }
+  if (!config_file.empty()) ApplyRoot(config, LoadYamlFile(config_file), config_file.string(), origins);
   for (const std::string& item : overrides) {
     const std::string where = fmt::format("override '{}'", item);
     const size_t equals = item.find('=');
@@ -144,10 +144,20 @@ Config LoadConfig(const std::filesystem::path& config_file, const std::vector<st
   return config;
 }
 
-std::string ConfigToYaml(const Config& config) {
+namespace {
+
+// Keys added after datasets were first written: the stored config leaves
+// them out while they hold their default, so that files of configs without
+// them keep their bytes.
+constexpr std::string_view kOptionalKeys[] = {"splits", "embargo_bars", "max_gap", "extra_horizons",
+                                              "triple_barrier"};
+
+template <class Keep>
+std::string KeysToYaml(const Config& config, Keep keep) {
   std::string out;
   std::string group;
   for (const ConfigKey& key : ConfigKeys()) {
+    if (!keep(key)) continue;
     const size_t dot = key.name.find('.');
     const std::string_view leaf = dot == std::string_view::npos ? key.name : key.name.substr(dot + 1);
     const std::string_view key_group = dot == std::string_view::npos ? std::string_view() : key.name.substr(0, dot);
@@ -159,6 +169,37 @@ std::string ConfigToYaml(const Config& config) {
     out += fmt::format("{:<44}# {}\n", line, key.description);
   }
   return out;
+}
+
+}  // namespace
+
+std::string ConfigToYaml(const Config& config) {
+  return KeysToYaml(config, [](const ConfigKey&) { return true; });
+}
+
+std::string StoredConfigYaml(const Config& config) {
+  static const Config defaults;
+  return KeysToYaml(config, [&](const ConfigKey& key) {
+    if (key.name == "n_jobs") return false;
+    const bool optional = std::find(std::begin(kOptionalKeys), std::end(kOptionalKeys), key.name) !=
+                          std::end(kOptionalKeys);
+    return !optional || key.get(config) != key.get(defaults);
+  });
+}
+
+Config LoadConfigText(const std::string& yaml, const std::string& where) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(fmt::format("{}: line {}, column {}: invalid YAML: {}", where, e.mark.line + 1,
+                                  e.mark.column + 1, e.msg));
+  }
+  Config config;
+  std::map<std::string, std::string> origins;
+  ApplyRoot(config, root, where, origins);
+  CheckAcrossKeys(config, origins);
+  return config;
 }
 
 std::string FormatSampleCount(int64_t n) {

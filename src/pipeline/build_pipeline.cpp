@@ -14,16 +14,15 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include <fmt/format.h>
 
+#include "barforge/dataset_layout.h"
 #include "barforge/error.h"
 #include "barforge/parquet_writer.h"
 #include "barforge/pipeline.h"
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
-#include "pipeline/dataset_schema.h"
 #include "pipeline/raw_data_stage.h"
 #include "pipeline/sample_chunk.h"
 
@@ -43,23 +42,6 @@ void RefuseExisting(const std::filesystem::path& path, bool overwrite) {
   if (!overwrite && std::filesystem::exists(path)) {
     throw IoError(fmt::format("{}: already exists (use --overwrite to replace it)", path.string()));
   }
-}
-
-// The effective config as stored in the footer, without n_jobs: the thread
-// count changes no output value (SPEC §3), and storing it would make the
-// file's bytes depend on it.
-std::string StoredConfigYaml(const Config& config) {
-  const std::string yaml = ConfigToYaml(config);
-  std::string stored;
-  size_t start = 0;
-  while (start < yaml.size()) {
-    size_t end = yaml.find('\n', start);
-    end = end == std::string::npos ? yaml.size() : end + 1;
-    const std::string_view line(yaml.data() + start, end - start);
-    if (line.rfind("n_jobs:", 0) != 0) stored += line;
-    start = end;
-  }
-  return stored;
 }
 
 parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler& scaler, int jobs) {
@@ -112,9 +94,10 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
       FitMetaScaler(sampler, prepared, config.n_samples, config.window, config.horizon, jobs);
   summary.stages.scaling = SecondsSince(stage_start);
 
-  parquet::ParquetWriter writer(summary.output, DatasetSchema(config.window), MakeWriterOptions(config, scaler, jobs));
+  const DatasetLayout layout = DatasetLayout::FromConfig(config);
+  parquet::ParquetWriter writer(summary.output, layout.Schema(), MakeWriterOptions(config, scaler, jobs));
 
-  const ChunkInputs inputs{&sampler, prepared, &scaler, config.window, config.horizon, config.fee_bps * 1e-4};
+  const ChunkInputs inputs{&sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4};
   ChunkStageClock clock;
   double writing_seconds = 0;
   SampleChunk chunk;
@@ -141,8 +124,7 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
 
   summary.rows = writer.rows_written();
   summary.bytes = writer.bytes_written();
-  summary.raw_float_bytes =
-      summary.rows * static_cast<int64_t>(sizeof(float)) * (5 * config.window + kMetaFeatureCount + 3 + 1);
+  summary.raw_float_bytes = summary.rows * layout.RawFloatBytesPerRow();
   summary.seconds = SecondsSince(build_start);
   summary.peak_rss_bytes = PeakRssBytes();
   return summary;

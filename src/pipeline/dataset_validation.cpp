@@ -6,11 +6,10 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include "barforge/dataset_layout.h"
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
-#include "features/window_features.h"
 
 namespace barforge {
 
@@ -21,39 +20,40 @@ using parquet::ColumnInfo;
 using parquet::LogicalKind;
 using parquet::PhysicalType;
 
-struct ExpectedColumn {
-  const char* name;
-  PhysicalType type;
+struct ExpectedType {
+  PhysicalType physical;
   bool is_list;
-  LogicalKind logical;
+  LogicalKind logical;  ///< kNone: not checked
 };
 
-constexpr ExpectedColumn kExpected[] = {
-    {"sample_id", PhysicalType::kInt64, false, LogicalKind::kNone},
-    {"ticker", PhysicalType::kByteArray, false, LogicalKind::kString},
-    {"timestamp", PhysicalType::kInt64, false, LogicalKind::kTimestamp},
-    {"bar_index", PhysicalType::kInt64, false, LogicalKind::kNone},
-    {"ohlc", PhysicalType::kFloat, true, LogicalKind::kNone},
-    {"volume", PhysicalType::kFloat, true, LogicalKind::kNone},
-    {"meta", PhysicalType::kFloat, true, LogicalKind::kNone},
-    {"rewards", PhysicalType::kFloat, true, LogicalKind::kNone},
-    {"fwd_return", PhysicalType::kFloat, false, LogicalKind::kNone},
-};
+ExpectedType TypeOf(parquet::ColumnType type) {
+  switch (type) {
+    case parquet::ColumnType::kInt64: return {PhysicalType::kInt64, false, LogicalKind::kNone};
+    case parquet::ColumnType::kTimestamp: return {PhysicalType::kInt64, false, LogicalKind::kTimestamp};
+    case parquet::ColumnType::kFloat: return {PhysicalType::kFloat, false, LogicalKind::kNone};
+    case parquet::ColumnType::kDouble: return {PhysicalType::kDouble, false, LogicalKind::kNone};
+    case parquet::ColumnType::kString: return {PhysicalType::kByteArray, false, LogicalKind::kString};
+    case parquet::ColumnType::kFloatList: return {PhysicalType::kFloat, true, LogicalKind::kNone};
+  }
+  return {};
+}
 
 class Validator {
  public:
   explicit Validator(const std::filesystem::path& file) : file_(file), reader_(file) {}
 
   DatasetReport Run() {
+    layout_ = DatasetLayout::FromKeyValueMetadata(reader_.key_value_metadata(), file_);
+    columns_ = layout_.Columns();
     std::vector<size_t> index;
-    for (const ExpectedColumn& expected : kExpected) index.push_back(CheckSchema(expected));
-    report_.window = WindowFromMetadata();
+    for (const DatasetColumn& column : columns_) index.push_back(CheckSchema(column));
+    report_.window = layout_.window;
     report_.rows = reader_.num_rows();
     report_.row_groups = reader_.num_row_groups();
     int64_t first_row = 0;
     for (int g = 0; g < reader_.num_row_groups(); ++g) {
-      for (size_t c = 0; c < std::size(kExpected); ++c) {
-        CheckChunk(kExpected[c], reader_.ReadColumnChunk(index[c], g), first_row);
+      for (size_t c = 0; c < columns_.size(); ++c) {
+        CheckChunk(columns_[c], reader_.ReadColumnChunk(index[c], g), first_row);
       }
       first_row += reader_.row_group_num_rows(g);
     }
@@ -63,40 +63,23 @@ class Validator {
  private:
   [[noreturn]] void Fail(const std::string& what) const { throw DataError(fmt::format("{}: {}", file_.string(), what)); }
 
-  size_t CheckSchema(const ExpectedColumn& expected) {
-    const auto index = reader_.FindColumn(expected.name);
-    if (!index) Fail(fmt::format("column '{}' is missing", expected.name));
+  size_t CheckSchema(const DatasetColumn& column) {
+    const std::string& name = column.spec.name;
+    const auto index = reader_.FindColumn(name);
+    if (!index) Fail(fmt::format("column '{}' is missing", name));
     const ColumnInfo& info = reader_.columns()[*index];
-    if (info.physical_type != expected.type || info.is_list != expected.is_list ||
+    const ExpectedType expected = TypeOf(column.spec.type);
+    if (info.physical_type != expected.physical || info.is_list != expected.is_list ||
         (expected.logical != LogicalKind::kNone && info.logical != expected.logical)) {
-      Fail(fmt::format("column '{}' has the wrong type", expected.name));
+      Fail(fmt::format("column '{}' has the wrong type", name));
     }
     return *index;
   }
 
-  // The window the file was built with, from the scaler in its footer.
-  int WindowFromMetadata() const {
-    for (const auto& [key, value] : reader_.key_value_metadata()) {
-      if (key != "barforge.scaler") continue;
-      const auto scaler = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
-      if (scaler.is_object() && scaler.contains("window") && scaler["window"].is_number_integer() &&
-          scaler["window"].get<int>() >= 2) {
-        return scaler["window"].get<int>();
-      }
-      Fail("key-value metadata 'barforge.scaler' has no valid window");
-    }
-    Fail("not a barforge samples file: no 'barforge.scaler' key-value metadata");
-  }
-
-  size_t ListSize(const std::string& name) const {
-    if (name == "ohlc") return 4 * static_cast<size_t>(report_.window);
-    if (name == "volume") return static_cast<size_t>(report_.window);
-    if (name == "meta") return kMetaFeatureCount;
-    return 3;  // rewards
-  }
-
-  void CheckChunk(const ExpectedColumn& expected, const ColumnBuffer& column, int64_t first_row) {
-    const std::string name = expected.name;
+  void CheckChunk(const DatasetColumn& expected, const ColumnBuffer& column, int64_t first_row) {
+    const std::string& name = expected.spec.name;
+    const bool is_list = expected.spec.type == parquet::ColumnType::kFloatList;
+    const auto list_size = static_cast<int64_t>(expected.spec.list_size);
     if (!column.valid.empty() || !column.list_valid.empty()) {
       for (size_t i = 0; i < column.valid.size(); ++i) {
         if (column.valid[i] == 0) Fail(fmt::format("column '{}': null value near row {}", name, first_row));
@@ -108,24 +91,25 @@ class Validator {
     for (int64_t r = 0; r < column.num_rows; ++r) {
       const int64_t row = first_row + r;
       const auto i = static_cast<size_t>(r);
-      if (expected.is_list) {
+      if (is_list) {
         const int64_t size = column.list_offsets[i + 1] - column.list_offsets[i];
-        if (static_cast<size_t>(size) != ListSize(name)) {
-          Fail(fmt::format("column '{}', row {}: list of {} values, expected {}", name, row, size, ListSize(name)));
+        if (size != list_size) {
+          Fail(fmt::format("column '{}', row {}: list of {} values, expected {}", name, row, size, list_size));
         }
       }
-      if (name == "sample_id" && column.int64s[i] != row) {
+      const DatasetColumnKind kind = expected.kind;
+      if (kind == DatasetColumnKind::kSampleId && column.int64s[i] != row) {
         Fail(fmt::format("column 'sample_id', row {}: value {}, expected {} (rows must be in sample_id order)", row,
                          column.int64s[i], row));
       }
-      if (name == "bar_index" && column.int64s[i] < report_.window - 1) {
+      if (kind == DatasetColumnKind::kBarIndex && column.int64s[i] < layout_.window - 1) {
         Fail(fmt::format("column 'bar_index', row {}: value {} is before the first full window", row, column.int64s[i]));
       }
-      if (name == "ticker" && column.string(i).empty()) Fail(fmt::format("column 'ticker', row {}: empty ticker", row));
+      if (kind == DatasetColumnKind::kTicker && column.string(i).empty()) Fail(fmt::format("column 'ticker', row {}: empty ticker", row));
     }
     for (size_t k = 0; k < column.floats.size(); ++k) {
       if (!std::isfinite(column.floats[k])) {
-        const int64_t row = expected.is_list
+        const int64_t row = is_list
                                 ? first_row + (std::upper_bound(column.list_offsets.begin(), column.list_offsets.end(),
                                                                 static_cast<int64_t>(k)) -
                                                column.list_offsets.begin() - 1)
@@ -138,6 +122,8 @@ class Validator {
 
   std::filesystem::path file_;
   parquet::ParquetReader reader_;
+  DatasetLayout layout_;
+  std::vector<DatasetColumn> columns_;
   DatasetReport report_;
 };
 

@@ -13,7 +13,8 @@ struct DatasetReport {
   int64_t float_values = 0;  ///< float values checked for NaN/inf
 };
 
-/// Checks the schema of SPEC §3 (columns, types, list lengths 4W, W, 6, 3),
+/// Checks the columns of the layout recorded in the file's footer (see
+/// DatasetLayout: names, types, list lengths 4W, W, 6, 3),
 /// that sample_id runs 0..N-1 in order, that no value is null, NaN or
 /// infinite, that bar_index >= W - 1 and that tickers are non-empty. Reads
 /// one row group at a time, so memory stays bounded. Throws DataError naming

@@ -1,6 +1,7 @@
 #include "pipeline/sample_chunk.h"
 
 #include <chrono>
+#include <stdexcept>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -32,8 +33,11 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
   bar_index_.resize(n);
   ticker_.resize(n);
   meta_.resize(n * kMetaFeatureCount);
-  rewards_.resize(n * 3);
+  rewards_.resize(n * kActionCount);
   fwd_return_.resize(n);
+  const DatasetLayout& layout = *inputs.layout;
+  extra_fwd_return_.resize(layout.extra_horizons.size());
+  for (std::vector<float>& column : extra_fwd_return_) column.resize(n);
 
   // Every row depends only on its sample id, so blocks of rows can be done
   // on any thread in any order with the same values.
@@ -59,7 +63,7 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
       const SampleDraw& draw = draws_[r];
       windows[r - block.begin()] = {&inputs.series[draw.ticker], draw.end_bar, draw.position};
     }
-    ComputeRawMeta(windows, inputs.window, raw_meta);
+    ComputeRawMeta(windows, layout.window, raw_meta);
     Lap(start, clock.features);
 
     for (size_t r = block.begin(); r < block.end(); ++r) {
@@ -69,8 +73,12 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
 
     for (size_t r = block.begin(); r < block.end(); ++r) {
       const SampleDraw& draw = draws_[r];
-      ComputeRewards(inputs.series[draw.ticker], draw.end_bar, inputs.horizon, draw.position, inputs.fee,
-                     &rewards_[r * 3], &fwd_return_[r]);
+      const PreparedSeries& series = inputs.series[draw.ticker];
+      ComputeRewards(series, draw.end_bar, layout.horizon, draw.position, inputs.fee, &rewards_[r * kActionCount],
+                     &fwd_return_[r]);
+      for (size_t k = 0; k < extra_fwd_return_.size(); ++k) {
+        extra_fwd_return_[k][r] = ForwardReturn(series, draw.end_bar, layout.extra_horizons[k]);
+      }
     }
     Lap(start, clock.rewards);
   });
@@ -86,7 +94,7 @@ void SampleChunk::FillWindowFeature(int64_t first_row, int64_t rows, std::span<f
     const SampleDraw& draw = draws_[static_cast<size_t>(first_row) + r];
     windows[r] = {&inputs_->series[draw.ticker], draw.end_bar, draw.position};
   }
-  compute_rows(windows, inputs_->window, out.data());
+  compute_rows(windows, inputs_->layout->window, out.data());
   Lap(start, clock_->features);
 }
 
@@ -101,17 +109,28 @@ void SampleChunk::FillVolume(const void* chunk, int64_t first_row, int64_t rows,
 parquet::RowGroupData SampleChunk::View(std::span<const std::string> tickers) const {
   parquet::RowGroupData data;
   data.num_rows = num_rows_;
-  data.columns = {
-      std::span<const int64_t>(sample_id_),
-      parquet::DictionaryStrings{tickers, std::span<const int32_t>(ticker_)},
-      std::span<const int64_t>(timestamp_),
-      std::span<const int64_t>(bar_index_),
-      parquet::FloatPages{&FillOhlc, this},
-      parquet::FloatPages{&FillVolume, this},
-      std::span<const float>(meta_),
-      std::span<const float>(rewards_),
-      std::span<const float>(fwd_return_),
-  };
+  size_t extra = 0;
+  for (const DatasetColumn& column : inputs_->layout->Columns()) {
+    switch (column.kind) {
+      case DatasetColumnKind::kSampleId: data.columns.emplace_back(std::span<const int64_t>(sample_id_)); break;
+      case DatasetColumnKind::kTicker:
+        data.columns.emplace_back(parquet::DictionaryStrings{tickers, std::span<const int32_t>(ticker_)});
+        break;
+      case DatasetColumnKind::kTimestamp: data.columns.emplace_back(std::span<const int64_t>(timestamp_)); break;
+      case DatasetColumnKind::kBarIndex: data.columns.emplace_back(std::span<const int64_t>(bar_index_)); break;
+      case DatasetColumnKind::kOhlc: data.columns.emplace_back(parquet::FloatPages{&FillOhlc, this}); break;
+      case DatasetColumnKind::kVolume: data.columns.emplace_back(parquet::FloatPages{&FillVolume, this}); break;
+      case DatasetColumnKind::kMeta: data.columns.emplace_back(std::span<const float>(meta_)); break;
+      case DatasetColumnKind::kRewards: data.columns.emplace_back(std::span<const float>(rewards_)); break;
+      case DatasetColumnKind::kFwdReturn: data.columns.emplace_back(std::span<const float>(fwd_return_)); break;
+      case DatasetColumnKind::kExtraFwdReturn:
+        data.columns.emplace_back(std::span<const float>(extra_fwd_return_[extra++]));
+        break;
+      case DatasetColumnKind::kTbLabel:
+      case DatasetColumnKind::kTbBars:
+      case DatasetColumnKind::kTbReturn: throw std::logic_error("triple-barrier columns are not computed yet");
+    }
+  }
   return data;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "barforge/dataset_layout.h"
 #include "barforge/parquet_writer.h"
 #include "features/meta_scaler.h"
 #include "features/prepared_series.h"
@@ -28,8 +29,7 @@ struct ChunkInputs {
   const Sampler* sampler = nullptr;
   std::span<const PreparedSeries> series;
   const MetaScaler* scaler = nullptr;
-  int window = 0;
-  int horizon = 0;
+  const DatasetLayout* layout = nullptr;
   double fee = 0;  ///< fee_bps * 1e-4
 };
 
@@ -44,7 +44,7 @@ class SampleChunk {
   /// window features. `inputs` and `clock` must outlive View()'s use.
   void Compute(const ChunkInputs& inputs, int64_t first_sample, int64_t num_rows, ChunkStageClock& clock);
 
-  /// The columns in dataset schema order (see dataset_schema.h); ohlc and
+  /// The columns of the layout's Columns(), in that order; ohlc and
   /// volume are FloatPages that compute their rows on demand (timed as
   /// features).
   parquet::RowGroupData View(std::span<const std::string> tickers) const;
@@ -65,6 +65,7 @@ class SampleChunk {
   std::vector<int64_t> sample_id_, timestamp_, bar_index_;
   std::vector<int32_t> ticker_;
   std::vector<float> meta_, rewards_, fwd_return_;
+  std::vector<std::vector<float>> extra_fwd_return_;  ///< one per extra horizon
 };
 
 }  // namespace barforge

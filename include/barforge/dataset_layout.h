@@ -1,0 +1,71 @@
+#pragma once
+// The layout of a samples file: which columns it has, in which order, with
+// which types and list lengths. Made once from the config by the build, or
+// read back from a file's footer by the validator, `inspect` and readers, so
+// that every part of barforge agrees on one description.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "barforge/config.h"
+#include "barforge/parquet_writer.h"
+
+namespace barforge {
+
+/// Actions a = -1, 0, +1: the length of the `rewards` list.
+inline constexpr int kActionCount = 3;
+
+/// What a column holds, so that code switches on the kind, not the name.
+enum class DatasetColumnKind {
+  kSampleId,
+  kTicker,
+  kTimestamp,
+  kBarIndex,
+  kOhlc,
+  kVolume,
+  kMeta,
+  kRewards,
+  kFwdReturn,
+  kExtraFwdReturn,  ///< fwd_return_{h}, one per extra horizon
+  kTbLabel,         ///< triple barrier: int8 label -1/0/+1
+  kTbBars,          ///< triple barrier: int16 bars to the touch
+  kTbReturn,        ///< triple barrier: float32 log return at the touch
+};
+
+struct DatasetColumn {
+  DatasetColumnKind kind;
+  parquet::ColumnSpec spec;  ///< name, type, list length
+  int horizon = 0;           ///< kExtraFwdReturn: its h
+};
+
+struct DatasetLayout {
+  int window = 64;                   ///< W
+  int horizon = 16;                  ///< H
+  std::vector<int> extra_horizons;   ///< in config order
+  bool triple_barrier = false;
+
+  /// The layout a build with `config` writes.
+  static DatasetLayout FromConfig(const Config& config);
+  /// The layout recorded in a samples file's key-value metadata (its stored
+  /// config). Throws DataError naming `file` when the metadata is not a
+  /// barforge samples file's.
+  static DatasetLayout FromKeyValueMetadata(const std::vector<std::pair<std::string, std::string>>& key_values,
+                                            const std::filesystem::path& file);
+  /// Opens `file` and reads its footer (FromKeyValueMetadata).
+  static DatasetLayout FromFile(const std::filesystem::path& file);
+
+  /// Every column, in file order: sample_id, ticker, timestamp, bar_index,
+  /// ohlc (4W), volume (W), meta (6), rewards (3), fwd_return, then
+  /// fwd_return_{h} per extra horizon, then tb_label, tb_bars, tb_return.
+  std::vector<DatasetColumn> Columns() const;
+  /// Columns() as the writer's schema.
+  std::vector<parquet::ColumnSpec> Schema() const;
+  /// Bytes of the float32 values of one row before encoding (list values
+  /// and float scalars; integer and string columns are not counted).
+  int64_t RawFloatBytesPerRow() const;
+};
+
+}  // namespace barforge

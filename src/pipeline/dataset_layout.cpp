@@ -1,0 +1,73 @@
+#include "barforge/dataset_layout.h"
+
+#include <fmt/format.h>
+
+#include "barforge/error.h"
+#include "barforge/parquet_reader.h"
+#include "features/window_features.h"
+
+namespace barforge {
+
+DatasetLayout DatasetLayout::FromConfig(const Config& config) {
+  DatasetLayout layout;
+  layout.window = config.window;
+  layout.horizon = config.horizon;
+  return layout;
+}
+
+DatasetLayout DatasetLayout::FromKeyValueMetadata(
+    const std::vector<std::pair<std::string, std::string>>& key_values, const std::filesystem::path& file) {
+  for (const auto& [key, value] : key_values) {
+    if (key != "barforge.config") continue;
+    const std::string where = fmt::format("{}: key-value metadata 'barforge.config'", file.string());
+    try {
+      return FromConfig(LoadConfigText(value, where));
+    } catch (const ConfigError& e) {
+      throw DataError(e.what());
+    }
+  }
+  throw DataError(fmt::format("{}: not a barforge samples file: no 'barforge.config' key-value metadata",
+                              file.string()));
+}
+
+DatasetLayout DatasetLayout::FromFile(const std::filesystem::path& file) {
+  return FromKeyValueMetadata(parquet::ParquetReader(file).key_value_metadata(), file);
+}
+
+std::vector<DatasetColumn> DatasetLayout::Columns() const {
+  using parquet::ColumnType;
+  using Kind = DatasetColumnKind;
+  constexpr auto kNanos = parquet::TimeUnit::kNanos;
+  std::vector<DatasetColumn> columns = {
+      {Kind::kSampleId, {"sample_id", ColumnType::kInt64}},
+      {Kind::kTicker, {"ticker", ColumnType::kString}},
+      {Kind::kTimestamp, {"timestamp", ColumnType::kTimestamp, kNanos}},
+      {Kind::kBarIndex, {"bar_index", ColumnType::kInt64}},
+      {Kind::kOhlc, {"ohlc", ColumnType::kFloatList, kNanos, 4 * window}},
+      {Kind::kVolume, {"volume", ColumnType::kFloatList, kNanos, window}},
+      {Kind::kMeta, {"meta", ColumnType::kFloatList, kNanos, kMetaFeatureCount}},
+      {Kind::kRewards, {"rewards", ColumnType::kFloatList, kNanos, kActionCount}},
+      {Kind::kFwdReturn, {"fwd_return", ColumnType::kFloat}},
+  };
+  for (const int h : extra_horizons) {
+    columns.push_back({Kind::kExtraFwdReturn, {fmt::format("fwd_return_{}", h), ColumnType::kFloat}, h});
+  }
+  return columns;
+}
+
+std::vector<parquet::ColumnSpec> DatasetLayout::Schema() const {
+  std::vector<parquet::ColumnSpec> schema;
+  for (DatasetColumn& column : Columns()) schema.push_back(std::move(column.spec));
+  return schema;
+}
+
+int64_t DatasetLayout::RawFloatBytesPerRow() const {
+  int64_t values = 0;
+  for (const DatasetColumn& column : Columns()) {
+    if (column.spec.type == parquet::ColumnType::kFloatList) values += column.spec.list_size;
+    if (column.spec.type == parquet::ColumnType::kFloat) values += 1;
+  }
+  return values * static_cast<int64_t>(sizeof(float));
+}
+
+}  // namespace barforge
