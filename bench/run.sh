@@ -101,4 +101,25 @@ total = sum(d["stages"].values())
 for k, v in d["stages"].items():
     print(f"| {k} | {v:.2f} | {100 * v / total:.0f}% |")
 PY
+
+# The feature transform (inference): one window from bars in memory, and
+# every end bar of one 500,000-bar raw file, against the build's features.
+echo "== feature transform"
+"$build/bench/feature_transform_bench" 500000 64 > "$work/transform_bench.md"
+/usr/bin/time -f '%e %U %S %M' -o "$work/transform_all.time" "$bin" transform --config config/default.yaml \
+  --set "data_dir=$work/data" --scaler "$work/data/default-1_scaler.json" --bars "$work/data/raw_SYN0.parquet" \
+  --all --out "$work/features_SYN0.parquet" --json > "$work/transform_all.json"
+/usr/bin/python3 - "$work" >> "$build/bench/results.md" <<'PY'
+import json, sys
+work = sys.argv[1]
+wall, user, system, rss = map(float, open(f"{work}/transform_all.time").read().split())
+rows = json.load(open(f"{work}/transform_all.json"))["rows"]
+d = json.load(open(f"{work}/default.json"))
+print("\nFeature transform (W = 64; us per window; one-thread figures in thread CPU time):\n")
+print(open(f"{work}/transform_bench.md").read().split("\n", 1)[1].rstrip())
+print(f"| `transform --all` over a 500,000-bar file: {rows:,} windows to zstd Parquet, wall (CPU) | "
+      f"{wall * 1e6 / rows:.3f} ({(user + system) * 1e6 / rows:.3f}) |")
+print(f"| the 1M build's features stage, thread time per sample | {d['stages']['features'] * 1e6 / d['rows']:.3f} |")
+print(f"| the 1M build, wall (CPU) per sample | {d['seconds'] * 1e6 / d['rows']:.3f} |")
+PY
 cat "$build/bench/results.md"

@@ -118,11 +118,16 @@ class FeatureTransform {
   /// with the agent's `position` (-1, 0 or +1). Only the window's bars are
   /// read and checked.
   WindowFeatures Transform(const BarColumns& bars, int64_t end, int position) const;
+  /// Transform into caller buffers (one row each; see FeatureOutput).
+  void Transform(const BarColumns& bars, int64_t end, int position, const FeatureOutput& out) const;
 
   /// The windows ending at each of `ends`, with `positions` (one per end,
   /// a single one for all, or none: 0), computed on all threads.
   FeatureBatch TransformMany(const BarColumns& bars, std::span<const int64_t> ends,
                              std::span<const int> positions) const;
+  /// TransformMany into caller buffers (see FeatureOutput).
+  void TransformMany(const BarColumns& bars, std::span<const int64_t> ends, std::span<const int> positions,
+                     const FeatureOutput& out) const;
 
   /// Checks and prepares bars first..last (inclusive; last = -1: the last
   /// bar) of `bars` for TransformInto.

@@ -224,11 +224,14 @@ int RunTransform(const TransformFlags& flags) {
   std::filesystem::path config_file = flags.config_file;
   if (config_file.empty() && std::filesystem::exists("config/default.yaml")) config_file = "config/default.yaml";
   const Config config = LoadConfig(config_file, flags.overrides);
-  // The config's window binds only when it is written out (in the file or a
-  // --set): a config kept for its columns mapping says nothing of windows.
+  // The config's window binds only when the user writes it out (in the
+  // --config file or a --set): a config given for its columns mapping, or
+  // config/default.yaml picked up by default, says nothing of this scaler.
   bool window_given = std::any_of(flags.overrides.begin(), flags.overrides.end(),
                                   [](const std::string& o) { return o.rfind("window=", 0) == 0; });
-  if (!config_file.empty()) window_given = window_given || YAML::LoadFile(config_file.string())["window"].IsDefined();
+  if (!flags.config_file.empty()) {
+    window_given = window_given || YAML::LoadFile(flags.config_file.string())["window"].IsDefined();
+  }
   const FeatureTransform transform = FeatureTransform::FromFile(flags.scaler, window_given ? config.window : 0);
   if (!flags.all && !flags.out.empty()) throw ConfigError("--out is only used with --all");
   if (!std::filesystem::is_regular_file(flags.bars)) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -97,7 +98,7 @@ void CheckScaler(const MetaScaler& scaler, const std::string& source) {
 
 std::string ReadScalerText(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open file", path.string()));
+  if (!in) throw IoError(fmt::format("{}: cannot open file: {}", path.string(), std::strerror(errno)));
   char magic[4] = {};
   in.read(magic, sizeof magic);
   if (in.gcount() == 4 && std::memcmp(magic, kParquetMagic, 4) == 0) {
@@ -115,6 +116,33 @@ std::string ReadScalerText(const std::filesystem::path& path) {
   text << in.rdbuf();
   if (in.bad()) throw IoError(fmt::format("{}: read failed", path.string()));
   return text.str();
+}
+
+// Copies bars first..last (last < 0: the last bar) into `impl`, reusing its
+// memory, checks them with the raw loader's rules, and prepares them.
+void PrepareRange(const BarColumns& bars, int64_t first, int64_t last, PreparedBars::Impl& impl) {
+  CheckColumnSizes(bars);
+  const int64_t n = bars.size();
+  if (last < 0) last = n - 1;
+  if (first < 0 || first > last || last >= n) {
+    throw DataError(fmt::format("{}: bars {}..{} are out of range (bars 0..{})", bars.source, first, last, n - 1));
+  }
+  impl.first = first;
+  impl.source = bars.source;
+  BarSeries& series = impl.bars;
+  series.source = bars.source;
+  series.dropped_bars = 0;
+  const auto begin = static_cast<std::ptrdiff_t>(first);
+  const auto end = static_cast<std::ptrdiff_t>(last + 1);
+  series.timestamp_ns.assign(bars.timestamp_ns.begin() + begin, bars.timestamp_ns.begin() + end);
+  series.open.assign(bars.open.begin() + begin, bars.open.begin() + end);
+  series.high.assign(bars.high.begin() + begin, bars.high.begin() + end);
+  series.low.assign(bars.low.begin() + begin, bars.low.begin() + end);
+  series.close.assign(bars.close.begin() + begin, bars.close.begin() + end);
+  series.volume.assign(bars.volume.begin() + begin, bars.volume.begin() + end);
+  // The raw loader's rules and messages; rows count input bars from 1.
+  ValidateBars(series, bars.names, OnBadBar::kError, {}, first + 1);
+  PrepareSeriesInto(series, impl.prepared);
 }
 
 }  // namespace
@@ -163,35 +191,9 @@ std::string FeatureTransform::ToJson() const { return impl_->scaler.ToJson(); }
 const std::string& FeatureTransform::source() const { return impl_->source; }
 
 PreparedBars FeatureTransform::Prepare(const BarColumns& bars, int64_t first, int64_t last) const {
-  CheckColumnSizes(bars);
-  const int64_t n = bars.size();
-  if (last < 0) last = n - 1;
-  if (first < 0 || first > last || last >= n) {
-    throw DataError(fmt::format("{}: bars {}..{} are out of range (bars 0..{})", bars.source, first, last, n - 1));
-  }
   PreparedBars prepared;
   prepared.impl_ = std::make_unique<PreparedBars::Impl>();
-  PreparedBars::Impl& impl = *prepared.impl_;
-  impl.first = first;
-  impl.source = bars.source;
-  BarSeries& series = impl.bars;
-  series.source = bars.source;
-  const auto begin = static_cast<size_t>(first);
-  const auto count = static_cast<size_t>(last - first + 1);
-  const auto copy = [&](std::span<const double> from, std::vector<double>& to) {
-    to.assign(from.begin() + static_cast<std::ptrdiff_t>(begin),
-              from.begin() + static_cast<std::ptrdiff_t>(begin + count));
-  };
-  series.timestamp_ns.assign(bars.timestamp_ns.begin() + static_cast<std::ptrdiff_t>(begin),
-                             bars.timestamp_ns.begin() + static_cast<std::ptrdiff_t>(begin + count));
-  copy(bars.open, series.open);
-  copy(bars.high, series.high);
-  copy(bars.low, series.low);
-  copy(bars.close, series.close);
-  copy(bars.volume, series.volume);
-  // The raw loader's rules and messages; rows count input bars from 1.
-  ValidateBars(series, bars.names, OnBadBar::kError, {}, first + 1);
-  impl.prepared = PrepareSeries(series);
+  PrepareRange(bars, first, last, *prepared.impl_);
   return prepared;
 }
 
@@ -250,36 +252,49 @@ void FeatureTransform::TransformInto(const PreparedBars& bars, std::span<const i
                     [&](const tbb::blocked_range<size_t>& block) { compute(block.begin(), block.end()); });
 }
 
-WindowFeatures FeatureTransform::Transform(const BarColumns& bars, int64_t end, int position) const {
+void FeatureTransform::Transform(const BarColumns& bars, int64_t end, int position, const FeatureOutput& out) const {
   CheckColumnSizes(bars);
   CheckEnd(bars, end, window());
   CheckPosition(bars.source, position);
-  const PreparedBars prepared = Prepare(bars, end - window() + 1, end);
+  // One window is a few microseconds of work: its bars are prepared into
+  // this thread's scratch, whose memory is reused from call to call.
+  thread_local PreparedBars prepared;
+  if (!prepared.impl_) prepared.impl_ = std::make_unique<PreparedBars::Impl>();
+  PrepareRange(bars, end - window() + 1, end, *prepared.impl_);
+  const int positions[] = {position};
+  const int64_t ends[] = {end};
+  TransformInto(prepared, ends, positions, out);
+}
+
+WindowFeatures FeatureTransform::Transform(const BarColumns& bars, int64_t end, int position) const {
   const auto w = static_cast<size_t>(window());
   WindowFeatures features;
   features.ohlc.resize(4 * w);
   features.volume.resize(w);
-  const int positions[] = {position};
-  const int64_t ends[] = {end};
-  TransformInto(prepared, ends, positions, {features.ohlc, features.volume, features.meta});
+  Transform(bars, end, position, {features.ohlc, features.volume, features.meta});
   return features;
+}
+
+void FeatureTransform::TransformMany(const BarColumns& bars, std::span<const int64_t> ends,
+                                     std::span<const int> positions, const FeatureOutput& out) const {
+  CheckColumnSizes(bars);
+  if (ends.empty()) return;
+  for (const int64_t end : ends) CheckEnd(bars, end, window());
+  const auto [lowest, highest] = std::minmax_element(ends.begin(), ends.end());
+  const PreparedBars prepared = Prepare(bars, *lowest - window() + 1, *highest);
+  TransformInto(prepared, ends, positions, out);
 }
 
 FeatureBatch FeatureTransform::TransformMany(const BarColumns& bars, std::span<const int64_t> ends,
                                              std::span<const int> positions) const {
-  CheckColumnSizes(bars);
   FeatureBatch batch;
   batch.window = window();
   batch.rows = static_cast<int64_t>(ends.size());
-  if (ends.empty()) return batch;
-  for (const int64_t end : ends) CheckEnd(bars, end, window());
-  const auto [lowest, highest] = std::minmax_element(ends.begin(), ends.end());
-  const PreparedBars prepared = Prepare(bars, *lowest - window() + 1, *highest);
   const auto w = static_cast<size_t>(window());
   batch.ohlc.resize(ends.size() * 4 * w);
   batch.volume.resize(ends.size() * w);
   batch.meta.resize(ends.size() * kMetaFeatureCount);
-  TransformInto(prepared, ends, positions, {batch.ohlc, batch.volume, batch.meta});
+  TransformMany(bars, ends, positions, {batch.ohlc, batch.volume, batch.meta});
   return batch;
 }
 

@@ -6,6 +6,11 @@ namespace barforge {
 
 PreparedSeries PrepareSeries(const BarSeries& bars) {
   PreparedSeries prepared;
+  PrepareSeriesInto(bars, prepared);
+  return prepared;
+}
+
+void PrepareSeriesInto(const BarSeries& bars, PreparedSeries& prepared) {
   prepared.bars = &bars;
   const auto n = static_cast<size_t>(bars.size());
   prepared.log_open.resize(n);
@@ -25,7 +30,6 @@ PreparedSeries PrepareSeries(const BarSeries& bars) {
     prepared.log_range[b] = std::log(bars.high[b] / bars.low[b]);
     prepared.log_return[b] = b == 0 ? 0.0 : std::log(bars.close[b] / bars.close[b - 1]);
   }
-  return prepared;
 }
 
 }  // namespace barforge

@@ -18,5 +18,7 @@ struct PreparedSeries {
 };
 
 PreparedSeries PrepareSeries(const BarSeries& bars);
+/// PrepareSeries into `prepared`, reusing its arrays' memory (the same values).
+void PrepareSeriesInto(const BarSeries& bars, PreparedSeries& prepared);
 
 }  // namespace barforge

@@ -175,7 +175,7 @@ TEST_F(TransformErrors, ScalerOfAnotherWindowOrNoScaler) {
   ExpectFails("--scaler data/raw_A.parquet --bars data/raw_A.parquet",
               "data/raw_A.parquet: the file's footer has no barforge.scaler entry (not a dataset written by "
               "barforge build)");
-  ExpectFails("--scaler nothing.json --bars data/raw_A.parquet", "nothing.json: cannot open file");
+  ExpectFails("--scaler nothing.json --bars data/raw_A.parquet", "nothing.json: cannot open file: No such file or directory");
   // A config that does not set a window binds nothing.
   const CommandResult result = RunBarforge(
       dir_.path(), "transform --scaler data/meta_scaler.json --bars data/raw_A.parquet --set on_bad_bar=drop");

@@ -295,7 +295,7 @@ TEST(FeatureTransformTest, RefusesScalersThatDoNotFit) {
     FeatureTransform::FromFile(dir / "missing.json");
     ADD_FAILURE() << "no error";
   } catch (const IoError& e) {
-    EXPECT_EQ(std::string(e.what()), (dir / "missing.json").string() + ": cannot open file");
+    EXPECT_EQ(std::string(e.what()), (dir / "missing.json").string() + ": cannot open file: No such file or directory");
   }
 }
 
