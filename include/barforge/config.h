@@ -1,5 +1,5 @@
 #pragma once
-// The run configuration: every key of SPEC §1, loaded once from YAML plus
+// The run configuration: every key of docs/configuration.md, loaded once from YAML plus
 // command-line overrides, validated, then passed by const reference.
 
 #include <cstdint>
@@ -25,7 +25,7 @@ struct SyntheticConfig {
   int64_t start_ns = 1577836800LL * 1000000000LL;  ///< `start` parsed, ns since epoch UTC
 };
 
-/// Names of the raw-data columns (SPEC §2 `columns`).
+/// Names of the raw-data columns (config key `columns`).
 struct ColumnNames {
   std::string timestamp = "timestamp";
   std::string open = "open";
@@ -68,7 +68,7 @@ struct Config {
 /// unknown key, an ill-typed value or an out-of-range value.
 Config LoadConfig(const std::filesystem::path& config_file, const std::vector<std::string>& overrides);
 
-/// The effective configuration as YAML text, every key, in the order of SPEC §1.
+/// The effective configuration as YAML text, every key, in the order of config/default.yaml.
 std::string ConfigToYaml(const Config& config);
 
 /// The effective configuration as a dataset's footer stores it: as
@@ -82,14 +82,14 @@ std::string StoredConfigYaml(const Config& config);
 /// messages (e.g. "FILE: key-value metadata 'barforge.config'").
 Config LoadConfigText(const std::string& yaml, const std::string& where);
 
-/// `{n}` of samples_filename: 1M, 40M, 250K or the exact count (SPEC §1).
+/// `{n}` of samples_filename: 1M, 40M, 250K or the exact count.
 std::string FormatSampleCount(int64_t n);
 
 /// data_dir / raw_data_filename with {ticker} substituted.
 std::filesystem::path RawDataPath(const Config& config, std::string_view ticker);
 /// data_dir / samples_filename with {n} substituted.
 std::filesystem::path SamplesPath(const Config& config);
-/// data_dir / scaler_filename.
+/// data_dir / scaler_filename with {n} substituted.
 std::filesystem::path ScalerPath(const Config& config);
 
 }  // namespace barforge

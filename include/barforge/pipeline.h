@@ -1,6 +1,7 @@
 #pragma once
 // `barforge build` and `barforge synth` as library calls.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -24,6 +25,15 @@ struct StageTimes {
   double writing = 0;    ///< appending row groups, footer, flush, rename (wall)
 };
 
+/// Wall time of each phase of a build (BuildPhase), in seconds.
+struct PhaseTimes {
+  double raw_data = 0;
+  double prepare = 0;
+  double scaler = 0;
+  double writing = 0;
+  double finishing = 0;
+};
+
 struct TickerSummary {
   std::string ticker;
   std::filesystem::path raw_file;
@@ -43,19 +53,78 @@ struct BuildSummary {
   int64_t peak_rss_bytes = 0;
   int jobs = 1;
   StageTimes stages;
+  PhaseTimes phases;
   std::vector<TickerSummary> tickers;
+};
+
+/// What a build is doing, in order.
+enum class BuildPhase {
+  kRawData,    ///< generating or loading and validating raw bars
+  kPrepare,    ///< per-ticker log arrays
+  kScaler,     ///< fitting the meta scaler (one pass over all samples)
+  kWriting,    ///< computing and writing the samples
+  kFinishing,  ///< footer, flush to disk, rename, scaler JSON
+  kDone,
+};
+
+/// A short lower-case name of the phase ("raw data", "fitting scaler", ...).
+const char* BuildPhaseName(BuildPhase phase);
+
+/// A snapshot of a build's progress.
+struct BuildProgress {
+  BuildPhase phase = BuildPhase::kRawData;
+  int64_t done = 0;   ///< units done in this phase: tickers (raw data), samples (scaler, writing)
+  int64_t total = 0;  ///< units of this phase; 0 where a phase has none (prepare, finishing)
+  double seconds = 0;        ///< wall time since the build started
+  double phase_seconds = 0;  ///< wall time since this phase started
 };
 
 struct BuildOptions {
   bool overwrite = false;  ///< replace existing raw files (synthetic) and outputs
-  /// Called on the writing thread after each row group: (rows done, rows total).
-  std::function<void(int64_t, int64_t)> on_progress;
+  /// Progress hook. Called on the thread that called RunBuild (the build
+  /// itself then runs on another thread): when a phase starts, every
+  /// `progress_interval` while it runs (samples are counted by pages of
+  /// about 800 rows at W=64), and once with kDone at the end. It may throw
+  /// to stop the build: the build stops at its next check (within a page,
+  /// a block of the scaler fit, or a ticker), removes its temporary files,
+  /// leaves nothing at the final names, and RunBuild rethrows the hook's
+  /// exception. A hook that polls for Ctrl-C thus cancels within about
+  /// `progress_interval` plus one page.
+  std::function<void(const BuildProgress&)> on_progress;
+  std::chrono::milliseconds progress_interval{100};
 };
 
-/// Builds the dataset of SPEC §3 into SamplesPath(config) and the scaler into
+/// Builds the dataset (docs/dataset.md) into SamplesPath(config) and the scaler into
 /// ScalerPath(config). Throws barforge::Error subclasses; never leaves a file
 /// at the final output name unless it is complete.
 BuildSummary RunBuild(const Config& config, const BuildOptions& options);
+
+/// How an existing dataset at SamplesPath(config) relates to a build of
+/// `config`. The rule of `build --skip-existing` and of the Python
+/// build_dataset(overwrite=False): the same effective config reuses the
+/// file, another config is an error, so a reused file is always what the
+/// config describes.
+struct ExistingDataset {
+  enum class State {
+    kAbsent,       ///< no file at SamplesPath(config)
+    kSameConfig,   ///< its footer's config equals `config`, except n_jobs, data_dir, samples_filename
+                   ///< and scaler_filename (they change no value)
+    kOtherConfig,  ///< built from another config, or not a barforge dataset
+  };
+  State state = State::kAbsent;
+  std::filesystem::path path;
+  /// kOtherConfig: what differs, e.g. "window: 8 in the file, 16 in the config".
+  std::string difference;
+};
+
+/// Reads the footer of SamplesPath(config), if it exists, and compares.
+/// Throws ParquetError for a file that is not Parquet.
+ExistingDataset CheckExistingDataset(const Config& config);
+
+/// For a kSameConfig dataset whose scaler file is missing: writes
+/// ScalerPath(config) from the copy in the dataset's footer. Returns true
+/// if it wrote it.
+bool RestoreScalerFromDataset(const Config& config);
 
 /// Writes the missing raw files of `source: synthetic` (all of them with
 /// overwrite). Returns one summary per ticker.

@@ -38,7 +38,7 @@ int Main(int argc, char** argv) {
   std::optional<int64_t> samples;
   std::optional<uint64_t> seed;
   std::optional<int> jobs;
-  CLI::App* build = app.add_subcommand("build", "Build the samples dataset and the meta scaler (SPEC §3)");
+  CLI::App* build = app.add_subcommand("build", "Build the samples dataset and the meta scaler (columns: docs/dataset.md)");
   AddRunFlags(*build, build_flags);
   build->add_option("--samples", samples, "Number of samples (config key n_samples)");
   build->add_option("--seed", seed, "Random seed (config key seed)");

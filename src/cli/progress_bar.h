@@ -1,11 +1,19 @@
 #pragma once
-// A one-line progress bar with rate and ETA, redrawn in place on a terminal.
+// The progress line of `barforge build` on a terminal: the phase, a bar
+// fitted to the terminal's width, counts, rate and time left, redrawn in
+// place. Nothing is drawn when the stream is not a terminal.
 
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <string>
+
+#include "barforge/pipeline.h"
 
 namespace barforge::cli {
+
+/// The progress line for `progress`, at most `width` - 1 characters (the
+/// last column stays free so that no terminal wraps it).
+std::string FormatProgressLine(const BuildProgress& progress, int width);
 
 class ProgressBar {
  public:
@@ -14,15 +22,15 @@ class ProgressBar {
   ~ProgressBar();
 
   bool active() const { return active_; }
-  void Update(int64_t done, int64_t total);
-  /// Erases the bar so that the summary starts on a clean line.
+  void Update(const BuildProgress& progress);
+  /// Erases the line so that the summary starts on a clean line.
   void Finish();
 
  private:
+  int TerminalWidth() const;
+
   std::FILE* stream_;
   bool active_;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_draw_{};
 };
 
 }  // namespace barforge::cli

@@ -1,5 +1,6 @@
 // `barforge build` and `barforge synth`: load the config, run, report.
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -7,10 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "barforge/config.h"
+#include "barforge/error.h"
 #include "barforge/pipeline.h"
 #include "cli/cli_main.h"
 #include "cli/commands.h"
 #include "cli/progress_bar.h"
+#include "text/human.h"
 
 namespace barforge::cli {
 
@@ -55,39 +58,83 @@ nlohmann::json SummaryJson(const BuildSummary& s) {
             {"rewards", t.rewards},
             {"encoding", t.encoding},
             {"writing", t.writing}}},
+          {"phases",
+           {{"raw_data", s.phases.raw_data},
+            {"prepare", s.phases.prepare},
+            {"scaler", s.phases.scaler},
+            {"writing", s.phases.writing},
+            {"finishing", s.phases.finishing}}},
           {"tickers", TickersJson(s.tickers)}};
 }
 
 void PrintSummary(const BuildSummary& s) {
+  const PhaseTimes& p = s.phases;
   const StageTimes& t = s.stages;
-  fmt::print("stage times (s; streamed stages are summed over {} threads):\n", s.jobs);
-  fmt::print("  raw data   {:8.3f}\n  prepare    {:8.3f}\n  sampling   {:8.3f}\n  features   {:8.3f}\n"
-             "  scaling    {:8.3f}\n  rewards    {:8.3f}\n  encoding   {:8.3f}\n  writing    {:8.3f}\n",
-             t.raw_data, t.prepare, t.sampling, t.features, t.scaling, t.rewards, t.encoding, t.writing);
+  fmt::print("phases (wall time):\n");
+  fmt::print("  raw data    {:>9}\n", text::Duration(p.raw_data));
+  fmt::print("  preparing   {:>9}\n", text::Duration(p.prepare));
+  fmt::print("  scaler fit  {:>9}\n", text::Duration(p.scaler));
+  // The writing phase runs its stages at the same time on every thread:
+  // their thread time says where it went.
+  fmt::print("  writing     {:>9}   thread time on {}: encoding {}, features {}, sampling {}, rewards {}, "
+             "scaling {}\n",
+             text::Duration(p.writing), text::Count(s.jobs, "thread"), text::Duration(t.encoding),
+             text::Duration(t.features), text::Duration(t.sampling), text::Duration(t.rewards),
+             text::Duration(t.scaling - p.scaler));
+  fmt::print("  finishing   {:>9}   footer, flush to disk, rename, scaler\n", text::Duration(p.finishing));
+  fmt::print("tickers:\n");
+  size_t name_width = 0, bars_width = 0;
   for (const TickerSummary& ticker : s.tickers) {
-    fmt::print("  {:<8} {} bars{}{}\n", ticker.ticker, ticker.bars,
-               ticker.dropped_bars > 0 ? fmt::format(", {} dropped", ticker.dropped_bars) : "",
-               ticker.generated ? " (generated)" : "");
+    name_width = std::max(name_width, ticker.ticker.size());
+    bars_width = std::max(bars_width, text::Thousands(ticker.bars).size());
   }
-  fmt::print("wrote {} ({} rows, {} row groups, {:.1f} MB) and {}\n", s.output.string(), s.rows, s.row_groups,
-             static_cast<double>(s.bytes) / 1e6, s.scaler.string());
-  fmt::print("{:.2f} s, {:.0f} samples/s, peak memory {:.0f} MB\n", s.seconds,
-             s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0.0,
-             static_cast<double>(s.peak_rss_bytes) / 1e6);
+  for (const TickerSummary& ticker : s.tickers) {
+    fmt::print("  {:<{}}  {:>{}} {}  {}{}{}\n", ticker.ticker, name_width, text::Thousands(ticker.bars), bars_width,
+               ticker.bars == 1 ? "bar " : "bars", ticker.raw_file.string(), ticker.generated ? " (generated)" : "",
+               ticker.dropped_bars > 0 ? fmt::format(", {} dropped", text::Count(ticker.dropped_bars, "bad bar"))
+                                       : "");
+  }
+  fmt::print("{}, {} samples/s, peak memory {}; scaler {}\n", text::Count(s.row_groups, "row group"),
+             text::Thousands(s.seconds > 0 ? static_cast<int64_t>(static_cast<double>(s.rows) / s.seconds) : 0),
+             text::Mebibytes(s.peak_rss_bytes), s.scaler.string());
+  fmt::print("built {} in {} \u2192 {}, {}\n", text::Count(s.rows, "sample"), text::Duration(s.seconds),
+             s.output.string(), text::Bytes(s.bytes));
 }
 
 }  // namespace
 
 int BuildCommand(const RunFlags& flags) {
   const Config config = LoadRunConfig(flags);
-  if (flags.skip_existing && !flags.overwrite && std::filesystem::exists(SamplesPath(config))) {
-    if (!flags.quiet) fmt::print("{} already exists; nothing to do (--overwrite rebuilds it)\n", SamplesPath(config).string());
-    return kExitOk;
+  if (flags.skip_existing && !flags.overwrite) {
+    const ExistingDataset existing = CheckExistingDataset(config);
+    if (existing.state == ExistingDataset::State::kOtherConfig) {
+      throw IoError(fmt::format("{}: exists but was built from another config ({}); pass --overwrite to rebuild it, "
+                                "or choose another samples_filename",
+                                existing.path.string(), existing.difference));
+    }
+    if (existing.state == ExistingDataset::State::kSameConfig) {
+      const bool restored = RestoreScalerFromDataset(config);
+      if (flags.json) {
+        fmt::print("{}\n", nlohmann::json{{"output", existing.path.string()},
+                                          {"scaler", ScalerPath(config).string()},
+                                          {"skipped", true},
+                                          {"scaler_restored", restored}}
+                               .dump());
+      } else if (!flags.quiet) {
+        fmt::print("{} was built from this config already; nothing to do (--overwrite rebuilds it){}\n",
+                   existing.path.string(),
+                   restored ? fmt::format("; restored the missing {} from its footer", ScalerPath(config).string())
+                            : "");
+      }
+      return kExitOk;
+    }
   }
   ProgressBar progress(stderr, !flags.quiet && !flags.json);
   BuildOptions options;
   options.overwrite = flags.overwrite;
-  options.on_progress = [&progress](int64_t done, int64_t total) { progress.Update(done, total); };
+  if (progress.active()) {
+    options.on_progress = [&progress](const BuildProgress& p) { progress.Update(p); };
+  }
   const BuildSummary summary = RunBuild(config, options);
   progress.Finish();
   if (flags.json) {

@@ -216,6 +216,8 @@ std::filesystem::path SamplesPath(const Config& config) {
   return config.data_dir / Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples));
 }
 
-std::filesystem::path ScalerPath(const Config& config) { return config.data_dir / config.scaler_filename; }
+std::filesystem::path ScalerPath(const Config& config) {
+  return config.data_dir / Replace(config.scaler_filename, "{n}", FormatSampleCount(config.n_samples));
+}
 
 }  // namespace barforge

@@ -170,7 +170,7 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"data_dir", "path", "folder of raw files, the dataset and the scaler", "non-empty",
        [](Config& c, const YAML::Node& v) { c.data_dir = ParseNonEmpty(v); },
        [](const Config& c) { return Quote(c.data_dir.string()); }},
-      {"raw_data_filename", "string", "raw file of each ticker ({ticker} is replaced); .parquet (.csv: issue 4)",
+      {"raw_data_filename", "string", "raw file of each ticker ({ticker} is replaced): Parquet, or CSV when it ends in .csv, .tsv or .txt",
        "a file name containing {ticker}",
        [](Config& c, const YAML::Node& v) {
          std::string name = ParseFileName(v);
@@ -183,7 +183,7 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"samples_filename", "string", "the dataset ({n}: 1M, 40M, 250K or the exact count)", "a file name",
        [](Config& c, const YAML::Node& v) { c.samples_filename = ParseFileName(v); },
        [](const Config& c) { return Quote(c.samples_filename); }},
-      {"scaler_filename", "string", "the meta scaler JSON", "a file name",
+      {"scaler_filename", "string", "the meta scaler JSON ({n} as in samples_filename)", "a file name",
        [](Config& c, const YAML::Node& v) { c.scaler_filename = ParseFileName(v); },
        [](const Config& c) { return Quote(c.scaler_filename); }},
       {"tickers", "list of strings", "which raw files to use", "non-empty, distinct, characters A-Z a-z 0-9 _ - .",
@@ -319,7 +319,8 @@ std::string ConfigReferenceMarkdown() {
       "Keys are set in a YAML file (`--config`, default `config/default.yaml`)\n"
       "and overridden with `--set key=value`, applied in order, values in YAML\n"
       "syntax, nested keys dotted (`--set synthetic.n_bars=1000`,\n"
-      "`--set tickers=[A, B]`, `--set columns.open=Open`). For a string key an\n"
+      "`--set 'tickers=[A, B]'`, `--set columns.open=Open`; quote a value with\n"
+      "spaces or brackets, or the shell splits it). For a string key an\n"
       "override value that is not a YAML scalar (`{ticker}.csv`) is taken as\n"
       "written. Unknown keys, ill-typed and out-of-range values are errors\n"
       "naming the key (and the file or the override).\n\n"

@@ -43,7 +43,7 @@ void PrefetchWindow(const PreparedSeries& series, int64_t end_bar, int window) {
 
 // One pass over samples [0, n) in parallel blocks, merged exactly.
 FeatureSums SumOverSamples(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t n_samples,
-                           int window, int n_jobs) {
+                           int window, int n_jobs, const std::function<void(int64_t)>& on_block) {
   const int64_t blocks = (n_samples + kBlockSamples - 1) / kBlockSamples;
   std::vector<FeatureSums> block_sums(static_cast<size_t>(blocks));
   tbb::task_arena arena(std::max(1, n_jobs));
@@ -68,6 +68,7 @@ FeatureSums SumOverSamples(const Sampler& sampler, std::span<const PreparedSerie
           }
         }
       }
+      if (on_block) on_block(end - block * kBlockSamples);
     });
   });
   FeatureSums total;
@@ -126,7 +127,7 @@ MetaScaler MetaScaler::FromJson(const std::string& text) {
 }
 
 MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t n_samples,
-                         int window, int horizon, int n_jobs) {
+                         int window, int horizon, int n_jobs, const std::function<void(int64_t)>& on_block) {
   MetaScaler scaler;
   scaler.count = n_samples;
   scaler.window = window;
@@ -136,7 +137,7 @@ MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries>
     return scaler;
   }
   const auto n = static_cast<double>(n_samples);
-  const FeatureSums sums = SumOverSamples(sampler, series, n_samples, window, n_jobs);
+  const FeatureSums sums = SumOverSamples(sampler, series, n_samples, window, n_jobs, on_block);
   for (size_t f = 0; f < kMetaFeatureCount; ++f) {
     const double mean = sums.values[f].Mean(n);
     scaler.mean[f] = mean;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,8 +33,12 @@ struct MetaScaler {
 
 /// Fits the scaler over samples 0..n_samples-1 drawn by `sampler`, on
 /// `n_jobs` threads; the result's bits do not depend on n_jobs.
+/// `on_block` (if set) is called from the worker threads after each block
+/// of samples with its sample count; an exception it throws stops the fit
+/// and propagates.
 MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t n_samples,
-                         int window, int horizon, int n_jobs);
+                         int window, int horizon, int n_jobs,
+                         const std::function<void(int64_t)>& on_block = {});
 
 /// Writes ToJson() to `path` via a temporary file and rename.
 void SaveMetaScaler(const MetaScaler& scaler, const std::filesystem::path& path);

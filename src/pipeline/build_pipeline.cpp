@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,7 @@
 #include "barforge/pipeline.h"
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
+#include "pipeline/build_monitor.h"
 #include "pipeline/raw_data_stage.h"
 #include "pipeline/sample_chunk.h"
 
@@ -61,61 +63,82 @@ parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler&
   return options;
 }
 
-}  // namespace
-
-BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
+// The build itself; `monitor` (may be null) receives progress and may
+// cancel it at its checks.
+BuildSummary BuildSteps(const Config& config, const BuildOptions& options, BuildMonitor* monitor) {
   const auto build_start = Clock::now();
   const int jobs = config.EffectiveJobs();
   tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(jobs));
+  const auto start_phase = [monitor](BuildPhase phase, int64_t total) {
+    if (monitor == nullptr) return;
+    monitor->CheckCancelled();
+    monitor->StartPhase(phase, total);
+  };
 
   BuildSummary summary;
   summary.jobs = jobs;
   summary.output = SamplesPath(config);
   summary.scaler = ScalerPath(config);
-  // Refuse before doing any work.
+  // Refuse before doing any work. The scaler belongs to the dataset: one
+  // left behind by a dataset that was deleted is replaced.
   RefuseExisting(summary.output, options.overwrite);
-  RefuseExisting(summary.scaler, options.overwrite);
 
+  start_phase(BuildPhase::kRawData, static_cast<int64_t>(config.tickers.size()));
   auto stage_start = Clock::now();
-  RawData raw = PrepareRawData(config, options.overwrite);
+  RawData raw = PrepareRawData(config, options.overwrite, monitor);
   summary.tickers = raw.summary;
-  summary.stages.raw_data = SecondsSince(stage_start);
+  summary.stages.raw_data = summary.phases.raw_data = SecondsSince(stage_start);
 
+  start_phase(BuildPhase::kPrepare, 0);
   stage_start = Clock::now();
   std::vector<PreparedSeries> prepared(raw.series.size());
   std::vector<int64_t> bars_per_ticker;
   tbb::parallel_for(size_t{0}, raw.series.size(), [&](size_t t) { prepared[t] = PrepareSeries(raw.series[t]); });
   for (const BarSeries& bars : raw.series) bars_per_ticker.push_back(bars.size());
   const Sampler sampler(config.seed, bars_per_ticker, config.window, config.horizon);
-  summary.stages.prepare = SecondsSince(stage_start);
+  summary.stages.prepare = summary.phases.prepare = SecondsSince(stage_start);
 
+  start_phase(BuildPhase::kScaler, config.n_samples);
   stage_start = Clock::now();
+  std::function<void(int64_t)> on_scaler_block;
+  if (monitor != nullptr) {
+    on_scaler_block = [monitor](int64_t samples) {
+      monitor->Add(samples);
+      monitor->CheckCancelled();
+    };
+  }
   const MetaScaler scaler =
-      FitMetaScaler(sampler, prepared, config.n_samples, config.window, config.horizon, jobs);
-  summary.stages.scaling = SecondsSince(stage_start);
+      FitMetaScaler(sampler, prepared, config.n_samples, config.window, config.horizon, jobs, on_scaler_block);
+  summary.stages.scaling = summary.phases.scaler = SecondsSince(stage_start);
 
+  start_phase(BuildPhase::kWriting, config.n_samples);
+  stage_start = Clock::now();
   const DatasetLayout layout = DatasetLayout::FromConfig(config);
   parquet::ParquetWriter writer(summary.output, layout.Schema(), MakeWriterOptions(config, scaler, jobs));
 
-  const ChunkInputs inputs{&sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4};
+  const ChunkInputs inputs{&sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
   ChunkStageClock clock;
   double writing_seconds = 0;
   SampleChunk chunk;
   for (int64_t first = 0; first < config.n_samples; first += config.chunk_rows) {
+    if (monitor != nullptr) monitor->CheckCancelled();
     chunk.Compute(inputs, first, std::min(config.chunk_rows, config.n_samples - first), clock);
     // Writing computes the window features page by page (timed as
-    // features), compresses pages on all threads and streams them out.
+    // features; counted for progress), compresses pages on all threads and
+    // streams them out.
     const parquet::RowGroupWriteTimes times = writer.WriteRowGroup(chunk.View(config.tickers));
     clock.encoding += static_cast<int64_t>(times.encode_thread_seconds * 1e9);
     writing_seconds += times.write_seconds;
     ++summary.row_groups;
-    if (options.on_progress) options.on_progress(writer.rows_written(), config.n_samples);
   }
+  summary.phases.writing = SecondsSince(stage_start);
 
+  start_phase(BuildPhase::kFinishing, 0);
   stage_start = Clock::now();
   SaveMetaScaler(scaler, summary.scaler);
   writer.Close();
-  summary.stages.writing = writing_seconds + SecondsSince(stage_start);
+  summary.phases.finishing = SecondsSince(stage_start);
+  summary.stages.writing = writing_seconds + summary.phases.finishing;
   summary.stages.sampling = Seconds(clock.sampling);
   summary.stages.features = Seconds(clock.features);
   summary.stages.scaling += Seconds(clock.scaling);
@@ -128,6 +151,14 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
   summary.seconds = SecondsSince(build_start);
   summary.peak_rss_bytes = PeakRssBytes();
   return summary;
+}
+
+}  // namespace
+
+BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
+  if (!options.on_progress) return BuildSteps(config, options, nullptr);
+  return BuildMonitor::Run([&](BuildMonitor& monitor) { return BuildSteps(config, options, &monitor); },
+                           options.on_progress, options.progress_interval);
 }
 
 }  // namespace barforge

@@ -9,6 +9,8 @@
 
 namespace barforge {
 
+class BuildMonitor;
+
 struct RawData {
   std::vector<BarSeries> series;      ///< one per config.tickers, same order
   std::vector<TickerSummary> summary;
@@ -17,6 +19,7 @@ struct RawData {
 /// With source: synthetic, writes each missing raw file (every one with
 /// overwrite) and uses the generated bars; otherwise loads and validates the
 /// existing files (LoadBars).
-RawData PrepareRawData(const Config& config, bool overwrite);
+/// `monitor` (may be null) counts tickers done and may cancel between them.
+RawData PrepareRawData(const Config& config, bool overwrite, BuildMonitor* monitor = nullptr);
 
 }  // namespace barforge

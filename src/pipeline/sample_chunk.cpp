@@ -6,6 +6,7 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 
+#include "pipeline/build_monitor.h"
 #include "rewards/rewards.h"
 
 namespace barforge {
@@ -99,7 +100,11 @@ void SampleChunk::FillWindowFeature(int64_t first_row, int64_t rows, std::span<f
 }
 
 void SampleChunk::FillOhlc(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out) {
-  static_cast<const SampleChunk*>(chunk)->FillWindowFeature(first_row, rows, out, ComputeOhlcFeatures);
+  const auto* self = static_cast<const SampleChunk*>(chunk);
+  BuildMonitor* monitor = self->inputs_->monitor;
+  if (monitor != nullptr) monitor->CheckCancelled();
+  self->FillWindowFeature(first_row, rows, out, ComputeOhlcFeatures);
+  if (monitor != nullptr) monitor->Add(rows);
 }
 
 void SampleChunk::FillVolume(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out) {

@@ -15,6 +15,8 @@
 
 namespace barforge {
 
+class BuildMonitor;
+
 /// Nanoseconds spent in each per-chunk stage, summed over threads.
 struct ChunkStageClock {
   std::atomic<int64_t> sampling{0};
@@ -31,6 +33,9 @@ struct ChunkInputs {
   const MetaScaler* scaler = nullptr;
   const DatasetLayout* layout = nullptr;
   double fee = 0;  ///< fee_bps * 1e-4
+  /// Progress and cancellation (may be null): each ohlc page adds its rows
+  /// and checks for cancellation.
+  BuildMonitor* monitor = nullptr;
 };
 
 /// One chunk's samples. The narrow columns are computed for the whole chunk

@@ -12,7 +12,8 @@ constexpr int64_t kBarsPerRowGroup = 1 << 20;
 
 }  // namespace
 
-void WriteBarsParquet(const BarSeries& bars, const std::filesystem::path& path, const ColumnNames& names) {
+void WriteBarsParquet(const BarSeries& bars, const std::filesystem::path& path, const ColumnNames& names,
+                      std::vector<std::pair<std::string, std::string>> key_values) {
   using parquet::ColumnSpec;
   using parquet::ColumnType;
   std::vector<ColumnSpec> schema = {
@@ -27,6 +28,7 @@ void WriteBarsParquet(const BarSeries& bars, const std::filesystem::path& path, 
   options.codec = parquet::Codec::kZstd;
   options.compression_level = 3;
   options.threads = 1;
+  options.key_value_metadata = std::move(key_values);
   parquet::ParquetWriter writer(path, std::move(schema), options);
   const int64_t n = bars.size();
   for (int64_t begin = 0; begin < n; begin += kBarsPerRowGroup) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "rawdata/philox_stream.h"
 
 namespace barforge {
@@ -36,6 +38,12 @@ uint64_t MixKey(uint64_t seed, uint64_t ticker_hash) {
 }
 
 }  // namespace
+
+std::string SyntheticParametersJson(const std::string& ticker, const SyntheticConfig& options, uint64_t seed) {
+  // Tickers are restricted to characters that need no JSON escaping.
+  return fmt::format(R"({{"generator": {}, "ticker": "{}", "seed": {}, "n_bars": {}, "bar_seconds": {}, "start_ns": {}}})",
+                     kSyntheticGeneratorVersion, ticker, seed, options.n_bars, options.bar_seconds, options.start_ns);
+}
 
 BarSeries GenerateSyntheticBars(const std::string& ticker, const SyntheticConfig& options, uint64_t seed) {
   const uint64_t key = MixKey(seed, Fnv1a64(ticker));

@@ -111,7 +111,7 @@ TEST(ConfigTest, EmptyPathGivesSpecDefaults) {
 TEST(ConfigTest, DefaultYamlLoadsToDefaultsAndMatchesTheTable) {
   const std::filesystem::path file = std::filesystem::path(BARFORGE_SOURCE_DIR) / "config/default.yaml";
   ExpectGeneratedFile("config/default.yaml",
-                      "# barforge configuration: every key with its default (SPEC §1).\n"
+                      "# barforge configuration: every key with its default.\n"
                       "# Generated from src/config/config_keys.cpp; see docs/configuration.md.\n" +
                           ConfigToYaml(Config{}));
   ExpectSameConfig(LoadConfig(file, {}), Config{});
