@@ -123,3 +123,4 @@ print(f"| the 1M build's features stage, thread time per sample | {d['stages']['
 print(f"| the 1M build, wall (CPU) per sample | {d['seconds'] * 1e6 / d['rows']:.3f} |")
 PY
 cat "$build/bench/results.md"
+bash "$root/bench/distributed.sh" "$build"

@@ -45,6 +45,16 @@ int Main(int argc, char** argv) {
   build->add_flag("--skip-existing", build_flags.skip_existing,
                   "If the output file already exists, say so and exit 0 (used by `make run`)");
   build->add_option("--jobs", jobs, "Threads; -1 for all cores (config key n_jobs)");
+  build->add_option("--shard", build_flags.shard,
+                    "Build only part r of R (r/R, 0 <= r < R) into the dataset directory, for schedulers without "
+                    "MPI; `barforge finalize DIR` completes the directory");
+
+  std::filesystem::path finalize_dir;
+  bool finalize_json = false;
+  CLI::App* finalize = app.add_subcommand(
+      "finalize", "Check a dataset directory's parts (from build --shard) and mark it complete with _SUCCESS");
+  finalize->add_option("DIR", finalize_dir, "Dataset directory (samples_filename without its extension)")->required();
+  finalize->add_flag("--json", finalize_json, "Print the result as JSON");
 
   RunFlags synth_flags;
   CLI::App* synth = app.add_subcommand("synth", "Write the synthetic raw files only");
@@ -52,12 +62,13 @@ int Main(int argc, char** argv) {
 
   std::filesystem::path inspect_file;
   CLI::App* inspect = app.add_subcommand("inspect", "Show a Parquet file's schema, row groups, codecs, sizes and key-value metadata");
-  inspect->add_option("FILE", inspect_file, "Parquet file")->required();
+  inspect->add_option("FILE", inspect_file, "Parquet file, or a dataset directory of parts")->required();
 
   std::filesystem::path validate_file;
   bool validate_json = false;
   CLI::App* validate = app.add_subcommand("validate", "Read every value of a samples file and check shapes, NaN/inf and ordering");
-  validate->add_option("FILE", validate_file, "Parquet file written by barforge build")->required();
+  validate->add_option("FILE", validate_file, "Parquet file or dataset directory written by barforge build")
+      ->required();
   validate->add_flag("--json", validate_json, "Print the result as JSON");
 
   const std::function<int()> run_transform = AddTransformCommand(app);
@@ -78,6 +89,7 @@ int Main(int argc, char** argv) {
       return BuildCommand(build_flags);
     }
     if (*synth) return SynthCommand(synth_flags);
+    if (*finalize) return FinalizeCommand(finalize_dir, finalize_json);
     if (*inspect) return InspectCommand(inspect_file);
     if (*validate) return ValidateCommand(validate_file, validate_json);
     if (app.got_subcommand("transform")) return run_transform();

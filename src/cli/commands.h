@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "barforge/config.h"
+
 namespace CLI {
 class App;
 }
@@ -21,10 +23,20 @@ struct RunFlags {
   bool skip_existing = false;          ///< build: succeed without work if the output exists
   bool quiet = false;
   bool json = false;
+  std::string shard;                   ///< build: "r/R", part r of R (empty: the whole dataset)
 };
 
+/// The config of build/synth: --config (or config/default.yaml) and the overrides.
+Config LoadRunConfig(const RunFlags& flags);
+
 int BuildCommand(const RunFlags& flags);
+/// build under mpirun or with --shard: one part of a dataset directory.
+int PartsBuildCommand(const RunFlags& flags);
 int SynthCommand(const RunFlags& flags);
+int FinalizeCommand(const std::filesystem::path& dir, bool json);
+/// inspect/validate of a dataset directory (a build in parts).
+int InspectDatasetDirectory(const std::filesystem::path& dir);
+int ValidateDatasetDirectory(const std::filesystem::path& dir, bool json);
 int InspectCommand(const std::filesystem::path& file);
 int ValidateCommand(const std::filesystem::path& file, bool json);
 /// Adds `transform` and its flags to `app`; the returned function runs it

@@ -50,6 +50,7 @@ std::string Encodings(const format::ColumnMetaData& meta) {
 }  // namespace
 
 int InspectCommand(const std::filesystem::path& file) {
+  if (std::filesystem::is_directory(file)) return InspectDatasetDirectory(file);
   const parquet::ParquetReader reader(file);
   const format::FileMetaData& meta = reader.metadata();
   fmt::print("file:        {}\n", file.string());

@@ -13,17 +13,18 @@
 #include "cli/cli_main.h"
 #include "cli/commands.h"
 #include "cli/progress_bar.h"
+#include "distributed/rank_group.h"
 #include "text/human.h"
 
 namespace barforge::cli {
-
-namespace {
 
 Config LoadRunConfig(const RunFlags& flags) {
   std::filesystem::path file = flags.config_file;
   if (file.empty() && std::filesystem::exists("config/default.yaml")) file = "config/default.yaml";
   return LoadConfig(file, flags.overrides);
 }
+
+namespace {
 
 nlohmann::json TickersJson(const std::vector<TickerSummary>& tickers) {
   nlohmann::json out = nlohmann::json::array();
@@ -104,6 +105,8 @@ void PrintSummary(const BuildSummary& s) {
 }  // namespace
 
 int BuildCommand(const RunFlags& flags) {
+  // Under mpirun or with --shard, the dataset is built in parts.
+  if (!flags.shard.empty() || LaunchedByMpi()) return PartsBuildCommand(flags);
   const Config config = LoadRunConfig(flags);
   if (flags.skip_existing && !flags.overwrite) {
     const ExistingDataset existing = CheckExistingDataset(config);

@@ -10,6 +10,7 @@
 namespace barforge::cli {
 
 int ValidateCommand(const std::filesystem::path& file, bool json) {
+  if (std::filesystem::is_directory(file)) return ValidateDatasetDirectory(file, json);
   const DatasetReport report = ValidateDataset(file);
   if (json) {
     fmt::print("{}\n", nlohmann::json{{"file", file.string()},

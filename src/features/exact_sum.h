@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 
 namespace barforge {
 
@@ -27,11 +28,16 @@ class ExactSum {
   /// correctly rounded mean except in rare near-tie cases, and exact when
   /// the mean is representable (the mean of equal values is that value).
   double Mean(double count) const;
+  /// The partials that hold the sum (at most kMaxPartials), to send it to
+  /// another process; FromPartials gives back a sum holding exactly the same.
+  std::span<const double> Partials() const { return {partials_.data(), size_}; }
+  static ExactSum FromPartials(std::span<const double> partials);
+
+  static constexpr size_t kMaxPartials = 64;
 
  private:
   // Non-overlapping partials in increasing magnitude. Doubles span about
   // 2100 bits, so at most ~40 partials can be non-overlapping; 64 is ample.
-  static constexpr size_t kMaxPartials = 64;
   std::array<double, kMaxPartials> partials_{};
   size_t size_ = 0;
 };

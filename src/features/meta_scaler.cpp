@@ -26,12 +26,6 @@ constexpr int64_t kBlockSamples = 8192;
 constexpr int64_t kPrefetchBatch = 16;
 constexpr double kMinStd = 1e-12;
 
-// Exact sums of x and of x^2 (x^2 added as product plus FMA error, exactly).
-struct FeatureSums {
-  std::array<ExactSum, kMetaFeatureCount> values;
-  std::array<ExactSum, kMetaFeatureCount> squares;
-};
-
 void PrefetchWindow(const PreparedSeries& series, int64_t end_bar, int window) {
   const auto first = static_cast<size_t>(end_bar + 1 - window);
   __builtin_prefetch(series.log_return.data() + first);
@@ -41,19 +35,23 @@ void PrefetchWindow(const PreparedSeries& series, int64_t end_bar, int window) {
   __builtin_prefetch(series.log_close.data() + static_cast<size_t>(end_bar));
 }
 
-// One pass over samples [0, n) in parallel blocks, merged exactly.
-FeatureSums SumOverSamples(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t n_samples,
-                           int window, int n_jobs, const std::function<void(int64_t)>& on_block) {
-  const int64_t blocks = (n_samples + kBlockSamples - 1) / kBlockSamples;
-  std::vector<FeatureSums> block_sums(static_cast<size_t>(blocks));
+}  // namespace
+
+// One pass over samples [first, end) in parallel blocks, merged exactly
+// (x^2 added as product plus FMA error, exactly).
+MetaFeatureSums SumMetaFeatures(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t first,
+                                int64_t end_sample, int window, int n_jobs,
+                                const std::function<void(int64_t)>& on_block) {
+  const int64_t blocks = (std::max<int64_t>(0, end_sample - first) + kBlockSamples - 1) / kBlockSamples;
+  std::vector<MetaFeatureSums> block_sums(static_cast<size_t>(blocks));
   tbb::task_arena arena(std::max(1, n_jobs));
   arena.execute([&] {
     tbb::parallel_for(int64_t{0}, blocks, [&](int64_t block) {
-      FeatureSums& sums = block_sums[static_cast<size_t>(block)];
-      const int64_t end = std::min(n_samples, (block + 1) * kBlockSamples);
+      MetaFeatureSums& sums = block_sums[static_cast<size_t>(block)];
+      const int64_t end = std::min(end_sample, first + (block + 1) * kBlockSamples);
       WindowRef windows[kPrefetchBatch];
       std::array<double, kMetaFeatureCount> raw[kPrefetchBatch];
-      for (int64_t batch = block * kBlockSamples; batch < end; batch += kPrefetchBatch) {
+      for (int64_t batch = first + block * kBlockSamples; batch < end; batch += kPrefetchBatch) {
         const auto count = static_cast<size_t>(std::min(kPrefetchBatch, end - batch));
         for (size_t k = 0; k < count; ++k) {
           const SampleDraw draw = sampler.Draw(static_cast<uint64_t>(batch) + k);
@@ -68,20 +66,53 @@ FeatureSums SumOverSamples(const Sampler& sampler, std::span<const PreparedSerie
           }
         }
       }
-      if (on_block) on_block(end - block * kBlockSamples);
+      if (on_block) on_block(end - (first + block * kBlockSamples));
     });
   });
-  FeatureSums total;
-  for (const FeatureSums& sums : block_sums) {
-    for (size_t f = 0; f < kMetaFeatureCount; ++f) {
-      total.values[f].Merge(sums.values[f]);
-      total.squares[f].Merge(sums.squares[f]);
-    }
-  }
+  MetaFeatureSums total;
+  for (const MetaFeatureSums& sums : block_sums) total.Merge(sums);
   return total;
 }
 
-}  // namespace
+void MetaFeatureSums::Merge(const MetaFeatureSums& other) {
+  for (size_t f = 0; f < kMetaFeatureCount; ++f) {
+    values[f].Merge(other.values[f]);
+    squares[f].Merge(other.squares[f]);
+  }
+}
+
+std::vector<double> MetaFeatureSums::Serialize() const {
+  std::vector<double> data(kSerializedSize, 0.0);
+  size_t at = 0;
+  auto put = [&](const ExactSum& sum) {
+    const std::span<const double> partials = sum.Partials();
+    data[at] = static_cast<double>(partials.size());
+    std::copy(partials.begin(), partials.end(), data.begin() + static_cast<std::ptrdiff_t>(at + 1));
+    at += 1 + ExactSum::kMaxPartials;
+  };
+  for (const ExactSum& sum : values) put(sum);
+  for (const ExactSum& sum : squares) put(sum);
+  return data;
+}
+
+MetaFeatureSums MetaFeatureSums::Deserialize(std::span<const double> data) {
+  if (data.size() != kSerializedSize) {
+    throw DataError(fmt::format("meta feature sums: {} values, expected {}", data.size(), kSerializedSize));
+  }
+  MetaFeatureSums sums;
+  size_t at = 0;
+  auto get = [&](ExactSum& sum) {
+    const double count = data[at];
+    if (!(count >= 0 && count <= static_cast<double>(ExactSum::kMaxPartials)) || count != std::floor(count)) {
+      throw DataError(fmt::format("meta feature sums: invalid partial count {}", count));
+    }
+    sum = ExactSum::FromPartials(data.subspan(at + 1, static_cast<size_t>(count)));
+    at += 1 + ExactSum::kMaxPartials;
+  };
+  for (ExactSum& sum : sums.values) get(sum);
+  for (ExactSum& sum : sums.squares) get(sum);
+  return sums;
+}
 
 void MetaScaler::Apply(const double raw[kMetaFeatureCount], float* scaled) const {
   for (size_t f = 0; f < kMetaFeatureCount; ++f) scaled[f] = static_cast<float>((raw[f] - mean[f]) / std[f]);
@@ -128,6 +159,12 @@ MetaScaler MetaScaler::FromJson(const std::string& text) {
 
 MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t n_samples,
                          int window, int horizon, int n_jobs, const std::function<void(int64_t)>& on_block) {
+  return ScalerFromSums(
+      SumMetaFeatures(sampler, series, 0, std::max<int64_t>(0, n_samples), window, n_jobs, on_block), n_samples,
+      window, horizon);
+}
+
+MetaScaler ScalerFromSums(const MetaFeatureSums& sums, int64_t n_samples, int window, int horizon) {
   MetaScaler scaler;
   scaler.count = n_samples;
   scaler.window = window;
@@ -137,7 +174,6 @@ MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries>
     return scaler;
   }
   const auto n = static_cast<double>(n_samples);
-  const FeatureSums sums = SumOverSamples(sampler, series, n_samples, window, n_jobs, on_block);
   for (size_t f = 0; f < kMetaFeatureCount; ++f) {
     const double mean = sums.values[f].Mean(n);
     scaler.mean[f] = mean;

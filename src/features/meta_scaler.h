@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "features/exact_sum.h"
 #include "features/prepared_series.h"
 #include "features/window_features.h"
 #include "sampling/sampler.h"
@@ -39,6 +40,32 @@ struct MetaScaler {
 MetaScaler FitMetaScaler(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t n_samples,
                          int window, int horizon, int n_jobs,
                          const std::function<void(int64_t)>& on_block = {});
+
+/// Exact sums of each raw meta feature and of its square over some samples.
+/// Sums over disjoint sample ranges merge exactly, in any order, so a
+/// scaler fitted from merged sums has the bits of a one-pass fit.
+struct MetaFeatureSums {
+  std::array<ExactSum, kMetaFeatureCount> values;
+  std::array<ExactSum, kMetaFeatureCount> squares;
+
+  /// Doubles in Serialize()'s output: per sum its partial count, then its
+  /// partials padded to ExactSum::kMaxPartials.
+  static constexpr size_t kSerializedSize = 2 * kMetaFeatureCount * (1 + ExactSum::kMaxPartials);
+
+  void Merge(const MetaFeatureSums& other);
+  std::vector<double> Serialize() const;
+  /// Throws DataError on a buffer Serialize() cannot have written.
+  static MetaFeatureSums Deserialize(std::span<const double> data);
+};
+
+/// The sums over samples [first, end) drawn by `sampler`, on `n_jobs`
+/// threads (the same bits for any n_jobs); `on_block` as for FitMetaScaler.
+MetaFeatureSums SumMetaFeatures(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t first,
+                                int64_t end, int window, int n_jobs,
+                                const std::function<void(int64_t)>& on_block = {});
+
+/// The scaler of `n_samples` samples from their sums.
+MetaScaler ScalerFromSums(const MetaFeatureSums& sums, int64_t n_samples, int window, int horizon);
 
 /// Writes ToJson() to `path` via a temporary file and rename.
 void SaveMetaScaler(const MetaScaler& scaler, const std::filesystem::path& path);

@@ -25,6 +25,7 @@
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
 #include "pipeline/build_monitor.h"
+#include "pipeline/build_range.h"
 #include "pipeline/raw_data_stage.h"
 #include "pipeline/sample_chunk.h"
 
@@ -46,7 +47,8 @@ void RefuseExisting(const std::filesystem::path& path, bool overwrite) {
   }
 }
 
-parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler& scaler, int jobs) {
+parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler& scaler, int jobs,
+                                         const BuildRange& range) {
   parquet::WriterOptions options;
   options.codec = config.parquet_compression;
   options.compression_level = config.compression_level;
@@ -60,12 +62,13 @@ parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler&
       {"barforge.config", StoredConfigYaml(config)},
       {"barforge.scaler", scaler.ToJson()},
   };
+  options.key_value_metadata.insert(options.key_value_metadata.end(), range.metadata.begin(), range.metadata.end());
   return options;
 }
 
 // The build itself; `monitor` (may be null) receives progress and may
 // cancel it at its checks.
-BuildSummary BuildSteps(const Config& config, const BuildOptions& options, BuildMonitor* monitor) {
+BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMonitor* monitor) {
   const auto build_start = Clock::now();
   const int jobs = config.EffectiveJobs();
   tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(jobs));
@@ -77,15 +80,12 @@ BuildSummary BuildSteps(const Config& config, const BuildOptions& options, Build
 
   BuildSummary summary;
   summary.jobs = jobs;
-  summary.output = SamplesPath(config);
-  summary.scaler = ScalerPath(config);
-  // Refuse before doing any work. The scaler belongs to the dataset: one
-  // left behind by a dataset that was deleted is replaced.
-  RefuseExisting(summary.output, options.overwrite);
+  summary.output = range.output;
+  summary.scaler = range.scaler;
 
   start_phase(BuildPhase::kRawData, static_cast<int64_t>(config.tickers.size()));
   auto stage_start = Clock::now();
-  RawData raw = PrepareRawData(config, options.overwrite, monitor);
+  RawData raw = PrepareRawData(config, range.overwrite_raw, monitor);
   summary.tickers = raw.summary;
   summary.stages.raw_data = summary.phases.raw_data = SecondsSince(stage_start);
 
@@ -98,7 +98,7 @@ BuildSummary BuildSteps(const Config& config, const BuildOptions& options, Build
   const Sampler sampler(config.seed, bars_per_ticker, config.window, config.horizon);
   summary.stages.prepare = summary.phases.prepare = SecondsSince(stage_start);
 
-  start_phase(BuildPhase::kScaler, config.n_samples);
+  start_phase(BuildPhase::kScaler, range.reduce_sums ? range.end - range.first : config.n_samples);
   stage_start = Clock::now();
   std::function<void(int64_t)> on_scaler_block;
   if (monitor != nullptr) {
@@ -107,22 +107,34 @@ BuildSummary BuildSteps(const Config& config, const BuildOptions& options, Build
       monitor->CheckCancelled();
     };
   }
+  // A distributed build sums its own range and reduces the sums across
+  // processes; otherwise the fit is over all n_samples here.
   const MetaScaler scaler =
-      FitMetaScaler(sampler, prepared, config.n_samples, config.window, config.horizon, jobs, on_scaler_block);
+      range.reduce_sums
+          ? ScalerFromSums(range.reduce_sums(SumMetaFeatures(sampler, prepared, range.first, range.end,
+                                                             config.window, jobs, on_scaler_block)),
+                           config.n_samples, config.window, config.horizon)
+          : FitMetaScaler(sampler, prepared, config.n_samples, config.window, config.horizon, jobs, on_scaler_block);
   summary.stages.scaling = summary.phases.scaler = SecondsSince(stage_start);
+  if (range.before_writing) range.before_writing(scaler);
+  if (range.output.empty()) {
+    summary.seconds = SecondsSince(build_start);
+    summary.peak_rss_bytes = PeakRssBytes();
+    return summary;
+  }
 
-  start_phase(BuildPhase::kWriting, config.n_samples);
+  start_phase(BuildPhase::kWriting, range.end - range.first);
   stage_start = Clock::now();
   const DatasetLayout layout = DatasetLayout::FromConfig(config);
-  parquet::ParquetWriter writer(summary.output, layout.Schema(), MakeWriterOptions(config, scaler, jobs));
+  parquet::ParquetWriter writer(summary.output, layout.Schema(), MakeWriterOptions(config, scaler, jobs, range));
 
   const ChunkInputs inputs{&sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
   ChunkStageClock clock;
   double writing_seconds = 0;
   SampleChunk chunk;
-  for (int64_t first = 0; first < config.n_samples; first += config.chunk_rows) {
+  for (int64_t first = range.first; first < range.end; first += config.chunk_rows) {
     if (monitor != nullptr) monitor->CheckCancelled();
-    chunk.Compute(inputs, first, std::min(config.chunk_rows, config.n_samples - first), clock);
+    chunk.Compute(inputs, first, std::min(config.chunk_rows, range.end - first), clock);
     // Writing computes the window features page by page (timed as
     // features; counted for progress), compresses pages on all threads and
     // streams them out.
@@ -135,7 +147,7 @@ BuildSummary BuildSteps(const Config& config, const BuildOptions& options, Build
 
   start_phase(BuildPhase::kFinishing, 0);
   stage_start = Clock::now();
-  SaveMetaScaler(scaler, summary.scaler);
+  if (!range.scaler.empty()) SaveMetaScaler(scaler, range.scaler);
   writer.Close();
   summary.phases.finishing = SecondsSince(stage_start);
   summary.stages.writing = writing_seconds + summary.phases.finishing;
@@ -156,8 +168,20 @@ BuildSummary BuildSteps(const Config& config, const BuildOptions& options, Build
 }  // namespace
 
 BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
-  if (!options.on_progress) return BuildSteps(config, options, nullptr);
-  return BuildMonitor::Run([&](BuildMonitor& monitor) { return BuildSteps(config, options, &monitor); },
+  BuildRange range;
+  range.end = config.n_samples;
+  range.output = SamplesPath(config);
+  range.scaler = ScalerPath(config);
+  range.overwrite_raw = options.overwrite;
+  // Refuse before doing any work. The scaler belongs to the dataset: one
+  // left behind by a dataset that was deleted is replaced.
+  RefuseExisting(range.output, options.overwrite);
+  return RunBuildRange(config, options, range);
+}
+
+BuildSummary RunBuildRange(const Config& config, const BuildOptions& options, const BuildRange& range) {
+  if (!options.on_progress) return BuildSteps(config, range, nullptr);
+  return BuildMonitor::Run([&](BuildMonitor& monitor) { return BuildSteps(config, range, &monitor); },
                            options.on_progress, options.progress_interval);
 }
 

@@ -40,7 +40,8 @@ ExpectedType TypeOf(parquet::ColumnType type) {
 
 class Validator {
  public:
-  explicit Validator(const std::filesystem::path& file) : file_(file), reader_(file) {}
+  Validator(const std::filesystem::path& file, int64_t first_sample_id)
+      : file_(file), reader_(file), first_sample_id_(first_sample_id) {}
 
   DatasetReport Run() {
     layout_ = DatasetLayout::FromKeyValueMetadata(reader_.key_value_metadata(), file_);
@@ -98,9 +99,9 @@ class Validator {
         }
       }
       const DatasetColumnKind kind = expected.kind;
-      if (kind == DatasetColumnKind::kSampleId && column.int64s[i] != row) {
+      if (kind == DatasetColumnKind::kSampleId && column.int64s[i] != first_sample_id_ + row) {
         Fail(fmt::format("column 'sample_id', row {}: value {}, expected {} (rows must be in sample_id order)", row,
-                         column.int64s[i], row));
+                         column.int64s[i], first_sample_id_ + row));
       }
       if (kind == DatasetColumnKind::kBarIndex && column.int64s[i] < layout_.window - 1) {
         Fail(fmt::format("column 'bar_index', row {}: value {} is before the first full window", row, column.int64s[i]));
@@ -124,11 +125,14 @@ class Validator {
   parquet::ParquetReader reader_;
   DatasetLayout layout_;
   std::vector<DatasetColumn> columns_;
+  int64_t first_sample_id_ = 0;
   DatasetReport report_;
 };
 
 }  // namespace
 
-DatasetReport ValidateDataset(const std::filesystem::path& file) { return Validator(file).Run(); }
+DatasetReport ValidateDataset(const std::filesystem::path& file, int64_t first_sample_id) {
+  return Validator(file, first_sample_id).Run();
+}
 
 }  // namespace barforge

@@ -19,7 +19,8 @@ struct DatasetReport {
 /// infinite, that bar_index >= W - 1 and that tickers are non-empty. Reads
 /// one row group at a time, so memory stays bounded. Throws DataError naming
 /// the file, column and row of the first problem (ParquetError for a file
-/// that cannot be read).
-DatasetReport ValidateDataset(const std::filesystem::path& file);
+/// that cannot be read). A part of a dataset built in parts starts at
+/// sample id `first_sample_id`.
+DatasetReport ValidateDataset(const std::filesystem::path& file, int64_t first_sample_id = 0);
 
 }  // namespace barforge

@@ -110,6 +110,48 @@ TEST(MetaScalerTest, SameBitsForAnyJobCount) {
   }
 }
 
+// Sums over contiguous ranges, as ranks of a distributed build make them,
+// sent through Serialize/Deserialize and merged in reverse order, give the
+// one-process scaler's bits.
+TEST(MetaScalerTest, RangeSumsMergedAcrossProcessesGiveTheSameBits) {
+  const std::vector<BarSeries> market = TestMarket(5000);
+  std::vector<PreparedSeries> prepared;
+  std::vector<int64_t> sizes;
+  for (const BarSeries& bars : market) {
+    prepared.push_back(PrepareSeries(bars));
+    sizes.push_back(bars.size());
+  }
+  const Sampler sampler(9, sizes, 32, 8);
+  constexpr int64_t kSamples = 40001;
+  const MetaScaler whole = FitMetaScaler(sampler, prepared, kSamples, 32, 8, 2);
+  constexpr int kRanks = 3;
+  MetaFeatureSums merged;
+  for (int r = kRanks - 1; r >= 0; --r) {
+    const int64_t first = r * kSamples / kRanks, end = (r + 1) * kSamples / kRanks;
+    const std::vector<double> wire = SumMetaFeatures(sampler, prepared, first, end, 32, 1).Serialize();
+    ASSERT_EQ(wire.size(), MetaFeatureSums::kSerializedSize);
+    merged.Merge(MetaFeatureSums::Deserialize(wire));
+  }
+  const MetaScaler distributed = ScalerFromSums(merged, kSamples, 32, 8);
+  EXPECT_EQ(distributed.ToJson(), whole.ToJson());
+  for (size_t f = 0; f < kMetaFeatureCount; ++f) {
+    EXPECT_EQ(std::bit_cast<uint64_t>(distributed.mean[f]), std::bit_cast<uint64_t>(whole.mean[f]));
+    EXPECT_EQ(std::bit_cast<uint64_t>(distributed.std[f]), std::bit_cast<uint64_t>(whole.std[f]));
+  }
+  // A range's own sums are not the whole's: the test would see a wrong range.
+  EXPECT_NE(ScalerFromSums(SumMetaFeatures(sampler, prepared, 0, kSamples / 2, 32, 1), kSamples, 32, 8).ToJson(),
+            whole.ToJson());
+}
+
+TEST(MetaScalerTest, DeserializeRefusesBadBuffers) {
+  std::vector<double> wire = MetaFeatureSums().Serialize();
+  EXPECT_THAT([&] { MetaFeatureSums::Deserialize(std::span(wire).first(10)); },
+              ::testing::ThrowsMessage<DataError>(::testing::HasSubstr("meta feature sums: 10 values, expected 780")));
+  wire[0] = 65;
+  EXPECT_THAT([&] { MetaFeatureSums::Deserialize(wire); },
+              ::testing::ThrowsMessage<DataError>(::testing::HasSubstr("meta feature sums: invalid partial count 65")));
+}
+
 TEST(MetaScalerTest, ConstantFeaturesGetStdOne) {
   BarSeries flat;
   flat.ticker = "FLAT";

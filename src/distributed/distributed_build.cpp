@@ -1,0 +1,362 @@
+#include "distributed/distributed_build.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+#include "barforge/version.h"
+#include "features/meta_scaler.h"
+#include "pipeline/build_range.h"
+
+namespace barforge {
+
+namespace {
+
+// What a part's footer must say for the part to be kept.
+struct ExpectedPart {
+  std::filesystem::path path;
+  int index = 0;
+  int count = 1;
+  SampleRange range;
+  int64_t n_samples = 0;
+  std::string config;
+};
+
+ExpectedPart Expect(const Config& config, int index, int count) {
+  return {DatasetDirectory(config) / PartFileName(index), index, count, PartRange(index, count, config.n_samples),
+          config.n_samples, StoredConfigYaml(config)};
+}
+
+// The existing part's footer if it is one this build would write; nullopt
+// if there is none or it is to be replaced (overwrite). A part from another
+// build is refused: rebuilding it silently could destroy someone's data.
+std::optional<PartFooter> KeptPart(const ExpectedPart& expected, bool overwrite) {
+  std::error_code ec;
+  if (overwrite || !std::filesystem::exists(expected.path, ec)) return std::nullopt;
+  const PartFooter footer = ReadPartFooter(expected.path);
+  std::string differs;
+  if (footer.version != kVersion) {
+    differs = fmt::format("written by barforge {}, this is {}", footer.version, kVersion);
+  } else if (footer.config != expected.config) {
+    differs = "its config differs";
+  } else if (footer.index != expected.index || footer.count != expected.count) {
+    differs = fmt::format("it is part {} of {}, this build makes part {} of {}", footer.index, footer.count,
+                          expected.index, expected.count);
+  } else if (footer.range.first != expected.range.first || footer.range.end != expected.range.end ||
+             footer.rows != expected.range.end - expected.range.first) {
+    differs = fmt::format("it holds {} rows of sample ids [{}, {})", footer.rows, footer.range.first, footer.range.end);
+  }
+  if (!differs.empty()) {
+    throw DistributedError(fmt::format("{}: from another build ({}); use --overwrite to replace it",
+                                       expected.path.string(), differs));
+  }
+  return footer;
+}
+
+// Parts beyond this build's count: left from a build with more parts.
+std::vector<std::filesystem::path> StrayParts(const std::filesystem::path& dir, int count) {
+  std::vector<std::filesystem::path> stray;
+  if (!std::filesystem::is_directory(dir)) return stray;
+  for (const auto& [index, path] : ListParts(dir)) {
+    if (index >= count) stray.push_back(path);
+  }
+  return stray;
+}
+
+void EnsureDirectory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw IoError(fmt::format("{}: cannot create directory: {}", dir.string(), ec.message()));
+}
+
+// Temporaries of this part left by a process that was killed while writing
+// it (a finished write renames its temporary into place).
+void RemoveStaleTemporaries(const std::filesystem::path& part) {
+  const std::string prefix = part.filename().string() + ".tmp-";
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(part.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().starts_with(prefix)) {
+      std::error_code ignored;
+      std::filesystem::remove(it->path(), ignored);
+    }
+  }
+}
+
+int64_t FileBytes(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<int64_t>(size);
+}
+
+// Test hook: BARFORGE_FAULT_KILL=r:rows makes part r's process kill itself
+// (SIGKILL, as the out-of-memory killer or a lost node would) once it has
+// written `rows` rows, so tests can fail a rank mid-write deterministically.
+BuildOptions WithFaultHook(BuildOptions options, int index) {
+  const char* spec = std::getenv("BARFORGE_FAULT_KILL");
+  if (spec == nullptr) return options;
+  int kill_index = -1;
+  long long kill_rows = 0;
+  if (std::sscanf(spec, "%d:%lld", &kill_index, &kill_rows) != 2 || kill_index != index) return options;
+  options.on_progress = [inner = options.on_progress, kill_rows](const BuildProgress& progress) {
+    if (inner) inner(progress);
+    if (progress.phase == BuildPhase::kWriting && progress.done >= kill_rows) ::raise(SIGKILL);
+  };
+  // Progress is reported every few milliseconds, so the kill lands within a
+  // page or two of `rows`.
+  options.progress_interval = std::chrono::milliseconds(1);
+  return options;
+}
+
+PartReport ReportOf(int index, bool kept, const BuildSummary& local, const std::filesystem::path& part) {
+  return {index, kept, kept ? 0 : local.rows, FileBytes(part), local.seconds, local.peak_rss_bytes};
+}
+
+// ---- MPI: one fixed-size record per rank per step, gathered on all ranks.
+
+struct Record {
+  int32_t failed = 0;
+  int32_t writes_part = 0;
+  uint64_t config_hash = 0;
+  PartReport report;
+  char message[1024] = {};
+  double sums[MetaFeatureSums::kSerializedSize] = {};
+};
+static_assert(std::is_trivially_copyable_v<Record>);
+
+uint64_t Fnv1a(const std::string& text) {
+  uint64_t hash = 1469598103934665603ULL;
+  for (const unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+// The sequence of exchanges is the same on every rank. A rank that fails
+// between two exchanges joins the next one with its message, so no rank
+// waits for it, and every rank then stops with the same error.
+class Coordinator {
+ public:
+  explicit Coordinator(RankGroup& group) : group_(group) {}
+
+  std::vector<Record> Exchange(const Record& own) {
+    std::string bytes(sizeof(Record), '\0');
+    std::memcpy(bytes.data(), &own, sizeof(Record));
+    std::vector<std::string> gathered;
+    try {
+      gathered = group_.AllGather(bytes);
+    } catch (const std::exception& e) {
+      // The job's communication itself failed: nothing can be agreed on.
+      std::fprintf(stderr, "barforge: error: rank %d: %s\n", group_.rank(), e.what());
+      group_.Abort(1);
+    }
+    std::vector<Record> records(gathered.size());
+    int failed = 0;
+    for (size_t r = 0; r < gathered.size(); ++r) {
+      std::memcpy(&records[r], gathered[r].data(), sizeof(Record));
+      failed += records[r].failed != 0;
+    }
+    if (failed > 0) {
+      const auto first = static_cast<size_t>(
+          std::find_if(records.begin(), records.end(), [](const Record& r) { return r.failed != 0; }) - records.begin());
+      std::string message = fmt::format("rank {}: {}", first, records[first].message);
+      if (failed > 1) message += fmt::format(" (and {} more rank{} failed)", failed - 1, failed > 2 ? "s" : "");
+      if (group_.rank() == 0) throw JobFailed(message);
+      throw ReportedElsewhere(message);
+    }
+    return records;
+  }
+
+  /// Joins the next exchange as failed; never returns.
+  [[noreturn]] void Fail(const std::string& what) {
+    Record own;
+    own.failed = 1;
+    const size_t length = std::min(what.size(), sizeof(own.message) - 1);
+    std::memcpy(own.message, what.data(), length);
+    Exchange(own);
+    // Exchange throws when any rank failed, this one included.
+    group_.Abort(1);
+    std::abort();  // not reached
+  }
+
+  /// Runs `step` (which fills this rank's record), then the exchange.
+  template <typename Step>
+  std::vector<Record> Run(Step&& step) {
+    Record own;
+    try {
+      step(own);
+    } catch (const JobFailed&) {
+      throw;  // already exchanged
+    } catch (const std::exception& e) {
+      Fail(e.what());
+    }
+    return Exchange(own);
+  }
+
+ private:
+  RankGroup& group_;
+};
+
+}  // namespace
+
+PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& options, int index, int count) {
+  if (count < 1 || index < 0 || index >= count) {
+    throw ConfigError(fmt::format("--shard {}/{}: expected r/R with 0 <= r < R", index, count));
+  }
+  PartsBuildSummary summary;
+  summary.directory = DatasetDirectory(config);
+  summary.scaler = ScalerPath(config);
+  summary.parts = count;
+  const ExpectedPart expected = Expect(config, index, count);
+  if (const auto kept = KeptPart(expected, options.overwrite)) {
+    // Shard 0 also owns the scaler JSON: its footer holds the same text.
+    if (index == 0) {
+      std::error_code ec;
+      if (!std::filesystem::exists(summary.scaler, ec)) {
+        SaveMetaScaler(MetaScaler::FromJson(kept->scaler), summary.scaler);
+      }
+    }
+    summary.reports.push_back({index, true, kept->rows, FileBytes(expected.path), 0, PeakRssBytes()});
+    return summary;
+  }
+  EnsureDirectory(summary.directory);
+  RemoveSuccessMarker(summary.directory);  // the directory is incomplete until finalize
+  RemoveStaleTemporaries(expected.path);
+  BuildRange range;
+  range.first = expected.range.first;
+  range.end = expected.range.end;
+  range.output = expected.path;
+  range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
+  range.overwrite_raw = options.overwrite;
+  range.metadata = {{kPartMetadataKey, PartMetadataJson(index, count, expected.range, config.n_samples)}};
+  summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
+  summary.reports.push_back(ReportOf(index, false, summary.local, expected.path));
+  return summary;
+}
+
+PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const BuildOptions& options,
+                              RankGroup& group) {
+  Coordinator coordinator(group);
+  const int rank = group.rank();
+  const int ranks = group.size();
+  const bool leader = rank == 0;
+
+  // 1. Everyone loads the config and looks at what is on disk; nothing is
+  // written until all agree.
+  Config config;
+  ExpectedPart expected;
+  std::optional<PartFooter> kept;
+  std::vector<std::filesystem::path> stray;
+  std::vector<Record> records = coordinator.Run([&](Record& own) {
+    config = load_config();
+    expected = Expect(config, rank, ranks);
+    own.config_hash = Fnv1a(std::string(kVersion) + "\n" + expected.config);
+    kept = KeptPart(expected, options.overwrite);
+    own.writes_part = kept ? 0 : 1;
+    if (leader) {
+      stray = StrayParts(DatasetDirectory(config), ranks);
+      if (!stray.empty() && !options.overwrite) {
+        throw DistributedError(fmt::format("{}: from another build (this one has {} parts); use --overwrite to "
+                                           "replace it",
+                                           stray.front().string(), ranks));
+      }
+    }
+  });
+  for (int r = 1; r < ranks; ++r) {
+    if (records[static_cast<size_t>(r)].config_hash != records[0].config_hash) {
+      const std::string message = fmt::format(
+          "ranks disagree on the config: rank {}'s effective config (or barforge version) differs from rank 0's; "
+          "nothing was written",
+          r);
+      if (leader) throw JobFailed(message);
+      throw ReportedElsewhere(message);
+    }
+  }
+  const bool any_writes =
+      std::any_of(records.begin(), records.end(), [](const Record& r) { return r.writes_part != 0; });
+
+  PartsBuildSummary summary;
+  summary.directory = DatasetDirectory(config);
+  summary.scaler = ScalerPath(config);
+  summary.parts = ranks;
+
+  // 2. Rank 0 prepares the directory and the synthetic raw files, so that
+  // ranks sharing a file system do not all generate them.
+  coordinator.Run([&](Record&) {
+    if (!leader) return;
+    EnsureDirectory(summary.directory);
+    if (any_writes || options.overwrite) RemoveSuccessMarker(summary.directory);
+    for (const auto& path : stray) {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+      if (ec) throw IoError(fmt::format("{}: cannot remove: {}", path.string(), ec.message()));
+    }
+    if (config.source == DataSource::kSynthetic) RunSynth(config, options.overwrite);
+  });
+
+  // 3. Every rank sums its range; the sums are gathered and merged (exactly,
+  // so in any order) into the scaler of all N samples; then each rank
+  // writes its part unless it is kept.
+  std::string scaler_json;
+  Record done;
+  coordinator.Run([&](Record& own) {
+    BuildRange range;
+    range.first = expected.range.first;
+    range.end = expected.range.end;
+    range.output = kept ? std::filesystem::path() : expected.path;
+    range.metadata = {{kPartMetadataKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}};
+    range.reduce_sums = [&](const MetaFeatureSums& mine) {
+      Record record;
+      const std::vector<double> wire = mine.Serialize();
+      std::copy(wire.begin(), wire.end(), record.sums);
+      MetaFeatureSums all;
+      for (const Record& other : coordinator.Exchange(record)) {
+        all.Merge(MetaFeatureSums::Deserialize(std::span<const double>(other.sums)));
+      }
+      return all;
+    };
+    range.before_writing = [&](const MetaScaler& scaler) {
+      scaler_json = scaler.ToJson();
+      coordinator.Run([&](Record&) {
+        if (kept && kept->scaler != scaler_json) {
+          throw DistributedError(fmt::format("{}: from another build (its scaler differs); use --overwrite to "
+                                             "replace it",
+                                             expected.path.string()));
+        }
+      });
+    };
+    if (!kept) RemoveStaleTemporaries(expected.path);
+    BuildOptions rank_options = options;
+    if (!leader) rank_options.on_progress = nullptr;  // one progress bar: rank 0's
+    rank_options = WithFaultHook(rank_options, rank);
+    summary.local = RunBuildRange(config, rank_options, range);
+    own.report = ReportOf(rank, kept.has_value(), summary.local, expected.path);
+    if (kept) own.report.rows = kept->rows;
+    done = own;
+  });
+
+  // 4. Every rank succeeded: rank 0 writes the scaler and marks the
+  // directory complete; the others learn whether that worked.
+  std::vector<Record> final_records = coordinator.Run([&](Record& own) {
+    own = done;
+    if (!leader) return;
+    SaveMetaScaler(MetaScaler::FromJson(scaler_json), summary.scaler);
+    WriteSuccessMarker(summary.directory);
+  });
+  for (const Record& record : final_records) summary.reports.push_back(record.report);
+  summary.complete = true;
+  return summary;
+}
+
+}  // namespace barforge

@@ -1,0 +1,39 @@
+#pragma once
+// A build of one contiguous range of sample ids into one file: RunBuild is
+// the whole range; a distributed build (src/distributed) runs one range per
+// rank or shard and supplies the hooks.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "barforge/config.h"
+#include "barforge/pipeline.h"
+#include "features/meta_scaler.h"
+
+namespace barforge {
+
+struct BuildRange {
+  int64_t first = 0;              ///< first sample id
+  int64_t end = 0;                ///< one past the last sample id
+  std::filesystem::path output;   ///< the Parquet file; empty: contribute the scaler's sums only
+  std::filesystem::path scaler;   ///< the scaler JSON written with the file; empty: none
+  bool overwrite_raw = false;     ///< regenerate synthetic raw files
+  /// Footer key-values added after barforge's own.
+  std::vector<std::pair<std::string, std::string>> metadata;
+  /// Turns this process's scaler sums over [first, end) into the sums over
+  /// all n_samples (an MPI reduction). Unset: the sums are taken over all
+  /// n_samples here.
+  std::function<MetaFeatureSums(const MetaFeatureSums&)> reduce_sums;
+  /// Called with the fitted scaler before the file is created.
+  std::function<void(const MetaScaler&)> before_writing;
+};
+
+/// Builds `range`; summary.output/scaler are the range's paths. Refuses
+/// nothing: the caller decides about existing files.
+BuildSummary RunBuildRange(const Config& config, const BuildOptions& options, const BuildRange& range);
+
+}  // namespace barforge
