@@ -225,6 +225,28 @@ TEST(DistributedBuild, RanksThatDisagreeOnTheConfigAreRefusedBeforeWriting) {
   EXPECT_FALSE(fs::exists(dir / "data"));
 }
 
+TEST(DistributedBuild, AnotherPartCountIsRefusedWithoutOverwriteAndReplacedWithIt) {
+  SkipWithoutMpi();
+  TempDir dir;
+  WriteConfig(dir.path(), kConfig);
+  ASSERT_EQ(RunMpi(dir, 3, "").exit_code, 0);
+  const CommandResult refused = RunMpi(dir, 2, "");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("barforge: error: rank 0: data/samples_6K/part-00000.parquet: from another build (it is "
+                             "part 0 of 3, this build makes part 0 of 2); use --overwrite to replace it (and 1 more "
+                             "rank failed)"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_TRUE(fs::exists(dir / kDir / "_SUCCESS")) << "the complete 3-part dataset was touched";
+
+  const CommandResult replaced = RunMpi(dir, 2, "--overwrite");
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_EQ(Parts(dir / kDir).size(), 2u) << "part-00002 of the old build is left";
+  const CommandResult validate = RunBarforge(dir.path(), std::string("validate ") + kDir);
+  EXPECT_EQ(validate.exit_code, 0) << validate.err;
+  EXPECT_EQ(validate.out.substr(0, validate.out.find(',')), "data/samples_6K: valid: 6000 rows in 2 parts");
+}
+
 // Three shards in `dir`, not finalized.
 void BuildShards(const TempDir& dir, const std::string& extra = "") {
   WriteConfig(dir.path(), kConfig);
