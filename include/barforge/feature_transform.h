@@ -91,7 +91,8 @@ class FeatureTransform {
  public:
   /// Reads the scaler from a meta scaler JSON file or from a dataset
   /// Parquet file's footer (key `barforge.scaler`), whichever the file
-  /// holds. With `expected_window` > 0, a scaler fitted with another
+  /// holds; for a dataset written in parts (a directory), from its first
+  /// part's footer. With `expected_window` > 0, a scaler fitted with another
   /// window is refused.
   static FeatureTransform FromFile(const std::filesystem::path& path, int expected_window = 0);
   /// From the scaler's JSON text (as the build writes it); `source` names it in messages.

@@ -96,7 +96,25 @@ void CheckScaler(const MetaScaler& scaler, const std::string& source) {
   }
 }
 
-std::string ReadScalerText(const std::filesystem::path& path) {
+// A dataset written in parts (a directory of part-NNNNN.parquet): its first
+// part, whose footer holds the scaler like every part's.
+std::filesystem::path FirstPart(const std::filesystem::path& directory) {
+  std::vector<std::filesystem::path> parts;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("part-", 0) == 0 && entry.path().extension() == ".parquet") parts.push_back(entry.path());
+  }
+  if (ec) throw IoError(fmt::format("{}: cannot list directory: {}", directory.string(), ec.message()));
+  if (parts.empty()) {
+    throw DataError(fmt::format("{}: a directory without part-*.parquet files (not a dataset written in parts)",
+                                directory.string()));
+  }
+  return *std::min_element(parts.begin(), parts.end());
+}
+
+std::string ReadScalerText(const std::filesystem::path& given) {
+  const std::filesystem::path path = std::filesystem::is_directory(given) ? FirstPart(given) : given;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(fmt::format("{}: cannot open file: {}", path.string(), std::strerror(errno)));
   char magic[4] = {};

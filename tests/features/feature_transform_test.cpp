@@ -291,6 +291,17 @@ TEST(FeatureTransformTest, RefusesScalersThatDoNotFit) {
   ExpectDataError([&] { FeatureTransform::FromFile(raw); },
                   raw.string() +
                       ": the file's footer has no barforge.scaler entry (not a dataset written by barforge build)");
+  // A dataset in parts: the first part's footer.
+  std::filesystem::create_directories(dir / "parts");
+  ExpectDataError([&] { FeatureTransform::FromFile(dir / "parts"); },
+                  (dir / "parts").string() +
+                      ": a directory without part-*.parquet files (not a dataset written in parts)");
+  const Config built = LoadConfig({}, {"data_dir=" + dir.path().string(), "tickers=[R]", "synthetic.n_bars=200",
+                                       "window=8", "horizon=2", "n_samples=50"});
+  const BuildSummary summary = RunBuild(built, {});
+  std::filesystem::copy_file(summary.output, dir / "parts/part-00001.parquet");
+  std::filesystem::copy_file(summary.output, dir / "parts/part-00000.parquet");
+  EXPECT_EQ(FeatureTransform::FromFile(dir / "parts").ToJson(), FeatureTransform::FromFile(summary.scaler).ToJson());
   try {
     FeatureTransform::FromFile(dir / "missing.json");
     ADD_FAILURE() << "no error";
