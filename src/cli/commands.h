@@ -3,6 +3,7 @@
 // to cli::Main, which prints them.
 
 #include <filesystem>
+#include <memory>
 #include <functional>
 #include <string>
 #include <vector>
@@ -11,6 +12,10 @@
 
 namespace CLI {
 class App;
+}
+
+namespace barforge {
+class RankGroup;
 }
 
 namespace barforge::cli {
@@ -30,8 +35,9 @@ struct RunFlags {
 Config LoadRunConfig(const RunFlags& flags);
 
 int BuildCommand(const RunFlags& flags);
-/// build under mpirun or with --shard: one part of a dataset directory.
-int PartsBuildCommand(const RunFlags& flags);
+/// build with --shard (group null) or as rank of `group`: one part of a
+/// dataset directory.
+int PartsBuildCommand(const RunFlags& flags, std::unique_ptr<RankGroup> group);
 int SynthCommand(const RunFlags& flags);
 int FinalizeCommand(const std::filesystem::path& dir, bool json);
 /// inspect/validate of a dataset directory (a build in parts).

@@ -95,10 +95,10 @@ void Print(const PartsBuildSummary& s, bool json, bool quiet) {
 
 }  // namespace
 
-int PartsBuildCommand(const RunFlags& flags) {
+int PartsBuildCommand(const RunFlags& flags, std::unique_ptr<RankGroup> group) {
   BuildOptions options;
   options.overwrite = flags.overwrite;
-  if (!flags.shard.empty()) {
+  if (group == nullptr) {
     if (LaunchedByMpi()) {
       throw ConfigError("--shard: not for a process started by mpirun (the MPI ranks are the parts)");
     }
@@ -111,7 +111,6 @@ int PartsBuildCommand(const RunFlags& flags) {
     Print(summary, flags.json, flags.quiet);
     return kExitOk;
   }
-  const std::unique_ptr<RankGroup> group = JoinMpiJob();
   const bool leader = group->rank() == 0;
   ProgressBar progress(stderr, leader && !flags.quiet && !flags.json);
   if (progress.active()) options.on_progress = [&progress](const BuildProgress& p) { progress.Update(p); };

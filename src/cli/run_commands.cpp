@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -105,8 +106,15 @@ void PrintSummary(const BuildSummary& s) {
 }  // namespace
 
 int BuildCommand(const RunFlags& flags) {
-  // Under mpirun or with --shard, the dataset is built in parts.
-  if (!flags.shard.empty() || LaunchedByMpi()) return PartsBuildCommand(flags);
+  // With --shard or under an MPI launcher with more than one rank, the
+  // dataset is built in parts; one rank builds the file, as without MPI.
+  if (!flags.shard.empty()) return PartsBuildCommand(flags, nullptr);
+  std::unique_ptr<RankGroup> single_rank;
+  if (LaunchedByMpi()) {
+    std::unique_ptr<RankGroup> group = JoinMpiJob();
+    if (group->size() > 1) return PartsBuildCommand(flags, std::move(group));
+    single_rank = std::move(group);  // finalised after the build
+  }
   const Config config = LoadRunConfig(flags);
   if (flags.skip_existing && !flags.overwrite) {
     const ExistingDataset existing = CheckExistingDataset(config);

@@ -22,11 +22,19 @@ class RankGroup {
   [[noreturn]] virtual void Abort(int exit_code) = 0;
 };
 
-/// True if an MPI launcher (mpirun, mpiexec, srun) started this process.
+/// The number of processes an MPI launcher (mpirun, mpiexec, srun) started
+/// with this one, from the variables it sets: 0 if none started it, -1 if
+/// one did but did not say how many.
+int LauncherWorldSize();
+
+/// True if an MPI launcher started this process among others (or did not
+/// say how many): LauncherWorldSize() > 1 or -1. A single process started
+/// by a launcher is one process, as without it.
 bool LaunchedByMpi();
 
 /// Initialises MPI and returns the job's ranks if LaunchedByMpi(), nullptr
-/// otherwise. Destroying the group finalises MPI.
+/// otherwise. Destroying the group finalises MPI. The group may turn out to
+/// have one rank (a launcher that did not say how many).
 std::unique_ptr<RankGroup> JoinMpiJob();
 
 }  // namespace barforge

@@ -247,6 +247,19 @@ TEST(DistributedBuild, AnotherPartCountIsRefusedWithoutOverwriteAndReplacedWithI
   EXPECT_EQ(validate.out.substr(0, validate.out.find(',')), "data/samples_6K: valid: 6000 rows in 2 parts");
 }
 
+// One process started by a launcher (mpirun -np 1, a plain `srun barforge
+// build`) builds the one file, exactly as without the launcher.
+TEST(DistributedBuild, OneRankIsOneProcess) {
+  SkipWithoutMpi();
+  TempDir dir;
+  WriteConfig(dir.path(), kConfig);
+  const CommandResult result = RunMpi(dir, 1, "");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_FALSE(fs::exists(dir / kDir));
+  EXPECT_TRUE(ReadFile(dir / "data/samples_6K.parquet") ==
+              ReadFile(OneProcessBuild().dir / "data/samples_6K.parquet"));
+}
+
 // Three shards in `dir`, not finalized.
 void BuildShards(const TempDir& dir, const std::string& extra = "") {
   WriteConfig(dir.path(), kConfig);
