@@ -56,6 +56,9 @@ struct WriterOptions {
   FloatEncoding float_encoding = FloatEncoding::kPlain;
   std::vector<std::pair<std::string, std::string>> key_value_metadata;
   std::string created_by;               ///< empty: "barforge version <version>"
+  /// Close() replaces a file already at the path; false: Close() fails
+  /// (IoError "already exists") if one appeared since, and keeps it.
+  bool replace_existing = true;
 };
 
 /// String column given as a dictionary plus one index per row (no per-row
@@ -155,7 +158,15 @@ class ParquetWriter {
   void SetKeyValue(std::string key, std::string value);
 
   /// Writes the footer, flushes to disk, renames into place. Throws IoError.
+  /// The same as Finish() then Commit().
   void Close();
+  /// Writes the footer and flushes, leaving the complete file under its
+  /// temporary name, so that it can be made visible later together with
+  /// other files (or dropped, by destroying the writer). Throws IoError.
+  void Finish();
+  /// After Finish(): fsyncs, renames into place (see
+  /// WriterOptions::replace_existing) and fsyncs the folder. Throws IoError.
+  void Commit();
 
   const std::filesystem::path& path() const { return path_; }
   const std::filesystem::path& temporary_path() const { return temporary_path_; }

@@ -92,6 +92,10 @@ struct BuildOptions {
   /// `progress_interval` plus one page.
   std::function<void(const BuildProgress&)> on_progress;
   std::chrono::milliseconds progress_interval{100};
+  /// Told, on the thread that called RunBuild and before the build starts,
+  /// what it repaired (leftover temporaries of interrupted runs removed, a
+  /// scaler file restored from its dataset) or adjusted (n_jobs lowered).
+  std::function<void(const std::string&)> on_notice;
 };
 
 /// Builds the dataset (docs/dataset.md) into SamplesPath(config) and the scaler into
@@ -127,8 +131,10 @@ ExistingDataset CheckExistingDataset(const Config& config);
 bool RestoreScalerFromDataset(const Config& config);
 
 /// Writes the missing raw files of `source: synthetic` (all of them with
-/// overwrite). Returns one summary per ticker.
-std::vector<TickerSummary> RunSynth(const Config& config, bool overwrite);
+/// overwrite). Leftover temporaries of interrupted runs are removed and told
+/// to `on_notice`. Returns one summary per ticker.
+std::vector<TickerSummary> RunSynth(const Config& config, bool overwrite,
+                                    const std::function<void(const std::string&)>& on_notice = {});
 
 /// Peak resident set size of this process so far, in bytes.
 int64_t PeakRssBytes();

@@ -16,6 +16,7 @@
 #include "cli/progress_bar.h"
 #include "distributed/rank_group.h"
 #include "text/human.h"
+#include "pipeline/output_pair.h"
 
 namespace barforge::cli {
 
@@ -116,7 +117,13 @@ int BuildCommand(const RunFlags& flags) {
     single_rank = std::move(group);  // finalised after the build
   }
   const Config config = LoadRunConfig(flags);
+  auto notice = [&flags](const std::string& text) {
+    if (!flags.quiet) std::fprintf(stderr, "barforge: note: %s\n", text.c_str());
+  };
   if (flags.skip_existing && !flags.overwrite) {
+    // Leftovers of interrupted runs removed, a missing or stale scaler file
+    // restored from the dataset's footer.
+    CheckOutputs(config, notice);
     const ExistingDataset existing = CheckExistingDataset(config);
     if (existing.state == ExistingDataset::State::kOtherConfig) {
       throw IoError(fmt::format("{}: exists but was built from another config ({}); pass --overwrite to rebuild it, "
@@ -143,6 +150,7 @@ int BuildCommand(const RunFlags& flags) {
   ProgressBar progress(stderr, !flags.quiet && !flags.json);
   BuildOptions options;
   options.overwrite = flags.overwrite;
+  options.on_notice = notice;
   if (progress.active()) {
     options.on_progress = [&progress](const BuildProgress& p) { progress.Update(p); };
   }
@@ -158,7 +166,9 @@ int BuildCommand(const RunFlags& flags) {
 
 int SynthCommand(const RunFlags& flags) {
   const Config config = LoadRunConfig(flags);
-  const std::vector<TickerSummary> tickers = RunSynth(config, flags.overwrite);
+  const std::vector<TickerSummary> tickers = RunSynth(config, flags.overwrite, [&flags](const std::string& text) {
+    if (!flags.quiet) std::fprintf(stderr, "barforge: note: %s\n", text.c_str());
+  });
   if (flags.json) {
     fmt::print("{}\n", nlohmann::json{{"tickers", TickersJson(tickers)}}.dump());
   } else if (!flags.quiet) {

@@ -67,7 +67,8 @@ MetaFeatureSums SumMetaFeatures(const Sampler& sampler, std::span<const Prepared
 /// The scaler of `n_samples` samples from their sums.
 MetaScaler ScalerFromSums(const MetaFeatureSums& sums, int64_t n_samples, int window, int horizon);
 
-/// Writes ToJson() to `path` via a temporary file and rename.
-void SaveMetaScaler(const MetaScaler& scaler, const std::filesystem::path& path);
+/// Writes ToJson() to `path` atomically and durably (io::AtomicFile); with
+/// `replace` false, fails if `path` exists by the time it is renamed.
+void SaveMetaScaler(const MetaScaler& scaler, const std::filesystem::path& path, bool replace);
 
 }  // namespace barforge

@@ -22,6 +22,9 @@ struct BuildRange {
   std::filesystem::path output;   ///< the Parquet file; empty: contribute the scaler's sums only
   std::filesystem::path scaler;   ///< the scaler JSON written with the file; empty: none
   bool overwrite_raw = false;     ///< regenerate synthetic raw files
+  /// Replace a file that appears at `output` while the build runs; false:
+  /// the build fails with "already exists" instead.
+  bool replace_output = true;
   /// Footer key-values added after barforge's own.
   std::vector<std::pair<std::string, std::string>> metadata;
   /// Turns this process's scaler sums over [first, end) into the sums over

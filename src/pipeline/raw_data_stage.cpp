@@ -61,7 +61,8 @@ void CheckKeptSyntheticFile(const std::filesystem::path& path, const std::string
                               path.string(), differences));
 }
 
-BarSeries PrepareTicker(const Config& config, const std::string& ticker, bool overwrite, TickerSummary& summary) {
+BarSeries PrepareTicker(const Config& config, const std::string& ticker, bool overwrite, TickerSummary& summary,
+                        std::unique_ptr<parquet::ParquetWriter>& uncommitted) {
   const std::filesystem::path path = RawDataPath(config, ticker);
   summary = TickerSummary{ticker, path};
   const bool generate = config.source == DataSource::kSynthetic && (overwrite || !std::filesystem::exists(path));
@@ -73,8 +74,9 @@ BarSeries PrepareTicker(const Config& config, const std::string& ticker, bool ov
     // Refused before writing, so a series that could never be used is
     // not left on disk.
     CheckSeriesLength(bars, config.window, config.horizon);
-    WriteBarsParquet(bars, path, config.columns,
-                     {{kSyntheticMetadataKey, SyntheticParametersJson(ticker, config.synthetic, config.seed)}});
+    uncommitted = WriteBarsParquetUncommitted(
+        bars, path, config.columns, overwrite,
+        {{kSyntheticMetadataKey, SyntheticParametersJson(ticker, config.synthetic, config.seed)}});
     // Generated bars satisfy the bar validity rules by construction (tested on every
     // bar), and Parquet stores doubles exactly, so they are used as they
     // are instead of being read back.
@@ -101,10 +103,11 @@ RawData PrepareRawData(const Config& config, bool overwrite, BuildMonitor* monit
   // are collected so that the one reported is the first ticker's, as it
   // would be one ticker at a time.
   std::vector<std::exception_ptr> errors(n);
+  std::vector<std::unique_ptr<parquet::ParquetWriter>> files(n);
   tbb::parallel_for(size_t{0}, n, [&](size_t t) {
     try {
       if (monitor != nullptr) monitor->CheckCancelled();
-      raw.series[t] = PrepareTicker(config, config.tickers[t], overwrite, raw.summary[t]);
+      raw.series[t] = PrepareTicker(config, config.tickers[t], overwrite, raw.summary[t], files[t]);
       if (monitor != nullptr) monitor->Add(1);
     } catch (...) {
       errors[t] = std::current_exception();
@@ -113,7 +116,15 @@ RawData PrepareRawData(const Config& config, bool overwrite, BuildMonitor* monit
   for (const std::exception_ptr& error : errors) {
     if (error) std::rethrow_exception(error);
   }
+  for (auto& file : files) {
+    if (file) raw.uncommitted_files.push_back(std::move(file));
+  }
   return raw;
+}
+
+void CommitRawFiles(RawData& raw) {
+  for (auto& file : raw.uncommitted_files) file->Commit();
+  raw.uncommitted_files.clear();
 }
 
 }  // namespace barforge

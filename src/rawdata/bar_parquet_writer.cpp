@@ -14,6 +14,12 @@ constexpr int64_t kBarsPerRowGroup = 1 << 20;
 
 void WriteBarsParquet(const BarSeries& bars, const std::filesystem::path& path, const ColumnNames& names,
                       std::vector<std::pair<std::string, std::string>> key_values) {
+  WriteBarsParquetUncommitted(bars, path, names, true, std::move(key_values))->Commit();
+}
+
+std::unique_ptr<parquet::ParquetWriter> WriteBarsParquetUncommitted(
+    const BarSeries& bars, const std::filesystem::path& path, const ColumnNames& names, bool replace,
+    std::vector<std::pair<std::string, std::string>> key_values) {
   using parquet::ColumnSpec;
   using parquet::ColumnType;
   std::vector<ColumnSpec> schema = {
@@ -29,7 +35,8 @@ void WriteBarsParquet(const BarSeries& bars, const std::filesystem::path& path, 
   options.compression_level = 3;
   options.threads = 1;
   options.key_value_metadata = std::move(key_values);
-  parquet::ParquetWriter writer(path, std::move(schema), options);
+  options.replace_existing = replace;
+  auto writer = std::make_unique<parquet::ParquetWriter>(path, std::move(schema), options);
   const int64_t n = bars.size();
   for (int64_t begin = 0; begin < n; begin += kBarsPerRowGroup) {
     const auto offset = static_cast<size_t>(begin);
@@ -44,9 +51,10 @@ void WriteBarsParquet(const BarSeries& bars, const std::filesystem::path& path, 
         std::span<const double>(bars.close.data() + offset, rows),
         std::span<const double>(bars.volume.data() + offset, rows),
     };
-    writer.WriteRowGroup(data);
+    writer->WriteRowGroup(data);
   }
-  writer.Close();
+  writer->Finish();
+  return writer;
 }
 
 }  // namespace barforge

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "barforge/config.h"
+#include "barforge/parquet_writer.h"
 #include "rawdata/bar_series.h"
 
 namespace barforge {
@@ -31,5 +33,12 @@ std::string SyntheticParametersJson(const std::string& ticker, const SyntheticCo
 /// `key_values` go into the footer.
 void WriteBarsParquet(const BarSeries& bars, const std::filesystem::path& path, const ColumnNames& names,
                       std::vector<std::pair<std::string, std::string>> key_values = {});
+
+/// The same file, complete and flushed but left under its temporary name:
+/// the returned writer's Commit() makes it visible (replacing a file at
+/// `path` only if `replace`); destroying it uncommitted removes it.
+std::unique_ptr<parquet::ParquetWriter> WriteBarsParquetUncommitted(
+    const BarSeries& bars, const std::filesystem::path& path, const ColumnNames& names, bool replace,
+    std::vector<std::pair<std::string, std::string>> key_values = {});
 
 }  // namespace barforge

@@ -200,13 +200,13 @@ TEST(MetaScalerTest, JsonRoundTripAndFile) {
   const std::filesystem::path dir = std::filesystem::path(BARFORGE_BINARY_DIR) / "meta_scaler_test";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  SaveMetaScaler(scaler, dir / "meta_scaler.json");
+  SaveMetaScaler(scaler, dir / "meta_scaler.json", false);
   std::ifstream in(dir / "meta_scaler.json");
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), json);
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()), 1);
-  EXPECT_THROW(SaveMetaScaler(scaler, dir / "missing_dir" / "x.json"), IoError);
+  EXPECT_THROW(SaveMetaScaler(scaler, dir / "missing_dir" / "x.json", true), IoError);
 }
 
 TEST(MetaScalerTest, BadJsonRefused) {

@@ -21,6 +21,7 @@
 
 #include "barforge/error.h"
 #include "barforge/version.h"
+#include "io/atomic_file.h"
 #include "parquet/codec.h"
 #include "parquet/thrift_io.h"
 #include "parquet/writer/column_chunk_encoder.h"
@@ -52,20 +53,16 @@ constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
 // compression output), small next to a row group.
 constexpr int64_t kMaxQueuedBytes = 32 << 20;
 
-std::filesystem::path TemporaryPath(const std::filesystem::path& path) {
-  static std::atomic<uint64_t> counter{0};
-  return path.parent_path() /
-         fmt::format("{}.tmp-{}-{}", path.filename().string(), getpid(), counter.fetch_add(1));
-}
-
 }  // namespace
 
 struct ParquetWriter::State {
   std::vector<ColumnSpec> schema;
   WriterOptions options;
-  int fd = -1;
+  std::unique_ptr<io::AtomicFile> output;  ///< the temporary, until Close() commits it
+  int fd = -1;                             ///< output->fd() while writable
   std::unique_ptr<WriteBehindFile> file;  ///< writes to fd on its own thread
-  bool closed = false;
+  bool finished = false;  ///< footer written, file flushed: only Commit() is left
+  bool closed = false;    ///< committed
   bool failed = false;
   std::vector<format::RowGroup> row_groups;
   std::map<std::string, std::string> extra_key_values;
@@ -80,17 +77,10 @@ ParquetWriter::ParquetWriter(std::filesystem::path path, std::vector<ColumnSpec>
   PageCompressor probe(options.codec, options.compression_level);
   state_->schema = std::move(schema);
   state_->options = std::move(options);
-  temporary_path_ = TemporaryPath(path_);
-  state_->fd = ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (state_->fd < 0) {
-    throw IoError(fmt::format("{}: cannot create file: {}", temporary_path_.string(), std::strerror(errno)));
-  }
-  if (::write(state_->fd, kMagic, 4) != 4) {
-    const std::string reason = std::strerror(errno);
-    ::close(state_->fd);
-    ::unlink(temporary_path_.c_str());
-    throw IoError(fmt::format("{}: write failed: {}", temporary_path_.string(), reason));
-  }
+  state_->output = std::make_unique<io::AtomicFile>(path_);
+  temporary_path_ = state_->output->temporary_path();
+  state_->output->Write(std::string_view(kMagic, 4));
+  state_->fd = state_->output->fd();
   bytes_written_ = 4;
   state_->file = std::make_unique<WriteBehindFile>(state_->fd, temporary_path_, bytes_written_, kMaxQueuedBytes);
 }
@@ -98,8 +88,7 @@ ParquetWriter::ParquetWriter(std::filesystem::path path, std::vector<ColumnSpec>
 ParquetWriter::~ParquetWriter() {
   if (state_ && !state_->closed) {
     if (state_->file) state_->file->Stop();
-    if (state_->fd >= 0) ::close(state_->fd);
-    ::unlink(temporary_path_.c_str());
+    if (state_->output) state_->output->Abandon();
   }
 }
 
@@ -121,7 +110,7 @@ EncodedRowGroup ParquetWriter::Encode(const RowGroupData& data) const {
 
 
 void ParquetWriter::CheckWritable() const {
-  if (state_->closed || state_->failed || state_->fd < 0) {
+  if (state_->closed || state_->finished || state_->failed || state_->fd < 0) {
     throw IoError(fmt::format("{}: writer is closed", path_.string()));
   }
 }
@@ -134,9 +123,8 @@ void ParquetWriter::WritePage(std::vector<uint8_t>&& page) {
 void ParquetWriter::FailAndRemove() {
   state_->failed = true;
   state_->file->Stop();
-  if (state_->fd >= 0) ::close(state_->fd);
   state_->fd = -1;
-  ::unlink(temporary_path_.c_str());
+  state_->output->Abandon();
 }
 
 void ParquetWriter::RecordRowGroup(std::vector<EncodedColumnChunk>& columns, std::span<const int64_t> column_starts,
@@ -243,8 +231,24 @@ void ParquetWriter::SetKeyValue(std::string key, std::string value) {
 }
 
 void ParquetWriter::Close() {
+  if (state_->closed) return;
+  Finish();
+  Commit();
+}
+
+void ParquetWriter::Commit() {
   State& state = *state_;
   if (state.closed) return;
+  if (!state.finished) throw IoError(fmt::format("{}: Commit() before Finish()", path_.string()));
+  state.closed = true;
+  // fsync, rename (refused if the name appeared meanwhile, unless
+  // replacing), fsync of the folder; a failure removes the temporary.
+  state.output->Commit(state.options.replace_existing);
+}
+
+void ParquetWriter::Finish() {
+  State& state = *state_;
+  if (state.finished) return;
   if (state.failed || state.fd < 0) throw IoError(fmt::format("{}: writer failed earlier", path_.string()));
   try {
     format::FileMetaData meta;
@@ -282,25 +286,8 @@ void ParquetWriter::Close() {
     WritePage(std::move(footer));
     state.file->Flush();
     state.file->Stop();
-    if (::fsync(state.fd) != 0) {
-      throw IoError(fmt::format("{}: fsync failed: {}", temporary_path_.string(), std::strerror(errno)));
-    }
-    const int fd = state.fd;
     state.fd = -1;
-    if (::close(fd) != 0) {
-      throw IoError(fmt::format("{}: close failed: {}", temporary_path_.string(), std::strerror(errno)));
-    }
-    if (::rename(temporary_path_.c_str(), path_.c_str()) != 0) {
-      throw IoError(fmt::format("{}: cannot rename into place: {}", path_.string(), std::strerror(errno)));
-    }
-    state.closed = true;
-    // Make the rename itself durable.
-    const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : ".";
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd >= 0) {
-      ::fsync(dir_fd);
-      ::close(dir_fd);
-    }
+    state.finished = true;
   } catch (...) {
     FailAndRemove();
     throw;
