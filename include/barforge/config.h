@@ -58,7 +58,8 @@ struct Config {
   int64_t chunk_rows = 262144;
   FloatEncodingOption float_encoding = FloatEncodingOption::kPlain;
 
-  /// n_jobs with -1 resolved to the number of cores (always >= 1).
+  /// n_jobs with -1 resolved to the number of cores, and at most 4 threads
+  /// per core (always >= 1).
   int EffectiveJobs() const;
 };
 

@@ -9,6 +9,8 @@
 
 #include "barforge/error.h"
 #include "config/config_keys.h"
+#include "config/iso8601.h"
+#include "io/file_kind.h"
 #include "parquet/codec.h"
 
 namespace barforge {
@@ -53,8 +55,11 @@ void Apply(Config& config, const std::string& name, const YAML::Node& value, con
 }
 
 YAML::Node LoadYamlFile(const std::filesystem::path& file) {
-  if (!std::filesystem::is_regular_file(file)) {
-    throw ConfigError(fmt::format("{}: config file not found", file.string()));
+  const io::FileKind kind = io::KindOf(file);
+  if (kind == io::FileKind::kMissing) throw ConfigError(fmt::format("{}: config file not found", file.string()));
+  // Refused before opening: opening a FIFO would wait for a writer.
+  if (kind != io::FileKind::kRegular) {
+    throw ConfigError(fmt::format("{}: is {}, not a config file", file.string(), io::KindName(kind)));
   }
   try {
     return YAML::LoadFile(file.string());
@@ -66,6 +71,38 @@ YAML::Node LoadYamlFile(const std::filesystem::path& file) {
   }
 }
 
+std::string Replace(std::string text, std::string_view from, std::string_view to);
+
+// The dataset, the scaler and the raw files are all in data_dir: two of them
+// with one name would make a build destroy its own input or output.
+void CheckOutputNames(const Config& config, const std::map<std::string, std::string>& origins) {
+  struct Named {
+    std::string file;
+    std::string what;
+    const char* key;
+  };
+  std::vector<Named> names = {
+      {Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples)), "the dataset", "samples_filename"},
+      {config.scaler_filename, "the scaler", "scaler_filename"},
+  };
+  for (const std::string& ticker : config.tickers) {
+    names.push_back({Replace(config.raw_data_filename, "{ticker}", ticker),
+                     fmt::format("the raw file of ticker '{}'", ticker), "raw_data_filename"});
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (names[i].file != names[j].file) continue;
+      // Blame the output key the user set, the later one if both were.
+      const Named& blamed = origins.count(names[i].key) != 0 || origins.count(names[j].key) == 0 ? names[i] : names[j];
+      const Named& other = &blamed == &names[i] ? names[j] : names[i];
+      const auto origin = origins.find(blamed.key);
+      throw ConfigError(fmt::format("{}: key '{}': '{}' would be both {} and {} in {}; give them different names",
+                                    origin == origins.end() ? "defaults" : origin->second, blamed.key, blamed.file,
+                                    blamed.what, other.what, config.data_dir.string()));
+    }
+  }
+}
+
 void CheckAcrossKeys(const Config& config, const std::map<std::string, std::string>& origins) {
   // The last synthetic timestamp, start + (n_bars - 1) * bar_seconds in ns,
   // must fit in int64 (about year 2262).
@@ -73,11 +110,23 @@ void CheckAcrossKeys(const Config& config, const std::map<std::string, std::stri
   if (__builtin_mul_overflow(config.synthetic.bar_seconds, int64_t{1000000000}, &step_ns) ||
       __builtin_mul_overflow(config.synthetic.n_bars - 1, step_ns, &span_ns) ||
       __builtin_add_overflow(config.synthetic.start_ns, span_ns, &last_ns)) {
-    const auto origin = origins.find("synthetic.n_bars");
-    throw ConfigError(fmt::format("{}: key 'synthetic.n_bars': {} bars of {} s from {} end after the last "
-                                  "representable timestamp (year 2262)",
-                                  origin == origins.end() ? "defaults" : origin->second, config.synthetic.n_bars,
-                                  config.synthetic.bar_seconds, config.synthetic.start));
+    // Named after the key the user set (start, else n_bars).
+    const char* key = origins.count("synthetic.start") != 0 ? "synthetic.start" : "synthetic.n_bars";
+    const auto origin = origins.find(key);
+    throw ConfigError(fmt::format("{}: key '{}': {} bars of {} s from {} end after the last timestamp a dataset "
+                                  "can hold ({})",
+                                  origin == origins.end() ? "defaults" : origin->second, key, config.synthetic.n_bars,
+                                  config.synthetic.bar_seconds, config.synthetic.start, kLastInstant));
+  }
+  CheckOutputNames(config, origins);
+  const int64_t row_groups = (config.n_samples + config.chunk_rows - 1) / config.chunk_rows;
+  if (row_groups > kMaxRowGroups) {
+    const auto origin = origins.find("chunk_rows");
+    throw ConfigError(fmt::format(
+        "{}: key 'chunk_rows': {} samples in row groups of {} rows make {} row groups, more than {} (each keeps "
+        "about 10 KB of footer in memory until the end); use chunk_rows >= {}",
+        origin == origins.end() ? "defaults" : origin->second, config.n_samples, config.chunk_rows, row_groups,
+        kMaxRowGroups, (config.n_samples + kMaxRowGroups - 1) / kMaxRowGroups));
   }
   try {
     parquet::CheckCompressionLevel(config.parquet_compression, config.compression_level);
@@ -106,8 +155,11 @@ void ApplyRoot(Config& config, const YAML::Node& root, const std::string& where,
 }  // namespace
 
 int Config::EffectiveJobs() const {
-  if (n_jobs >= 1) return n_jobs;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // More threads than this only cost memory and scheduling (and oneTBB
+  // fails outright near 65,536).
+  if (n_jobs >= 1) return std::min(n_jobs, kJobsPerCore * cores);
+  return cores;
 }
 
 Config LoadConfig(const std::filesystem::path& config_file, const std::vector<std::string>& overrides) {

@@ -73,6 +73,7 @@ std::string ParseNonEmpty(const YAML::Node& value) {
 // file systems treat specially.
 std::string ParseFileName(const YAML::Node& value) {
   std::string text = ParseNonEmpty(value);
+  if (text == "." || text == "..") throw ConfigError(fmt::format("'{}' is a folder, not a file name", text));
   if (text.find('/') != std::string::npos || text.find('\\') != std::string::npos || text.find('\0') != std::string::npos) {
     throw ConfigError(fmt::format("'{}' must be a file name, without '/' or '\\'", text));
   }
@@ -198,17 +199,24 @@ const std::vector<ConfigKey>& ConfigKeys() {
          c.source = ParseChoice(v, {"synthetic", "files"}) == "synthetic" ? DataSource::kSynthetic : DataSource::kFiles;
        },
        [](const Config& c) { return std::string(SourceName(c.source)); }},
-      {"synthetic.n_bars", "integer", "bars per synthetic ticker", ">= 1",
-       [](Config& c, const YAML::Node& v) { c.synthetic.n_bars = ParseInt(v, 1, std::numeric_limits<int64_t>::max()); },
+      {"synthetic.n_bars", "integer", "bars per synthetic ticker", "in [1, 10^9] (a bar takes about 80 bytes of memory)",
+       [](Config& c, const YAML::Node& v) { c.synthetic.n_bars = ParseInt(v, 1, kMaxBars); },
        [](const Config& c) { return std::to_string(c.synthetic.n_bars); }},
       {"synthetic.bar_seconds", "integer", "seconds between synthetic bars", "in [1, 10^9]",
        [](Config& c, const YAML::Node& v) { c.synthetic.bar_seconds = ParseInt(v, 1, 1000000000); },
        [](const Config& c) { return std::to_string(c.synthetic.bar_seconds); }},
-      {"synthetic.start", "string", "timestamp of the first synthetic bar", "ISO-8601 date or date-time",
+      {"synthetic.start", "string", "timestamp of the first synthetic bar",
+       "ISO-8601 date or date-time; every generated bar from 1677-09-21T00:12:43.145224192Z to "
+       "2262-04-11T23:47:16.854775807Z (int64 nanoseconds)",
        [](Config& c, const YAML::Node& v) {
          std::string text = Scalar(v, "an ISO-8601 date-time");
+         const auto wide = ParseConfigInstantWide(text);
+         if (!wide) throw ConfigError(fmt::format("'{}' is not an ISO-8601 date or date-time", text));
          const auto ns = ParseConfigInstant(text);
-         if (!ns) throw ConfigError(fmt::format("'{}' is not an ISO-8601 date or date-time", text));
+         if (!ns) {
+           throw ConfigError(fmt::format("'{}' is outside the timestamps a dataset can hold ({} to {})", text,
+                                         kFirstInstant, kLastInstant));
+         }
          c.synthetic.start = std::move(text);
          c.synthetic.start_ns = *ns;
        },
@@ -265,23 +273,29 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"horizon", "integer", "H: bars ahead for rewards", ">= 1",
        [](Config& c, const YAML::Node& v) { c.horizon = ParseInt32(v, 1); },
        [](const Config& c) { return std::to_string(c.horizon); }},
-      {"fee_bps", "number", "cost of one unit of position change, basis points", "finite, >= 0",
+      {"fee_bps", "number", "cost of one unit of position change, basis points", "in [0, 10000] (at most 100%)",
        [](Config& c, const YAML::Node& v) {
          const double fee = ParseFiniteDouble(v);
-         if (fee < 0) throw ConfigError(fmt::format("must be >= 0, got {}", fee));
+         // Above 100% of the position a reward means nothing, and near
+         // 1e38 it is no longer a finite float32.
+         if (fee < 0 || fee > kMaxFeeBps) throw ConfigError(fmt::format("must be in [0, 10000], got {}", fee));
          c.fee_bps = fee;
        },
        [](const Config& c) { return FormatDouble(c.fee_bps); }},
-      {"n_samples", "integer", "N: samples in the dataset", ">= 1",
-       [](Config& c, const YAML::Node& v) { c.n_samples = ParseInt(v, 1, std::numeric_limits<int64_t>::max()); },
+      {"n_samples", "integer", "N: samples in the dataset",
+       "in [1, 10^10] (10^10 samples at W=64 are 13 TB of float32 features; the build also checks free disk space)",
+       [](Config& c, const YAML::Node& v) { c.n_samples = ParseInt(v, 1, kMaxSamples); },
        [](const Config& c) { return std::to_string(c.n_samples); }},
       {"seed", "integer", "seed of the synthetic market and of sampling", "in [0, 2^64)",
        [](Config& c, const YAML::Node& v) { c.seed = ParseUint64(v); },
        [](const Config& c) { return std::to_string(c.seed); }},
-      {"n_jobs", "integer", "worker threads; -1: all cores", "-1 or >= 1",
+      {"n_jobs", "integer", "worker threads; -1: all cores",
+       "-1 or in [1, 1024]; a build uses at most 4 threads per core (more is lowered, with a note)",
        [](Config& c, const YAML::Node& v) {
          const int64_t jobs = ParseInt(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
-         if (jobs != -1 && jobs < 1) throw ConfigError(fmt::format("must be -1 or >= 1, got {}", jobs));
+         if (jobs != -1 && (jobs < 1 || jobs > kMaxJobs)) {
+           throw ConfigError(fmt::format("must be -1 or in [1, {}], got {}", kMaxJobs, jobs));
+         }
          c.n_jobs = static_cast<int>(jobs);
        },
        [](const Config& c) { return std::to_string(c.n_jobs); }},
@@ -294,8 +308,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
              ParseInt(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
        },
        [](const Config& c) { return std::to_string(c.compression_level); }},
-      {"chunk_rows", "integer", "rows per Parquet row group", ">= 1",
-       [](Config& c, const YAML::Node& v) { c.chunk_rows = ParseInt(v, 1, std::numeric_limits<int64_t>::max()); },
+      {"chunk_rows", "integer", "rows per Parquet row group",
+       "in [1, 2^24]; at most 4096 row groups (n_samples / chunk_rows): each holds about 10 KB of footer in memory",
+       [](Config& c, const YAML::Node& v) { c.chunk_rows = ParseInt(v, 1, kMaxChunkRows); },
        [](const Config& c) { return std::to_string(c.chunk_rows); }},
       {"float_encoding", "string", "encoding of float32 values in the dataset", "plain | byte_stream_split",
        [](Config& c, const YAML::Node& v) {
@@ -332,7 +347,10 @@ std::string ConfigReferenceMarkdown() {
   }
   out +=
       "\nAlso checked across keys: `compression_level` must be valid for\n"
-      "`parquet_compression` (it is ignored by snappy, lz4 and none).\n";
+      "`parquet_compression` (it is ignored by snappy, lz4 and none); the\n"
+      "dataset, the scaler and the raw files of all tickers must have different\n"
+      "names; the synthetic bars must end by 2262-04-11T23:47:16.854775807Z; and\n"
+      "n_samples / chunk_rows must not exceed 4096 row groups.\n";
   return out;
 }
 

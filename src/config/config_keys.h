@@ -2,6 +2,7 @@
 // The one table of configuration keys (SPEC §1). Parsing, validation,
 // ConfigToYaml and docs/configuration.md are all driven by it.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,16 @@ class Node;
 }
 
 namespace barforge {
+
+// Bounds of numeric keys: what a build on one machine can do, and what keeps
+// every output value finite.
+inline constexpr int64_t kMaxSamples = 10'000'000'000;
+inline constexpr int64_t kMaxBars = 1'000'000'000;
+inline constexpr double kMaxFeeBps = 10'000;
+inline constexpr int kMaxJobs = 1024;
+inline constexpr int kJobsPerCore = 4;
+inline constexpr int64_t kMaxChunkRows = int64_t{1} << 24;
+inline constexpr int64_t kMaxRowGroups = 4096;
 
 struct ConfigKey {
   std::string_view name;         ///< dotted for nested maps: "synthetic.n_bars"

@@ -1,5 +1,7 @@
 #include "config/iso8601.h"
 
+#include <limits>
+
 #include <cstddef>
 
 namespace barforge {
@@ -45,6 +47,14 @@ bool Expect(std::string_view text, size_t& pos, char c) {
 }  // namespace
 
 std::optional<int64_t> ParseConfigInstant(std::string_view text) {
+  const std::optional<WideNs> ns = ParseConfigInstantWide(text);
+  if (!ns || *ns < std::numeric_limits<int64_t>::min() || *ns > std::numeric_limits<int64_t>::max()) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(*ns);
+}
+
+std::optional<WideNs> ParseConfigInstantWide(std::string_view text) {
   size_t pos = 0;
   const auto year = Digits(text, pos, 4);
   if (!year || !Expect(text, pos, '-')) return std::nullopt;
@@ -53,7 +63,7 @@ std::optional<int64_t> ParseConfigInstant(std::string_view text) {
   const auto day = Digits(text, pos, 2);
   if (!day || *day < 1 || *day > DaysInMonth(*year, *month)) return std::nullopt;
   constexpr int64_t kNsPerSecond = 1000000000;
-  int64_t ns = CivilToDays(*year, *month, *day) * 86400 * kNsPerSecond;
+  WideNs ns = static_cast<WideNs>(CivilToDays(*year, *month, *day)) * 86400 * kNsPerSecond;
   if (pos == text.size()) return ns;
   if (!Expect(text, pos, 'T')) return std::nullopt;
   const auto hour = Digits(text, pos, 2);
@@ -86,7 +96,7 @@ std::optional<int64_t> ParseConfigInstant(std::string_view text) {
   const auto offset_minutes = Digits(text, pos, 2);
   if (!offset_minutes || *offset_minutes > 59 || pos != text.size()) return std::nullopt;
   // Local time minus its offset is UTC.
-  return ns - sign * (*offset_hours * 60 + *offset_minutes) * 60 * kNsPerSecond;
+  return ns - static_cast<WideNs>(sign * (*offset_hours * 60 + *offset_minutes) * 60 * kNsPerSecond);
 }
 
 }  // namespace barforge

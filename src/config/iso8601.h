@@ -13,4 +13,15 @@ namespace barforge {
 /// impossible date or time.
 std::optional<int64_t> ParseConfigInstant(std::string_view text);
 
+/// Nanoseconds wider than int64 (GCC's 128-bit integer).
+__extension__ typedef __int128 WideNs;
+
+/// The same instant without the int64 limit (years 0000-9999 all fit), so
+/// that an out-of-range date is told apart from a malformed one.
+std::optional<WideNs> ParseConfigInstantWide(std::string_view text);
+
+/// The first and last instants that fit in int64 nanoseconds.
+inline constexpr std::string_view kFirstInstant = "1677-09-21T00:12:43.145224192Z";
+inline constexpr std::string_view kLastInstant = "2262-04-11T23:47:16.854775807Z";
+
 }  // namespace barforge
