@@ -11,10 +11,14 @@
 #include "barforge/error.h"
 #include "barforge/version.h"
 #include "cli/commands.h"
+#include "io/message_text.h"
+#include "io/signal_cleanup.h"
 
 namespace barforge::cli {
 
 namespace {
+
+constexpr size_t kMaxMessageBytes = 2000;
 
 void AddRunFlags(CLI::App& command, RunFlags& flags) {
   command.add_option("--config", flags.config_file, "YAML config file (default: config/default.yaml if it exists)");
@@ -36,7 +40,7 @@ int Main(int argc, char** argv) {
 
   RunFlags build_flags;
   std::optional<int64_t> samples;
-  std::optional<uint64_t> seed;
+  std::optional<std::string> seed;  // parsed as the config key is: one rule for both
   std::optional<int> jobs;
   CLI::App* build = app.add_subcommand("build", "Build the samples dataset and the meta scaler (columns: docs/dataset.md)");
   AddRunFlags(*build, build_flags);
@@ -80,6 +84,8 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
 
+  // Ctrl-C or a kill removes this run's temporary files before exiting.
+  io::InstallSignalCleanup();
   try {
     if (*build) {
       // Dedicated flags win over --set, which wins over the file.
@@ -99,6 +105,9 @@ int Main(int argc, char** argv) {
     for (char& c : message) {
       if (c == '\n' || c == '\r') c = ' ';
     }
+    // NUL and bytes that are not UTF-8 shown escaped, and a bound on the
+    // line whatever a value quoted in it holds.
+    message = io::MessageText(message, kMaxMessageBytes);
     std::fprintf(stderr, "barforge: error: %s\n", message.c_str());
     return kExitError;
   }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "barforge/error.h"
+#include "io/file_kind.h"
 #include "barforge/parquet_reader.h"
 #include "rawdata/bar_validation.h"
 #include "rawdata/csv_bar_loader.h"
@@ -144,8 +145,13 @@ bool IsCsvPath(const std::filesystem::path& path) {
 }
 
 BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker, const Config& config) {
-  if (!std::filesystem::is_regular_file(path)) {
+  const io::FileKind kind = io::KindOf(path);
+  if (kind == io::FileKind::kMissing) {
     throw DataError(fmt::format("{}: raw data file of ticker {} not found", path.string(), ticker));
+  }
+  if (kind != io::FileKind::kRegular) {
+    throw DataError(fmt::format("{}: raw data file of ticker {} is {}, not a file", path.string(), ticker,
+                                io::KindName(kind)));
   }
   if (IsCsvPath(path)) {
     CsvOptions options;

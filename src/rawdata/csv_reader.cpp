@@ -1,7 +1,6 @@
 #include "rawdata/csv_reader.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,12 +16,16 @@
 #include <fmt/format.h>
 
 #include "barforge/error.h"
+#include "io/file_kind.h"
+#include "io/message_text.h"
 
 namespace barforge {
 
 namespace {
 
 constexpr int64_t kMissingTimestamp = std::numeric_limits<int64_t>::min();
+// Header names listed when a column is missing; the rest are counted.
+constexpr size_t kMaxListedColumns = 20;
 
 // Splits CSV text into fields one record at a time, without copying unless
 // a quoted field holds "" escapes.
@@ -128,7 +131,10 @@ size_t FindColumn(const std::vector<std::string_view>& header, const std::string
     if (EqualsIgnoreCase(Trim(header[i]), name)) return i;
   }
   std::string columns;
-  for (std::string_view h : header) columns += fmt::format("{}'{}'", columns.empty() ? "" : ", ", Trim(h));
+  for (size_t i = 0; i < header.size() && i < kMaxListedColumns; ++i) {
+    columns += fmt::format("{}'{}'", columns.empty() ? "" : ", ", io::MessageText(Trim(header[i]), 64));
+  }
+  if (header.size() > kMaxListedColumns) columns += fmt::format(" and {} more", header.size() - kMaxListedColumns);
   throw DataError(fmt::format("{}: missing column '{}' (header has {})", path.string(), name, columns));
 }
 
@@ -159,7 +165,9 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
     if (cursor.unterminated_quote()) {
       throw DataError(fmt::format("{}: row {}: unterminated quoted field", path.string(), spreadsheet_row));
     }
-    if (fields.size() < needed) {
+    // Too many fields is refused too: an unquoted "1,000" would otherwise
+    // be read as 1 without a word.
+    if (fields.size() < needed || fields.size() > header.size()) {
       throw DataError(fmt::format("{}: row {}: {} fields, the header has {}", path.string(), spreadsheet_row, fields.size(),
                                  header.size()));
     }
@@ -182,7 +190,7 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
       }
       if (!ns) {
         throw DataError(fmt::format("{}: row {}, column '{}': cannot parse '{}' as a timestamp", path.string(),
-                                    spreadsheet_row, timestamp_column, stamp));
+                                    spreadsheet_row, timestamp_column, io::MessageText(stamp)));
       }
       columns.timestamp_ns.push_back(*ns);
     }
@@ -196,7 +204,7 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
         const auto [ptr, ec] = std::from_chars(begin, value.data() + value.size(), number);
         if (ec != std::errc() || ptr != value.data() + value.size()) {
           throw DataError(fmt::format("{}: row {}, column '{}': cannot parse '{}' as a number", path.string(),
-                                      spreadsheet_row, number_columns[c], value));
+                                      spreadsheet_row, number_columns[c], io::MessageText(value)));
         }
       }
       columns.numbers[c].push_back(number);
@@ -208,34 +216,46 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
 
 CsvColumns ReadCsvColumns(const std::filesystem::path& path, const std::string& timestamp_column,
                           const std::vector<std::string>& number_columns, const CsvOptions& options) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const io::FileKind kind = io::KindOf(path);
+  if (kind != io::FileKind::kRegular && kind != io::FileKind::kMissing) {
+    throw DataError(fmt::format("{}: is {}, not a CSV file", path.string(), io::KindName(kind)));
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw DataError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     ::close(fd);
     throw DataError(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(errno)));
   }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw DataError(fmt::format("{}: not a regular file", path.string()));
+  }
   const auto size = static_cast<size_t>(st.st_size);
   if (size == 0) {
     ::close(fd);
     throw DataError(fmt::format("{}: empty file (no header row)", path.string()));
   }
-  // Map the file instead of reading it: no copy, and the kernel pages it in
-  // sequentially.
-  void* data = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (data == MAP_FAILED) throw DataError(fmt::format("{}: cannot map: {}", path.string(), std::strerror(errno)));
-  madvise(data, size, MADV_SEQUENTIAL);
-  try {
-    CsvColumns columns =
-        ParseCsvColumns(std::string_view(static_cast<const char*>(data), size), path.string(), timestamp_column, number_columns,
-                        options);
-    munmap(data, size);
-    return columns;
-  } catch (...) {
-    munmap(data, size);
-    throw;
+  // Read, not mapped: a mapped file that shrinks while it is parsed kills
+  // the process with SIGBUS; a read sees the change and says so.
+  std::string text(size, '\0');
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t got = ::pread(fd, text.data() + done, size - done, static_cast<off_t>(done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      const std::string reason = got < 0 ? std::strerror(errno) : "it became shorter";
+      ::close(fd);
+      throw DataError(fmt::format("{}: file changed while being read ({})", path.string(), reason));
+    }
+    done += static_cast<size_t>(got);
   }
+  struct stat after {};
+  const bool changed = fstat(fd, &after) != 0 || after.st_size != st.st_size ||
+                       after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec;
+  ::close(fd);
+  if (changed) throw DataError(fmt::format("{}: file changed while being read", path.string()));
+  return ParseCsvColumns(text, path.string(), timestamp_column, number_columns, options);
 }
 
 }  // namespace barforge
