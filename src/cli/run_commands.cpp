@@ -121,9 +121,6 @@ int BuildCommand(const RunFlags& flags) {
     if (!flags.quiet) std::fprintf(stderr, "barforge: note: %s\n", text.c_str());
   };
   if (flags.skip_existing && !flags.overwrite) {
-    // Leftovers of interrupted runs removed, a missing or stale scaler file
-    // restored from the dataset's footer.
-    CheckOutputs(config, notice);
     const ExistingDataset existing = CheckExistingDataset(config);
     if (existing.state == ExistingDataset::State::kOtherConfig) {
       throw IoError(fmt::format("{}: exists but was built from another config ({}); pass --overwrite to rebuild it, "
@@ -132,6 +129,9 @@ int BuildCommand(const RunFlags& flags) {
     }
     if (existing.state == ExistingDataset::State::kSameConfig) {
       const bool restored = RestoreScalerFromDataset(config);
+      // Leftovers of interrupted runs removed, a stale scaler file replaced
+      // by the dataset's copy.
+      CheckOutputs(config, notice);
       if (flags.json) {
         fmt::print("{}\n", nlohmann::json{{"output", existing.path.string()},
                                           {"scaler", ScalerPath(config).string()},

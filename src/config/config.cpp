@@ -83,7 +83,7 @@ void CheckOutputNames(const Config& config, const std::map<std::string, std::str
   };
   std::vector<Named> names = {
       {Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples)), "the dataset", "samples_filename"},
-      {config.scaler_filename, "the scaler", "scaler_filename"},
+      {Replace(config.scaler_filename, "{n}", FormatSampleCount(config.n_samples)), "the scaler", "scaler_filename"},
   };
   for (const std::string& ticker : config.tickers) {
     names.push_back({Replace(config.raw_data_filename, "{ticker}", ticker),

@@ -107,7 +107,7 @@ bool RestoreScalerFromDataset(const Config& config) {
                                 scaler_path.string()));
   }
   // Parsed and written as a build writes it (same bytes, temporary + rename).
-  SaveMetaScaler(MetaScaler::FromJson(json), scaler_path);
+  SaveMetaScaler(MetaScaler::FromJson(json), scaler_path, false);
   return true;
 }
 
