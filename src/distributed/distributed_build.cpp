@@ -224,7 +224,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
     if (index == 0) {
       std::error_code ec;
       if (!std::filesystem::exists(summary.scaler, ec)) {
-        SaveMetaScaler(MetaScaler::FromJson(kept->scaler), summary.scaler);
+        SaveMetaScaler(MetaScaler::FromJson(kept->scaler), summary.scaler, true);
       }
     }
     summary.reports.push_back({index, true, kept->rows, FileBytes(expected.path), 0, PeakRssBytes()});
@@ -351,7 +351,7 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   std::vector<Record> final_records = coordinator.Run([&](Record& own) {
     own = done;
     if (!leader) return;
-    SaveMetaScaler(MetaScaler::FromJson(scaler_json), summary.scaler);
+    SaveMetaScaler(MetaScaler::FromJson(scaler_json), summary.scaler, true);
     WriteSuccessMarker(summary.directory);
   });
   for (const Record& record : final_records) summary.reports.push_back(record.report);
