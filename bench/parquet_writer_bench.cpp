@@ -115,7 +115,14 @@ int main(int argc, char** argv) {
   const int64_t rows = argc > 2 ? std::atoll(argv[2]) : 1'000'000;
   try {
     barforge::parquet::WriterOptions options;
-    options.codec = barforge::parquet::CodecFromName(argc > 3 ? argv[3] : "zstd");
+    const std::string codec_name = argc > 3 ? argv[3] : "zstd";
+    const auto codec = barforge::parquet::CodecFromName(codec_name);
+    if (!codec) {
+      std::fprintf(stderr, "unknown codec '%s' (expected %s)\n", codec_name.c_str(),
+                   barforge::parquet::WritableCodecNames(", ").c_str());
+      return 2;
+    }
+    options.codec = *codec;
     options.threads = argc > 4 ? std::atoi(argv[4]) : 2;
     options.compression_level = argc > 5 ? std::atoi(argv[5]) : 3;
     if (argc > 6 && std::string(argv[6]) == "bss") {

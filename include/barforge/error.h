@@ -31,6 +31,14 @@ class ParquetError : public Error {
   using Error::Error;
 };
 
+/// The Parquet writer was called in a way its API does not allow: a schema
+/// or options it cannot write, or row-group values that do not match the
+/// schema. A bug in the caller, not in the data.
+class ParquetUsageError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// An operating-system level failure: open, write, rename, disk full.
 class IoError : public Error {
  public:

@@ -23,8 +23,6 @@
 
 namespace barforge::parquet {
 
-struct EncodedColumnChunk;  ///< internal (src/parquet/writer)
-
 /// The column kinds the writer supports.
 enum class ColumnType {
   kInt64,      ///< INT64, values as int64_t
@@ -112,11 +110,9 @@ class EncodedRowGroup {
   /// Bytes this row group will add to the file.
   int64_t byte_size() const;
 
-  struct Impl;  ///< internal (src/parquet/writer)
-  Impl& impl() { return *impl_; }
-  const Impl& impl() const { return *impl_; }
-
  private:
+  friend class ParquetWriter;
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
@@ -128,7 +124,7 @@ struct RowGroupWriteTimes {
 
 class ParquetWriter {
  public:
-  /// Creates a temporary file beside `path` (same folder). Throws ConfigError
+  /// Creates a temporary file beside `path` (same folder). Throws ParquetUsageError
   /// for an invalid schema or options, IoError if the file cannot be created.
   ParquetWriter(std::filesystem::path path, std::vector<ColumnSpec> schema, WriterOptions options);
   /// Without a successful Close(), removes the temporary file: nothing ever
@@ -138,7 +134,7 @@ class ParquetWriter {
   ParquetWriter& operator=(const ParquetWriter&) = delete;
 
   /// Encodes and compresses one row group. Thread-safe; the result does not
-  /// depend on options.threads. Throws ConfigError if `data` does not match
+  /// depend on options.threads. Throws ParquetUsageError if `data` does not match
   /// the schema (column count, alternative, value counts, dictionary indices).
   EncodedRowGroup Encode(const RowGroupData& data) const;
   /// Appends an encoded row group to the file, after those appended before.
@@ -148,7 +144,7 @@ class ParquetWriter {
   /// Writes one row group, with the same bytes as Append(Encode(data)),
   /// but streamed: its pages are compressed on options.threads threads and
   /// written in order as they are done, so it holds a few pages per thread
-  /// in memory instead of the whole row group. A ConfigError found before
+  /// in memory instead of the whole row group. A ParquetUsageError found before
   /// any page is written (schema mismatch) leaves the writer usable; any
   /// later error fails it and removes the temporary file.
   RowGroupWriteTimes WriteRowGroup(const RowGroupData& data);
@@ -178,10 +174,6 @@ class ParquetWriter {
   void CheckWritable() const;
   /// Queues bytes for the write-behind thread.
   void WritePage(std::vector<uint8_t>&& page);
-  /// Adds the row group whose pages were written from `group_start`, column
-  /// c from column_starts[c], to the footer.
-  void RecordRowGroup(std::vector<EncodedColumnChunk>& columns, std::span<const int64_t> column_starts,
-                      int64_t num_rows, int64_t group_start);
   /// Marks the writer failed and removes the temporary file.
   void FailAndRemove();
 

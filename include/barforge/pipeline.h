@@ -136,7 +136,4 @@ bool RestoreScalerFromDataset(const Config& config);
 std::vector<TickerSummary> RunSynth(const Config& config, bool overwrite,
                                     const std::function<void(const std::string&)>& on_notice = {});
 
-/// Peak resident set size of this process so far, in bytes.
-int64_t PeakRssBytes();
-
 }  // namespace barforge

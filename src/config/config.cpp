@@ -128,12 +128,12 @@ void CheckAcrossKeys(const Config& config, const std::map<std::string, std::stri
         origin == origins.end() ? "defaults" : origin->second, config.n_samples, config.chunk_rows, row_groups,
         kMaxRowGroups, (config.n_samples + kMaxRowGroups - 1) / kMaxRowGroups));
   }
-  try {
-    parquet::CheckCompressionLevel(config.parquet_compression, config.compression_level);
-  } catch (const ConfigError& e) {
+  const std::string level_problem =
+      parquet::CompressionLevelProblem(config.parquet_compression, config.compression_level);
+  if (!level_problem.empty()) {
     const auto origin = origins.find("compression_level");
     const std::string where = origin == origins.end() ? "defaults" : origin->second;
-    throw ConfigError(fmt::format("{}: key 'compression_level': {} (parquet_compression: {})", where, e.what(),
+    throw ConfigError(fmt::format("{}: key 'compression_level': {} (parquet_compression: {})", where, level_problem,
                                   parquet::CodecName(config.parquet_compression)));
   }
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -154,6 +155,13 @@ std::string ParseChoice(const YAML::Node& value, std::initializer_list<std::stri
   throw ConfigError(fmt::format("must be one of {}, got '{}'", list, text));
 }
 
+parquet::Codec ParseCodec(const YAML::Node& value) {
+  const std::string text = Scalar(value, "a codec name");
+  const std::optional<parquet::Codec> codec = parquet::CodecFromName(text);
+  if (!codec) throw ConfigError(fmt::format("must be one of {}, got '{}'", parquet::WritableCodecNames(" | "), text));
+  return *codec;
+}
+
 // A '|' inside a Markdown table cell must be escaped.
 std::string EscapePipes(std::string_view text) {
   std::string out;
@@ -167,6 +175,7 @@ std::string EscapePipes(std::string_view text) {
 }  // namespace
 
 const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::string codec_names = parquet::WritableCodecNames(" | ");
   static const std::vector<ConfigKey> keys = {
       {"data_dir", "path", "folder of raw files, the dataset and the scaler", "non-empty",
        [](Config& c, const YAML::Node& v) { c.data_dir = ParseNonEmpty(v); },
@@ -299,8 +308,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
          c.n_jobs = static_cast<int>(jobs);
        },
        [](const Config& c) { return std::to_string(c.n_jobs); }},
-      {"parquet_compression", "string", "codec of the dataset's pages", "zstd | snappy | gzip | lz4 | none",
-       [](Config& c, const YAML::Node& v) { c.parquet_compression = parquet::CodecFromName(Scalar(v, "a codec name")); },
+      {"parquet_compression", "string", "codec of the dataset's pages", codec_names,
+       [](Config& c, const YAML::Node& v) { c.parquet_compression = ParseCodec(v); },
        [](const Config& c) { return std::string(parquet::CodecName(c.parquet_compression)); }},
       {"compression_level", "integer", "level, where the codec has levels", "zstd: 1..22 or negative; gzip: 1..9",
        [](Config& c, const YAML::Node& v) {

@@ -18,6 +18,7 @@
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
 #include "pipeline/build_range.h"
+#include "pipeline/peak_rss.h"
 
 namespace barforge {
 

@@ -8,20 +8,37 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <utility>
 #include <fmt/format.h>
 
 #include "barforge/error.h"
 
 namespace barforge::parquet {
 
-Codec CodecFromName(std::string_view name) {
-  if (name == "zstd") return Codec::kZstd;
-  if (name == "snappy") return Codec::kSnappy;
-  if (name == "gzip") return Codec::kGzip;
-  if (name == "lz4") return Codec::kLz4Raw;
-  if (name == "none") return Codec::kUncompressed;
-  throw ConfigError(fmt::format(
-      "parquet_compression: unknown codec '{}' (expected zstd, snappy, gzip, lz4 or none)", name));
+namespace {
+
+// The one list of codecs barforge writes, by name.
+constexpr std::pair<std::string_view, Codec> kWritableCodecs[] = {
+    {"zstd", Codec::kZstd}, {"snappy", Codec::kSnappy}, {"gzip", Codec::kGzip},
+    {"lz4", Codec::kLz4Raw}, {"none", Codec::kUncompressed},
+};
+
+}  // namespace
+
+std::optional<Codec> CodecFromName(std::string_view name) {
+  for (const auto& [codec_name, codec] : kWritableCodecs) {
+    if (name == codec_name) return codec;
+  }
+  return std::nullopt;
+}
+
+std::string WritableCodecNames(std::string_view separator) {
+  std::string names;
+  for (const auto& [codec_name, codec] : kWritableCodecs) {
+    if (!names.empty()) names += separator;
+    names += codec_name;
+  }
+  return names;
 }
 
 std::string_view CodecName(Codec codec) {
@@ -38,15 +55,24 @@ std::string_view CodecName(Codec codec) {
   return "unknown";
 }
 
-void CheckCompressionLevel(Codec codec, int level) {
+std::string CompressionLevelProblem(Codec codec, int level) {
   if (codec == Codec::kZstd && (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel() || level == 0)) {
-    throw ConfigError(fmt::format("compression_level: {} is out of range for zstd ({}..{}, not 0)",
-                                  level, ZSTD_minCLevel(), ZSTD_maxCLevel()));
+    return fmt::format("{} is out of range for zstd ({}..{}, not 0)", level, ZSTD_minCLevel(), ZSTD_maxCLevel());
   }
   if (codec == Codec::kGzip && (level < 1 || level > 9)) {
-    throw ConfigError(fmt::format("compression_level: {} is out of range for gzip (1..9)", level));
+    return fmt::format("{} is out of range for gzip (1..9)", level);
   }
+  return {};
 }
+
+namespace {
+
+void CheckCompressionLevel(Codec codec, int level) {
+  const std::string problem = CompressionLevelProblem(codec, level);
+  if (!problem.empty()) throw ParquetUsageError(fmt::format("compression level {}", problem));
+}
+
+}  // namespace
 
 struct PageCompressor::State {
   ZSTD_CCtx* zstd = nullptr;
@@ -79,7 +105,7 @@ PageCompressor::PageCompressor(Codec codec, int level)
       state_->deflate_ready = true;
       break;
     default:
-      throw ConfigError(fmt::format("codec {} cannot be written", CodecName(codec)));
+      throw ParquetUsageError(fmt::format("codec {} cannot be written", CodecName(codec)));
   }
 }
 

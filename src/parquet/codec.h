@@ -1,11 +1,15 @@
 #pragma once
 // Page compression codecs. Parquet compresses each page on its own, without
-// any framing beyond what the codec itself defines (see PARQUET_NOTES §0).
+// any framing beyond what the codec itself defines (Parquet format
+// specification, "Compression": GZIP is RFC 1952, LZ4_RAW the LZ4 block
+// format, ZSTD RFC 8478; Hadoop-framed LZ4 is deprecated).
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,19 +17,25 @@
 
 namespace barforge::parquet {
 
-/// Parses a config name: zstd | snappy | gzip | lz4 | none. Throws ConfigError.
-Codec CodecFromName(std::string_view name);
-/// The config name of a codec ("zstd", ...).
+/// The codec a name stands for, among those barforge writes: zstd, snappy,
+/// gzip, lz4 (LZ4_RAW) or none; nullopt for any other name.
+std::optional<Codec> CodecFromName(std::string_view name);
+/// The name of a codec ("zstd", ...), as CodecFromName reads it.
 std::string_view CodecName(Codec codec);
-/// Throws ConfigError unless `level` is valid for `codec` (ignored by codecs
-/// without levels: snappy, lz4, none).
-void CheckCompressionLevel(Codec codec, int level);
+/// The names CodecFromName takes, in order, joined by `separator`.
+std::string WritableCodecNames(std::string_view separator);
+/// Why `level` is not valid for `codec` ("10 is out of range for gzip
+/// (1..9)"), or an empty string when it is. Codecs without levels (snappy,
+/// lz4, none) take any level.
+std::string CompressionLevelProblem(Codec codec, int level);
 
 /// Compresses pages with one codec and level. Keeps its codec context between
 /// calls (no per-page allocation of a zstd or zlib context); not thread-safe,
 /// so use one per thread.
 class PageCompressor {
  public:
+  /// Throws ParquetUsageError for a codec barforge does not write or a
+  /// level the codec does not take.
   PageCompressor(Codec codec, int level);
   ~PageCompressor();
   PageCompressor(const PageCompressor&) = delete;

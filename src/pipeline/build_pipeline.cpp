@@ -27,6 +27,7 @@
 #include "pipeline/build_monitor.h"
 #include "pipeline/build_range.h"
 #include "pipeline/output_pair.h"
+#include "pipeline/peak_rss.h"
 #include "pipeline/raw_data_stage.h"
 #include "pipeline/sample_chunk.h"
 

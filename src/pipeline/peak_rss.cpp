@@ -1,6 +1,6 @@
-#include <sys/resource.h>
+#include "pipeline/peak_rss.h"
 
-#include "barforge/pipeline.h"
+#include <sys/resource.h>
 
 namespace barforge {
 

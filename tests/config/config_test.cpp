@@ -249,6 +249,17 @@ INSTANTIATE_TEST_SUITE_P(
                       BadOverride{"synthetic=5", "synthetic"}, BadOverride{"window=99999999999", "window"},
                       BadOverride{"synthetic.n_bars=1000000000000", "synthetic.n_bars"}));
 
+TEST(ConfigTest, CodecNameAndLevelErrorsNameTheKey) {
+  EXPECT_THAT([] { LoadConfig({}, {"parquet_compression=brotli"}); },
+              ::testing::ThrowsMessage<ConfigError>(::testing::StrEq(
+                  "override 'parquet_compression=brotli': key 'parquet_compression': must be one of zstd | snappy | "
+                  "gzip | lz4 | none, got 'brotli'")));
+  EXPECT_THAT([] { LoadConfig({}, {"parquet_compression=gzip", "compression_level=10"}); },
+              ::testing::ThrowsMessage<ConfigError>(::testing::StrEq(
+                  "override 'compression_level=10': key 'compression_level': 10 is out of range for gzip (1..9) "
+                  "(parquet_compression: gzip)")));
+}
+
 TEST(ConfigTest, CompressionLevelCheckedAgainstCodecInAnyOrder) {
   EXPECT_NO_THROW(LoadConfig({}, {"compression_level=12", "parquet_compression=gzip", "compression_level=9"}));
   EXPECT_THROW(LoadConfig({}, {"compression_level=12", "parquet_compression=gzip"}), ConfigError);

@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <zstd.h>
+
 #include <numeric>
+#include <optional>
 #include <random>
+
+#include <fmt/format.h>
 
 #include "barforge/error.h"
 
@@ -108,10 +113,26 @@ TEST(Codec, NamesAndLevels) {
   EXPECT_EQ(CodecFromName("zstd"), Codec::kZstd);
   EXPECT_EQ(CodecFromName("lz4"), Codec::kLz4Raw);
   EXPECT_EQ(CodecFromName("none"), Codec::kUncompressed);
-  EXPECT_THROW(CodecFromName("brotli"), ConfigError);
-  EXPECT_THROW(CheckCompressionLevel(Codec::kGzip, 10), ConfigError);
-  EXPECT_THROW(CheckCompressionLevel(Codec::kZstd, 23), ConfigError);
-  EXPECT_NO_THROW(CheckCompressionLevel(Codec::kSnappy, 99));
+  EXPECT_EQ(CodecFromName("brotli"), std::nullopt);
+  EXPECT_EQ(CodecFromName("ZSTD"), std::nullopt);
+  EXPECT_EQ(WritableCodecNames(" | "), "zstd | snappy | gzip | lz4 | none");
+  for (const std::string_view name : {"zstd", "snappy", "gzip", "lz4", "none"}) {
+    EXPECT_EQ(CodecName(CodecFromName(name).value()), name);
+  }
+  EXPECT_EQ(CompressionLevelProblem(Codec::kGzip, 10), "10 is out of range for gzip (1..9)");
+  EXPECT_EQ(CompressionLevelProblem(Codec::kZstd, 23),
+            fmt::format("23 is out of range for zstd ({}..22, not 0)", ZSTD_minCLevel()));
+  EXPECT_EQ(CompressionLevelProblem(Codec::kZstd, 0), fmt::format("0 is out of range for zstd ({}..22, not 0)",
+                                                                  ZSTD_minCLevel()));
+  EXPECT_EQ(CompressionLevelProblem(Codec::kGzip, 9), "");
+  EXPECT_EQ(CompressionLevelProblem(Codec::kSnappy, 99), "");
+  try {
+    PageCompressor compressor(Codec::kGzip, 10);
+    FAIL() << "no error for gzip level 10";
+  } catch (const ParquetUsageError& e) {
+    EXPECT_STREQ(e.what(), "compression level 10 is out of range for gzip (1..9)");
+  }
+  EXPECT_THROW(PageCompressor(Codec::kLzo, 1), ParquetUsageError);
   std::vector<uint8_t> out(4);
   EXPECT_THROW(DecompressPage(Codec::kLzo, out, out), ParquetError);
 }

@@ -29,21 +29,24 @@ template <class T>
 std::span<const T> Expect(const ColumnSpec& column, const ColumnValues& values, const char* type) {
   const auto* span = std::get_if<std::span<const T>>(&values);
   if (span == nullptr) {
-    throw ConfigError(fmt::format("parquet writer: column '{}' expects {} values", column.name, type));
+    throw ParquetUsageError(fmt::format("parquet writer: column '{}' expects {} values", column.name, type));
   }
   return *span;
 }
 
 void ExpectCount(const ColumnSpec& column, size_t got, int64_t want) {
   if (static_cast<int64_t>(got) != want) {
-    throw ConfigError(fmt::format("parquet writer: column '{}' has {} values, expected {}", column.name, got, want));
+    throw ParquetUsageError(
+        fmt::format("parquet writer: column '{}' has {} values, expected {}", column.name, got, want));
   }
 }
 
 // Float values are a span or FloatPages; only a span's length can be checked.
 void ExpectFloats(const ColumnSpec& column, const ColumnValues& values, int64_t want) {
   if (const auto* pages = std::get_if<FloatPages>(&values)) {
-    if (pages->fill == nullptr) throw ConfigError(fmt::format("parquet writer: column '{}' has an empty FloatPages", column.name));
+    if (pages->fill == nullptr) {
+      throw ParquetUsageError(fmt::format("parquet writer: column '{}' has an empty FloatPages", column.name));
+    }
     return;
   }
   ExpectCount(column, Expect<float>(column, values, "float").size(), want);
@@ -139,8 +142,8 @@ void ColumnChunkEncoder::PlanStrings() {
     for (size_t r = 0; r < rows; ++r) {
       const int32_t index = dict->indices[r];
       if (index < 0 || static_cast<size_t>(index) >= dict->dictionary.size()) {
-        throw ConfigError(fmt::format("parquet writer: column '{}', row {}: dictionary index {} is out of range",
-                                      column_.name, r, index));
+        throw ParquetUsageError(fmt::format(
+            "parquet writer: column '{}', row {}: dictionary index {} is out of range", column_.name, r, index));
       }
       int64_t& slot = renumbered[static_cast<size_t>(index)];
       if (slot < 0) {
@@ -235,7 +238,7 @@ EncodedPage FinishPage(const format::PageHeader& header, std::span<const uint8_t
 
 int32_t CheckedPageSize(size_t size) {
   if (size > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    throw ConfigError("parquet writer: a page exceeds 2 GiB; lower page_size_bytes");
+    throw ParquetUsageError("parquet writer: a page exceeds 2 GiB; lower page_size_bytes");
   }
   return static_cast<int32_t>(size);
 }

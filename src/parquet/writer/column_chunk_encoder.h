@@ -30,7 +30,7 @@ struct EncodedPage {
 
 class ColumnChunkEncoder {
  public:
-  /// Checks `values` against `column` (ConfigError naming the column) and
+  /// Checks `values` against `column` (ParquetUsageError naming the column) and
   /// plans the pages. Keeps views of `values`: they must outlive this.
   ColumnChunkEncoder(const ColumnSpec& column, const ColumnValues& values, int64_t num_rows,
                      const WriterOptions& options);

@@ -66,14 +66,19 @@ struct ParquetWriter::State {
   bool failed = false;
   std::vector<format::RowGroup> row_groups;
   std::map<std::string, std::string> extra_key_values;
+
+  /// Adds the row group whose pages were written from `group_start`, column
+  /// c from column_starts[c], to the footer.
+  void RecordRowGroup(const std::vector<EncodedColumnChunk>& columns, std::span<const int64_t> column_starts,
+                      int64_t num_rows, int64_t group_start);
 };
 
 ParquetWriter::ParquetWriter(std::filesystem::path path, std::vector<ColumnSpec> schema, WriterOptions options)
     : path_(std::move(path)), state_(std::make_unique<State>()) {
   CheckSchema(schema);
-  if (options.page_size_bytes < 1) throw ConfigError("parquet writer: page_size_bytes must be >= 1");
-  if (options.threads < 1) throw ConfigError("parquet writer: threads must be >= 1");
-  // Fails early (ConfigError) for a bad codec or level.
+  if (options.page_size_bytes < 1) throw ParquetUsageError("parquet writer: page_size_bytes must be >= 1");
+  if (options.threads < 1) throw ParquetUsageError("parquet writer: threads must be >= 1");
+  // Fails early (ParquetUsageError) for a bad codec or level.
   PageCompressor probe(options.codec, options.compression_level);
   state_->schema = std::move(schema);
   state_->options = std::move(options);
@@ -103,8 +108,8 @@ EncodedRowGroup ParquetWriter::Encode(const RowGroupData& data) const {
     for (size_t page = 0; page < encoder.num_pages(); ++page) encode(page);
   }
   EncodedRowGroup group;
-  group.impl().num_rows = data.num_rows;
-  group.impl().columns = encoder.Finish();
+  group.impl_->num_rows = data.num_rows;
+  group.impl_->columns = encoder.Finish();
   return group;
 }
 
@@ -127,9 +132,10 @@ void ParquetWriter::FailAndRemove() {
   state_->output->Abandon();
 }
 
-void ParquetWriter::RecordRowGroup(std::vector<EncodedColumnChunk>& columns, std::span<const int64_t> column_starts,
-                                   int64_t num_rows, int64_t group_start) {
-  State& state = *state_;
+void ParquetWriter::State::RecordRowGroup(const std::vector<EncodedColumnChunk>& columns,
+                                          std::span<const int64_t> column_starts, int64_t num_rows,
+                                          int64_t group_start) {
+  State& state = *this;
   format::RowGroup row_group;
   row_group.__set_num_rows(num_rows);
   row_group.__set_file_offset(group_start);
@@ -154,13 +160,15 @@ void ParquetWriter::RecordRowGroup(std::vector<EncodedColumnChunk>& columns, std
   row_group.__set_total_byte_size(total_uncompressed);
   row_group.__set_total_compressed_size(total_compressed);
   state.row_groups.push_back(std::move(row_group));
-  rows_written_ += num_rows;
 }
 
 void ParquetWriter::Append(EncodedRowGroup&& group) {
   CheckWritable();
-  EncodedRowGroup::Impl& impl = group.impl();
-  if (impl.columns.size() != state_->schema.size()) throw ConfigError("parquet writer: row group does not match schema");
+  if (!group.impl_) throw ParquetUsageError("parquet writer: Append() of a moved-from row group");
+  EncodedRowGroup::Impl& impl = *group.impl_;
+  if (impl.columns.size() != state_->schema.size()) {
+    throw ParquetUsageError("parquet writer: row group does not match schema");
+  }
   try {
     const int64_t group_start = bytes_written_;
     std::vector<int64_t> column_starts;
@@ -168,7 +176,8 @@ void ParquetWriter::Append(EncodedRowGroup&& group) {
       column_starts.push_back(bytes_written_);
       for (auto& page : column.pages) WritePage(std::move(page));
     }
-    RecordRowGroup(impl.columns, column_starts, impl.num_rows, group_start);
+    state_->RecordRowGroup(impl.columns, column_starts, impl.num_rows, group_start);
+    rows_written_ += impl.num_rows;
   } catch (...) {
     FailAndRemove();
     throw;
@@ -217,7 +226,8 @@ RowGroupWriteTimes ParquetWriter::WriteRowGroup(const RowGroupData& data) {
       for (size_t index = 0; index < encoder.num_pages(); ++index) write(index, encoder.EncodePage(index));
     }
     std::vector<EncodedColumnChunk> columns = encoder.Finish();
-    RecordRowGroup(columns, column_starts, data.num_rows, group_start);
+    state_->RecordRowGroup(columns, column_starts, data.num_rows, group_start);
+    rows_written_ += data.num_rows;
   } catch (...) {
     FailAndRemove();
     throw;

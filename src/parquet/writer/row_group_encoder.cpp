@@ -27,10 +27,10 @@ RowGroupEncoder::RowGroupEncoder(std::span<const ColumnSpec> schema, const RowGr
                                  const WriterOptions& options)
     : options_(options) {
   if (data.columns.size() != schema.size()) {
-    throw ConfigError(fmt::format("parquet writer: row group has {} columns, the schema has {}", data.columns.size(),
-                                  schema.size()));
+    throw ParquetUsageError(fmt::format("parquet writer: row group has {} columns, the schema has {}",
+                                        data.columns.size(), schema.size()));
   }
-  if (data.num_rows < 0) throw ConfigError("parquet writer: negative row count");
+  if (data.num_rows < 0) throw ParquetUsageError("parquet writer: negative row count");
   for (size_t c = 0; c < schema.size(); ++c) {
     encoders_.push_back(std::make_unique<ColumnChunkEncoder>(schema[c], data.columns[c], data.num_rows, options));
     for (size_t p = 0; p < encoders_.back()->num_pages(); ++p) jobs_.push_back({c, p});

@@ -17,7 +17,7 @@ namespace barforge::parquet {
 
 class RowGroupEncoder {
  public:
-  /// Checks `data` against `schema` (ConfigError) and plans every page.
+  /// Checks `data` against `schema` (ParquetUsageError) and plans every page.
   /// Keeps views of all three: they must outlive this.
   RowGroupEncoder(std::span<const ColumnSpec> schema, const RowGroupData& data, const WriterOptions& options);
 

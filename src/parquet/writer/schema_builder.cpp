@@ -9,15 +9,15 @@
 namespace barforge::parquet {
 
 void CheckSchema(const std::vector<ColumnSpec>& schema) {
-  if (schema.empty()) throw ConfigError("parquet schema: no columns");
+  if (schema.empty()) throw ParquetUsageError("parquet schema: no columns");
   std::set<std::string> names;
   for (const ColumnSpec& column : schema) {
-    if (column.name.empty()) throw ConfigError("parquet schema: a column has an empty name");
+    if (column.name.empty()) throw ParquetUsageError("parquet schema: a column has an empty name");
     if (!names.insert(column.name).second) {
-      throw ConfigError(fmt::format("parquet schema: column '{}' appears twice", column.name));
+      throw ParquetUsageError(fmt::format("parquet schema: column '{}' appears twice", column.name));
     }
     if (column.type == ColumnType::kFloatList && column.list_size < 1) {
-      throw ConfigError(fmt::format("parquet schema: column '{}': list_size {} must be >= 1", column.name,
+      throw ParquetUsageError(fmt::format("parquet schema: column '{}': list_size {} must be >= 1", column.name,
                                     column.list_size));
     }
   }

@@ -8,7 +8,7 @@
 
 namespace barforge::parquet {
 
-/// Throws ConfigError for an empty schema, an empty or duplicate name, or a
+/// Throws ParquetUsageError for an empty schema, an empty or duplicate name, or a
 /// list column with list_size < 1.
 void CheckSchema(const std::vector<ColumnSpec>& schema);
 

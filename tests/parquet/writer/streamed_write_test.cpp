@@ -205,11 +205,11 @@ TEST(StreamedWrite, ASchemaErrorWritesNothingAndKeepsTheWriterUsable) {
   try {
     writer.WriteRowGroup(data);
     FAIL() << "no error";
-  } catch (const ConfigError& e) {
+  } catch (const ParquetUsageError& e) {
     EXPECT_NE(std::string(e.what()).find("'single'"), std::string::npos) << e.what();
   }
   data.columns.pop_back();
-  EXPECT_THROW(writer.WriteRowGroup(data), ConfigError);
+  EXPECT_THROW(writer.WriteRowGroup(data), ParquetUsageError);
   EXPECT_EQ(writer.bytes_written(), 4);
   writer.WriteRowGroup(SpanRows(c, 0, 100));
   writer.Close();

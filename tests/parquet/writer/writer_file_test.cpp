@@ -316,7 +316,7 @@ TEST(WriterFile, DataThatDoesNotMatchTheSchemaNamesTheColumn) {
     try {
       writer.Encode(data);
       FAIL() << "no error for " << needle;
-    } catch (const ConfigError& e) {
+    } catch (const ParquetUsageError& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
     }
   };
@@ -333,13 +333,14 @@ TEST(WriterFile, DataThatDoesNotMatchTheSchemaNamesTheColumn) {
   data = View(d, 0, 10);
   data.columns[3] = DictionaryStrings{d.names, bad_index};
   expect_error(data, "'name'");
-  EXPECT_THROW(ParquetWriter(dir / "x.parquet", {{"l", ColumnType::kFloatList, TimeUnit::kNanos, 0}}, {}), ConfigError);
+  EXPECT_THROW(ParquetWriter(dir / "x.parquet", {{"l", ColumnType::kFloatList, TimeUnit::kNanos, 0}}, {}),
+               ParquetUsageError);
   EXPECT_THROW(ParquetWriter(dir / "x.parquet", {{"a", ColumnType::kInt64}, {"a", ColumnType::kInt64}}, {}),
-               ConfigError);
+               ParquetUsageError);
   WriterOptions bad_level;
   bad_level.codec = Codec::kGzip;
   bad_level.compression_level = 12;
-  EXPECT_THROW(ParquetWriter(dir / "x.parquet", kSchema, bad_level), ConfigError);
+  EXPECT_THROW(ParquetWriter(dir / "x.parquet", kSchema, bad_level), ParquetUsageError);
 }
 
 TEST(WriterFile, CloseTwiceIsHarmless) {
