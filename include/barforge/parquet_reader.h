@@ -14,14 +14,14 @@
 
 namespace barforge::parquet {
 
-namespace format {
-class FileMetaData;  // generated from src/parquet/thrift/parquet.thrift
+namespace detail {
+struct ReaderAccess;  // the raw footer, for barforge's own tools (src/parquet/reader)
 }
 
 enum class PhysicalType { kBoolean, kInt32, kInt64, kInt96, kFloat, kDouble, kByteArray, kFixedLenByteArray };
 
 /// What a column's values mean, from its logical or converted type.
-enum class LogicalKind { kNone, kString, kDate, kTimestamp, kInteger, kOther };
+enum class LogicalKind { kNone, kString, kDate, kTimestamp, kInteger, kDecimal, kOther };
 
 /// One leaf column of the file, described from its schema.
 struct ColumnInfo {
@@ -31,6 +31,12 @@ struct ColumnInfo {
   LogicalKind logical = LogicalKind::kNone;
   TimeUnit time_unit = TimeUnit::kNanos;  ///< timestamps; INT96 is read as kNanos
   bool utc = false;                 ///< timestamps: isAdjustedToUTC (INT96: false)
+  int32_t precision = 0;            ///< kDecimal: digits in all
+  int32_t scale = 0;                ///< kDecimal: digits after the point (value = unscaled * 10^-scale)
+  /// The logical (or converted) type as the format names it: "STRING",
+  /// "JSON", "DECIMAL", "FLOAT16", "UUID", "INTERVAL", "TIME", ...; empty
+  /// when the column has none.
+  std::string logical_name;
   bool nullable = false;            ///< the leaf or an ancestor is OPTIONAL
   bool is_list = false;             ///< a LIST of a primitive (max_rep 1)
   int max_definition_level = 0;
@@ -44,6 +50,9 @@ struct ColumnInfo {
 ///   INT64, TIMESTAMP, INT96 (as ns)        -> int64s
 ///   FLOAT -> floats, DOUBLE -> doubles, BOOLEAN -> int32s (0/1)
 ///   BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY      -> string_offsets (size n+1) + string_bytes
+/// DECIMAL columns hold their unscaled integers the same way (as int32s,
+/// int64s, or big-endian two's complement bytes); DecimalsAsDoubles gives
+/// their values.
 struct ColumnBuffer {
   ColumnInfo info;
   int64_t num_rows = 0;
@@ -71,11 +80,24 @@ struct ColumnBuffer {
   bool is_null(size_t i) const { return !valid.empty() && valid[i] == 0; }
 };
 
+/// The column's type for messages and `barforge inspect`: the physical type
+/// and what it means, e.g. "INT64 TIMESTAMP[ms, UTC]", "INT32 DECIMAL(9,2)",
+/// "LIST<FLOAT> (nullable)".
+std::string TypeName(const ColumnInfo& column);
+
+/// The values of a DECIMAL column (info.logical == kDecimal), each the
+/// nearest double to unscaled * 10^-scale (ties to even); null slots give 0.
+/// Throws ParquetError naming the column for a value of more than 128 bits
+/// (over 38 digits).
+std::vector<double> DecimalsAsDoubles(const ColumnBuffer& buffer);
+
 class ParquetReader {
  public:
   /// Opens the file and reads its footer. Throws IoError if it cannot be
-  /// opened, ParquetError (naming the file and what is wrong) if it is not a
-  /// valid Parquet file.
+  /// opened or is not a regular file (a directory, FIFO or device is refused
+  /// before opening, so a FIFO never blocks), ParquetError (naming the file
+  /// and what is wrong) if it is not a valid Parquet file or its footer is
+  /// over 256 MiB.
   explicit ParquetReader(std::filesystem::path path);
   ~ParquetReader();
   ParquetReader(ParquetReader&&) noexcept;
@@ -90,8 +112,6 @@ class ParquetReader {
   std::optional<size_t> FindColumn(std::string_view name) const;
   std::vector<std::pair<std::string, std::string>> key_value_metadata() const;
   std::string created_by() const;
-  /// The raw footer, for `barforge inspect`.
-  const format::FileMetaData& metadata() const;
 
   /// Reads a whole column (all row groups). Throws ParquetError naming the
   /// file, column, row group and what is wrong.
@@ -103,6 +123,7 @@ class ParquetReader {
   ColumnBuffer ReadColumnChunk(size_t index, int row_group) const;
 
  private:
+  friend struct detail::ReaderAccess;
   struct State;
   std::unique_ptr<State> state_;
 };

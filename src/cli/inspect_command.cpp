@@ -9,32 +9,13 @@
 #include "cli/cli_main.h"
 #include "cli/commands.h"
 #include "gen-cpp/parquet_types.h"
+#include "parquet/reader/reader_access.h"
 
 namespace barforge::cli {
 
 namespace {
 
 namespace format = parquet::format;
-
-std::string TypeName(const parquet::ColumnInfo& column) {
-  static constexpr const char* kPhysical[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY",
-                                              "FIXED_LEN_BYTE_ARRAY"};
-  std::string name = kPhysical[static_cast<int>(column.physical_type)];
-  switch (column.logical) {
-    case parquet::LogicalKind::kString: name += " STRING"; break;
-    case parquet::LogicalKind::kDate: name += " DATE"; break;
-    case parquet::LogicalKind::kTimestamp: {
-      static constexpr const char* kUnit[] = {"ms", "us", "ns"};
-      name += fmt::format(" TIMESTAMP[{}{}]", kUnit[static_cast<int>(column.time_unit)], column.utc ? ", UTC" : "");
-      break;
-    }
-    case parquet::LogicalKind::kInteger: name += " INTEGER"; break;
-    default: break;
-  }
-  if (column.is_list) name = "LIST<" + name + ">";
-  if (column.nullable) name += " (nullable)";
-  return name;
-}
 
 std::string Megabytes(int64_t bytes) { return fmt::format("{:.2f} MB", static_cast<double>(bytes) / 1e6); }
 
@@ -52,7 +33,7 @@ std::string Encodings(const format::ColumnMetaData& meta) {
 int InspectCommand(const std::filesystem::path& file) {
   if (std::filesystem::is_directory(file)) return InspectDatasetDirectory(file);
   const parquet::ParquetReader reader(file);
-  const format::FileMetaData& meta = reader.metadata();
+  const format::FileMetaData& meta = parquet::detail::ReaderAccess::Footer(reader);
   fmt::print("file:        {}\n", file.string());
   fmt::print("size:        {} bytes\n", std::filesystem::file_size(file));
   fmt::print("created by:  {}\n", reader.created_by());
@@ -62,7 +43,7 @@ int InspectCommand(const std::filesystem::path& file) {
   for (const parquet::ColumnInfo& column : reader.columns()) {
     std::string path;
     for (const std::string& part : column.path) path += (path.empty() ? "" : ".") + part;
-    fmt::print("  {:<14} {:<32} {}\n", column.name, TypeName(column), path);
+    fmt::print("  {:<14} {:<32} {}\n", column.name, parquet::TypeName(column), path);
   }
   for (size_t g = 0; g < meta.row_groups.size(); ++g) {
     const format::RowGroup& group = meta.row_groups[g];

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <limits>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -111,29 +112,64 @@ std::vector<int64_t> TimestampsNs(const ColumnBuffer& buffer, const std::filesys
   return ns;
 }
 
-std::vector<double> Numbers(ColumnBuffer& buffer, const std::filesystem::path& path, bool integers_allowed) {
+// Why a column cannot hold prices (or volume), and what to cast it to.
+[[noreturn]] void RefuseNumberColumn(const ColumnBuffer& buffer, const std::filesystem::path& path,
+                                     std::string_view role, bool volume) {
+  const parquet::ColumnInfo& info = buffer.info;
+  const std::string accepted = volume ? "DOUBLE, FLOAT, DECIMAL or an integer" : "DOUBLE, FLOAT or DECIMAL";
+  std::string advice;
+  const bool time_like = info.physical_type == PhysicalType::kInt96 || info.logical == parquet::LogicalKind::kDate ||
+                         info.logical == parquet::LogicalKind::kTimestamp || info.logical_name == "TIME" ||
+                         info.logical_name == "TIME_MILLIS" || info.logical_name == "TIME_MICROS" ||
+                         info.logical_name == "INTERVAL";
+  if (time_like) {
+    advice = fmt::format("a time, not a number: does columns.{} name the right column?", role);
+  } else if (info.logical_name == "FLOAT16") {
+    advice = "half precision: widen it to FLOAT or DOUBLE when writing the file";
+  } else if (info.physical_type == PhysicalType::kInt32 || info.physical_type == PhysicalType::kInt64) {
+    advice = "integer prices are not read (cents? ticks?): write them as DOUBLE in the price's unit, or as DECIMAL "
+             "with the scale of that unit";
+  } else {
+    advice = fmt::format("cast it to DOUBLE when writing the file (DuckDB: CAST(\"{0}\" AS DOUBLE); pyarrow: "
+                         "table.set_column(i, \"{0}\", table[\"{0}\"].cast(pa.float64())))",
+                         info.name);
+  }
+  throw DataError(fmt::format("{}: column '{}' (columns.{}) is {}; {} must be {}: {}", path.string(), info.name, role,
+                              parquet::TypeName(info), volume ? "volume" : "prices", accepted, advice));
+}
+
+std::vector<double> Numbers(ColumnBuffer& buffer, const std::filesystem::path& path, std::string_view role,
+                            bool volume) {
+  const parquet::LogicalKind logical = buffer.info.logical;
+  if (logical == parquet::LogicalKind::kDecimal) {
+    try {
+      return parquet::DecimalsAsDoubles(buffer);
+    } catch (const ParquetError& e) {
+      throw DataError(fmt::format("{}: {}", path.string(), e.what()));
+    }
+  }
+  const bool plain_integer = logical == parquet::LogicalKind::kNone || logical == parquet::LogicalKind::kInteger;
   switch (buffer.info.physical_type) {
     case PhysicalType::kDouble:
-      return std::move(buffer.doubles);
+      if (logical == parquet::LogicalKind::kNone) return std::move(buffer.doubles);
+      break;
     case PhysicalType::kFloat:
-      return {buffer.floats.begin(), buffer.floats.end()};
+      if (logical == parquet::LogicalKind::kNone) return {buffer.floats.begin(), buffer.floats.end()};
+      break;
     case PhysicalType::kInt64:
-      if (integers_allowed && buffer.info.logical != parquet::LogicalKind::kTimestamp) {
+      if (volume && plain_integer) {
         std::vector<double> out(buffer.int64s.size());
         for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(buffer.int64s[i]);
         return out;
       }
       break;
     case PhysicalType::kInt32:
-      if (integers_allowed && buffer.info.logical != parquet::LogicalKind::kDate) {
-        return {buffer.int32s.begin(), buffer.int32s.end()};
-      }
+      if (volume && plain_integer) return {buffer.int32s.begin(), buffer.int32s.end()};
       break;
     default:
       break;
   }
-  throw DataError(fmt::format("{}: column '{}': expected {} values", path.string(), buffer.info.name,
-                              integers_allowed ? "DOUBLE, FLOAT, INT64 or INT32" : "DOUBLE or FLOAT"));
+  RefuseNumberColumn(buffer, path, role, volume);
 }
 
 }  // namespace
@@ -169,17 +205,21 @@ BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker,
   ColumnBuffer timestamp = ReadFlatColumn(reader, path, names.timestamp);
   bars.timestamp_ns = TimestampsNs(timestamp, path, config.timestamp_unit);
   nulls.timestamp = NullFlags(timestamp);
-  const std::pair<const std::string*, std::pair<std::vector<double>*, std::vector<uint8_t>*>> prices[] = {
-      {&names.open, {&bars.open, &nulls.open}},
-      {&names.high, {&bars.high, &nulls.high}},
-      {&names.low, {&bars.low, &nulls.low}},
-      {&names.close, {&bars.close, &nulls.close}},
-      {&names.volume, {&bars.volume, &nulls.volume}},
+  struct NumberColumn {
+    std::string_view role;  // the key under `columns`
+    const std::string& name;
+    std::vector<double>& values;
+    std::vector<uint8_t>& nulls;
   };
-  for (const auto& [name, target] : prices) {
-    ColumnBuffer buffer = ReadFlatColumn(reader, path, *name);
-    *target.second = NullFlags(buffer);
-    *target.first = Numbers(buffer, path, name == &names.volume);
+  const NumberColumn numbers[] = {
+      {"open", names.open, bars.open, nulls.open},     {"high", names.high, bars.high, nulls.high},
+      {"low", names.low, bars.low, nulls.low},         {"close", names.close, bars.close, nulls.close},
+      {"volume", names.volume, bars.volume, nulls.volume},
+  };
+  for (const NumberColumn& column : numbers) {
+    ColumnBuffer buffer = ReadFlatColumn(reader, path, column.name);
+    column.nulls = NullFlags(buffer);
+    column.values = Numbers(buffer, path, column.role, column.role == "volume");
   }
   ValidateBars(bars, names, config.on_bad_bar, nulls);
   CheckSeriesLength(bars, config.window, config.horizon);

@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <cstring>
 #include <span>
+#include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "barforge/error.h"
 #include "parquet/codec.h"
@@ -16,28 +20,26 @@
 namespace barforge::parquet::reader {
 namespace {
 
-namespace fmt = ::barforge::parquet::format;
-
 // Caps that keep a corrupt header from making the reader allocate absurd
 // amounts: real writers stay far below both (pages of ~1 MiB, ~20k values).
 constexpr int64_t kMaxPageValues = int64_t{64} << 20;
 constexpr int64_t kMaxPageBytes = int64_t{512} << 20;
 
-[[noreturn]] void Fail(const std::string& what) { throw ParquetError(what); }
+[[noreturn]] void Fail(std::string what) { throw ParquetError(std::move(what)); }
 
 std::string EncodingName(int32_t encoding) {
   switch (encoding) {
-    case fmt::Encoding::PLAIN: return "PLAIN";
-    case fmt::Encoding::PLAIN_DICTIONARY: return "PLAIN_DICTIONARY";
-    case fmt::Encoding::RLE: return "RLE";
-    case fmt::Encoding::BIT_PACKED: return "BIT_PACKED";
-    case fmt::Encoding::DELTA_BINARY_PACKED: return "DELTA_BINARY_PACKED";
-    case fmt::Encoding::DELTA_LENGTH_BYTE_ARRAY: return "DELTA_LENGTH_BYTE_ARRAY";
-    case fmt::Encoding::DELTA_BYTE_ARRAY: return "DELTA_BYTE_ARRAY";
-    case fmt::Encoding::RLE_DICTIONARY: return "RLE_DICTIONARY";
-    case fmt::Encoding::BYTE_STREAM_SPLIT: return "BYTE_STREAM_SPLIT";
+    case format::Encoding::PLAIN: return "PLAIN";
+    case format::Encoding::PLAIN_DICTIONARY: return "PLAIN_DICTIONARY";
+    case format::Encoding::RLE: return "RLE";
+    case format::Encoding::BIT_PACKED: return "BIT_PACKED";
+    case format::Encoding::DELTA_BINARY_PACKED: return "DELTA_BINARY_PACKED";
+    case format::Encoding::DELTA_LENGTH_BYTE_ARRAY: return "DELTA_LENGTH_BYTE_ARRAY";
+    case format::Encoding::DELTA_BYTE_ARRAY: return "DELTA_BYTE_ARRAY";
+    case format::Encoding::RLE_DICTIONARY: return "RLE_DICTIONARY";
+    case format::Encoding::BYTE_STREAM_SPLIT: return "BYTE_STREAM_SPLIT";
   }
-  return "#" + std::to_string(encoding);
+  return fmt::format("#{}", encoding);
 }
 
 uint32_t LoadU32(const uint8_t* p) {
@@ -81,34 +83,35 @@ class ChunkDecoder {
   int64_t values_seen() const { return values_seen_; }
   int64_t rows_seen() const { return rows_; }
 
-  void DictionaryPage(const fmt::PageHeader& header, std::span<const uint8_t> payload) {
+  void DictionaryPage(const format::PageHeader& header, std::span<const uint8_t> payload) {
     if (!header.__isset.dictionary_page_header) Fail("dictionary page lacks its DictionaryPageHeader");
     if (dictionary_.present) Fail("second dictionary page in one column chunk");
     if (values_seen_ > 0) Fail("dictionary page after data pages");
-    const fmt::DictionaryPageHeader& dict = header.dictionary_page_header;
-    if (RawEnum(dict.encoding) != fmt::Encoding::PLAIN && RawEnum(dict.encoding) != fmt::Encoding::PLAIN_DICTIONARY) {
-      Fail("unsupported dictionary page encoding " + EncodingName(RawEnum(dict.encoding)));
+    const format::DictionaryPageHeader& dict = header.dictionary_page_header;
+    if (RawEnum(dict.encoding) != format::Encoding::PLAIN &&
+        RawEnum(dict.encoding) != format::Encoding::PLAIN_DICTIONARY) {
+      Fail(fmt::format("unsupported dictionary page encoding {}", EncodingName(RawEnum(dict.encoding))));
     }
     CheckCount(dict.num_values, "dictionary page num_values");
     const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true);
     const auto n = static_cast<size_t>(dict.num_values);
     switch (info_.physical_type) {
       case PhysicalType::kBoolean:
-      case PhysicalType::kInt32: DecodeFixed<int32_t>(fmt::Encoding::PLAIN, data, n, dictionary_.i32); break;
+      case PhysicalType::kInt32: DecodeFixed<int32_t>(format::Encoding::PLAIN, data, n, dictionary_.i32); break;
       case PhysicalType::kInt64:
-      case PhysicalType::kInt96: DecodeFixed<int64_t>(fmt::Encoding::PLAIN, data, n, dictionary_.i64); break;
-      case PhysicalType::kFloat: DecodeFixed<float>(fmt::Encoding::PLAIN, data, n, dictionary_.f32); break;
-      case PhysicalType::kDouble: DecodeFixed<double>(fmt::Encoding::PLAIN, data, n, dictionary_.f64); break;
+      case PhysicalType::kInt96: DecodeFixed<int64_t>(format::Encoding::PLAIN, data, n, dictionary_.i64); break;
+      case PhysicalType::kFloat: DecodeFixed<float>(format::Encoding::PLAIN, data, n, dictionary_.f32); break;
+      case PhysicalType::kDouble: DecodeFixed<double>(format::Encoding::PLAIN, data, n, dictionary_.f64); break;
       case PhysicalType::kByteArray:
-      case PhysicalType::kFixedLenByteArray: DecodeBytes(fmt::Encoding::PLAIN, data, n, dictionary_.bytes); break;
+      case PhysicalType::kFixedLenByteArray: DecodeBytes(format::Encoding::PLAIN, data, n, dictionary_.bytes); break;
     }
     dictionary_.present = true;
     dictionary_.size = n;
   }
 
-  void DataPageV1(const fmt::PageHeader& header, std::span<const uint8_t> payload) {
+  void DataPageV1(const format::PageHeader& header, std::span<const uint8_t> payload) {
     if (!header.__isset.data_page_header) Fail("data page lacks its DataPageHeader");
-    const fmt::DataPageHeader& page = header.data_page_header;
+    const format::DataPageHeader& page = header.data_page_header;
     const size_t n = StartPage(page.num_values);
     const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true);
     size_t pos = 0;
@@ -123,16 +126,15 @@ class ChunkDecoder {
     Values(RawEnum(page.encoding), data.subspan(pos), n);
   }
 
-  void DataPageV2(const fmt::PageHeader& header, std::span<const uint8_t> payload) {
+  void DataPageV2(const format::PageHeader& header, std::span<const uint8_t> payload) {
     if (!header.__isset.data_page_header_v2) Fail("data page v2 lacks its DataPageHeaderV2");
-    const fmt::DataPageHeaderV2& page = header.data_page_header_v2;
+    const format::DataPageHeaderV2& page = header.data_page_header_v2;
     const size_t n = StartPage(page.num_values);
     const int64_t rep_length = page.repetition_levels_byte_length;
     const int64_t def_length = page.definition_levels_byte_length;
     if (rep_length < 0 || def_length < 0 || rep_length + def_length > static_cast<int64_t>(payload.size()) ||
         rep_length + def_length > header.uncompressed_page_size) {
-      Fail("level lengths " + std::to_string(rep_length) + " + " + std::to_string(def_length) +
-           " exceed the page size " + std::to_string(payload.size()));
+      Fail(fmt::format("level lengths {} + {} exceed the page size {}", rep_length, def_length, payload.size()));
     }
     const auto rep_bytes = payload.subspan(0, static_cast<size_t>(rep_length));
     const auto def_bytes = payload.subspan(static_cast<size_t>(rep_length), static_cast<size_t>(def_length));
@@ -148,41 +150,39 @@ class ChunkDecoder {
   void Finish(int64_t row_group_rows) {
     if (info_.max_repetition_level > 0) out_.list_offsets.push_back(slots_);
     if (rows_ != row_group_rows) {
-      Fail("column chunk holds " + std::to_string(rows_) + " rows, the row group " + std::to_string(row_group_rows));
+      Fail(fmt::format("column chunk holds {} rows, the row group {}", rows_, row_group_rows));
     }
   }
 
  private:
   static void CheckCount(int64_t count, const char* what) {
     if (count < 0 || count > kMaxPageValues) {
-      Fail(std::string(what) + " " + std::to_string(count) + " is out of range [0, " + std::to_string(kMaxPageValues) +
-           "]");
+      Fail(fmt::format("{} {} is out of range [0, {}]", what, count, kMaxPageValues));
     }
   }
 
   size_t StartPage(int32_t num_values) {
     CheckCount(num_values, "page num_values");
     if (num_values > num_values_ - values_seen_) {
-      Fail("page holds " + std::to_string(num_values) + " values, more than the " +
-           std::to_string(num_values_ - values_seen_) + " the column chunk's num_values leaves");
+      Fail(fmt::format("page holds {} values, more than the {} the column chunk's num_values leaves", num_values,
+                       num_values_ - values_seen_));
     }
     values_seen_ += num_values;
     return static_cast<size_t>(num_values);
   }
 
   static void CheckLevelEncoding(int32_t encoding, const char* what) {
-    if (encoding != fmt::Encoding::RLE) {
-      Fail(std::string("unsupported ") + what + " level encoding " + EncodingName(encoding));
+    if (encoding != format::Encoding::RLE) {
+      Fail(fmt::format("unsupported {} level encoding {}", what, EncodingName(encoding)));
     }
   }
 
   static size_t DecodePrefixedLevels(std::span<const uint8_t> data, size_t n, int max_level,
                                      std::vector<uint32_t>& out, const char* what) {
-    if (data.size() < 4) Fail(std::string(what) + " levels: page ends before their length");
+    if (data.size() < 4) Fail(fmt::format("{} levels: page ends before their length", what));
     const uint32_t length = LoadU32(data.data());
     if (length > data.size() - 4) {
-      Fail(std::string(what) + " levels claim " + std::to_string(length) + " bytes, the page has " +
-           std::to_string(data.size() - 4));
+      Fail(fmt::format("{} levels claim {} bytes, the page has {}", what, length, data.size() - 4));
     }
     DecodeLevels(data.subspan(4, length), n, max_level, out, what);
     return 4 + size_t{length};
@@ -195,25 +195,23 @@ class ChunkDecoder {
     try {
       decoder.Decode(out.data(), n);
     } catch (const ParquetError& e) {
-      Fail(std::string(what) + " levels: " + e.what());
+      Fail(fmt::format("{} levels: {}", what, e.what()));
     }
     for (size_t i = 0; i < n; ++i) {
       if (out[i] > static_cast<uint32_t>(max_level)) {
-        Fail(std::string(what) + " level " + std::to_string(out[i]) + " of value " + std::to_string(i) +
-             " exceeds the maximum " + std::to_string(max_level));
+        Fail(fmt::format("{} level {} of value {} exceeds the maximum {}", what, out[i], i, max_level));
       }
     }
   }
 
   std::span<const uint8_t> Decompress(std::span<const uint8_t> input, int64_t uncompressed_size, bool compressed) {
     if (uncompressed_size < 0 || uncompressed_size > kMaxPageBytes) {
-      Fail("uncompressed page size " + std::to_string(uncompressed_size) + " is out of range");
+      Fail(fmt::format("uncompressed page size {} is out of range", uncompressed_size));
     }
     const auto size = static_cast<size_t>(uncompressed_size);
     if (!compressed || codec_ == Codec::kUncompressed || (size == 0 && input.empty())) {
       if (input.size() != size) {
-        Fail("uncompressed page holds " + std::to_string(input.size()) + " bytes, its header says " +
-             std::to_string(size));
+        Fail(fmt::format("uncompressed page holds {} bytes, its header says {}", input.size(), size));
       }
       return input;
     }
@@ -280,7 +278,7 @@ class ChunkDecoder {
           out_.list_valid.push_back(def + 1 >= repeated_def ? 1 : 0);
           ++rows_;
         } else if (rows_ == 0) {
-          Fail("the column chunk's first value continues a row (repetition level " + std::to_string(rep_[i]) + ")");
+          Fail(fmt::format("the column chunk's first value continues a row (repetition level {})", rep_[i]));
         }
         if (def < repeated_def) continue;  // null or empty list: no slot
       } else {
@@ -299,7 +297,7 @@ class ChunkDecoder {
     const bool is_bool = type == PhysicalType::kBoolean;
     const bool is_int96 = type == PhysicalType::kInt96;
     switch (encoding) {
-      case fmt::Encoding::PLAIN:
+      case format::Encoding::PLAIN:
         if constexpr (std::is_same_v<T, int32_t>) {
           if (is_bool) return DecodePlainBoolean(data, n, out);
         }
@@ -307,13 +305,13 @@ class ChunkDecoder {
           if (is_int96) return DecodePlainInt96(data, n, out);
         }
         return DecodePlainFixed<T>(data, n, out);
-      case fmt::Encoding::RLE:
+      case format::Encoding::RLE:
         if constexpr (std::is_same_v<T, int32_t>) {
           if (is_bool) return DecodeRleBoolean(data, n, out);
         }
         break;
-      case fmt::Encoding::PLAIN_DICTIONARY:
-      case fmt::Encoding::RLE_DICTIONARY: {
+      case format::Encoding::PLAIN_DICTIONARY:
+      case format::Encoding::RLE_DICTIONARY: {
         if (!dictionary_.present) Fail("dictionary-encoded page in a column chunk without a dictionary page");
         std::vector<uint32_t> indices;
         DecodeDictionaryIndices(data, n, dictionary_.size, indices);
@@ -322,10 +320,10 @@ class ChunkDecoder {
         for (uint32_t index : indices) out.push_back(dict[index]);
         return;
       }
-      case fmt::Encoding::BYTE_STREAM_SPLIT:
+      case format::Encoding::BYTE_STREAM_SPLIT:
         if (!is_bool && !is_int96) return DecodeByteStreamSplit<T>(data, n, out);
         break;
-      case fmt::Encoding::DELTA_BINARY_PACKED:
+      case format::Encoding::DELTA_BINARY_PACKED:
         if constexpr (std::is_integral_v<T>) {
           if (!is_bool && !is_int96) {
             DecodeDeltaBinaryPacked<T>(data, n, out);
@@ -335,17 +333,17 @@ class ChunkDecoder {
         break;
       default: break;
     }
-    Fail("unsupported encoding " + EncodingName(encoding) + " for " + PhysicalTypeName(type));
+    Fail(fmt::format("unsupported encoding {} for {}", EncodingName(encoding), PhysicalTypeName(type)));
   }
 
   void DecodeBytes(int32_t encoding, std::span<const uint8_t> data, size_t n, ByteValues& out) {
     const bool fixed = info_.physical_type == PhysicalType::kFixedLenByteArray;
     switch (encoding) {
-      case fmt::Encoding::PLAIN:
+      case format::Encoding::PLAIN:
         if (fixed) return DecodePlainFixedLenByteArray(data, n, leaf_.type_length, out);
         return DecodePlainByteArray(data, n, out);
-      case fmt::Encoding::PLAIN_DICTIONARY:
-      case fmt::Encoding::RLE_DICTIONARY: {
+      case format::Encoding::PLAIN_DICTIONARY:
+      case format::Encoding::RLE_DICTIONARY: {
         if (!dictionary_.present) Fail("dictionary-encoded page in a column chunk without a dictionary page");
         std::vector<uint32_t> indices;
         DecodeDictionaryIndices(data, n, dictionary_.size, indices);
@@ -358,13 +356,13 @@ class ChunkDecoder {
         }
         return;
       }
-      case fmt::Encoding::DELTA_LENGTH_BYTE_ARRAY:
+      case format::Encoding::DELTA_LENGTH_BYTE_ARRAY:
         if (!fixed) return DecodeDeltaLengthByteArray(data, n, out);
         break;
-      case fmt::Encoding::DELTA_BYTE_ARRAY: return DecodeDeltaByteArray(data, n, out);
+      case format::Encoding::DELTA_BYTE_ARRAY: return DecodeDeltaByteArray(data, n, out);
       default: break;
     }
-    Fail("unsupported encoding " + EncodingName(encoding) + " for " + PhysicalTypeName(info_.physical_type));
+    Fail(fmt::format("unsupported encoding {} for {}", EncodingName(encoding), PhysicalTypeName(info_.physical_type)));
   }
 
   const LeafColumn& leaf_;
@@ -389,11 +387,11 @@ ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, cons
   ColumnBuffer out;
   out.info = leaf.info;
   if (leaf.info.max_repetition_level > 1) {
-    throw ParquetError(context + ": nested column with repetition level " +
-                       std::to_string(leaf.info.max_repetition_level) + " is not supported");
+    throw ParquetError(fmt::format("{}: nested column with repetition level {} is not supported", context,
+                                   leaf.info.max_repetition_level));
   }
   if (meta.num_values < 0) {
-    throw ParquetError(context + ": negative num_values " + std::to_string(meta.num_values));
+    throw ParquetError(fmt::format("{}: negative num_values {}", context, meta.num_values));
   }
   int64_t begin = meta.data_page_offset;
   if (meta.__isset.dictionary_page_offset && meta.dictionary_page_offset > 0 &&
@@ -403,17 +401,16 @@ ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, cons
   const int64_t length = meta.total_compressed_size;
   if (begin < 4 || length < 0 || static_cast<uint64_t>(begin) > data_end ||
       static_cast<uint64_t>(length) > data_end - static_cast<uint64_t>(begin)) {
-    throw ParquetError(context + ": column chunk at byte offset " + std::to_string(begin) + " of " +
-                       std::to_string(length) + " bytes lies outside the file's data (which ends at byte " +
-                       std::to_string(data_end) + ")");
+    throw ParquetError(fmt::format(
+        "{}: column chunk at byte offset {} of {} bytes lies outside the file's data (which ends at byte {})", context,
+        begin, length, data_end));
   }
   if (meta.data_page_offset < begin || meta.data_page_offset - begin >= std::max<int64_t>(length, 1)) {
-    throw ParquetError(context + ": data_page_offset " + std::to_string(meta.data_page_offset) +
-                       " lies outside the column chunk [" + std::to_string(begin) + ", " +
-                       std::to_string(begin + length) + ")");
+    throw ParquetError(fmt::format("{}: data_page_offset {} lies outside the column chunk [{}, {})", context,
+                                   meta.data_page_offset, begin, begin + length));
   }
   if (meta.num_values > 0 && length == 0) {
-    throw ParquetError(context + ": column chunk of " + std::to_string(meta.num_values) + " values has no bytes");
+    throw ParquetError(fmt::format("{}: column chunk of {} values has no bytes", context, meta.num_values));
   }
   const std::vector<uint8_t> bytes = file.Read(static_cast<uint64_t>(begin), static_cast<uint64_t>(length));
   ChunkDecoder decoder(leaf, static_cast<Codec>(RawEnum(meta.codec)), meta.num_values, out);
@@ -421,36 +418,34 @@ ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, cons
   while (decoder.values_seen() < meta.num_values) {
     const uint64_t page_offset = static_cast<uint64_t>(begin) + pos;
     if (pos >= bytes.size()) {
-      throw ParquetError(context + ": column chunk ends at byte offset " + std::to_string(page_offset) + " after " +
-                         std::to_string(decoder.values_seen()) + " of its " + std::to_string(meta.num_values) +
-                         " values");
+      throw ParquetError(fmt::format("{}: column chunk ends at byte offset {} after {} of its {} values", context,
+                                     page_offset, decoder.values_seen(), meta.num_values));
     }
     try {
-      fmt::PageHeader header;
+      format::PageHeader header;
       const size_t header_size = ReadThrift(bytes.data() + pos, bytes.size() - pos, &header, "page header");
       if (header.compressed_page_size < 0 ||
           static_cast<size_t>(header.compressed_page_size) > bytes.size() - pos - header_size) {
-        throw ParquetError("page of " + std::to_string(header.compressed_page_size) +
-                           " bytes runs past the end of the column chunk (" +
-                           std::to_string(bytes.size() - pos - header_size) + " bytes left)");
+        throw ParquetError(fmt::format("page of {} bytes runs past the end of the column chunk ({} bytes left)",
+                                       header.compressed_page_size, bytes.size() - pos - header_size));
       }
       const std::span<const uint8_t> payload(bytes.data() + pos + header_size,
                                              static_cast<size_t>(header.compressed_page_size));
       switch (RawEnum(header.type)) {
-        case fmt::PageType::DICTIONARY_PAGE: decoder.DictionaryPage(header, payload); break;
-        case fmt::PageType::DATA_PAGE: decoder.DataPageV1(header, payload); break;
-        case fmt::PageType::DATA_PAGE_V2: decoder.DataPageV2(header, payload); break;
+        case format::PageType::DICTIONARY_PAGE: decoder.DictionaryPage(header, payload); break;
+        case format::PageType::DATA_PAGE: decoder.DataPageV1(header, payload); break;
+        case format::PageType::DATA_PAGE_V2: decoder.DataPageV2(header, payload); break;
         default: break;  // index pages and unknown page types: skipped by size
       }
       pos += header_size + payload.size();
     } catch (const ParquetError& e) {
-      throw ParquetError(context + ", page at byte offset " + std::to_string(page_offset) + ": " + e.what());
+      throw ParquetError(fmt::format("{}, page at byte offset {}: {}", context, page_offset, e.what()));
     }
   }
   try {
     decoder.Finish(row_group_rows);
   } catch (const ParquetError& e) {
-    throw ParquetError(context + ": " + e.what());
+    throw ParquetError(fmt::format("{}: {}", context, e.what()));
   }
   if (out.string_offsets.empty() && (leaf.info.physical_type == PhysicalType::kByteArray ||
                                      leaf.info.physical_type == PhysicalType::kFixedLenByteArray)) {

@@ -8,22 +8,47 @@
 #include <cstring>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "barforge/error.h"
 
 namespace barforge::parquet::reader {
+namespace {
+
+std::string_view KindOf(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+[[noreturn]] void RefuseNonRegular(const std::filesystem::path& path, mode_t mode) {
+  throw IoError(fmt::format("cannot read {}: it is {}, not a regular file", path.string(), KindOf(mode)));
+}
+
+}  // namespace
 
 FileSource::FileSource(const std::filesystem::path& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw IoError("cannot open " + path.string() + ": " + std::strerror(errno));
+  // Looked at before opening: open() of a FIFO waits for a writer, forever.
   struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw IoError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) RefuseNonRegular(path, st.st_mode);
+  // O_NONBLOCK: a FIFO put in the file's place meanwhile still cannot block
+  // open(), and fstat below refuses it. Regular files ignore the flag.
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd_ < 0) throw IoError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
   if (::fstat(fd_, &st) != 0) {
     const int err = errno;
     ::close(fd_);
-    throw IoError("cannot stat " + path.string() + ": " + std::strerror(err));
+    throw IoError(fmt::format("cannot stat {}: {}", path.string(), std::strerror(err)));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd_);
-    throw IoError("cannot read " + path.string() + ": not a regular file");
+    RefuseNonRegular(path, st.st_mode);
   }
   size_ = static_cast<uint64_t>(st.st_size);
 }
@@ -39,12 +64,12 @@ std::vector<uint8_t> FileSource::Read(uint64_t offset, uint64_t length) const {
     const ssize_t got = ::pread(fd_, out.data() + done, length - done, static_cast<off_t>(offset + done));
     if (got < 0) {
       if (errno == EINTR) continue;
-      throw IoError("cannot read " + path_.string() + " at byte offset " + std::to_string(offset + done) + ": " +
-                    std::strerror(errno));
+      throw IoError(fmt::format("cannot read {} at byte offset {}: {}", path_.string(), offset + done,
+                                std::strerror(errno)));
     }
     if (got == 0) {
-      throw ParquetError(path_.string() + ": file ends at byte offset " + std::to_string(offset + done) +
-                         " while reading " + std::to_string(length) + " bytes at " + std::to_string(offset));
+      throw ParquetError(fmt::format("{}: file ends at byte offset {} while reading {} bytes at {}", path_.string(),
+                                     offset + done, length, offset));
     }
     done += static_cast<uint64_t>(got);
   }

@@ -3,18 +3,21 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "barforge/error.h"
 #include "gen-cpp/parquet_types.h"
 #include "parquet/reader/column_chunk_reader.h"
 #include "parquet/reader/file_source.h"
 #include "parquet/reader/raw_enum.h"
+#include "parquet/reader/reader_access.h"
 #include "parquet/reader/schema.h"
 #include "parquet/thrift_io.h"
 
 namespace barforge::parquet {
-
-namespace fmt = ::barforge::parquet::format;
 
 size_t ColumnBuffer::size() const {
   if (!string_offsets.empty()) return string_offsets.size() - 1;
@@ -27,21 +30,29 @@ struct ParquetReader::State {
   std::filesystem::path path;
   reader::FileSource file;
   uint64_t footer_begin = 0;  // column data lies before it
-  fmt::FileMetaData metadata;
+  format::FileMetaData metadata;
   std::vector<reader::LeafColumn> leaves;
   std::vector<ColumnInfo> columns;
 
-  [[noreturn]] void Fail(const std::string& what) const { throw ParquetError(path.string() + ": " + what); }
+  [[noreturn]] void Fail(std::string_view what) const {
+    throw ParquetError(fmt::format("{}: {}", path.string(), what));
+  }
 };
 
 namespace {
 
 constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
 constexpr uint8_t kEncryptedMagic[4] = {'P', 'A', 'R', 'E'};
+// The largest footer read. A footer is a few hundred bytes per column chunk:
+// this allows files of over a million of them, and keeps a corrupt or hostile
+// length (up to 4 GiB) from being read into memory.
+constexpr uint32_t kMaxFooterBytes = 256u << 20;
 
 // Empties the validity vectors of a buffer without nulls, as promised.
 void DropAllValid(ColumnBuffer& buffer) {
-  auto all_set = [](const std::vector<uint8_t>& v) { return std::all_of(v.begin(), v.end(), [](uint8_t b) { return b != 0; }); };
+  auto all_set = [](const std::vector<uint8_t>& v) {
+    return std::all_of(v.begin(), v.end(), [](uint8_t b) { return b != 0; });
+  };
   if (all_set(buffer.valid)) buffer.valid.clear();
   if (all_set(buffer.list_valid)) buffer.list_valid.clear();
 }
@@ -51,19 +62,23 @@ void DropAllValid(ColumnBuffer& buffer) {
 ParquetReader::ParquetReader(std::filesystem::path path) : state_(std::make_unique<State>(std::move(path))) {
   State& s = *state_;
   const uint64_t size = s.file.size();
-  if (size < 12) s.Fail("file is " + std::to_string(size) + " bytes, too short for Parquet (at least 12)");
+  if (size < 12) s.Fail(fmt::format("file is {} bytes, too short for Parquet (at least 12)", size));
   const std::vector<uint8_t> head = s.file.Read(0, 4);
   const std::vector<uint8_t> tail = s.file.Read(size - 8, 8);
   if (std::memcmp(tail.data() + 4, kEncryptedMagic, 4) == 0) s.Fail("encrypted Parquet files are not supported");
   if (std::memcmp(head.data(), kMagic, 4) != 0) s.Fail("no PAR1 magic at byte offset 0: not a Parquet file");
   if (std::memcmp(tail.data() + 4, kMagic, 4) != 0) {
-    s.Fail("no PAR1 magic at the end (byte offset " + std::to_string(size - 4) + "): truncated or not Parquet");
+    s.Fail(fmt::format("no PAR1 magic at the end (byte offset {}): truncated or not Parquet", size - 4));
   }
   uint32_t footer_length;
   std::memcpy(&footer_length, tail.data(), 4);
   if (footer_length == 0 || footer_length > size - 12) {
-    s.Fail("footer length " + std::to_string(footer_length) + " (at byte offset " + std::to_string(size - 8) +
-           ") does not fit in a " + std::to_string(size) + "-byte file");
+    s.Fail(fmt::format("footer length {} (at byte offset {}) does not fit in a {}-byte file", footer_length, size - 8,
+                       size));
+  }
+  if (footer_length > kMaxFooterBytes) {
+    s.Fail(fmt::format("footer length {} (at byte offset {}) is over the {} MiB this reader accepts", footer_length,
+                       size - 8, kMaxFooterBytes >> 20));
   }
   s.footer_begin = size - 8 - footer_length;
   const std::vector<uint8_t> footer = s.file.Read(s.footer_begin, footer_length);
@@ -72,32 +87,33 @@ ParquetReader::ParquetReader(std::filesystem::path path) : state_(std::make_uniq
     ReadThrift(footer.data(), footer.size(), &s.metadata, "footer (FileMetaData)");
     s.leaves = reader::BuildLeafColumns(s.metadata.schema);
   } catch (const ParquetError& e) {
-    s.Fail(std::string(e.what()) + " (footer at byte offset " + std::to_string(s.footer_begin) + ")");
+    s.Fail(fmt::format("{} (footer at byte offset {})", e.what(), s.footer_begin));
   }
   for (const reader::LeafColumn& leaf : s.leaves) s.columns.push_back(leaf.info);
   int64_t rows = 0;
   for (size_t g = 0; g < s.metadata.row_groups.size(); ++g) {
-    const fmt::RowGroup& group = s.metadata.row_groups[g];
-    const std::string where = "row group " + std::to_string(g);
+    const format::RowGroup& group = s.metadata.row_groups[g];
     if (group.columns.size() != s.leaves.size()) {
-      s.Fail(where + " has " + std::to_string(group.columns.size()) + " column chunks, the schema " +
-             std::to_string(s.leaves.size()) + " leaf columns");
+      s.Fail(fmt::format("row group {} has {} column chunks, the schema {} leaf columns", g, group.columns.size(),
+                         s.leaves.size()));
     }
     if (group.num_rows < 0 || group.num_rows > (int64_t{1} << 48)) {
-      s.Fail(where + " has an invalid row count " + std::to_string(group.num_rows));
+      s.Fail(fmt::format("row group {} has an invalid row count {}", g, group.num_rows));
     }
     for (size_t c = 0; c < group.columns.size(); ++c) {
-      const fmt::ColumnChunk& chunk = group.columns[c];
-      if (!chunk.__isset.meta_data) s.Fail(where + ", column '" + s.leaves[c].info.name + "' has no ColumnMetaData");
+      const format::ColumnChunk& chunk = group.columns[c];
+      if (!chunk.__isset.meta_data) {
+        s.Fail(fmt::format("row group {}, column '{}' has no ColumnMetaData", g, s.leaves[c].info.name));
+      }
       if (chunk.__isset.file_path) {
-        s.Fail(where + ", column '" + s.leaves[c].info.name + "' lives in another file (" + chunk.file_path + ")");
+        s.Fail(fmt::format("row group {}, column '{}' lives in another file ({})", g, s.leaves[c].info.name,
+                           chunk.file_path));
       }
     }
     rows += group.num_rows;
   }
   if (rows != s.metadata.num_rows) {
-    s.Fail("footer says " + std::to_string(s.metadata.num_rows) + " rows but its row groups hold " +
-           std::to_string(rows));
+    s.Fail(fmt::format("footer says {} rows but its row groups hold {}", s.metadata.num_rows, rows));
   }
 }
 
@@ -111,8 +127,7 @@ int ParquetReader::num_row_groups() const { return static_cast<int>(state_->meta
 
 int64_t ParquetReader::row_group_num_rows(int row_group) const {
   if (row_group < 0 || row_group >= num_row_groups()) {
-    state_->Fail("row group " + std::to_string(row_group) + " does not exist (the file has " +
-                 std::to_string(num_row_groups()) + ")");
+    state_->Fail(fmt::format("row group {} does not exist (the file has {})", row_group, num_row_groups()));
   }
   return state_->metadata.row_groups[static_cast<size_t>(row_group)].num_rows;
 }
@@ -128,30 +143,30 @@ std::optional<size_t> ParquetReader::FindColumn(std::string_view name) const {
 
 std::vector<std::pair<std::string, std::string>> ParquetReader::key_value_metadata() const {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const fmt::KeyValue& kv : state_->metadata.key_value_metadata) out.emplace_back(kv.key, kv.value);
+  for (const format::KeyValue& kv : state_->metadata.key_value_metadata) out.emplace_back(kv.key, kv.value);
   return out;
 }
 
 std::string ParquetReader::created_by() const { return state_->metadata.created_by; }
 
-const format::FileMetaData& ParquetReader::metadata() const { return state_->metadata; }
+const format::FileMetaData& detail::ReaderAccess::Footer(const ParquetReader& reader) {
+  return reader.state_->metadata;
+}
 
 ColumnBuffer ParquetReader::ReadColumnChunk(size_t index, int row_group) const {
   const State& s = *state_;
   if (index >= s.leaves.size()) {
-    s.Fail("column index " + std::to_string(index) + " does not exist (the file has " +
-           std::to_string(s.leaves.size()) + " columns)");
+    s.Fail(fmt::format("column index {} does not exist (the file has {} columns)", index, s.leaves.size()));
   }
   const int64_t rows = row_group_num_rows(row_group);
   const reader::LeafColumn& leaf = s.leaves[index];
-  const fmt::ColumnMetaData& meta =
+  const format::ColumnMetaData& meta =
       s.metadata.row_groups[static_cast<size_t>(row_group)].columns[index].meta_data;
-  std::string context = s.path.string() + ": column '";
-  for (size_t i = 0; i < leaf.info.path.size(); ++i) context += (i ? "." : "") + leaf.info.path[i];
-  context += "', row group " + std::to_string(row_group);
+  const std::string context = fmt::format("{}: column '{}', row group {}", s.path.string(),
+                                          fmt::join(leaf.info.path, "."), row_group);
   if (reader::RawEnum(meta.type) != static_cast<int>(leaf.info.physical_type)) {
-    throw ParquetError(context + ": chunk type " + std::to_string(reader::RawEnum(meta.type)) +
-                       " differs from the schema's " + reader::PhysicalTypeName(leaf.info.physical_type));
+    throw ParquetError(fmt::format("{}: chunk type {} differs from the schema's {}", context,
+                                   reader::RawEnum(meta.type), reader::PhysicalTypeName(leaf.info.physical_type)));
   }
   ColumnBuffer out = reader::ReadColumnChunkData(s.file, s.footer_begin, leaf, meta, rows, context);
   out.num_rows = rows;
@@ -161,8 +176,8 @@ ColumnBuffer ParquetReader::ReadColumnChunk(size_t index, int row_group) const {
 
 ColumnBuffer ParquetReader::ReadColumn(size_t index) const {
   if (index >= state_->leaves.size()) {
-    state_->Fail("column index " + std::to_string(index) + " does not exist (the file has " +
-                 std::to_string(state_->leaves.size()) + " columns)");
+    state_->Fail(fmt::format("column index {} does not exist (the file has {} columns)", index,
+                             state_->leaves.size()));
   }
   ColumnBuffer out;
   out.info = state_->leaves[index].info;
@@ -175,7 +190,8 @@ ColumnBuffer ParquetReader::ReadColumn(size_t index) const {
     const size_t slots_before = out.size();
     const size_t rows_before = static_cast<size_t>(out.num_rows);
     // Validity is kept only when a part has nulls; re-expand around it.
-    auto merge_valid = [](std::vector<uint8_t>& into, size_t before, const std::vector<uint8_t>& from, size_t count) {
+    auto merge_valid = [](std::vector<uint8_t>& into, size_t before, const std::vector<uint8_t>& from,
+                          size_t count) {
       if (into.empty() && from.empty()) return;
       if (into.empty()) into.assign(before, 1);
       if (from.empty()) {
@@ -197,7 +213,9 @@ ColumnBuffer ParquetReader::ReadColumn(size_t index) const {
     if (bytes) {
       const auto base = static_cast<int64_t>(out.string_bytes.size());
       out.string_bytes.insert(out.string_bytes.end(), part.string_bytes.begin(), part.string_bytes.end());
-      for (size_t i = 1; i < part.string_offsets.size(); ++i) out.string_offsets.push_back(base + part.string_offsets[i]);
+      for (size_t i = 1; i < part.string_offsets.size(); ++i) {
+        out.string_offsets.push_back(base + part.string_offsets[i]);
+      }
     }
     out.num_rows += part.num_rows;
   }
@@ -206,7 +224,7 @@ ColumnBuffer ParquetReader::ReadColumn(size_t index) const {
 
 ColumnBuffer ParquetReader::ReadColumn(std::string_view name) const {
   const std::optional<size_t> index = FindColumn(name);
-  if (!index) state_->Fail("no column named '" + std::string(name) + "'");
+  if (!index) state_->Fail(fmt::format("no column named '{}'", name));
   return ReadColumn(*index);
 }
 

@@ -2,42 +2,42 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
 #include "barforge/error.h"
 #include "parquet/reader/raw_enum.h"
 
 namespace barforge::parquet::reader {
 namespace {
 
-namespace fmt = ::barforge::parquet::format;
-
 // Deeper nesting than this is not a column barforge could use, and the bound
 // keeps a corrupt schema from recursing without end.
 constexpr int kMaxDepth = 64;
 
 struct Walker {
-  const std::vector<fmt::SchemaElement>& schema;
+  const std::vector<format::SchemaElement>& schema;
   std::vector<LeafColumn> leaves;
   size_t next = 1;  // element 0 is the root
 
   void Walk(std::vector<std::string>& path, int def, int rep, int repeated_def, bool list_parent, int depth) {
     if (next >= schema.size()) throw ParquetError("schema ends inside a group");
-    if (depth > kMaxDepth) throw ParquetError("schema is nested deeper than " + std::to_string(kMaxDepth));
-    const fmt::SchemaElement& element = schema[next++];
+    if (depth > kMaxDepth) throw ParquetError(fmt::format("schema is nested deeper than {}", kMaxDepth));
+    const format::SchemaElement& element = schema[next++];
     path.push_back(element.name);
     const int32_t repetition =
-        element.__isset.repetition_type ? RawEnum(element.repetition_type) : fmt::FieldRepetitionType::REQUIRED;
-    if (repetition == fmt::FieldRepetitionType::OPTIONAL) ++def;
-    if (repetition == fmt::FieldRepetitionType::REPEATED) {
+        element.__isset.repetition_type ? RawEnum(element.repetition_type) : format::FieldRepetitionType::REQUIRED;
+    if (repetition == format::FieldRepetitionType::OPTIONAL) ++def;
+    if (repetition == format::FieldRepetitionType::REPEATED) {
       ++def;
       ++rep;
       repeated_def = def;
     }
-    const bool is_list_group = (element.__isset.logicalType && element.logicalType.__isset.LIST) ||
-                               (element.__isset.converted_type && RawEnum(element.converted_type) == fmt::ConvertedType::LIST);
+    const bool is_list_group =
+        (element.__isset.logicalType && element.logicalType.__isset.LIST) ||
+        (element.__isset.converted_type && RawEnum(element.converted_type) == format::ConvertedType::LIST);
     if (element.__isset.num_children && element.num_children > 0 && !element.__isset.type) {
       if (static_cast<size_t>(element.num_children) > schema.size()) {
-        throw ParquetError("schema element '" + element.name + "' claims " + std::to_string(element.num_children) +
-                           " children");
+        throw ParquetError(fmt::format("schema element '{}' claims {} children", element.name, element.num_children));
       }
       for (int32_t c = 0; c < element.num_children; ++c) {
         Walk(path, def, rep, repeated_def, is_list_group || list_parent, depth + 1);
@@ -48,9 +48,9 @@ struct Walker {
     path.pop_back();
   }
 
-  void AddLeaf(const fmt::SchemaElement& element, const std::vector<std::string>& path, int def, int rep,
+  void AddLeaf(const format::SchemaElement& element, const std::vector<std::string>& path, int def, int rep,
                int repeated_def) {
-    if (!element.__isset.type) throw ParquetError("schema leaf '" + element.name + "' has no physical type");
+    if (!element.__isset.type) throw ParquetError(fmt::format("schema leaf '{}' has no physical type", element.name));
     LeafColumn leaf;
     ColumnInfo& info = leaf.info;
     info.name = path.front();
@@ -64,79 +64,139 @@ struct Walker {
     leaf.repeated_definition_level = repeated_def;
     leaf.type_length = element.__isset.type_length ? element.type_length : 0;
     switch (RawEnum(element.type)) {
-      case fmt::Type::BOOLEAN: info.physical_type = PhysicalType::kBoolean; break;
-      case fmt::Type::INT32: info.physical_type = PhysicalType::kInt32; break;
-      case fmt::Type::INT64: info.physical_type = PhysicalType::kInt64; break;
-      case fmt::Type::INT96: info.physical_type = PhysicalType::kInt96; break;
-      case fmt::Type::FLOAT: info.physical_type = PhysicalType::kFloat; break;
-      case fmt::Type::DOUBLE: info.physical_type = PhysicalType::kDouble; break;
-      case fmt::Type::BYTE_ARRAY: info.physical_type = PhysicalType::kByteArray; break;
-      case fmt::Type::FIXED_LEN_BYTE_ARRAY: info.physical_type = PhysicalType::kFixedLenByteArray; break;
+      case format::Type::BOOLEAN: info.physical_type = PhysicalType::kBoolean; break;
+      case format::Type::INT32: info.physical_type = PhysicalType::kInt32; break;
+      case format::Type::INT64: info.physical_type = PhysicalType::kInt64; break;
+      case format::Type::INT96: info.physical_type = PhysicalType::kInt96; break;
+      case format::Type::FLOAT: info.physical_type = PhysicalType::kFloat; break;
+      case format::Type::DOUBLE: info.physical_type = PhysicalType::kDouble; break;
+      case format::Type::BYTE_ARRAY: info.physical_type = PhysicalType::kByteArray; break;
+      case format::Type::FIXED_LEN_BYTE_ARRAY: info.physical_type = PhysicalType::kFixedLenByteArray; break;
       default:
-        throw ParquetError("schema leaf '" + element.name + "' has unknown physical type " +
-                           std::to_string(RawEnum(element.type)));
+        throw ParquetError(
+            fmt::format("schema leaf '{}' has unknown physical type {}", element.name, RawEnum(element.type)));
     }
     if (info.physical_type == PhysicalType::kFixedLenByteArray && leaf.type_length < 0) {
-      throw ParquetError("schema leaf '" + element.name + "' has negative type_length");
+      throw ParquetError(fmt::format("schema leaf '{}' has negative type_length", element.name));
     }
     SetLogical(element, info);
     leaves.push_back(std::move(leaf));
   }
 
-  static void SetLogical(const fmt::SchemaElement& element, ColumnInfo& info) {
+  static bool DecimalPhysical(PhysicalType type) {
+    return type == PhysicalType::kInt32 || type == PhysicalType::kInt64 || type == PhysicalType::kByteArray ||
+           type == PhysicalType::kFixedLenByteArray;
+  }
+
+  static void SetDecimal(ColumnInfo& info, int32_t precision, int32_t scale) {
+    info.logical_name = "DECIMAL";
+    if (!DecimalPhysical(info.physical_type)) {
+      info.logical = LogicalKind::kOther;
+      return;
+    }
+    info.logical = LogicalKind::kDecimal;
+    info.precision = precision;
+    info.scale = scale;
+  }
+
+  static void SetLogical(const format::SchemaElement& element, ColumnInfo& info) {
     if (info.physical_type == PhysicalType::kInt96) {
       info.logical = LogicalKind::kTimestamp;
       info.time_unit = TimeUnit::kNanos;
       info.utc = false;
       return;
     }
-    if (element.__isset.logicalType) {
-      const fmt::LogicalType& logical = element.logicalType;
-      if (logical.__isset.STRING || logical.__isset.ENUM || logical.__isset.JSON) {
-        info.logical = LogicalKind::kString;
-      } else if (logical.__isset.DATE) {
-        info.logical = LogicalKind::kDate;
-      } else if (logical.__isset.TIMESTAMP) {
-        info.logical = LogicalKind::kTimestamp;
-        info.utc = logical.TIMESTAMP.isAdjustedToUTC;
-        const fmt::TimeUnit& unit = logical.TIMESTAMP.unit;
-        info.time_unit = unit.__isset.MILLIS ? TimeUnit::kMillis
-                         : unit.__isset.MICROS ? TimeUnit::kMicros
-                                               : TimeUnit::kNanos;
-      } else if (logical.__isset.INTEGER) {
-        info.logical = LogicalKind::kInteger;
-      } else {
-        info.logical = LogicalKind::kOther;
+    if (element.__isset.logicalType && SetFromLogicalType(element.logicalType, info)) return;
+    if (element.__isset.converted_type) SetFromConvertedType(element, info);
+  }
+
+  // False when the union holds a member this reader does not know (a newer
+  // format version): the converted type, if any, then decides.
+  static bool SetFromLogicalType(const format::LogicalType& logical, ColumnInfo& info) {
+    const auto& set = logical.__isset;
+    if (set.STRING || set.ENUM || set.JSON) {
+      info.logical = LogicalKind::kString;
+      info.logical_name = set.STRING ? "STRING" : set.ENUM ? "ENUM" : "JSON";
+    } else if (set.DATE) {
+      info.logical = LogicalKind::kDate;
+      info.logical_name = "DATE";
+    } else if (set.TIMESTAMP) {
+      info.logical = LogicalKind::kTimestamp;
+      info.logical_name = "TIMESTAMP";
+      info.utc = logical.TIMESTAMP.isAdjustedToUTC;
+      const format::TimeUnit& unit = logical.TIMESTAMP.unit;
+      info.time_unit = unit.__isset.MILLIS ? TimeUnit::kMillis
+                       : unit.__isset.MICROS ? TimeUnit::kMicros
+                                             : TimeUnit::kNanos;
+    } else if (set.INTEGER) {
+      info.logical = LogicalKind::kInteger;
+      info.logical_name = "INTEGER";
+    } else if (set.DECIMAL) {
+      SetDecimal(info, logical.DECIMAL.precision, logical.DECIMAL.scale);
+    } else {
+      info.logical = LogicalKind::kOther;
+      info.logical_name = set.MAP       ? "MAP"
+                          : set.LIST    ? "LIST"
+                          : set.TIME    ? "TIME"
+                          : set.UNKNOWN ? "UNKNOWN (always null)"
+                          : set.BSON    ? "BSON"
+                          : set.UUID    ? "UUID"
+                          : set.FLOAT16 ? "FLOAT16"
+                                        : "";
+      if (info.logical_name.empty()) {
+        info.logical = LogicalKind::kNone;
+        return false;
       }
-      return;
     }
-    if (!element.__isset.converted_type) return;
-    switch (RawEnum(element.converted_type)) {
-      case fmt::ConvertedType::UTF8:
-      case fmt::ConvertedType::ENUM:
-      case fmt::ConvertedType::JSON:
+    return true;
+  }
+
+  static void SetFromConvertedType(const format::SchemaElement& element, ColumnInfo& info) {
+    const int32_t converted = RawEnum(element.converted_type);
+    switch (converted) {
+      case format::ConvertedType::UTF8:
+      case format::ConvertedType::ENUM:
+      case format::ConvertedType::JSON:
         info.logical = LogicalKind::kString;
+        info.logical_name = converted == format::ConvertedType::UTF8   ? "STRING"
+                            : converted == format::ConvertedType::ENUM ? "ENUM"
+                                                                    : "JSON";
         break;
-      case fmt::ConvertedType::DATE: info.logical = LogicalKind::kDate; break;
-      case fmt::ConvertedType::TIMESTAMP_MILLIS:
-      case fmt::ConvertedType::TIMESTAMP_MICROS:
+      case format::ConvertedType::DATE:
+        info.logical = LogicalKind::kDate;
+        info.logical_name = "DATE";
+        break;
+      case format::ConvertedType::TIMESTAMP_MILLIS:
+      case format::ConvertedType::TIMESTAMP_MICROS:
         // The legacy annotations mean instants (LogicalTypes.md).
         info.logical = LogicalKind::kTimestamp;
+        info.logical_name = "TIMESTAMP";
         info.utc = true;
-        info.time_unit =
-            RawEnum(element.converted_type) == fmt::ConvertedType::TIMESTAMP_MILLIS ? TimeUnit::kMillis : TimeUnit::kMicros;
+        info.time_unit = converted == format::ConvertedType::TIMESTAMP_MILLIS ? TimeUnit::kMillis : TimeUnit::kMicros;
         break;
-      case fmt::ConvertedType::INT_8:
-      case fmt::ConvertedType::INT_16:
-      case fmt::ConvertedType::INT_32:
-      case fmt::ConvertedType::INT_64:
-      case fmt::ConvertedType::UINT_8:
-      case fmt::ConvertedType::UINT_16:
-      case fmt::ConvertedType::UINT_32:
-      case fmt::ConvertedType::UINT_64:
+      case format::ConvertedType::INT_8:
+      case format::ConvertedType::INT_16:
+      case format::ConvertedType::INT_32:
+      case format::ConvertedType::INT_64:
+      case format::ConvertedType::UINT_8:
+      case format::ConvertedType::UINT_16:
+      case format::ConvertedType::UINT_32:
+      case format::ConvertedType::UINT_64:
         info.logical = LogicalKind::kInteger;
+        info.logical_name = "INTEGER";
         break;
-      default: info.logical = LogicalKind::kOther; break;
+      case format::ConvertedType::DECIMAL:
+        SetDecimal(info, element.__isset.precision ? element.precision : 0,
+                   element.__isset.scale ? element.scale : 0);
+        break;
+      default: {
+        info.logical = LogicalKind::kOther;
+        // TIME_MILLIS, INTERVAL, BSON, ...: the format's own name.
+        info.logical_name = converted >= 0 && converted <= format::ConvertedType::INTERVAL
+                                ? format::to_string(static_cast<format::ConvertedType::type>(converted))
+                                : fmt::format("converted type {}", converted);
+        break;
+      }
     }
   }
 };
@@ -145,16 +205,16 @@ struct Walker {
 
 std::vector<LeafColumn> BuildLeafColumns(const std::vector<format::SchemaElement>& schema) {
   if (schema.empty()) throw ParquetError("schema is empty");
-  const fmt::SchemaElement& root = schema.front();
+  const format::SchemaElement& root = schema.front();
   const int32_t children = root.__isset.num_children ? root.num_children : 0;
   if (children < 0 || static_cast<size_t>(children) >= schema.size() + 1) {
-    throw ParquetError("schema root claims " + std::to_string(children) + " children");
+    throw ParquetError(fmt::format("schema root claims {} children", children));
   }
   Walker walker{schema, {}, 1};
   std::vector<std::string> path;
   for (int32_t c = 0; c < children; ++c) walker.Walk(path, 0, 0, 0, false, 1);
   if (walker.next != schema.size()) {
-    throw ParquetError("schema has " + std::to_string(schema.size() - walker.next) + " elements outside the tree");
+    throw ParquetError(fmt::format("schema has {} elements outside the tree", schema.size() - walker.next));
   }
   return std::move(walker.leaves);
 }
@@ -174,3 +234,29 @@ std::string PhysicalTypeName(PhysicalType type) {
 }
 
 }  // namespace barforge::parquet::reader
+
+namespace barforge::parquet {
+
+std::string TypeName(const ColumnInfo& column) {
+  std::string name = reader::PhysicalTypeName(column.physical_type);
+  switch (column.logical) {
+    case LogicalKind::kString: name += " " + column.logical_name; break;
+    case LogicalKind::kDate: name += " DATE"; break;
+    case LogicalKind::kTimestamp: {
+      static constexpr const char* kUnit[] = {"ms", "us", "ns"};
+      name += fmt::format(" TIMESTAMP[{}{}]", kUnit[static_cast<int>(column.time_unit)], column.utc ? ", UTC" : "");
+      break;
+    }
+    case LogicalKind::kInteger: name += " INTEGER"; break;
+    case LogicalKind::kDecimal:
+      name += fmt::format(" DECIMAL({},{})", column.precision, column.scale);
+      break;
+    case LogicalKind::kOther: name += " " + column.logical_name; break;
+    case LogicalKind::kNone: break;
+  }
+  if (column.is_list) name = "LIST<" + name + ">";
+  if (column.nullable) name += " (nullable)";
+  return name;
+}
+
+}  // namespace barforge::parquet

@@ -3,6 +3,9 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "barforge/error.h"
 #include "parquet/rle.h"
@@ -10,12 +13,12 @@
 namespace barforge::parquet::reader {
 namespace {
 
-[[noreturn]] void Fail(const std::string& what) { throw ParquetError(what); }
+[[noreturn]] void Fail(std::string what) { throw ParquetError(std::move(what)); }
 
 void NeedBytes(std::span<const uint8_t> data, size_t offset, size_t count, const char* what) {
   if (offset > data.size() || count > data.size() - offset) {
-    Fail(std::string(what) + " ends early: needs " + std::to_string(count) + " bytes at offset " +
-         std::to_string(offset) + " of a " + std::to_string(data.size()) + "-byte page");
+    Fail(fmt::format("{} ends early: needs {} bytes at offset {} of a {}-byte page", what, count, offset,
+                     data.size()));
   }
 }
 
@@ -28,13 +31,13 @@ uint32_t LoadU32(const uint8_t* p) {
 uint64_t ReadUleb(std::span<const uint8_t> data, size_t& pos, const char* what) {
   uint64_t v = 0;
   for (int shift = 0; shift < 70; shift += 7) {
-    if (pos >= data.size()) Fail(std::string(what) + ": varint runs past the end of the page");
+    if (pos >= data.size()) Fail(fmt::format("{}: varint runs past the end of the page", what));
     const uint8_t byte = data[pos++];
     if (shift == 63 && (byte & 0x7E) != 0) break;
     v |= static_cast<uint64_t>(byte & 0x7F) << shift;
     if ((byte & 0x80) == 0) return v;
   }
-  Fail(std::string(what) + ": varint longer than 64 bits");
+  Fail(fmt::format("{}: varint longer than 64 bits", what));
 }
 
 uint64_t ZigZag(uint64_t v) { return (v >> 1) ^ (~(v & 1) + 1); }
@@ -128,8 +131,7 @@ template <class T>
 void DecodeByteStreamSplit(std::span<const uint8_t> data, size_t n, std::vector<T>& out) {
   constexpr size_t kWidth = sizeof(T);
   if (data.size() != n * kWidth) {
-    Fail("BYTE_STREAM_SPLIT page holds " + std::to_string(data.size()) + " bytes, expected " +
-         std::to_string(n * kWidth) + " for " + std::to_string(n) + " values");
+    Fail(fmt::format("BYTE_STREAM_SPLIT page holds {} bytes, expected {} for {} values", data.size(), n * kWidth, n));
   }
   const size_t old = out.size();
   out.resize(old + n);
@@ -154,12 +156,10 @@ size_t DecodeDeltaBinaryPacked(std::span<const uint8_t> data, size_t n, std::vec
   uint64_t value = ZigZag(ReadUleb(data, pos, what));
   if (block_size == 0 || block_size % 128 != 0 || block_size > (1u << 20) || miniblocks == 0 ||
       block_size % miniblocks != 0 || (block_size / miniblocks) % 32 != 0) {
-    Fail(std::string(what) + ": invalid block size " + std::to_string(block_size) + " with " +
-         std::to_string(miniblocks) + " miniblocks");
+    Fail(fmt::format("{}: invalid block size {} with {} miniblocks", what, block_size, miniblocks));
   }
   if (total != n) {
-    Fail(std::string(what) + ": header counts " + std::to_string(total) + " values, the page needs " +
-         std::to_string(n));
+    Fail(fmt::format("{}: header counts {} values, the page needs {}", what, total, n));
   }
   const uint64_t per_miniblock = block_size / miniblocks;
   out.reserve(out.size() + n);
@@ -173,7 +173,7 @@ size_t DecodeDeltaBinaryPacked(std::span<const uint8_t> data, size_t n, std::vec
     pos += miniblocks;
     for (uint64_t m = 0; m < miniblocks && remaining > 0; ++m) {
       const int width = widths[m];
-      if (width > 64) Fail(std::string(what) + ": bit width " + std::to_string(width) + " exceeds 64");
+      if (width > 64) Fail(fmt::format("{}: bit width {} exceeds 64", what, width));
       const size_t count = static_cast<size_t>(std::min<uint64_t>(per_miniblock, remaining));
       const size_t full_bytes = static_cast<size_t>(per_miniblock) * static_cast<size_t>(width) / 8;
       const size_t needed = (count * static_cast<size_t>(width) + 7) / 8;
@@ -201,7 +201,7 @@ size_t DecodeLengths(std::span<const uint8_t> data, size_t n, std::vector<int64_
   const size_t used = DecodeDeltaBinaryPacked<int64_t>(data, n, lengths);
   for (int64_t length : lengths) {
     if (length < 0 || static_cast<uint64_t>(length) > data.size()) {
-      Fail(std::string(what) + ": invalid length " + std::to_string(length));
+      Fail(fmt::format("{}: invalid length {}", what, length));
     }
   }
   return used;
@@ -230,8 +230,8 @@ void DecodeDeltaByteArray(std::span<const uint8_t> data, size_t n, ByteValues& o
   for (size_t i = 0; i < n; ++i) {
     const auto prefix = static_cast<size_t>(prefixes[i]);
     if (prefix > previous.size()) {
-      Fail("DELTA_BYTE_ARRAY: prefix length " + std::to_string(prefix) + " of value " + std::to_string(i) +
-           " exceeds the previous value's length " + std::to_string(previous.size()));
+      Fail(fmt::format("DELTA_BYTE_ARRAY: prefix length {} of value {} exceeds the previous value's length {}", prefix,
+                       i, previous.size()));
     }
     previous.resize(prefix);
     previous.append(suffixes.bytes.data() + suffixes.offsets[i],
@@ -247,13 +247,13 @@ void DecodeDictionaryIndices(std::span<const uint8_t> data, size_t n, size_t dic
   if (n == 0) return;
   NeedBytes(data, 0, 1, "dictionary indices");
   const int width = data[0];
-  if (width > 32) Fail("dictionary indices: bit width " + std::to_string(width) + " exceeds 32");
+  if (width > 32) Fail(fmt::format("dictionary indices: bit width {} exceeds 32", width));
   RleBitPackedDecoder decoder(data.data() + 1, data.size() - 1, width);
   decoder.Decode(out.data(), n);
   for (size_t i = 0; i < n; ++i) {
     if (out[i] >= dictionary_size) {
-      Fail("dictionary index " + std::to_string(out[i]) + " of value " + std::to_string(i) +
-           " is out of range (dictionary has " + std::to_string(dictionary_size) + " entries)");
+      Fail(fmt::format("dictionary index {} of value {} is out of range (dictionary has {} entries)", out[i], i,
+                       dictionary_size));
     }
   }
 }

@@ -2,22 +2,30 @@
 // exactly and refuse every corruption with a ParquetError naming the file,
 // never crashing or reading out of bounds.
 
+#include <fcntl.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <fstream>
+#include <future>
 #include <random>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
 #include "parquet/codec.h"
 #include "parquet/reader/handmade_file_helpers.h"
 #include "parquet/rle.h"
+#include "support/temp_dir.h"
 
 namespace barforge::parquet {
 namespace {
-
-namespace fmt = ::barforge::parquet::format;
 using testing::BuildFile;
 using testing::HandChunk;
 using testing::SerializePage;
@@ -33,7 +41,7 @@ uint32_t SIndex(int64_t row) { return static_cast<uint32_t>(row % 3); }
 struct Corruption {
   bool wrong_uncompressed_size = false;
   bool dictionary_index_out_of_range = false;
-  std::function<void(fmt::FileMetaData&)> mutate;
+  std::function<void(format::FileMetaData&)> mutate;
 };
 
 std::vector<uint8_t> Compress(const std::vector<uint8_t>& raw) {
@@ -43,17 +51,17 @@ std::vector<uint8_t> Compress(const std::vector<uint8_t>& raw) {
   return out;
 }
 
-fmt::PageHeader DataPageHeader(size_t num_values, size_t raw_size, size_t compressed_size,
-                               fmt::Encoding::type encoding) {
-  fmt::PageHeader header;
-  header.__set_type(fmt::PageType::DATA_PAGE);
+format::PageHeader DataPageHeader(size_t num_values, size_t raw_size, size_t compressed_size,
+                               format::Encoding::type encoding) {
+  format::PageHeader header;
+  header.__set_type(format::PageType::DATA_PAGE);
   header.__set_uncompressed_page_size(static_cast<int32_t>(raw_size));
   header.__set_compressed_page_size(static_cast<int32_t>(compressed_size));
-  fmt::DataPageHeader data;
+  format::DataPageHeader data;
   data.__set_num_values(static_cast<int32_t>(num_values));
   data.__set_encoding(encoding);
-  data.__set_definition_level_encoding(fmt::Encoding::RLE);
-  data.__set_repetition_level_encoding(fmt::Encoding::RLE);
+  data.__set_definition_level_encoding(format::Encoding::RLE);
+  data.__set_repetition_level_encoding(format::Encoding::RLE);
   header.__set_data_page_header(data);
   return header;
 }
@@ -61,20 +69,20 @@ fmt::PageHeader DataPageHeader(size_t num_values, size_t raw_size, size_t compre
 // Two row groups; x: required INT64, PLAIN, zstd, group 0 split in two pages;
 // s: optional STRING, dictionary + RLE_DICTIONARY, zstd.
 std::vector<uint8_t> BuildGoodFile(const Corruption& corruption = {}) {
-  std::vector<fmt::SchemaElement> schema(3);
+  std::vector<format::SchemaElement> schema(3);
   schema[0].__set_name("schema");
   schema[0].__set_num_children(2);
   schema[1].__set_name("x");
-  schema[1].__set_type(fmt::Type::INT64);
-  schema[1].__set_repetition_type(fmt::FieldRepetitionType::REQUIRED);
+  schema[1].__set_type(format::Type::INT64);
+  schema[1].__set_repetition_type(format::FieldRepetitionType::REQUIRED);
   schema[2].__set_name("s");
-  schema[2].__set_type(fmt::Type::BYTE_ARRAY);
-  schema[2].__set_repetition_type(fmt::FieldRepetitionType::OPTIONAL);
-  schema[2].__set_converted_type(fmt::ConvertedType::UTF8);
+  schema[2].__set_type(format::Type::BYTE_ARRAY);
+  schema[2].__set_repetition_type(format::FieldRepetitionType::OPTIONAL);
+  schema[2].__set_converted_type(format::ConvertedType::UTF8);
   std::vector<std::vector<HandChunk>> groups;
   int64_t row = 0;
   for (int64_t group_rows : kGroupRows) {
-    HandChunk x{fmt::Type::INT64, {"x"}, fmt::CompressionCodec::ZSTD, group_rows, false, {}};
+    HandChunk x{format::Type::INT64, {"x"}, format::CompressionCodec::ZSTD, group_rows, false, {}};
     const int64_t split = group_rows > 80 ? 60 : group_rows;
     for (int64_t begin = 0; begin < group_rows; begin += split) {
       const int64_t end = std::min(group_rows, begin + split);
@@ -86,9 +94,9 @@ std::vector<uint8_t> BuildGoodFile(const Corruption& corruption = {}) {
       const std::vector<uint8_t> body = Compress(raw);
       const size_t claimed = raw.size() + (corruption.wrong_uncompressed_size ? 8 : 0);
       x.pages.push_back(SerializePage(
-          DataPageHeader(static_cast<size_t>(end - begin), claimed, body.size(), fmt::Encoding::PLAIN), body));
+          DataPageHeader(static_cast<size_t>(end - begin), claimed, body.size(), format::Encoding::PLAIN), body));
     }
-    HandChunk s{fmt::Type::BYTE_ARRAY, {"s"}, fmt::CompressionCodec::ZSTD, group_rows, true, {}};
+    HandChunk s{format::Type::BYTE_ARRAY, {"s"}, format::CompressionCodec::ZSTD, group_rows, true, {}};
     std::vector<uint8_t> dict_raw;
     for (const char* word : kWords) {
       const auto length = static_cast<uint32_t>(std::strlen(word));
@@ -97,13 +105,13 @@ std::vector<uint8_t> BuildGoodFile(const Corruption& corruption = {}) {
       dict_raw.insert(dict_raw.end(), word, word + length);
     }
     const std::vector<uint8_t> dict_body = Compress(dict_raw);
-    fmt::PageHeader dict_header;
-    dict_header.__set_type(fmt::PageType::DICTIONARY_PAGE);
+    format::PageHeader dict_header;
+    dict_header.__set_type(format::PageType::DICTIONARY_PAGE);
     dict_header.__set_uncompressed_page_size(static_cast<int32_t>(dict_raw.size()));
     dict_header.__set_compressed_page_size(static_cast<int32_t>(dict_body.size()));
-    fmt::DictionaryPageHeader dph;
+    format::DictionaryPageHeader dph;
     dph.__set_num_values(3);
-    dph.__set_encoding(fmt::Encoding::PLAIN);
+    dph.__set_encoding(format::Encoding::PLAIN);
     dict_header.__set_dictionary_page_header(dph);
     s.pages.push_back(SerializePage(dict_header, dict_body));
     std::vector<uint32_t> defs;
@@ -124,7 +132,7 @@ std::vector<uint8_t> BuildGoodFile(const Corruption& corruption = {}) {
     AppendRleBitPacked(indices, 2, raw);
     const std::vector<uint8_t> body = Compress(raw);
     s.pages.push_back(SerializePage(
-        DataPageHeader(static_cast<size_t>(group_rows), raw.size(), body.size(), fmt::Encoding::RLE_DICTIONARY),
+        DataPageHeader(static_cast<size_t>(group_rows), raw.size(), body.size(), format::Encoding::RLE_DICTIONARY),
         body));
     groups.push_back({x, s});
     row += group_rows;
@@ -222,11 +230,73 @@ TEST(BadFileTest, FooterLengthPastTheFile) {
   ExpectError(WriteTempFile("footerzero.parquet", bytes), "footer length 0");
 }
 
+TEST(BadFileTest, FooterLongerThanTheReaderAcceptsIsNotRead) {
+  // A sparse 300 MiB file whose footer length claims 280 MiB: refused from
+  // the length alone, without reading (or allocating) the claimed bytes.
+  ::barforge::testing::TempDir dir;
+  const std::filesystem::path path = dir / "huge_footer.parquet";
+  constexpr uint64_t kSize = uint64_t{300} << 20;
+  constexpr uint32_t kClaimed = uint32_t{280} << 20;
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write("PAR1", 4);
+  }
+  std::filesystem::resize_file(path, kSize - 8);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::app);
+    out.write(reinterpret_cast<const char*>(&kClaimed), 4);
+    out.write("PAR1", 4);
+  }
+  ASSERT_EQ(std::filesystem::file_size(path), kSize);
+  EXPECT_THAT([&] { ParquetReader reader(path); },
+              ::testing::ThrowsMessage<ParquetError>(::testing::StrEq(fmt::format(
+                  "{}: footer length {} (at byte offset {}) is over the 256 MiB this reader accepts", path.string(),
+                  kClaimed, kSize - 8))));
+  // The largest length accepted is 256 MiB: one byte more is refused too.
+  const uint32_t just_over = (uint32_t{256} << 20) + 1;
+  {
+    std::fstream out(path, std::ios::binary | std::ios::in | std::ios::out);
+    out.seekp(static_cast<std::streamoff>(kSize - 8));
+    out.write(reinterpret_cast<const char*>(&just_over), 4);
+  }
+  EXPECT_THAT([&] { ParquetReader reader(path); },
+              ::testing::ThrowsMessage<ParquetError>(::testing::HasSubstr("footer length 268435457 ")));
+}
+
+TEST(BadFileTest, FifoDirectoryAndDeviceAreRefusedBeforeOpening) {
+  ::barforge::testing::TempDir dir;
+  const std::filesystem::path fifo = dir / "pipe.parquet";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto attempt = std::async(std::launch::async, [&]() -> std::string {
+    try {
+      const ParquetReader reader(fifo);
+      return "no error";
+    } catch (const IoError& e) {
+      return e.what();
+    }
+  });
+  if (attempt.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    // open() is waiting for a writer: be one, so the test fails instead of
+    // hanging.
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    attempt.wait();
+    if (fd >= 0) ::close(fd);
+    FAIL() << "opening a FIFO blocked";
+  }
+  EXPECT_EQ(attempt.get(), "cannot read " + fifo.string() + ": it is a FIFO (named pipe), not a regular file");
+  EXPECT_THAT([&] { ParquetReader reader(dir.path()); },
+              ::testing::ThrowsMessage<IoError>(::testing::StrEq(
+                  "cannot read " + dir.path().string() + ": it is a directory, not a regular file")));
+  EXPECT_THAT([&] { ParquetReader reader("/dev/null"); },
+              ::testing::ThrowsMessage<IoError>(
+                  ::testing::StrEq("cannot read /dev/null: it is a character device, not a regular file")));
+}
+
 TEST(BadFileTest, ColumnChunkPastTheEnd) {
   Corruption c;
-  c.mutate = [](fmt::FileMetaData& m) { m.row_groups[1].columns[0].meta_data.total_compressed_size = 1 << 30; };
+  c.mutate = [](format::FileMetaData& m) { m.row_groups[1].columns[0].meta_data.total_compressed_size = 1 << 30; };
   ExpectError(WriteTempFile("chunkpast.parquet", BuildGoodFile(c)), "lies outside the file's data");
-  c.mutate = [](fmt::FileMetaData& m) { m.row_groups[0].columns[1].meta_data.data_page_offset = int64_t{1} << 40; };
+  c.mutate = [](format::FileMetaData& m) { m.row_groups[0].columns[1].meta_data.data_page_offset = int64_t{1} << 40; };
   ExpectError(WriteTempFile("offsetpast.parquet", BuildGoodFile(c)), "row group 0");
 }
 
@@ -244,13 +314,13 @@ TEST(BadFileTest, CorruptPageHeader) {
 
 TEST(BadFileTest, NumValuesInconsistentWithThePages) {
   Corruption c;
-  c.mutate = [](fmt::FileMetaData& m) { m.row_groups[0].columns[0].meta_data.num_values += 5; };
+  c.mutate = [](format::FileMetaData& m) { m.row_groups[0].columns[0].meta_data.num_values += 5; };
   ExpectError(WriteTempFile("numvalues_more.parquet", BuildGoodFile(c)), "of its 105 values");
-  c.mutate = [](fmt::FileMetaData& m) { m.row_groups[0].columns[0].meta_data.num_values -= 5; };
+  c.mutate = [](format::FileMetaData& m) { m.row_groups[0].columns[0].meta_data.num_values -= 5; };
   ExpectError(WriteTempFile("numvalues_less.parquet", BuildGoodFile(c)), "num_values");
-  c.mutate = [](fmt::FileMetaData& m) { m.row_groups[1].num_rows = 61; m.num_rows = 161; };
+  c.mutate = [](format::FileMetaData& m) { m.row_groups[1].num_rows = 61; m.num_rows = 161; };
   ExpectError(WriteTempFile("rows.parquet", BuildGoodFile(c)), "row group 1");
-  c.mutate = [](fmt::FileMetaData& m) { m.num_rows = 7; };
+  c.mutate = [](format::FileMetaData& m) { m.num_rows = 7; };
   ExpectError(WriteTempFile("filerows.parquet", BuildGoodFile(c)), "row groups hold 160", false);
 }
 
@@ -267,26 +337,23 @@ TEST(BadFileTest, MissingColumnAndChunkCountMismatch) {
   EXPECT_THROW(reader.ReadColumn(size_t{7}), ParquetError);
   EXPECT_THROW(reader.ReadColumnChunk(0, 2), ParquetError);
   Corruption c;
-  c.mutate = [](fmt::FileMetaData& m) { m.row_groups[1].columns.pop_back(); };
+  c.mutate = [](format::FileMetaData& m) { m.row_groups[1].columns.pop_back(); };
   ExpectError(WriteTempFile("chunks.parquet", BuildGoodFile(c)), "row group 1 has 1 column chunks", false);
 }
 
-// Reads everything; any failure must be a ParquetError (or IoError).
-void ReadAllOrThrow(const std::filesystem::path& path) {
-  try {
-    const ParquetReader reader(path);
-    for (size_t c = 0; c < reader.columns().size(); ++c) {
-      const ColumnBuffer column = reader.ReadColumn(c);
-      // Touch every slot, so a bad offset would show under the sanitizers.
-      for (size_t i = 0; i < column.size(); ++i) {
-        if (!column.string_offsets.empty()) (void)column.string(i);
-      }
+// Reads every column, touching every slot so that a bad offset would show
+// under the sanitizers.
+void ReadEverything(const std::filesystem::path& path) {
+  const ParquetReader reader(path);
+  for (size_t c = 0; c < reader.columns().size(); ++c) {
+    const ColumnBuffer column = reader.ReadColumn(c);
+    for (size_t i = 0; i < column.size(); ++i) {
+      if (!column.string_offsets.empty()) (void)column.string(i);
     }
-  } catch (const ParquetError&) {
   }
 }
 
-TEST(BadFileTest, TruncationAtEveryOffsetNeverCrashes) {
+TEST(BadFileTest, TruncationAtEveryOffsetIsAParquetError) {
   const std::vector<uint8_t> good = BuildGoodFile();
   for (size_t size = 0; size < good.size(); ++size) {
     std::vector<uint8_t> bytes(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(size));
@@ -295,7 +362,7 @@ TEST(BadFileTest, TruncationAtEveryOffsetNeverCrashes) {
     if (size >= 12) {
       std::memcpy(bytes.data() + size - 8, good.data() + good.size() - 8, 8);
     }
-    ReadAllOrThrow(WriteTempFile("trunc.parquet", bytes));
+    EXPECT_THROW(ReadEverything(WriteTempFile("trunc.parquet", bytes)), ParquetError) << "truncated to " << size;
   }
 }
 

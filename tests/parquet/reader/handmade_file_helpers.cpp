@@ -8,32 +8,30 @@
 
 namespace barforge::parquet::testing {
 
-namespace fmt = ::barforge::parquet::format;
-
-std::vector<uint8_t> SerializePage(const fmt::PageHeader& header, const std::vector<uint8_t>& body) {
+std::vector<uint8_t> SerializePage(const format::PageHeader& header, const std::vector<uint8_t>& body) {
   std::vector<uint8_t> out;
   AppendThrift(header, out);
   out.insert(out.end(), body.begin(), body.end());
   return out;
 }
 
-std::vector<uint8_t> BuildFile(const std::vector<fmt::SchemaElement>& schema,
+std::vector<uint8_t> BuildFile(const std::vector<format::SchemaElement>& schema,
                                const std::vector<std::vector<HandChunk>>& row_groups,
                                const std::vector<int64_t>& rows_per_group,
-                               const std::function<void(fmt::FileMetaData&)>& mutate) {
+                               const std::function<void(format::FileMetaData&)>& mutate) {
   std::vector<uint8_t> file = {'P', 'A', 'R', '1'};
-  fmt::FileMetaData meta;
+  format::FileMetaData meta;
   meta.__set_version(1);
   meta.__set_schema(schema);
   int64_t total_rows = 0;
-  std::vector<fmt::RowGroup> groups;
+  std::vector<format::RowGroup> groups;
   for (size_t g = 0; g < row_groups.size(); ++g) {
-    fmt::RowGroup group;
+    format::RowGroup group;
     int64_t group_bytes = 0;
     for (const HandChunk& chunk : row_groups[g]) {
-      fmt::ColumnMetaData cm;
+      format::ColumnMetaData cm;
       cm.__set_type(chunk.type);
-      cm.__set_encodings({fmt::Encoding::PLAIN, fmt::Encoding::RLE, fmt::Encoding::RLE_DICTIONARY});
+      cm.__set_encodings({format::Encoding::PLAIN, format::Encoding::RLE, format::Encoding::RLE_DICTIONARY});
       cm.__set_path_in_schema(chunk.path);
       cm.__set_codec(chunk.codec);
       cm.__set_num_values(chunk.num_values);
@@ -51,7 +49,7 @@ std::vector<uint8_t> BuildFile(const std::vector<fmt::SchemaElement>& schema,
       cm.__set_total_compressed_size(offset - begin);
       cm.__set_total_uncompressed_size(offset - begin);
       group_bytes += offset - begin;
-      fmt::ColumnChunk cc;
+      format::ColumnChunk cc;
       cc.__set_file_offset(0);
       cc.__set_meta_data(cm);
       group.columns.push_back(cc);

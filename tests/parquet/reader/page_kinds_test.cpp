@@ -14,10 +14,8 @@
 namespace barforge::parquet {
 namespace {
 
-namespace fmt = ::barforge::parquet::format;
-
-std::vector<uint8_t> SkippablePage(fmt::PageType::type type) {
-  fmt::PageHeader header;
+std::vector<uint8_t> SkippablePage(format::PageType::type type) {
+  format::PageHeader header;
   header.__set_type(type);
   header.__set_uncompressed_page_size(5);
   header.__set_compressed_page_size(5);
@@ -46,15 +44,15 @@ std::vector<uint8_t> V2Page(int first_row, int rows, bool compress) {
     stored.clear();
     PageCompressor(Codec::kZstd, 1).Compress(values, stored);
   }
-  fmt::PageHeader header;
-  header.__set_type(fmt::PageType::DATA_PAGE_V2);
+  format::PageHeader header;
+  header.__set_type(format::PageType::DATA_PAGE_V2);
   header.__set_uncompressed_page_size(static_cast<int32_t>(levels.size() + values.size()));
   header.__set_compressed_page_size(static_cast<int32_t>(levels.size() + stored.size()));
-  fmt::DataPageHeaderV2 v2;
+  format::DataPageHeaderV2 v2;
   v2.__set_num_values(rows);
   v2.__set_num_nulls(nulls);
   v2.__set_num_rows(rows);
-  v2.__set_encoding(fmt::Encoding::PLAIN);
+  v2.__set_encoding(format::Encoding::PLAIN);
   v2.__set_definition_levels_byte_length(static_cast<int32_t>(levels.size()));
   v2.__set_repetition_levels_byte_length(0);
   if (!compress) v2.__set_is_compressed(false);
@@ -65,18 +63,18 @@ std::vector<uint8_t> V2Page(int first_row, int rows, bool compress) {
 }
 
 TEST(PageKindsTest, SkipsIndexAndUnknownPagesAndHonoursIsCompressed) {
-  std::vector<fmt::SchemaElement> schema(2);
+  std::vector<format::SchemaElement> schema(2);
   schema[0].__set_name("schema");
   schema[0].__set_num_children(1);
   schema[1].__set_name("v");
-  schema[1].__set_type(fmt::Type::INT32);
-  schema[1].__set_repetition_type(fmt::FieldRepetitionType::OPTIONAL);
-  testing::HandChunk chunk{fmt::Type::INT32, {"v"}, fmt::CompressionCodec::ZSTD, 50, false, {}};
+  schema[1].__set_type(format::Type::INT32);
+  schema[1].__set_repetition_type(format::FieldRepetitionType::OPTIONAL);
+  testing::HandChunk chunk{format::Type::INT32, {"v"}, format::CompressionCodec::ZSTD, 50, false, {}};
   chunk.pages.push_back(V2Page(0, 20, false));
-  chunk.pages.push_back(SkippablePage(fmt::PageType::INDEX_PAGE));
+  chunk.pages.push_back(SkippablePage(format::PageType::INDEX_PAGE));
   // An unknown page type (42): no enumerator exists, so patch the header's
   // first field (compact i32 field 1 = 0x15, then zigzag 2 -> 84 = 0x54).
-  std::vector<uint8_t> unknown = SkippablePage(fmt::PageType::INDEX_PAGE);
+  std::vector<uint8_t> unknown = SkippablePage(format::PageType::INDEX_PAGE);
   ASSERT_EQ(unknown[0], 0x15);
   ASSERT_EQ(unknown[1], 0x02);
   unknown[1] = 0x54;
