@@ -1,6 +1,6 @@
 #pragma once
-// The bar validity rules of SPEC §2, independent of where the bars were
-// read from (Parquet now, CSV later).
+// The bar validity rules (README, docs/semantics.md), the same whether
+// the bars were read from Parquet or CSV.
 
 #include <cstdint>
 #include <vector>

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -124,7 +125,14 @@ TEST(PrepareSeriesTest, FirstReturnIsZeroAndLogsMatch) {
   const PreparedSeries prepared = PrepareSeries(bars);
   EXPECT_EQ(prepared.log_return[0], 0.0);
   EXPECT_EQ(prepared.log_close.size(), bars.close.size());
-  EXPECT_NEAR(prepared.log1p_volume[100], 0.0, 0.0);
+  // ln(1 + V) of every bar, to a few ulps of the long double value; exactly
+  // 0 for the zero volumes.
+  for (size_t b = 0; b < bars.volume.size(); ++b) {
+    const auto expected = static_cast<double>(std::log1p(static_cast<Real>(bars.volume[b])));
+    EXPECT_NEAR(prepared.log1p_volume[b], expected, 4 * std::numeric_limits<double>::epsilon() * expected) << b;
+  }
+  EXPECT_EQ(prepared.log1p_volume[100], 0.0);
+  EXPECT_EQ(prepared.log1p_volume[101], 0.0);
   EXPECT_NEAR(prepared.log_range[5], static_cast<double>(std::log(static_cast<Real>(bars.high[5]) / bars.low[5])), 1e-15);
 }
 

@@ -51,10 +51,12 @@ TEST(Rle, BitWidth) {
   EXPECT_EQ(BitWidth(256), 9);
 }
 
-TEST(Rle, NotesExampleLevelsForThreeListsOfFour) {
-  // PARQUET_NOTES §3: rep levels 0,1,1,1 x3 encode as 05 EE 0E (one
-  // bit-packed group of 8 ... here 12 values → 2 groups) – check the def
-  // levels: twelve 1s at bit width 1 are "18 01".
+TEST(Rle, LevelsForThreeListsOfFour) {
+  // The RLE / bit-packing hybrid of the Parquet format specification
+  // (Encodings.md). Definition levels, twelve 1s at bit width 1: one RLE run,
+  // header 12 << 1 = 0x18, then the value in one byte. Repetition levels
+  // 0,1,1,1 three times: bit-packed, header (2 groups of 8) << 1 | 1 = 0x05,
+  // then the values LSB first, 0b11101110 0b00001110, padded with zeros.
   std::vector<uint8_t> out;
   AppendRleRun(out, 12, 1, 1);
   EXPECT_EQ(out, (std::vector<uint8_t>{0x18, 0x01}));

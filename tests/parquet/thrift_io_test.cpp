@@ -20,7 +20,10 @@ std::vector<uint8_t> Bytes(std::initializer_list<int> values) {
 }
 
 TEST(ThriftIo, RequiredDoubleSchemaElementHasTheSpecBytes) {
-  // PARQUET_NOTES §2: `required double x` encodes as 15 0A 25 00 18 01 78 00.
+  // Thrift compact protocol, as the Parquet format specification's
+  // parquet.thrift is serialised: field 1 `type` (i32, delta 1) 0x15, DOUBLE
+  // = 5 zigzag 0x0A; field 3 `repetition_type` (delta 2) 0x25, REQUIRED 0x00;
+  // field 4 `name` (binary, delta 1) 0x18, length 0x01, 'x' 0x78; stop 0x00.
   format::SchemaElement element;
   element.__set_type(format::Type::DOUBLE);
   element.__set_repetition_type(format::FieldRepetitionType::REQUIRED);

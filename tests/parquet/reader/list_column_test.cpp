@@ -1,5 +1,7 @@
 // LIST columns of a primitive, hand-built: barforge's own required
-// list<float> (the byte layout from PARQUET_NOTES §3) and an optional list
+// list<float> (the three-level layout of the Parquet format specification,
+// LogicalTypes.md "Lists": required group (LIST) > repeated group list >
+// required float element) and an optional list
 // with null and empty lists; plus an unsupported encoding's message.
 
 #include <gtest/gtest.h>
@@ -14,23 +16,21 @@
 namespace barforge::parquet {
 namespace {
 
-namespace fmt = ::barforge::parquet::format;
-
-std::vector<fmt::SchemaElement> ListSchema(const std::string& name, fmt::FieldRepetitionType::type list_repetition) {
-  std::vector<fmt::SchemaElement> s(3);
+std::vector<format::SchemaElement> ListSchema(const std::string& name, format::FieldRepetitionType::type list_repetition) {
+  std::vector<format::SchemaElement> s(3);
   s[0].__set_name(name);
   s[0].__set_repetition_type(list_repetition);
   s[0].__set_num_children(1);
-  s[0].__set_converted_type(fmt::ConvertedType::LIST);
-  fmt::LogicalType logical;
-  logical.__set_LIST(fmt::ListType());
+  s[0].__set_converted_type(format::ConvertedType::LIST);
+  format::LogicalType logical;
+  logical.__set_LIST(format::ListType());
   s[0].__set_logicalType(logical);
   s[1].__set_name("list");
-  s[1].__set_repetition_type(fmt::FieldRepetitionType::REPEATED);
+  s[1].__set_repetition_type(format::FieldRepetitionType::REPEATED);
   s[1].__set_num_children(1);
   s[2].__set_name("element");
-  s[2].__set_repetition_type(fmt::FieldRepetitionType::REQUIRED);
-  s[2].__set_type(fmt::Type::FLOAT);
+  s[2].__set_repetition_type(format::FieldRepetitionType::REQUIRED);
+  s[2].__set_type(format::Type::FLOAT);
   return s;
 }
 
@@ -40,16 +40,16 @@ std::vector<uint8_t> FloatBytes(const std::vector<float>& values) {
   return out;
 }
 
-std::vector<uint8_t> V1Page(const std::vector<uint8_t>& raw, int32_t num_values, fmt::Encoding::type encoding) {
-  fmt::PageHeader header;
-  header.__set_type(fmt::PageType::DATA_PAGE);
+std::vector<uint8_t> V1Page(const std::vector<uint8_t>& raw, int32_t num_values, format::Encoding::type encoding) {
+  format::PageHeader header;
+  header.__set_type(format::PageType::DATA_PAGE);
   header.__set_uncompressed_page_size(static_cast<int32_t>(raw.size()));
   header.__set_compressed_page_size(static_cast<int32_t>(raw.size()));
-  fmt::DataPageHeader data;
+  format::DataPageHeader data;
   data.__set_num_values(num_values);
   data.__set_encoding(encoding);
-  data.__set_definition_level_encoding(fmt::Encoding::RLE);
-  data.__set_repetition_level_encoding(fmt::Encoding::RLE);
+  data.__set_definition_level_encoding(format::Encoding::RLE);
+  data.__set_repetition_level_encoding(format::Encoding::RLE);
   header.__set_data_page_header(data);
   return testing::SerializePage(header, raw);
 }
@@ -62,14 +62,14 @@ void AppendPrefixedLevels(const std::vector<uint32_t>& levels, int bit_width, st
   out.insert(out.end(), encoded.begin(), encoded.end());
 }
 
-std::vector<uint8_t> TwoListFile(fmt::Encoding::type ohlc_encoding = fmt::Encoding::PLAIN) {
+std::vector<uint8_t> TwoListFile(format::Encoding::type ohlc_encoding = format::Encoding::PLAIN) {
   // ohlc: required list<required float>, 3 rows of 4; bytes from the notes.
   std::vector<float> ohlc;
   for (int i = 0; i < 12; ++i) ohlc.push_back(static_cast<float>(i) * 1.5f - 2.0f);
   std::vector<uint8_t> raw = {0x03, 0x00, 0x00, 0x00, 0x05, 0xEE, 0x0E, 0x02, 0x00, 0x00, 0x00, 0x18, 0x01};
   const std::vector<uint8_t> floats = FloatBytes(ohlc);
   raw.insert(raw.end(), floats.begin(), floats.end());
-  testing::HandChunk a{fmt::Type::FLOAT, {"ohlc", "list", "element"}, fmt::CompressionCodec::UNCOMPRESSED, 12, false,
+  testing::HandChunk a{format::Type::FLOAT, {"ohlc", "list", "element"}, format::CompressionCodec::UNCOMPRESSED, 12, false,
                        {V1Page(raw, 12, ohlc_encoding)}};
   // opt: optional list<required float>; rows [1, 2], null, [], [3]... padded
   // to 3 rows: [1, 2], null, [].
@@ -78,13 +78,13 @@ std::vector<uint8_t> TwoListFile(fmt::Encoding::type ohlc_encoding = fmt::Encodi
   AppendPrefixedLevels({2, 2, 0, 1}, 2, raw2);
   const std::vector<uint8_t> floats2 = FloatBytes({1.0f, 2.0f});
   raw2.insert(raw2.end(), floats2.begin(), floats2.end());
-  testing::HandChunk b{fmt::Type::FLOAT, {"opt", "list", "element"}, fmt::CompressionCodec::UNCOMPRESSED, 4, false,
-                       {V1Page(raw2, 4, fmt::Encoding::PLAIN)}};
-  std::vector<fmt::SchemaElement> schema(1);
+  testing::HandChunk b{format::Type::FLOAT, {"opt", "list", "element"}, format::CompressionCodec::UNCOMPRESSED, 4, false,
+                       {V1Page(raw2, 4, format::Encoding::PLAIN)}};
+  std::vector<format::SchemaElement> schema(1);
   schema[0].__set_name("schema");
   schema[0].__set_num_children(2);
-  for (const auto& e : ListSchema("ohlc", fmt::FieldRepetitionType::REQUIRED)) schema.push_back(e);
-  for (const auto& e : ListSchema("opt", fmt::FieldRepetitionType::OPTIONAL)) schema.push_back(e);
+  for (const auto& e : ListSchema("ohlc", format::FieldRepetitionType::REQUIRED)) schema.push_back(e);
+  for (const auto& e : ListSchema("opt", format::FieldRepetitionType::OPTIONAL)) schema.push_back(e);
   return testing::BuildFile(schema, {{a, b}}, {3});
 }
 
@@ -118,7 +118,7 @@ TEST(ListColumnTest, OptionalListWithNullAndEmptyLists) {
 }
 
 TEST(ListColumnTest, UnsupportedEncodingNamesEncodingAndColumn) {
-  const auto path = testing::WriteTempFile("lists3.parquet", TwoListFile(fmt::Encoding::DELTA_BINARY_PACKED));
+  const auto path = testing::WriteTempFile("lists3.parquet", TwoListFile(format::Encoding::DELTA_BINARY_PACKED));
   const ParquetReader reader(path);
   try {
     reader.ReadColumn("ohlc");
