@@ -1,4 +1,4 @@
-// `inspect` and `validate` refuse a FIFO, a directory or a device at once,
+// `inspect` and `validate` refuse a FIFO or a device at once,
 // saying what the path is, instead of waiting in open() for a writer.
 
 #include <gtest/gtest.h>
@@ -20,9 +20,8 @@ TEST(NonRegularInputTest, InspectAndValidateRefuseWithoutBlocking) {
     std::string path;
     std::string what;
   };
-  const Case cases[] = {{fifo.string(), "a FIFO (named pipe)"},
-                        {dir.path().string(), "a directory"},
-                        {"/dev/null", "a character device"}};
+  // (A directory is a dataset in parts for these two commands.)
+  const Case cases[] = {{fifo.string(), "a FIFO (named pipe)"}, {"/dev/null", "a character device"}};
   for (const Case& c : cases) {
     for (const char* command : {"inspect", "validate"}) {
       // `timeout` ends the command should it block (exit 124).
