@@ -14,6 +14,7 @@
 #include "barforge/pipeline.h"
 #include "features/meta_scaler.h"
 #include "features/prepared_series.h"
+#include "pipeline/peak_rss.h"
 #include "rawdata/synthetic_market.h"
 #include "sampling/sampler.h"
 
