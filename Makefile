@@ -3,8 +3,12 @@ BUILD    ?= build
 WERROR   ?= ON
 JOBS     ?= $(shell nproc)
 CMAKE_FLAGS ?=
+VENV     ?= .venv
+# Debian's interpreter, whose numpy/torch/matplotlib come from Debian; a
+# python3 that comes first on PATH may be another one.
+PYTHON   ?= /usr/bin/python3
 
-.PHONY: all deps configure run test test-asan bench fuzz clean
+.PHONY: all deps configure python run test test-asan bench fuzz clean
 FUZZ_SECONDS ?= 60
 
 all: configure
@@ -19,12 +23,20 @@ configure:
 	    -DBARFORGE_WERROR=$(WERROR) $(CMAKE_FLAGS); \
 	fi
 
+# The Python package: a venv of Debian's python3 (seeing its numpy, torch,
+# ...) with barforge installed from the build, offline.
+python: all
+	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv --system-site-packages $(VENV)
+	@PIP_DISABLE_PIP_VERSION_CHECK=1 $(VENV)/bin/python -m pip install --quiet --no-index --no-build-isolation \
+	  --no-deps --root-user-action=ignore ./$(BUILD)/python
+	@$(VENV)/bin/python -c "import barforge" && echo "python: barforge installed in $(VENV)/"
+
 # Installs what is missing, builds, and makes the default dataset.
-run: deps all
+run: deps all python
 	./$(BUILD)/barforge build --config config/default.yaml --skip-existing
 
 # Installs what is missing, builds, and runs every test.
-test: deps all
+test: deps all python
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 # The Parquet reader's and writer's tests under AddressSanitizer and UBSan.
@@ -48,8 +60,8 @@ fuzz: deps
 	  $$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus/$$name fuzz/corpus/$$name || exit 1; \
 	done
 
-bench: deps all
+bench: deps all python
 	bash bench/run.sh
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz $(VENV)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "barforge/config.h"
+#include "barforge/pipeline.h"
 
 namespace CLI {
 class App;
@@ -38,6 +39,8 @@ int BuildCommand(const RunFlags& flags);
 /// build with --shard (group null) or as rank of `group`: one part of a
 /// dataset directory.
 int PartsBuildCommand(const RunFlags& flags, std::unique_ptr<RankGroup> group);
+/// The summary text `build` prints after a build (phases, tickers, result).
+std::string BuildSummaryText(const BuildSummary& summary);
 int SynthCommand(const RunFlags& flags);
 int FinalizeCommand(const std::filesystem::path& dir, bool json);
 /// inspect/validate of a dataset directory (a build in parts).

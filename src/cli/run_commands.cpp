@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <memory>
+#include <string>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -70,41 +72,47 @@ nlohmann::json SummaryJson(const BuildSummary& s) {
           {"tickers", TickersJson(s.tickers)}};
 }
 
-void PrintSummary(const BuildSummary& s) {
+void PrintSummary(const BuildSummary& s) { fmt::print("{}", BuildSummaryText(s)); }
+
+}  // namespace
+
+// The summary `build` prints (also printed by Python's build_dataset).
+std::string BuildSummaryText(const BuildSummary& s) {
+  std::string out;
+  auto sink = std::back_inserter(out);
   const PhaseTimes& p = s.phases;
   const StageTimes& t = s.stages;
-  fmt::print("phases (wall time):\n");
-  fmt::print("  raw data    {:>9}\n", text::Duration(p.raw_data));
-  fmt::print("  preparing   {:>9}\n", text::Duration(p.prepare));
-  fmt::print("  scaler fit  {:>9}\n", text::Duration(p.scaler));
+  fmt::format_to(sink, "phases (wall time):\n");
+  fmt::format_to(sink, "  raw data    {:>9}\n", text::Duration(p.raw_data));
+  fmt::format_to(sink, "  preparing   {:>9}\n", text::Duration(p.prepare));
+  fmt::format_to(sink, "  scaler fit  {:>9}\n", text::Duration(p.scaler));
   // The writing phase runs its stages at the same time on every thread:
   // their thread time says where it went.
-  fmt::print("  writing     {:>9}   thread time on {}: encoding {}, features {}, sampling {}, rewards {}, "
+  fmt::format_to(sink, "  writing     {:>9}   thread time on {}: encoding {}, features {}, sampling {}, rewards {}, "
              "scaling {}\n",
              text::Duration(p.writing), text::Count(s.jobs, "thread"), text::Duration(t.encoding),
              text::Duration(t.features), text::Duration(t.sampling), text::Duration(t.rewards),
              text::Duration(t.scaling - p.scaler));
-  fmt::print("  finishing   {:>9}   footer, flush to disk, rename, scaler\n", text::Duration(p.finishing));
-  fmt::print("tickers:\n");
+  fmt::format_to(sink, "  finishing   {:>9}   footer, flush to disk, rename, scaler\n", text::Duration(p.finishing));
+  fmt::format_to(sink, "tickers:\n");
   size_t name_width = 0, bars_width = 0;
   for (const TickerSummary& ticker : s.tickers) {
     name_width = std::max(name_width, ticker.ticker.size());
     bars_width = std::max(bars_width, text::Thousands(ticker.bars).size());
   }
   for (const TickerSummary& ticker : s.tickers) {
-    fmt::print("  {:<{}}  {:>{}} {}  {}{}{}\n", ticker.ticker, name_width, text::Thousands(ticker.bars), bars_width,
+    fmt::format_to(sink, "  {:<{}}  {:>{}} {}  {}{}{}\n", ticker.ticker, name_width, text::Thousands(ticker.bars), bars_width,
                ticker.bars == 1 ? "bar " : "bars", ticker.raw_file.string(), ticker.generated ? " (generated)" : "",
                ticker.dropped_bars > 0 ? fmt::format(", {} dropped", text::Count(ticker.dropped_bars, "bad bar"))
                                        : "");
   }
-  fmt::print("{}, {} samples/s, peak memory {}; scaler {}\n", text::Count(s.row_groups, "row group"),
+  fmt::format_to(sink, "{}, {} samples/s, peak memory {}; scaler {}\n", text::Count(s.row_groups, "row group"),
              text::Thousands(s.seconds > 0 ? static_cast<int64_t>(static_cast<double>(s.rows) / s.seconds) : 0),
              text::Mebibytes(s.peak_rss_bytes), s.scaler.string());
-  fmt::print("built {} in {} \u2192 {}, {}\n", text::Count(s.rows, "sample"), text::Duration(s.seconds),
+  fmt::format_to(sink, "built {} in {} \u2192 {}, {}\n", text::Count(s.rows, "sample"), text::Duration(s.seconds),
              s.output.string(), text::Bytes(s.bytes));
+  return out;
 }
-
-}  // namespace
 
 int BuildCommand(const RunFlags& flags) {
   // With --shard or under an MPI launcher with more than one rank, the

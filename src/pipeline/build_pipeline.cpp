@@ -24,6 +24,7 @@
 #include "barforge/pipeline.h"
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
+#include "pipeline/arrow_schema.h"
 #include "pipeline/build_monitor.h"
 #include "pipeline/build_range.h"
 #include "pipeline/output_pair.h"
@@ -50,7 +51,7 @@ void RefuseExisting(const std::filesystem::path& path, bool overwrite) {
 }
 
 parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler& scaler, int jobs,
-                                         const BuildRange& range) {
+                                         const BuildRange& range, const std::vector<parquet::ColumnSpec>& schema) {
   parquet::WriterOptions options;
   options.codec = config.parquet_compression;
   options.compression_level = config.compression_level;
@@ -63,6 +64,7 @@ parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler&
       {"barforge.seed", std::to_string(config.seed)},
       {"barforge.config", StoredConfigYaml(config)},
       {"barforge.scaler", scaler.ToJson()},
+      {kArrowSchemaKey, ArrowSchemaBase64(schema)},
   };
   options.key_value_metadata.insert(options.key_value_metadata.end(), range.metadata.begin(), range.metadata.end());
   return options;
@@ -129,7 +131,7 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   start_phase(BuildPhase::kWriting, range.end - range.first);
   stage_start = Clock::now();
   const DatasetLayout layout = DatasetLayout::FromConfig(config);
-  parquet::WriterOptions writer_options = MakeWriterOptions(config, scaler, jobs, range);
+  parquet::WriterOptions writer_options = MakeWriterOptions(config, scaler, jobs, range, layout.Schema());
   writer_options.replace_existing = range.replace_output;
   parquet::ParquetWriter writer(summary.output, layout.Schema(), std::move(writer_options));
 

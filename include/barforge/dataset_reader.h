@@ -1,0 +1,99 @@
+#pragma once
+// Reading a barforge dataset for training: a samples file, or a directory of
+// parts (part-00000.parquet, part-00001.parquet, ... and a _SUCCESS marker
+// written last), one row group at a time, with an epoch plan that splits the
+// rows between ranks so that together they see every row exactly once.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace barforge {
+
+/// How a column's values are held.
+enum class DatasetColumnKind {
+  kInt64,      ///< INT64 (sample_id, bar_index, ...): int64s
+  kInt32,      ///< INT32: int64s (widened)
+  kTimestamp,  ///< TIMESTAMP: int64s in nanoseconds since the epoch (UTC)
+  kString,     ///< UTF8 strings: codes into dictionary
+  kFloat,      ///< FLOAT: floats, one per row
+  kDouble,     ///< DOUBLE: doubles, one per row
+  kFloatList,  ///< LIST<FLOAT> of the same length in every row: floats, row-major
+};
+
+struct DatasetColumn {
+  std::string name;
+  DatasetColumnKind kind = DatasetColumnKind::kInt64;
+};
+
+/// One column's values for the rows of one row group, owned.
+struct DatasetColumnData {
+  std::string name;
+  DatasetColumnKind kind = DatasetColumnKind::kInt64;
+  int64_t rows = 0;
+  int64_t width = 1;  ///< values per row (list length for kFloatList, else 1)
+  std::vector<int64_t> int64s;
+  std::vector<float> floats;
+  std::vector<double> doubles;
+  std::vector<int32_t> codes;           ///< kString: per row, an index into dictionary
+  std::vector<std::string> dictionary;  ///< kString: distinct values, first-seen order
+};
+
+/// Rows [begin, end) of row group `row_group` (numbered across all parts).
+struct RowRange {
+  int row_group = 0;
+  int64_t begin = 0;
+  int64_t end = 0;
+};
+
+class DatasetReader {
+ public:
+  /// Opens a samples file or a directory of parts and reads every footer.
+  /// Throws IoError / DataError naming the file: missing path, a directory
+  /// without parts or without _SUCCESS (incomplete), a file that is not
+  /// Parquet or not a barforge dataset (no barforge.config in its footer),
+  /// parts whose schemas differ.
+  explicit DatasetReader(const std::filesystem::path& path);
+  ~DatasetReader();
+  DatasetReader(DatasetReader&&) noexcept;
+  DatasetReader& operator=(DatasetReader&&) noexcept;
+
+  const std::filesystem::path& path() const;
+  /// The files read, in order (one for a file dataset).
+  const std::vector<std::filesystem::path>& files() const;
+  int64_t num_rows() const;
+  const std::vector<DatasetColumn>& columns() const;
+  /// The footer's key-value metadata (of the first part).
+  const std::vector<std::pair<std::string, std::string>>& key_value_metadata() const;
+  /// A footer value of the first part, or "" when absent.
+  std::string Metadata(const std::string& key) const;
+
+  int num_row_groups() const;
+  int64_t row_group_rows(int row_group) const;
+  /// Index of the row group's first row in the whole dataset.
+  int64_t row_group_first_row(int row_group) const;
+
+  /// Decodes the named columns (all when empty) of one row group, columns in
+  /// parallel. Throws DataError naming the file, column and row group for a
+  /// value a barforge dataset cannot hold (nulls, ragged lists).
+  std::vector<DatasetColumnData> ReadRowGroup(int row_group, const std::vector<std::string>& names) const;
+
+  /// The row ranges `rank` of `world_size` reads in one epoch, in order.
+  /// Row groups are taken in file order, or in an order shuffled by `seed`;
+  /// that sequence of rows is cut into world_size contiguous shares whose
+  /// sizes differ by at most one row. Every rank computes the same sequence,
+  /// so together they read every row exactly once.
+  std::vector<RowRange> EpochPlan(bool shuffle, uint64_t seed, int rank, int world_size) const;
+
+  /// A permutation of [0, n) drawn from `seed` (the same on every machine).
+  static std::vector<int64_t> Permutation(int64_t n, uint64_t seed);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace barforge

@@ -1,0 +1,19 @@
+"""barforge: OHLCV bar series into machine-learning training datasets.
+
+    import yaml, barforge
+    cfg = yaml.safe_load(open("config/default.yaml"))
+    path = barforge.build_dataset(cfg=cfg, n_samples=1_000_000, seed=42, overwrite=False)
+    ds = barforge.open_dataset(path)
+    for batch in ds.iter_batches(4096, shuffle=True, seed=0):
+        ...  # batch["ohlc"]: float32 (n, W, 4), batch["rewards"]: (n, 3), ...
+
+``barforge.torch.SampleDataset`` (needs torch) feeds a DataLoader;
+``barforge.report`` draws a dataset on one HTML page (needs matplotlib).
+Neither is imported here, so ``import barforge`` needs only numpy and PyYAML.
+"""
+
+from barforge._core import __version__
+from barforge._build import build_dataset
+from barforge._dataset import Dataset, open_dataset
+
+__all__ = ["__version__", "build_dataset", "open_dataset", "Dataset"]

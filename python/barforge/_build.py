@@ -1,0 +1,114 @@
+"""build_dataset: the CLI's `barforge build` as a Python call."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from barforge import _core
+
+
+def _yaml_ready(value: Any) -> Any:
+    """What yaml.safe_load gives, made exact for the C++ loader: an unquoted
+    timestamp (`start: 2020-01-01T00:00:00Z`) loads as a datetime and goes
+    back as ISO 8601 text."""
+    if isinstance(value, Mapping):
+        return {str(k): _yaml_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_yaml_ready(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        text = value.astimezone(datetime.timezone.utc).isoformat()
+        return text.replace("+00:00", "Z")
+    if isinstance(value, datetime.date):
+        return value.isoformat() + "T00:00:00Z"
+    return value
+
+
+def config_text(cfg: Mapping[str, Any] | None, **overrides: Any) -> str:
+    """The config dict (as yaml.safe_load gives it) plus keyword overrides
+    that are not None, as the YAML text the C++ loader validates."""
+    if cfg is None:
+        cfg = {}
+    if not isinstance(cfg, Mapping):
+        raise TypeError(f"cfg must be a dict of config keys (as yaml.safe_load gives it), not {type(cfg).__name__}")
+    merged = dict(_yaml_ready(cfg))
+    for key, value in overrides.items():
+        if value is not None:
+            merged[key] = _yaml_ready(value)
+    return yaml.safe_dump(merged, sort_keys=False, allow_unicode=True)
+
+
+def run_cancellable(function, *args):
+    """Runs `function(*args, token)` (a C++ call that releases the GIL) on a
+    thread, so that Ctrl-C reaches this thread at once: it cancels the token,
+    waits for the C++ side to stop cleanly (temporary files removed), and
+    raises KeyboardInterrupt."""
+    token = _core.CancelToken()
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            outcome["value"] = function(*args, token)
+        except BaseException as error:  # re-raised on the caller's thread
+            outcome["error"] = error
+        finally:
+            done.set()
+
+    # Waiting on an Event, not Thread.join: a join interrupted by Ctrl-C may
+    # afterwards return while the thread still runs (CPython < 3.13).
+    threading.Thread(target=target, name="barforge-build", daemon=True).start()
+    try:
+        while not done.wait(0.05):
+            pass
+    except KeyboardInterrupt:
+        token.cancel()
+        while True:
+            try:
+                done.wait()
+                break
+            except KeyboardInterrupt:  # a second Ctrl-C: still let the build clean up
+                continue
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, seed: int | None = None,
+                  overwrite: bool = False) -> Path:
+    """Builds the dataset of `cfg` (a dict as yaml.safe_load gives for a
+    config file; n_samples and seed, when given, replace its keys) and returns
+    its path, as `barforge build` does.
+
+    With overwrite=False, existing raw data is reused, and an existing dataset
+    built from the same effective config is returned without rebuilding; one
+    built from another config raises FileExistsError. overwrite=True rebuilds
+    (and regenerates synthetic raw data), like `barforge build --overwrite`.
+    Prints the stage times as the CLI does. Ctrl-C stops the build within a
+    second with KeyboardInterrupt and leaves no file at the final name.
+
+    Errors carry the CLI's one-line message: ValueError for a bad config key
+    or invalid data, FileNotFoundError for a missing input, FileExistsError.
+    """
+    text = config_text(cfg, n_samples=n_samples, seed=seed)
+    if not overwrite:
+        existing = _core.existing(text)
+        output = Path(existing["output"])
+        if existing["state"] == "same":
+            restored = " (scaler restored from its footer)" if existing.get("scaler_restored") else ""
+            print(f"{output} already exists, built from the same config; not rebuilt{restored} "
+                  "(overwrite=True rebuilds it)", flush=True)
+            return output
+        if existing["state"] == "other":
+            raise FileExistsError(f"{output}: exists but was built from another config ({existing['difference']}); "
+                                  "pass overwrite=True to rebuild it, or choose another samples_filename")
+    summary = run_cancellable(_core.build, text, bool(overwrite))
+    print(summary["text"], end="", flush=True)  # the CLI's summary
+    return Path(summary["output"])

@@ -1,0 +1,220 @@
+"""open_dataset: a barforge dataset (file or directory of parts) as numpy.
+
+The reading itself is C++ (barforge's own Parquet reader, no pyarrow): each
+row group is decoded once into buffers that the numpy arrays own, so the
+arrays handed out are views of the decoded values, not copies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import yaml
+
+from barforge import _core
+
+_MASK64 = (1 << 64) - 1
+# Row groups decoded ahead of the one being handed out: each decode runs on
+# its own thread with the GIL released, so reading overlaps the caller's
+# work; memory stays at a few row groups.
+_PREFETCH = 2
+
+
+def mix_seed(*parts: int) -> int:
+    """One 64-bit seed from several integers (epoch, row group, ...)."""
+    state = 0
+    for part in parts:
+        state = (state ^ (int(part) & _MASK64)) * 0x9E3779B97F4A7C15 & _MASK64
+        state ^= state >> 29
+    return state
+
+
+class Dataset:
+    """A barforge dataset opened for reading. See open_dataset."""
+
+    def __init__(self, path: str | Path):
+        self._path = Path(path)
+        self._reader = _core.DatasetReader(str(path))
+        self._kinds = dict(self._reader.columns)
+        self._metadata: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"barforge.Dataset({str(self._path)!r}, num_rows={self.num_rows}, columns={self.columns})"
+
+    def __len__(self) -> int:
+        return self.num_rows
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def files(self) -> list[Path]:
+        """The Parquet files read, in order (the parts of a directory)."""
+        return [Path(f) for f in self._reader.files]
+
+    @property
+    def num_rows(self) -> int:
+        return self._reader.num_rows
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._kinds)
+
+    @property
+    def num_row_groups(self) -> int:
+        return self._reader.num_row_groups
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """What the footer records: 'config' (the effective config as a
+        dict), 'scaler' (the meta scaler: names, mean, std), 'version',
+        'seed', and 'key_value' (every footer key, as text)."""
+        if self._metadata is None:
+            kv = dict(self._reader.key_value_metadata)
+            scaler = kv.get("barforge.scaler")
+            seed = kv.get("barforge.seed")
+            self._metadata = {
+                "config": yaml.safe_load(kv.get("barforge.config", "")) or {},
+                "scaler": json.loads(scaler) if scaler else None,
+                "version": kv.get("barforge.version"),
+                "seed": int(seed) if seed is not None else None,
+                "key_value": kv,
+            }
+        return self._metadata
+
+    @property
+    def window(self) -> int:
+        return int(self.metadata["config"]["window"])
+
+    def _names(self, columns: Sequence[str] | None) -> list[str]:
+        if columns is None:
+            return self.columns
+        if isinstance(columns, str):
+            columns = [columns]
+        unknown = [c for c in columns if c not in self._kinds]
+        if unknown:
+            raise ValueError(f"{self._path}: no column '{unknown[0]}' (columns: {', '.join(self.columns)})")
+        return list(columns)
+
+    def _row_group(self, group: int, names: list[str]) -> dict[str, np.ndarray]:
+        """One row group decoded, as arrays shaped for training."""
+        raw = self._reader.read_row_group(group, names)
+        out = {}
+        for name in names:
+            value = raw[name]
+            kind = self._kinds[name]
+            if kind == "string":
+                codes, dictionary = value
+                value = np.array(dictionary, dtype=object)[codes]
+            elif kind == "timestamp":
+                value = value.view("datetime64[ns]")
+            elif name == "ohlc":
+                value = value.reshape(value.shape[0], -1, 4)
+            out[name] = value
+        return out
+
+    def read(self, columns: Sequence[str] | None = None, start: int = 0, stop: int | None = None
+             ) -> dict[str, np.ndarray]:
+        """Rows [start, stop) (Python slice bounds: negatives count from the
+        end) of the named columns (all by default), as a dict of arrays:
+        ohlc float32 (n, W, 4), volume (n, W), meta (n, 6), rewards (n, 3),
+        fwd_return (n,), timestamp datetime64[ns], ids int64, ticker str
+        (object array). Rows within one row group are views of the decoded
+        buffers; rows across row groups are joined into one array."""
+        names = self._names(columns)
+        start, stop, _ = slice(start, stop).indices(self.num_rows)
+        stop = max(start, stop)
+        pieces = []
+        for group in range(self.num_row_groups):
+            first = self._reader.row_group_first_row(group)
+            rows = self._reader.row_group_rows(group)
+            begin, end = max(start, first), min(stop, first + rows)
+            if begin < end:
+                data = self._row_group(group, names)
+                pieces.append({k: v[begin - first:end - first] for k, v in data.items()})
+        if not pieces:
+            data = self._row_group(0, names) if self.num_row_groups else {}
+            return {k: v[:0] for k, v in data.items()}
+        return _join(pieces)
+
+    def iter_batches(self, batch_size: int, columns: Sequence[str] | None = None, shuffle: bool = False,
+                     seed: int = 0, rank: int = 0, world_size: int = 1, drop_last: bool = False
+                     ) -> Iterator[dict[str, np.ndarray]]:
+        """Batches of `batch_size` rows (the last may be smaller unless
+        drop_last) as dicts of arrays shaped as read() gives them.
+
+        rank/world_size: this reader's share of an epoch. The epoch's rows
+        (row groups in file order, or in an order shuffled by `seed`) are cut
+        into world_size contiguous shares differing by at most one row, so
+        the ranks together see every row exactly once. With shuffle, rows are
+        also shuffled within each row group's share (seeded). Memory: a few
+        row groups, whatever the dataset's size."""
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        batch_size = int(batch_size)
+        names = self._names(columns)
+        seed = int(seed) & _MASK64
+        plan = self._reader.epoch_plan(bool(shuffle), mix_seed(seed, 1), int(rank), int(world_size))
+        return self._batches(plan, names, batch_size, bool(shuffle), seed, drop_last)
+
+    def _batches(self, plan, names, batch_size, shuffle, seed, drop_last):
+        carry: list[dict[str, np.ndarray]] = []
+        carried = 0
+        with ThreadPoolExecutor(max_workers=_PREFETCH, thread_name_prefix="barforge-read") as pool:
+            upcoming = iter(plan)
+            in_flight: deque = deque()
+
+            def submit() -> None:
+                step = next(upcoming, None)
+                if step is not None:
+                    in_flight.append((step, pool.submit(self._row_group, step[0], names)))
+
+            for _ in range(_PREFETCH):
+                submit()
+            while in_flight:
+                (group, begin, end), future = in_flight.popleft()
+                data = future.result()
+                submit()
+                piece = {k: v[begin:end] for k, v in data.items()}
+                del data
+                n = end - begin
+                if shuffle:
+                    order = _core.DatasetReader.permutation(n, mix_seed(seed, 2, group))
+                    piece = {k: v[order] for k, v in piece.items()}
+                position = 0
+                if carried:
+                    take = min(batch_size - carried, n)
+                    carry.append({k: v[:take] for k, v in piece.items()})
+                    carried += take
+                    position = take
+                    if carried == batch_size:
+                        yield _join(carry)
+                        carry, carried = [], 0
+                while n - position >= batch_size:
+                    yield {k: v[position:position + batch_size] for k, v in piece.items()}
+                    position += batch_size
+                if position < n:
+                    carry.append({k: v[position:] for k, v in piece.items()})
+                    carried += n - position
+        if carried and not drop_last:
+            yield _join(carry)
+
+
+def _join(pieces: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if len(pieces) == 1:
+        return pieces[0]
+    return {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]}
+
+
+def open_dataset(path: str | Path) -> Dataset:
+    """Opens a barforge dataset: a samples file, or a directory of parts
+    (part-00000.parquet, ... with the _SUCCESS marker of a finished build).
+    Raises FileNotFoundError for a missing path, ValueError naming the file
+    for one that is not a (complete) barforge dataset."""
+    return Dataset(path)

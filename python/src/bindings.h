@@ -1,0 +1,17 @@
+#pragma once
+// The binding areas of the extension barforge._core. Each lives in its own
+// file and is registered in module.cpp; adding an area is one declaration
+// here and one call there.
+
+#include <pybind11/pybind11.h>
+
+namespace barforge::python {
+
+/// barforge's C++ exceptions as Python exceptions (errors.cpp).
+void BindErrors(pybind11::module_& m);
+/// Config loading and the dataset build (build_bindings.cpp).
+void BindBuild(pybind11::module_& m);
+/// Reading datasets into numpy (dataset_bindings.cpp).
+void BindDataset(pybind11::module_& m);
+
+}  // namespace barforge::python

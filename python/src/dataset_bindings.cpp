@@ -1,0 +1,128 @@
+// barforge.open_dataset's C++ side: a DatasetReader whose row groups arrive
+// as numpy arrays that own the decoded buffers (no copy of the values).
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include "barforge/dataset_reader.h"
+#include "bindings.h"
+
+namespace py = pybind11;
+
+namespace barforge::python {
+
+namespace {
+
+// A numpy array over `values`' buffer; the array's base (a capsule) owns
+// the vector and frees it with the last view.
+template <typename T>
+py::array Adopt(std::vector<T>&& values, std::vector<py::ssize_t> shape) {
+  auto* owner = new std::vector<T>(std::move(values));
+  py::capsule base(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>(std::move(shape), owner->data(), base);
+}
+
+const char* KindName(DatasetColumnKind kind) {
+  switch (kind) {
+    case DatasetColumnKind::kInt64:
+      return "int64";
+    case DatasetColumnKind::kInt32:
+      return "int32";
+    case DatasetColumnKind::kTimestamp:
+      return "timestamp";
+    case DatasetColumnKind::kString:
+      return "string";
+    case DatasetColumnKind::kFloat:
+      return "float32";
+    case DatasetColumnKind::kDouble:
+      return "float64";
+    case DatasetColumnKind::kFloatList:
+      return "float32_list";
+  }
+  return "unknown";
+}
+
+// Column name -> array: int64 (n,) for integers and timestamps (ns), float32
+// (n,) / float64 (n,), float32 (n, width) for lists, and for strings a pair
+// (int32 codes (n,), list of distinct str).
+py::dict ReadRowGroup(const DatasetReader& reader, int row_group, const std::vector<std::string>& names) {
+  std::vector<DatasetColumnData> columns;
+  {
+    py::gil_scoped_release release;
+    columns = reader.ReadRowGroup(row_group, names);
+  }
+  py::dict out;
+  for (DatasetColumnData& column : columns) {
+    const py::ssize_t rows = column.rows;
+    switch (column.kind) {
+      case DatasetColumnKind::kInt64:
+      case DatasetColumnKind::kInt32:
+      case DatasetColumnKind::kTimestamp:
+        out[py::str(column.name)] = Adopt(std::move(column.int64s), {rows});
+        break;
+      case DatasetColumnKind::kFloat:
+        out[py::str(column.name)] = Adopt(std::move(column.floats), {rows});
+        break;
+      case DatasetColumnKind::kDouble:
+        out[py::str(column.name)] = Adopt(std::move(column.doubles), {rows});
+        break;
+      case DatasetColumnKind::kFloatList:
+        out[py::str(column.name)] = Adopt(std::move(column.floats), {rows, static_cast<py::ssize_t>(column.width)});
+        break;
+      case DatasetColumnKind::kString:
+        out[py::str(column.name)] = py::make_tuple(Adopt(std::move(column.codes), {rows}), column.dictionary);
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void BindDataset(py::module_& m) {
+  py::class_<DatasetReader, std::shared_ptr<DatasetReader>>(m, "DatasetReader")
+      .def(py::init([](const std::filesystem::path& path) {
+             py::gil_scoped_release release;
+             return std::make_shared<DatasetReader>(path);
+           }),
+           py::arg("path"))
+      .def_property_readonly("path", &DatasetReader::path)
+      .def_property_readonly("files", &DatasetReader::files)
+      .def_property_readonly("num_rows", &DatasetReader::num_rows)
+      .def_property_readonly("num_row_groups", &DatasetReader::num_row_groups)
+      .def_property_readonly("columns",
+                             [](const DatasetReader& r) {
+                               std::vector<std::pair<std::string, std::string>> out;
+                               for (const DatasetColumn& c : r.columns()) out.emplace_back(c.name, KindName(c.kind));
+                               return out;
+                             })
+      .def_property_readonly("key_value_metadata", &DatasetReader::key_value_metadata)
+      .def("row_group_rows", &DatasetReader::row_group_rows, py::arg("row_group"))
+      .def("row_group_first_row", &DatasetReader::row_group_first_row, py::arg("row_group"))
+      .def("read_row_group", &ReadRowGroup, py::arg("row_group"), py::arg("columns"))
+      .def(
+          "epoch_plan",
+          [](const DatasetReader& r, bool shuffle, uint64_t seed, int rank, int world_size) {
+            std::vector<std::tuple<int, int64_t, int64_t>> out;
+            for (const RowRange& range : r.EpochPlan(shuffle, seed, rank, world_size)) {
+              out.emplace_back(range.row_group, range.begin, range.end);
+            }
+            return out;
+          },
+          py::arg("shuffle"), py::arg("seed"), py::arg("rank"), py::arg("world_size"))
+      .def_static(
+          "permutation",
+          [](int64_t n, uint64_t seed) {
+            return Adopt(DatasetReader::Permutation(n, seed), {static_cast<py::ssize_t>(n)});
+          },
+          py::arg("n"), py::arg("seed"));
+}
+
+}  // namespace barforge::python

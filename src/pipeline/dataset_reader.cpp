@@ -1,0 +1,309 @@
+// DatasetReader: a dataset file or a directory of parts, row group by row
+// group, through barforge's own Parquet reader.
+
+#include "barforge/dataset_reader.h"
+
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <exception>
+#include <regex>
+#include <string_view>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "barforge/error.h"
+#include "barforge/parquet_reader.h"
+
+namespace barforge {
+
+namespace {
+
+using parquet::ColumnBuffer;
+using parquet::ColumnInfo;
+using parquet::LogicalKind;
+using parquet::ParquetReader;
+using parquet::PhysicalType;
+
+__extension__ typedef __int128 Int128;  // GCC/Clang; -Wpedantic needs the marker
+__extension__ typedef unsigned __int128 Uint128;
+
+constexpr std::string_view kConfigKey = "barforge.config";
+constexpr std::string_view kSuccessMarker = "_SUCCESS";
+
+struct RowGroupRef {
+  size_t file = 0;
+  int group = 0;
+  int64_t first_row = 0;
+  int64_t rows = 0;
+};
+
+DatasetColumnKind KindOf(const std::filesystem::path& file, const ColumnInfo& info) {
+  const auto refuse = [&](std::string_view what) {
+    return DataError(fmt::format("{}: not a barforge dataset: column '{}' is {}", file.string(), info.name, what));
+  };
+  if (info.max_repetition_level > 1) throw refuse("a nested list");
+  if (info.is_list) {
+    if (info.physical_type != PhysicalType::kFloat) throw refuse("a list of other values than float32");
+    return DatasetColumnKind::kFloatList;
+  }
+  switch (info.physical_type) {
+    case PhysicalType::kInt64:
+      return info.logical == LogicalKind::kTimestamp ? DatasetColumnKind::kTimestamp : DatasetColumnKind::kInt64;
+    case PhysicalType::kInt32:
+      if (info.logical == LogicalKind::kNone || info.logical == LogicalKind::kInteger) return DatasetColumnKind::kInt32;
+      break;
+    case PhysicalType::kFloat:
+      return DatasetColumnKind::kFloat;
+    case PhysicalType::kDouble:
+      return DatasetColumnKind::kDouble;
+    case PhysicalType::kByteArray:
+      if (info.logical == LogicalKind::kString || info.logical == LogicalKind::kNone) return DatasetColumnKind::kString;
+      break;
+    default:
+      break;
+  }
+  throw refuse("of a type barforge never writes");
+}
+
+int64_t NanosPer(parquet::TimeUnit unit) {
+  switch (unit) {
+    case parquet::TimeUnit::kMillis:
+      return 1000000;
+    case parquet::TimeUnit::kMicros:
+      return 1000;
+    case parquet::TimeUnit::kNanos:
+      return 1;
+  }
+  return 1;
+}
+
+uint64_t SplitMix64(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+struct DatasetReader::State {
+  std::filesystem::path path;
+  std::vector<std::filesystem::path> files;
+  std::vector<ParquetReader> readers;
+  std::vector<DatasetColumn> columns;
+  std::vector<ColumnInfo> infos;  // of the first file, by column
+  std::vector<std::pair<std::string, std::string>> key_values;
+  std::vector<RowGroupRef> groups;
+  int64_t num_rows = 0;
+};
+
+DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.path = path;
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) throw IoError(fmt::format("{}: dataset not found", path.string()));
+  if (std::filesystem::is_directory(status)) {
+    const std::regex part_name(R"(part-\d+\.parquet)");
+    for (const auto& entry : std::filesystem::directory_iterator(path)) {
+      if (std::regex_match(entry.path().filename().string(), part_name)) s.files.push_back(entry.path());
+    }
+    std::sort(s.files.begin(), s.files.end());
+    if (s.files.empty()) {
+      throw DataError(fmt::format("{}: not a dataset directory (no part-NNNNN.parquet files)", path.string()));
+    }
+    if (!std::filesystem::exists(path / kSuccessMarker)) {
+      throw DataError(fmt::format("{}: incomplete dataset directory (no {} marker: its build has not finished)",
+                                  path.string(), kSuccessMarker));
+    }
+  } else {
+    s.files.push_back(path);
+  }
+
+  for (const std::filesystem::path& file : s.files) {
+    ParquetReader reader(file);
+    const auto key_values = reader.key_value_metadata();
+    if (std::none_of(key_values.begin(), key_values.end(), [](const auto& kv) { return kv.first == kConfigKey; })) {
+      throw DataError(fmt::format("{}: not a barforge dataset (its footer has no {})", file.string(), kConfigKey));
+    }
+    std::vector<DatasetColumn> columns;
+    for (const ColumnInfo& info : reader.columns()) columns.push_back({info.name, KindOf(file, info)});
+    if (s.readers.empty()) {
+      s.columns = columns;
+      s.infos = reader.columns();
+      s.key_values = key_values;
+    } else {
+      const bool same = columns.size() == s.columns.size() &&
+                        std::equal(columns.begin(), columns.end(), s.columns.begin(), [](const auto& a, const auto& b) {
+                          return a.name == b.name && a.kind == b.kind;
+                        });
+      if (!same) {
+        throw DataError(fmt::format("{}: its columns differ from those of {}", file.string(), s.files.front().string()));
+      }
+    }
+    for (int g = 0; g < reader.num_row_groups(); ++g) {
+      const int64_t rows = reader.row_group_num_rows(g);
+      s.groups.push_back({s.readers.size(), g, s.num_rows, rows});
+      s.num_rows += rows;
+    }
+    s.readers.push_back(std::move(reader));
+  }
+}
+
+DatasetReader::~DatasetReader() = default;
+DatasetReader::DatasetReader(DatasetReader&&) noexcept = default;
+DatasetReader& DatasetReader::operator=(DatasetReader&&) noexcept = default;
+
+const std::filesystem::path& DatasetReader::path() const { return state_->path; }
+const std::vector<std::filesystem::path>& DatasetReader::files() const { return state_->files; }
+int64_t DatasetReader::num_rows() const { return state_->num_rows; }
+const std::vector<DatasetColumn>& DatasetReader::columns() const { return state_->columns; }
+const std::vector<std::pair<std::string, std::string>>& DatasetReader::key_value_metadata() const {
+  return state_->key_values;
+}
+
+std::string DatasetReader::Metadata(const std::string& key) const {
+  for (const auto& [k, v] : state_->key_values) {
+    if (k == key) return v;
+  }
+  return {};
+}
+
+int DatasetReader::num_row_groups() const { return static_cast<int>(state_->groups.size()); }
+
+int64_t DatasetReader::row_group_rows(int row_group) const {
+  return state_->groups.at(static_cast<size_t>(row_group)).rows;
+}
+
+int64_t DatasetReader::row_group_first_row(int row_group) const {
+  return state_->groups.at(static_cast<size_t>(row_group)).first_row;
+}
+
+std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const std::vector<std::string>& names) const {
+  const State& s = *state_;
+  if (row_group < 0 || row_group >= num_row_groups()) {
+    throw DataError(fmt::format("{}: row group {} does not exist (the dataset has {})", s.path.string(), row_group,
+                                num_row_groups()));
+  }
+  const RowGroupRef& ref = s.groups[static_cast<size_t>(row_group)];
+  const std::filesystem::path& file = s.files[ref.file];
+  std::vector<size_t> indices;
+  if (names.empty()) {
+    for (size_t c = 0; c < s.columns.size(); ++c) indices.push_back(c);
+  } else {
+    for (const std::string& name : names) {
+      const auto it = std::find_if(s.columns.begin(), s.columns.end(), [&](const auto& c) { return c.name == name; });
+      if (it == s.columns.end()) {
+        std::string known;
+        for (const DatasetColumn& c : s.columns) known += (known.empty() ? "" : ", ") + c.name;
+        throw DataError(fmt::format("{}: no column '{}' (columns: {})", s.path.string(), name, known));
+      }
+      indices.push_back(static_cast<size_t>(it - s.columns.begin()));
+    }
+  }
+
+  std::vector<DatasetColumnData> out(indices.size());
+  std::vector<std::exception_ptr> errors(indices.size());
+  tbb::parallel_for(size_t{0}, indices.size(), [&](size_t i) {
+    try {
+      const size_t c = indices[i];
+      ColumnBuffer buffer = s.readers[ref.file].ReadColumnChunk(c, ref.group);
+      const std::string where = fmt::format("{}: column '{}', row group {}", file.string(), s.columns[c].name, ref.group);
+      if (!buffer.valid.empty() || !buffer.list_valid.empty()) {
+        throw DataError(where + ": holds nulls, which a barforge dataset never has");
+      }
+      DatasetColumnData& data = out[i];
+      data.name = s.columns[c].name;
+      data.kind = s.columns[c].kind;
+      data.rows = ref.rows;
+      switch (data.kind) {
+        case DatasetColumnKind::kInt64:
+          data.int64s = std::move(buffer.int64s);
+          break;
+        case DatasetColumnKind::kTimestamp: {
+          data.int64s = std::move(buffer.int64s);
+          const int64_t factor = NanosPer(s.infos[c].time_unit);
+          if (factor != 1) {
+            for (int64_t& v : data.int64s) v *= factor;
+          }
+          break;
+        }
+        case DatasetColumnKind::kInt32:
+          data.int64s.assign(buffer.int32s.begin(), buffer.int32s.end());
+          break;
+        case DatasetColumnKind::kFloat:
+          data.floats = std::move(buffer.floats);
+          break;
+        case DatasetColumnKind::kDouble:
+          data.doubles = std::move(buffer.doubles);
+          break;
+        case DatasetColumnKind::kFloatList: {
+          const int64_t slots = static_cast<int64_t>(buffer.floats.size());
+          data.width = data.rows > 0 ? slots / data.rows : 0;
+          bool uniform = data.rows == 0 || (data.width > 0 && data.width * data.rows == slots);
+          for (int64_t r = 0; uniform && r <= data.rows; ++r) uniform = buffer.list_offsets[static_cast<size_t>(r)] == r * data.width;
+          if (!uniform) throw DataError(where + ": lists of different lengths, which a barforge dataset never has");
+          data.floats = std::move(buffer.floats);
+          break;
+        }
+        case DatasetColumnKind::kString: {
+          std::unordered_map<std::string_view, int32_t> seen;
+          data.codes.resize(static_cast<size_t>(data.rows));
+          for (size_t r = 0; r < static_cast<size_t>(data.rows); ++r) {
+            const auto [it, inserted] = seen.try_emplace(buffer.string(r), static_cast<int32_t>(seen.size()));
+            if (inserted) data.dictionary.emplace_back(it->first);
+            data.codes[r] = it->second;
+          }
+          break;
+        }
+      }
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  });
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  return out;
+}
+
+std::vector<RowRange> DatasetReader::EpochPlan(bool shuffle, uint64_t seed, int rank, int world_size) const {
+  if (world_size < 1 || rank < 0 || rank >= world_size) {
+    throw ConfigError(fmt::format("rank {} of world_size {}: need 0 <= rank < world_size", rank, world_size));
+  }
+  std::vector<int64_t> order;
+  if (shuffle) {
+    order = Permutation(num_row_groups(), seed);
+  } else {
+    for (int g = 0; g < num_row_groups(); ++g) order.push_back(g);
+  }
+  const auto total = static_cast<Int128>(num_rows());
+  const auto share_begin = static_cast<int64_t>(total * rank / world_size);
+  const auto share_end = static_cast<int64_t>(total * (rank + 1) / world_size);
+  std::vector<RowRange> plan;
+  int64_t position = 0;  // first row of the group in the epoch's sequence
+  for (const int64_t g : order) {
+    const int64_t rows = row_group_rows(static_cast<int>(g));
+    const int64_t begin = std::max(share_begin, position), end = std::min(share_end, position + rows);
+    if (begin < end) plan.push_back({static_cast<int>(g), begin - position, end - position});
+    position += rows;
+  }
+  return plan;
+}
+
+std::vector<int64_t> DatasetReader::Permutation(int64_t n, uint64_t seed) {
+  std::vector<int64_t> out(static_cast<size_t>(std::max<int64_t>(n, 0)));
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<int64_t>(i);
+  uint64_t state = seed;
+  // Fisher-Yates; j from a 64x64->128 multiply (bias below 2^-40 for any n
+  // a dataset has), so the permutation is the same everywhere.
+  for (size_t i = out.size(); i > 1; --i) {
+    const auto j = static_cast<size_t>((static_cast<Uint128>(SplitMix64(state)) * i) >> 64);
+    std::swap(out[i - 1], out[j]);
+  }
+  return out;
+}
+
+}  // namespace barforge

@@ -1,0 +1,101 @@
+"""barforge.build_dataset: the reference pipeline's call, the CLI's build."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import barforge
+from conftest import SOURCE_DIR, run_cli, small_config, write_config
+
+
+def test_reference_usage_example_builds_the_same_bytes_as_the_cli(tmp_path, capsys):
+    # The reference pipeline's own call, on a small config.
+    cfg = small_config(tmp_path / "py")
+    path = barforge.build_dataset(cfg=cfg, n_samples=2000, seed=7, overwrite=False)
+    assert isinstance(path, Path)
+    assert path == tmp_path / "py" / "samples_2K.parquet"
+    printed = capsys.readouterr().out
+    # The CLI's summary: phases, tickers, the one-line result.
+    assert printed.startswith("phases (wall time):\n  raw data ")
+    for phase in ("preparing", "scaler fit", "writing", "finishing"):
+        assert f"\n  {phase} " in printed
+    assert "3 row groups" in printed and f"built 2,000 samples in " in printed and f"\u2192 {path}, " in printed
+
+    # The CLI builds the same bytes from the same config (same data_dir,
+    # which the footer records), reusing the raw files.
+    python_bytes = path.read_bytes()
+    path.unlink()
+    for scaler in (tmp_path / "py").glob("*.json"):
+        scaler.unlink()
+    cli_cfg = small_config(tmp_path / "py", n_samples=2000, seed=7)
+    result = run_cli("build", "--config", str(write_config(tmp_path / "cli.yaml", cli_cfg)), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert path.read_bytes() == python_bytes
+
+
+def test_same_config_is_returned_without_rebuilding_and_another_is_refused(tmp_path, capsys):
+    cfg = small_config(tmp_path)
+    path = barforge.build_dataset(cfg, n_samples=1000)
+    before = path.stat().st_mtime_ns
+    # n_jobs changes no output value, so the dataset is the same.
+    again = barforge.build_dataset(dict(cfg, n_jobs=1), n_samples=1000, overwrite=False)
+    assert again == path and path.stat().st_mtime_ns == before
+    assert "already exists, built from the same config; not rebuilt" in capsys.readouterr().out
+
+    with pytest.raises(FileExistsError) as error:
+        barforge.build_dataset(cfg, n_samples=1000, seed=43)
+    assert str(error.value) == (f"{path}: exists but was built from another config (seed: 42 in the file, 43 in the "
+                                "config); pass overwrite=True to rebuild it, or choose another samples_filename")
+    assert path.stat().st_mtime_ns == before
+
+    rebuilt = barforge.build_dataset(cfg, n_samples=1000, seed=43, overwrite=True)
+    assert rebuilt == path and path.stat().st_mtime_ns != before
+
+
+def test_unquoted_start_timestamp_loads_as_yaml_gives_it(tmp_path):
+    # yaml.safe_load turns an unquoted ISO timestamp into a datetime.
+    cfg = small_config(tmp_path)
+    cfg["synthetic"] = yaml.safe_load("n_bars: 4000\nbar_seconds: 60\nstart: 2021-03-01T00:00:00Z\n")
+    path = barforge.build_dataset(cfg, n_samples=500)
+    assert "start: \"2021-03-01T00:00:00Z\"" in barforge._core.stored_config(str(path))
+
+
+@pytest.mark.parametrize("change, exception, message", [
+    ({"windw": 16}, ValueError, "config: unknown key 'windw'"),
+    ({"synthetic": {"n_barz": 5}}, ValueError, "config: unknown key 'synthetic.n_barz'"),
+])
+def test_bad_keys_raise_value_error_naming_the_key(tmp_path, change, exception, message):
+    with pytest.raises(exception) as error:
+        barforge.build_dataset(small_config(tmp_path, **change))
+    assert str(error.value) == message
+
+
+def test_bad_values_carry_the_cli_message(tmp_path):
+    cfg = small_config(tmp_path, window="wide")
+    with pytest.raises(ValueError) as error:
+        barforge.build_dataset(cfg)
+    file_cfg = write_config(tmp_path / "bad.yaml", cfg)
+    cli = run_cli("build", "--config", str(file_cfg))
+    assert cli.returncode == 1
+    # Same text after the origin (the file for the CLI, "config" here).
+    cli_message = cli.stderr.strip().removeprefix("barforge: error: ").removeprefix(f"{file_cfg}: ")
+    assert str(error.value) == f"config: {cli_message}"
+    assert str(error.value).startswith("config: key 'window': ")
+    with pytest.raises(ValueError, match=r"^config: key 'n_samples': "):
+        barforge.build_dataset(small_config(tmp_path), n_samples=-3)
+    with pytest.raises(TypeError, match="cfg must be a dict"):
+        barforge.build_dataset(["window", 16])
+
+
+def test_missing_raw_file_raises_file_not_found(tmp_path):
+    cfg = small_config(tmp_path, source="files", tickers=["NOPE"])
+    with pytest.raises(FileNotFoundError) as error:
+        barforge.build_dataset(cfg)
+    assert str(error.value) == f"{tmp_path}/raw_NOPE.parquet: raw data file of ticker NOPE not found"

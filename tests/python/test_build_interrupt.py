@@ -1,0 +1,38 @@
+"""Ctrl-C during build_dataset: KeyboardInterrupt, and no file at the final name."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import small_config
+
+SCRIPT = """
+import json, sys, barforge
+try:
+    barforge.build_dataset(json.loads(sys.argv[1]))
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+def test_sigint_mid_build_raises_keyboard_interrupt_and_leaves_no_file(tmp_path):
+    data = tmp_path / "data"
+    # Big enough to be mid-write for a while: 400,000 rows of window 64.
+    cfg = small_config(data, window=64, n_samples=400_000, chunk_rows=50_000)
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, json.dumps(cfg)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(".tmp-" in p.name for p in data.glob("samples_*")):
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the build finished before it could be interrupted; make it larger"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, (out, err)
+    assert out.strip() == "KeyboardInterrupt"
+    assert sorted(p.name for p in data.iterdir()) == ["raw_AAA.parquet", "raw_BBB.parquet"]
