@@ -16,4 +16,12 @@ from barforge._core import __version__
 from barforge._build import build_dataset
 from barforge._dataset import Dataset, open_dataset
 
-__all__ = ["__version__", "build_dataset", "open_dataset", "Dataset"]
+
+def report(path, out="report.html", max_rows=20_000, seed=0):
+    """Writes one self-contained HTML page drawing the dataset at `path`
+    (figures listed in barforge._report); needs matplotlib."""
+    from barforge._report import report as _report
+    return _report(path, out, max_rows=max_rows, seed=seed)
+
+
+__all__ = ["__version__", "build_dataset", "open_dataset", "Dataset", "report"]

@@ -1,0 +1,170 @@
+"""barforge.report: one self-contained HTML page to look at a dataset.
+
+    barforge.report("data/samples_1M.parquet", "report.html")
+    python -m barforge report data/samples_1M.parquet -o report.html
+
+The page embeds its figures (PNG, base64) and needs no network to be
+viewed. It reads a bounded sample of rows (from up to three row groups
+spread over the file), so it takes seconds whatever the dataset's size;
+every figure says how many rows it shows. Needs matplotlib.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+
+from barforge._dataset import open_dataset
+
+_ACTIONS = ("-1 (short)", "0 (flat)", "+1 (long)")
+
+
+def _figure_html(fig, caption: str) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=72, metadata={"Software": None})
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def _sample(ds, max_rows: int, seed: int) -> dict[str, np.ndarray]:
+    """Up to max_rows rows drawn from up to three row groups (first, middle,
+    last), in sample_id order."""
+    groups = sorted({0, ds.num_row_groups // 2, ds.num_row_groups - 1}) if ds.num_row_groups else []
+    rng = np.random.default_rng(seed)
+    pieces = []
+    for k, group in enumerate(groups):
+        per_group = max_rows // len(groups) + (1 if k < max_rows % len(groups) else 0)
+        first = ds._reader.row_group_first_row(group)
+        rows = ds._reader.row_group_rows(group)
+        data = ds.read(start=first, stop=first + rows)
+        keep = np.sort(rng.choice(rows, size=min(rows, per_group), replace=False))
+        pieces.append({k: v[keep] for k, v in data.items()})
+        del data
+    if not pieces:
+        return {}
+    return {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]}
+
+
+def _candles(ax, ohlc: np.ndarray) -> None:
+    x = np.arange(len(ohlc))
+    o, h, l, c = ohlc[:, 0], ohlc[:, 1], ohlc[:, 2], ohlc[:, 3]
+    up = c >= o
+    ax.vlines(x, l, h, color="0.3", linewidth=0.6)
+    ax.bar(x[up], (c - o)[up], bottom=o[up], color="#2a9d5c", width=0.7)
+    ax.bar(x[~up], (o - c)[~up], bottom=c[~up], color="#d1495b", width=0.7)
+    ax.set_xlim(-1, len(ohlc))
+    ax.tick_params(labelsize=6)
+
+
+def report(path: str | Path, out: str | Path = "report.html", max_rows: int = 20_000, seed: int = 0) -> Path:
+    """Writes the HTML report of the dataset at `path` to `out`; returns `out`."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ds = open_dataset(path)
+    meta_info = ds.metadata
+    cfg, scaler = meta_info["config"], meta_info["scaler"] or {}
+    sample = _sample(ds, max_rows, seed)
+    n = len(sample.get("sample_id", []))
+    sections = []
+
+    if n:
+        # Sample windows: candlesticks over volume, with position and rewards.
+        picks = np.random.default_rng(seed + 1).choice(n, size=min(9, n), replace=False)
+        names = scaler.get("names", [])
+        mean = np.array(scaler.get("mean", [0.0] * 6))
+        std = np.array(scaler.get("std", [1.0] * 6))
+        raw_meta = sample["meta"].astype(np.float64) * std + mean
+        position_index = names.index("position") if "position" in names else 5
+        fig = plt.figure(figsize=(12, 10))
+        grid = fig.add_gridspec(6, 3, height_ratios=[3, 1] * 3, hspace=0.55)
+        for k, i in enumerate(picks):
+            row, col = divmod(k, 3)
+            top = fig.add_subplot(grid[2 * row, col])
+            bottom = fig.add_subplot(grid[2 * row + 1, col], sharex=top)
+            _candles(top, sample["ohlc"][i])
+            bottom.bar(np.arange(sample["volume"].shape[1]), sample["volume"][i], color="0.5", width=0.7)
+            bottom.tick_params(labelsize=6)
+            rewards = ", ".join(f"{r:+.4f}" for r in sample["rewards"][i])
+            position = int(round(raw_meta[i, position_index]))
+            top.set_title(f"#{sample['sample_id'][i]} {sample['ticker'][i]} "
+                          f"{np.datetime_as_string(sample['timestamp'][i], unit='m')}\n"
+                          f"position {position:+d}, rewards [{rewards}]", fontsize=7)
+        fig.suptitle("Sample windows: ln(price / last close) as candlesticks, scaled volume below")
+        sections.append(("Sample windows", _figure_html(fig, f"{len(picks)} windows drawn from the sample")))
+
+        # Meta features, raw and scaled, with the scaler's mean and std.
+        fig, axes = plt.subplots(2, 6, figsize=(15, 5))
+        for f in range(sample["meta"].shape[1]):
+            name = names[f] if f < len(names) else f"meta[{f}]"
+            ax = axes[0, f]
+            ax.hist(raw_meta[:, f], bins=50, histtype="stepfilled", color="#457b9d")
+            ax.axvline(mean[f], color="k", linewidth=1)
+            ax.axvline(mean[f] - std[f], color="k", linestyle="--", linewidth=0.8)
+            ax.axvline(mean[f] + std[f], color="k", linestyle="--", linewidth=0.8)
+            ax.set_title(f"{name} (raw)", fontsize=8)
+            ax = axes[1, f]
+            ax.hist(sample["meta"][:, f], bins=50, histtype="stepfilled", color="#e9c46a")
+            for x, style in ((0, "-"), (-1, "--"), (1, "--")):
+                ax.axvline(x, color="k", linestyle=style, linewidth=0.8)
+            ax.set_title(f"{name} (scaled)", fontsize=8)
+            for a in axes[:, f]:
+                a.tick_params(labelsize=6)
+        fig.tight_layout()
+        sections.append(("Meta features", _figure_html(
+            fig, f"meta features of {n} rows: raw (top, scaler mean solid, mean ± std dashed) and as stored (bottom)")))
+
+        # Forward return and rewards per action.
+        fig, axes = plt.subplots(1, 4, figsize=(15, 3.2))
+        axes[0].hist(sample["fwd_return"], bins=60, histtype="stepfilled", color="#264653")
+        axes[0].set_title("fwd_return", fontsize=9)
+        for a in range(3):
+            axes[a + 1].hist(sample["rewards"][:, a], bins=60, histtype="stepfilled", color=("#d1495b", "0.5", "#2a9d5c")[a])
+            axes[a + 1].set_title(f"reward of action {_ACTIONS[a]}", fontsize=9)
+        for ax in axes:
+            ax.tick_params(labelsize=7)
+        fig.tight_layout()
+        sections.append(("Returns and rewards", _figure_html(fig, f"distributions over {n} rows")))
+
+        # Counts per ticker and over time.
+        fig, axes = plt.subplots(1, 2, figsize=(14, 3.5))
+        tickers, counts = np.unique(sample["ticker"].astype(str), return_counts=True)
+        axes[0].bar(tickers, counts, color="#457b9d")
+        axes[0].set_title("samples per ticker", fontsize=9)
+        axes[0].tick_params(axis="x", labelrotation=60, labelsize=7)
+        times = sample["timestamp"].astype("datetime64[s]").astype(object)
+        axes[1].hist(times, bins=50, histtype="stepfilled", color="#2a9d5c")
+        axes[1].set_title("samples over time (timestamp of the last bar)", fontsize=9)
+        axes[1].tick_params(labelsize=7)
+        fig.tight_layout()
+        sections.append(("Counts", _figure_html(fig, f"counts in the sample of {n} rows")))
+
+    scaler_rows = "".join(
+        f"<tr><td>{html.escape(str(name))}</td><td>{m:.6g}</td><td>{s:.6g}</td></tr>"
+        for name, m, s in zip(scaler.get("names", []), scaler.get("mean", []), scaler.get("std", [])))
+    facts = [("file", str(ds.path)), ("rows", f"{ds.num_rows:,}"), ("row groups", str(ds.num_row_groups)),
+             ("rows in the sample", f"{n:,}"), ("window / horizon", f"{cfg.get('window')} / {cfg.get('horizon')}"),
+             ("tickers", ", ".join(map(str, cfg.get("tickers", [])))), ("seed", str(meta_info.get("seed"))),
+             ("codec", str(cfg.get("parquet_compression"))), ("barforge", str(meta_info.get("version")))]
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts)
+    page = ["<!DOCTYPE html><html><head><meta charset='utf-8'>",
+            f"<title>barforge dataset {html.escape(ds.path.name)}</title>",
+            "<style>body{font-family:sans-serif;margin:2em;max-width:1400px}"
+            "table{border-collapse:collapse}td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #ddd}"
+            "img{max-width:100%}figcaption{color:#555;font-size:90%}</style></head><body>",
+            f"<h1>{html.escape(ds.path.name)}</h1><table>{body}</table>",
+            f"<h2>Meta scaler</h2><table><tr><th>feature</th><th>mean</th><th>std</th></tr>{scaler_rows}</table>"]
+    for title, figure in sections:
+        page.append(f"<h2>{html.escape(title)}</h2>{figure}")
+    page.append("</body></html>\n")
+    out = Path(out)
+    out.write_text("".join(page), encoding="utf-8")
+    return out
