@@ -62,6 +62,7 @@ fuzz: deps
 
 bench: deps all python
 	bash bench/run.sh
+	$(VENV)/bin/python bench/python_bench.py
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz $(VENV)
