@@ -14,6 +14,8 @@ namespace barforge {
 
 enum class DataSource { kSynthetic, kFiles };
 enum class OnBadBar { kError, kDrop };
+/// A ticker whose series is too short for one window: stop, or leave it out.
+enum class OnShortSeries { kError, kSkip };
 enum class FloatEncodingOption { kPlain, kByteStreamSplit };
 /// Unit of integer timestamps in raw files; kAuto decides from the magnitude.
 enum class TimestampUnitOption { kAuto, kSeconds, kMillis, kMicros, kNanos };
@@ -45,6 +47,7 @@ struct Config {
   SyntheticConfig synthetic;
   ColumnNames columns;
   OnBadBar on_bad_bar = OnBadBar::kError;
+  OnShortSeries on_short_series = OnShortSeries::kError;
   char csv_delimiter = ',';              ///< CSV raw files
   TimestampUnitOption timestamp_unit = TimestampUnitOption::kAuto;
   int window = 64;
@@ -67,7 +70,11 @@ struct Config {
 /// ("key=value", nested keys dotted: "synthetic.n_bars=1000"; values in YAML
 /// syntax) in order. Throws ConfigError naming the key (and the file) for an
 /// unknown key, an ill-typed value or an out-of-range value.
-Config LoadConfig(const std::filesystem::path& config_file, const std::vector<std::string>& overrides);
+/// `override_origins[i]`, when given and not empty, names override i in
+/// messages as the user wrote it ("--samples -5", "--set window=1");
+/// otherwise it is "override 'KEY=VALUE'".
+Config LoadConfig(const std::filesystem::path& config_file, const std::vector<std::string>& overrides,
+                  const std::vector<std::string>& override_origins = {});
 
 /// The effective configuration as YAML text, every key, in the order of config/default.yaml.
 std::string ConfigToYaml(const Config& config);

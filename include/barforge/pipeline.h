@@ -40,6 +40,7 @@ struct TickerSummary {
   int64_t bars = 0;          ///< after validation
   int64_t dropped_bars = 0;  ///< removed by on_bad_bar: drop
   bool generated = false;    ///< written by this run (source: synthetic)
+  bool skipped = false;      ///< too short for one window, left out (on_short_series: skip)
 };
 
 struct BuildSummary {

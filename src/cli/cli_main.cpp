@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "cli/commands.h"
 #include "io/message_text.h"
 #include "io/signal_cleanup.h"
+#include "text/suggest.h"
 
 namespace barforge::cli {
 
@@ -29,6 +31,39 @@ void AddRunFlags(CLI::App& command, RunFlags& flags) {
   command.add_flag("--overwrite", flags.overwrite, "Replace existing output (and, with source: synthetic, raw) files");
   command.add_flag("--quiet,-q", flags.quiet, "Print nothing but errors");
   command.add_flag("--json", flags.json, "Print the summary as one JSON object on stdout");
+}
+
+// CLI11's message, with the nearest command or flag when a word is unknown.
+std::string UsageMessage(const CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
+  std::vector<std::string> commands;
+  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+    commands.push_back(command->get_name());
+  }
+  std::string names;
+  for (const std::string& name : commands) names += (names.empty() ? "" : ", ") + name;
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (!first.empty() && first[0] != '-' && std::find(commands.begin(), commands.end(), first) == commands.end()) {
+    return fmt::format("unknown command '{}'{}; the commands are {} (barforge --help)", first,
+                       text::DidYouMean(first, commands), names);
+  }
+  std::string message = error.what();
+  if (argc <= 1) return fmt::format("{}: one of {} (barforge --help)", message, names);
+  const CLI::App* command = app.get_subcommand_ptr(first).get();
+  // An unknown --flag of the command: suggest its nearest flag.
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    std::vector<std::string> flags;
+    for (const CLI::Option* option : command->get_options()) {
+      for (const std::string& long_name : option->get_lnames()) flags.push_back("--" + long_name);
+    }
+    if (std::find(flags.begin(), flags.end(), name) == flags.end()) {
+      return fmt::format("{}: unknown option '{}'{} (barforge {} --help)", first, name, text::DidYouMean(name, flags),
+                         first);
+    }
+  }
+  return fmt::format("{}: {} (barforge {} --help)", first, message, first);
 }
 
 }  // namespace
@@ -80,8 +115,9 @@ int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "barforge: error: %s\n", UsageMessage(app, e, argc, argv).c_str());
+    return kExitUsage;
   }
 
   // Ctrl-C or a kill removes this run's temporary files before exiting.
@@ -89,12 +125,21 @@ int Main(int argc, char** argv) {
   try {
     if (*build) {
       // Dedicated flags win over --set, which wins over the file.
-      if (samples) build_flags.overrides.push_back(fmt::format("n_samples={}", *samples));
-      if (seed) build_flags.overrides.push_back(fmt::format("seed={}", *seed));
-      if (jobs) build_flags.overrides.push_back(fmt::format("n_jobs={}", *jobs));
+      // Messages name each override as it was written.
+      for (const std::string& item : build_flags.overrides) build_flags.override_origins.push_back("--set " + item);
+      const auto add = [&build_flags](const std::string& key, const std::string& flag, const std::string& value) {
+        build_flags.overrides.push_back(key + "=" + value);
+        build_flags.override_origins.push_back(flag + " " + value);
+      };
+      if (samples) add("n_samples", "--samples", std::to_string(*samples));
+      if (seed) add("seed", "--seed", std::to_string(*seed));
+      if (jobs) add("n_jobs", "--jobs", std::to_string(*jobs));
       return BuildCommand(build_flags);
     }
-    if (*synth) return SynthCommand(synth_flags);
+    if (*synth) {
+      for (const std::string& item : synth_flags.overrides) synth_flags.override_origins.push_back("--set " + item);
+      return SynthCommand(synth_flags);
+    }
     if (*finalize) return FinalizeCommand(finalize_dir, finalize_json);
     if (*inspect) return InspectCommand(inspect_file);
     if (*validate) return ValidateCommand(validate_file, validate_json);

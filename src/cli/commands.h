@@ -25,6 +25,7 @@ namespace barforge::cli {
 struct RunFlags {
   std::filesystem::path config_file;   ///< empty: config/default.yaml if present
   std::vector<std::string> overrides;  ///< --set k=v and the dedicated flags, in order
+  std::vector<std::string> override_origins;  ///< each override as written ("--samples -5"), for messages
   bool overwrite = false;
   bool skip_existing = false;          ///< build: succeed without work if the output exists
   bool quiet = false;

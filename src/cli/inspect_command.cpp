@@ -8,6 +8,7 @@
 #include "barforge/parquet_reader.h"
 #include "cli/cli_main.h"
 #include "cli/commands.h"
+#include "cli/inspect_statistics.h"
 #include "gen-cpp/parquet_types.h"
 #include "parquet/reader/reader_access.h"
 
@@ -60,6 +61,7 @@ int InspectCommand(const std::filesystem::path& file) {
                  Megabytes(column.total_compressed_size), column.num_values);
     }
   }
+  PrintStatistics(reader);
   const auto key_values = reader.key_value_metadata();
   fmt::print("\nkey-value metadata ({} entries):\n", key_values.size());
   for (const auto& [key, value] : key_values) {

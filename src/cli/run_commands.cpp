@@ -25,7 +25,7 @@ namespace barforge::cli {
 Config LoadRunConfig(const RunFlags& flags) {
   std::filesystem::path file = flags.config_file;
   if (file.empty() && std::filesystem::exists("config/default.yaml")) file = "config/default.yaml";
-  return LoadConfig(file, flags.overrides);
+  return LoadConfig(file, flags.overrides, flags.override_origins);
 }
 
 namespace {
@@ -37,7 +37,8 @@ nlohmann::json TickersJson(const std::vector<TickerSummary>& tickers) {
                    {"raw_file", t.raw_file.string()},
                    {"bars", t.bars},
                    {"dropped_bars", t.dropped_bars},
-                   {"generated", t.generated}});
+                   {"generated", t.generated},
+                   {"skipped", t.skipped}});
   }
   return out;
 }
@@ -102,7 +103,7 @@ std::string BuildSummaryText(const BuildSummary& s) {
   }
   for (const TickerSummary& ticker : s.tickers) {
     fmt::format_to(sink, "  {:<{}}  {:>{}} {}  {}{}{}\n", ticker.ticker, name_width, text::Thousands(ticker.bars), bars_width,
-               ticker.bars == 1 ? "bar " : "bars", ticker.raw_file.string(), ticker.generated ? " (generated)" : "",
+               ticker.bars == 1 ? "bar " : "bars", ticker.raw_file.string(), ticker.generated ? " (generated)" : ticker.skipped ? " (skipped: too short for one window)" : "",
                ticker.dropped_bars > 0 ? fmt::format(", {} dropped", text::Count(ticker.dropped_bars, "bad bar"))
                                        : "");
   }

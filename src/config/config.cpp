@@ -12,6 +12,7 @@
 #include "config/iso8601.h"
 #include "io/file_kind.h"
 #include "parquet/codec.h"
+#include "text/suggest.h"
 
 namespace barforge {
 
@@ -30,6 +31,21 @@ bool IsGroup(std::string_view name) {
                      [&](const ConfigKey& key) { return key.name.substr(0, prefix.size()) == prefix; });
 }
 
+// YAML leaves duplicate keys to the reader, and yaml-cpp keeps both: the
+// second would silently win. `where` names the file, `prefix` the group.
+void CheckDuplicateKeys(const YAML::Node& map, const std::string& where, const std::string& prefix) {
+  std::map<std::string, int> first_line;
+  for (const auto& entry : map) {
+    const std::string key = entry.first.as<std::string>();
+    const int line = entry.first.Mark().line + 1;
+    const auto [it, inserted] = first_line.emplace(key, line);
+    if (!inserted) {
+      throw ConfigError(fmt::format("{}: key '{}{}' is set twice, on line {} and line {}; keep one", where, prefix,
+                                    key, it->second, line));
+    }
+  }
+}
+
 // Applies one key (a group's map is applied key by key). `where` names the
 // origin for messages: the file, or the override text. `origins` records,
 // per key, where its value came from (for checks across keys).
@@ -37,13 +53,28 @@ void Apply(Config& config, const std::string& name, const YAML::Node& value, con
            std::map<std::string, std::string>& origins) {
   if (IsGroup(name)) {
     if (!value.IsMap()) throw ConfigError(fmt::format("{}: key '{}': expected a map of keys", where, name));
+    CheckDuplicateKeys(value, where, name + ".");
     for (const auto& entry : value) {
       Apply(config, name + "." + entry.first.as<std::string>(), entry.second, where, origins);
     }
     return;
   }
   const ConfigKey* key = FindKey(name);
-  if (key == nullptr) throw ConfigError(fmt::format("{}: unknown key '{}'", where, name));
+  if (key == nullptr) {
+    std::vector<std::string> names;
+    for (const ConfigKey& known : ConfigKeys()) {
+      names.emplace_back(known.name);
+      // A nested key may be meant without its group ("n_bars"), or a group
+      // named alone.
+      const size_t dot = known.name.find('.');
+      if (dot != std::string_view::npos && name.find('.') == std::string::npos) {
+        if (known.name.substr(dot + 1) == name) {
+          throw ConfigError(fmt::format("{}: unknown key '{}' (did you mean `{}`?)", where, name, known.name));
+        }
+      }
+    }
+    throw ConfigError(fmt::format("{}: unknown key '{}'{}", where, name, text::DidYouMean(name, names)));
+  }
   try {
     key->set(config, value);
   } catch (const ConfigError& e) {
@@ -149,6 +180,7 @@ void ApplyRoot(Config& config, const YAML::Node& root, const std::string& where,
                std::map<std::string, std::string>& origins) {
   if (root.IsNull()) return;
   if (!root.IsMap()) throw ConfigError(fmt::format("{}: expected a map of keys at the top level", where));
+  CheckDuplicateKeys(root, where, "");
   for (const auto& entry : root) Apply(config, entry.first.as<std::string>(), entry.second, where, origins);
 }
 
@@ -162,12 +194,16 @@ int Config::EffectiveJobs() const {
   return cores;
 }
 
-Config LoadConfig(const std::filesystem::path& config_file, const std::vector<std::string>& overrides) {
+Config LoadConfig(const std::filesystem::path& config_file, const std::vector<std::string>& overrides,
+                  const std::vector<std::string>& override_origins) {
   Config config;
   std::map<std::string, std::string> origins;
   if (!config_file.empty()) ApplyRoot(config, LoadYamlFile(config_file), config_file.string(), origins);
-  for (const std::string& item : overrides) {
-    const std::string where = fmt::format("override '{}'", item);
+  for (size_t i = 0; i < overrides.size(); ++i) {
+    const std::string& item = overrides[i];
+    const std::string where = i < override_origins.size() && !override_origins[i].empty()
+                                  ? override_origins[i]
+                                  : fmt::format("override '{}'", item);
     const size_t equals = item.find('=');
     if (equals == std::string::npos || equals == 0) {
       throw ConfigError(fmt::format("{}: expected key=value", where));
@@ -201,8 +237,8 @@ namespace {
 // Keys added after datasets were first written: the stored config leaves
 // them out while they hold their default, so that files of configs without
 // them keep their bytes.
-constexpr std::string_view kOptionalKeys[] = {"splits", "embargo_bars", "max_gap", "extra_horizons",
-                                              "triple_barrier"};
+constexpr std::string_view kOptionalKeys[] = {"splits",         "embargo_bars",   "max_gap", "extra_horizons",
+                                              "triple_barrier", "on_short_series"};
 
 template <class Keep>
 std::string KeysToYaml(const Config& config, Keep keep) {

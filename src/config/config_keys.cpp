@@ -31,7 +31,7 @@ int64_t ParseInt(const YAML::Node& value, int64_t min, int64_t max) {
   if (ec == std::errc::result_out_of_range) throw ConfigError(fmt::format("integer '{}' is out of range", text));
   if (ec != std::errc() || ptr != end) throw ConfigError(fmt::format("expected an integer, got '{}'", text));
   if (parsed < min || parsed > max) {
-    if (max == std::numeric_limits<int64_t>::max()) {
+    if (max == std::numeric_limits<int64_t>::max() || max == std::numeric_limits<int>::max()) {
       throw ConfigError(fmt::format("must be >= {}, got {}", min, parsed));
     }
     throw ConfigError(fmt::format("must be in [{}, {}], got {}", min, max, parsed));
@@ -253,6 +253,14 @@ const std::vector<ConfigKey>& ConfigKeys() {
          c.on_bad_bar = ParseChoice(v, {"error", "drop"}) == "error" ? OnBadBar::kError : OnBadBar::kDrop;
        },
        [](const Config& c) { return std::string(OnBadBarName(c.on_bad_bar)); }},
+      {"on_short_series", "string",
+       "a ticker with fewer than window + horizon bars (after drops): stop the run, or leave it out and report it",
+       "error | skip",
+       [](Config& c, const YAML::Node& v) {
+         c.on_short_series =
+             ParseChoice(v, {"error", "skip"}) == "error" ? OnShortSeries::kError : OnShortSeries::kSkip;
+       },
+       [](const Config& c) { return std::string(c.on_short_series == OnShortSeries::kError ? "error" : "skip"); }},
       {"csv_delimiter", "string", "field delimiter of CSV raw files", "one character, or tab",
        [](Config& c, const YAML::Node& v) {
          const std::string text = Scalar(v, "a delimiter");
@@ -346,8 +354,9 @@ std::string ConfigReferenceMarkdown() {
       "`--set 'tickers=[A, B]'`, `--set columns.open=Open`; quote a value with\n"
       "spaces or brackets, or the shell splits it). For a string key an\n"
       "override value that is not a YAML scalar (`{ticker}.csv`) is taken as\n"
-      "written. Unknown keys, ill-typed and out-of-range values are errors\n"
-      "naming the key (and the file or the override).\n\n"
+      "written. Unknown keys (with the nearest known key suggested), keys set\n"
+      "twice in one file, ill-typed and out-of-range values are errors naming\n"
+      "the key (and the file and lines, or the override as written).\n\n"
       "| key | type | default | description | accepted values |\n"
       "|---|---|---|---|---|\n";
   for (const ConfigKey& key : ConfigKeys()) {

@@ -88,6 +88,9 @@ BarSeries PrepareTicker(const Config& config, const std::string& ticker, bool ov
     bars = LoadBars(path, ticker, config);
   }
   summary.bars = bars.size();
+  // Loaders let a short series through only with on_short_series: skip; it
+  // then has no valid end bar, so the sampler never draws from it.
+  summary.skipped = bars.size() < static_cast<int64_t>(config.window) + config.horizon;
   summary.dropped_bars = bars.dropped_bars;
   return bars;
 }

@@ -96,6 +96,16 @@ std::vector<int64_t> TimestampsNs(const ColumnBuffer& buffer, const std::filesys
       }
     }
     scale = NanosPerUnit(unit);
+    // The first value shows whether the unit is right (ms read as ns gives 1970).
+    for (size_t i = 0; i < buffer.int64s.size(); ++i) {
+      if (buffer.is_null(i)) continue;
+      int64_t ns = 0;
+      if (__builtin_mul_overflow(buffer.int64s[i], scale, &ns)) break;  // reported below
+      if (const auto reason = ImplausibleEpoch(buffer.int64s[i], unit, ns)) {
+        throw DataError(fmt::format("{}: row {}, column {}: {}", path.string(), i + 1, info.name, *reason));
+      }
+      break;
+    }
   } else {
     throw DataError(fmt::format(
         "{}: column '{}': timestamps must be TIMESTAMP, DATE, INT96 or INT64 (epoch, unit from timestamp_unit)",
@@ -222,7 +232,7 @@ BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker,
     column.values = Numbers(buffer, path, column.role, column.role == "volume");
   }
   ValidateBars(bars, names, config.on_bad_bar, nulls);
-  CheckSeriesLength(bars, config.window, config.horizon);
+  CheckSeriesLength(bars, config.window, config.horizon, config.on_short_series == OnShortSeries::kSkip);
   return bars;
 }
 

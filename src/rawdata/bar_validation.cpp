@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "barforge/error.h"
+#include "barforge/feature_transform.h"
+#include "text/human.h"
 
 namespace barforge {
 
@@ -27,7 +29,7 @@ std::optional<Problem> CheckPrice(const std::string& column, double value) {
   return std::nullopt;
 }
 
-// The first rule bar i breaks, in SPEC §2's order; nullopt when valid.
+// The first rule bar i breaks, in the order of the rules; nullopt when valid.
 // `previous_ns` is the timestamp of the last kept bar, if any.
 std::optional<Problem> CheckBar(const BarSeries& bars, const ColumnNames& names, const BarNulls& nulls, size_t i,
                                 std::optional<int64_t> previous_ns) {
@@ -39,8 +41,8 @@ std::optional<Problem> CheckBar(const BarSeries& bars, const ColumnNames& names,
   }
   const int64_t ts = bars.timestamp_ns[i];
   if (previous_ns && ts <= *previous_ns) {
-    return Problem{&names.timestamp, fmt::format("{} ns", ts),
-                   fmt::format("timestamp is not after the previous bar's ({} ns){}", *previous_ns,
+    return Problem{&names.timestamp, FormatTimestampNs(ts),
+                   fmt::format("timestamp is not after the previous bar's ({}){}", FormatTimestampNs(*previous_ns),
                                ts == *previous_ns ? " (duplicate)" : "")};
   }
   const std::pair<const std::string*, double> prices[] = {
@@ -69,6 +71,18 @@ std::optional<Problem> CheckBar(const BarSeries& bars, const ColumnNames& names,
 void ValidateBars(BarSeries& bars, const ColumnNames& names, OnBadBar mode, const BarNulls& nulls,
                   int64_t first_row_number) {
   const auto n = static_cast<size_t>(bars.size());
+  // A file sorted newest first breaks the order rule at every bar: say so
+  // once, whatever on_bad_bar says, instead of reporting (or dropping) all
+  // but one bar.
+  const std::vector<int64_t>& ts = bars.timestamp_ns;
+  const auto has_time = [&nulls](size_t i) { return !IsNull(nulls.timestamp, i); };
+  if (n >= 3 && has_time(0) && has_time(1) && has_time(n - 1) && ts[1] < ts[0] && ts[n - 1] < ts[0]) {
+    throw DataError(fmt::format("{}: rows are in descending time order (row {} is {}, row {} is {}, the last row is "
+                                "{}); sort the file by {}, oldest first",
+                                bars.source.string(), first_row_number, FormatTimestampNs(ts[0]),
+                                first_row_number + 1, FormatTimestampNs(ts[1]), FormatTimestampNs(ts[n - 1]),
+                                names.timestamp));
+  }
   size_t kept = 0;
   std::optional<int64_t> previous_ns;
   for (size_t i = 0; i < n; ++i) {
@@ -96,13 +110,15 @@ void ValidateBars(BarSeries& bars, const ColumnNames& names, OnBadBar mode, cons
   bars.timestamp_ns.resize(kept);
 }
 
-void CheckSeriesLength(const BarSeries& bars, int window, int horizon) {
-  const std::string dropped =
-      bars.dropped_bars > 0 ? fmt::format(" after dropping {} invalid bars", bars.dropped_bars) : std::string();
+void CheckSeriesLength(const BarSeries& bars, int window, int horizon, bool allow_short) {
+  const std::string dropped = bars.dropped_bars > 0
+                                  ? fmt::format(" after dropping {}", text::Count(bars.dropped_bars, "invalid bar"))
+                                  : std::string();
   if (bars.size() == 0) throw DataError(fmt::format("{}: no bars{}", bars.source.string(), dropped));
-  if (bars.size() < static_cast<int64_t>(window) + horizon) {
-    throw DataError(fmt::format("{}: {} bars{} is too short for one window (window {} + horizon {})",
-                                bars.source.string(), bars.size(), dropped, window, horizon));
+  if (!allow_short && bars.size() < static_cast<int64_t>(window) + horizon) {
+    throw DataError(fmt::format("{}: {}{} is too short for one window (window {} + horizon {} = {} bars)",
+                                bars.source.string(), text::Count(bars.size(), "bar"), dropped, window, horizon,
+                                window + horizon));
   }
 }
 

@@ -26,8 +26,8 @@ struct BarNulls {
 void ValidateBars(BarSeries& bars, const ColumnNames& names, OnBadBar mode, const BarNulls& nulls = {},
                   int64_t first_row_number = 1);
 
-/// Throws DataError naming bars.source when the series is empty or has
-/// fewer than window + horizon bars (no valid end bar).
-void CheckSeriesLength(const BarSeries& bars, int window, int horizon);
+/// Throws DataError naming bars.source when the series is empty or, unless
+/// `allow_short`, has fewer than window + horizon bars (no valid end bar).
+void CheckSeriesLength(const BarSeries& bars, int window, int horizon, bool allow_short = false);
 
 }  // namespace barforge

@@ -41,7 +41,7 @@ BarSeries LoadCsvBars(const std::filesystem::path& path, const std::string& tick
   }
   // Spreadsheet numbering: the header is row 1, the first bar row 2.
   ValidateBars(bars, names, config.on_bad_bar, nulls, /*first_row_number=*/2);
-  CheckSeriesLength(bars, config.window, config.horizon);
+  CheckSeriesLength(bars, config.window, config.horizon, config.on_short_series == OnShortSeries::kSkip);
   return bars;
 }
 

@@ -135,6 +135,17 @@ size_t FindColumn(const std::vector<std::string_view>& header, const std::string
     columns += fmt::format("{}'{}'", columns.empty() ? "" : ", ", io::MessageText(Trim(header[i]), 64));
   }
   if (header.size() > kMaxListedColumns) columns += fmt::format(" and {} more", header.size() - kMaxListedColumns);
+  // A header read as one field holding another usual delimiter: the file
+  // is delimited by that one.
+  if (header.size() == 1) {
+    for (const auto& [delimiter, setting] : {std::pair{';', "';'"}, std::pair{'\t', "tab"}, std::pair{',', "','"},
+                                              std::pair{'|', "'|'"}}) {
+      if (header[0].find(delimiter) != std::string_view::npos) {
+        throw DataError(fmt::format("{}: the header is one field containing {}: set csv_delimiter: {}",
+                                    path.string(), delimiter == '\t' ? "tabs" : setting, setting));
+      }
+    }
+  }
   throw DataError(fmt::format("{}: missing column '{}' (header has {})", path.string(), name, columns));
 }
 
@@ -158,6 +169,7 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
   CsvColumns columns;
   columns.numbers.resize(number_columns.size());
   EpochUnit unit = options.epoch_unit;
+  bool checked_epoch = false;
   int64_t spreadsheet_row = 1;
   while (cursor.NextRecord(fields)) {
     ++spreadsheet_row;
@@ -189,8 +201,20 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
         ns = ParseEpochTimestamp(stamp, unit);
       }
       if (!ns) {
-        throw DataError(fmt::format("{}: row {}, column '{}': cannot parse '{}' as a timestamp", path.string(),
-                                    spreadsheet_row, timestamp_column, io::MessageText(stamp)));
+        throw DataError(fmt::format("{}: row {}, column '{}': cannot parse '{}' as a timestamp (accepted: "
+                                    "ISO-8601 dates 2021-01-04, date-times 2021-01-04T09:30:00 with an optional "
+                                    "fraction and Z or offset +01:00, or integer epochs in timestamp_unit)",
+                                    path.string(), spreadsheet_row, timestamp_column, io::MessageText(stamp)));
+      }
+      if (!checked_epoch && !ParseIsoTimestamp(stamp)) {
+        // The first epoch number of the file shows whether its unit is right.
+        checked_epoch = true;
+        int64_t value = 0;
+        std::from_chars(stamp.data(), stamp.data() + stamp.size(), value);
+        if (const auto reason = ImplausibleEpoch(value, unit == EpochUnit::kAuto ? EpochUnitForMagnitude(value) : unit, *ns)) {
+          throw DataError(fmt::format("{}: row {}, column '{}': {}", path.string(), spreadsheet_row, timestamp_column,
+                                      *reason));
+        }
       }
       columns.timestamp_ns.push_back(*ns);
     }
@@ -203,8 +227,12 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
         const char* begin = value.data() + (value.front() == '+' ? 1 : 0);
         const auto [ptr, ec] = std::from_chars(begin, value.data() + value.size(), number);
         if (ec != std::errc() || ptr != value.data() + value.size()) {
-          throw DataError(fmt::format("{}: row {}, column '{}': cannot parse '{}' as a number", path.string(),
-                                      spreadsheet_row, number_columns[c], io::MessageText(value)));
+          const bool decimal_comma = value.find(',') != std::string_view::npos && value.find('.') == std::string_view::npos;
+          throw DataError(fmt::format("{}: row {}, column '{}': cannot parse '{}' as a number{}", path.string(),
+                                      spreadsheet_row, number_columns[c], io::MessageText(value),
+                                      decimal_comma ? " (a decimal comma: numbers must use '.' as the decimal point; "
+                                                      "export the file with '.' decimals)"
+                                                    : ""));
         }
       }
       columns.numbers[c].push_back(number);

@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <limits>
 
+#include <fmt/format.h>
+
+#include "barforge/feature_transform.h"
+
 namespace barforge {
 
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
@@ -130,6 +134,32 @@ std::optional<int64_t> ParseEpochTimestamp(std::string_view text, EpochUnit unit
   int64_t nanos = 0;
   if (__builtin_mul_overflow(value, scale, &nanos)) return std::nullopt;
   return nanos;
+}
+
+std::string_view EpochUnitName(EpochUnit unit) {
+  switch (unit) {
+    case EpochUnit::kSeconds: return "s";
+    case EpochUnit::kMillis: return "ms";
+    case EpochUnit::kMicros: return "us";
+    case EpochUnit::kNanos: return "ns";
+    default: return "auto";
+  }
+}
+
+std::optional<std::string> ImplausibleEpoch(int64_t value, EpochUnit unit, int64_t ns) {
+  constexpr int64_t kFrom = 315532800LL * kNanosPerSecond;   // 1980-01-01
+  constexpr int64_t kTo = 7258118400LL * kNanosPerSecond;    // 2200-01-01
+  if (ns >= kFrom && ns < kTo) return std::nullopt;
+  std::string reason = fmt::format("epoch value {} read as {} is {}, {} 1980..2200", value, EpochUnitName(unit),
+                                   FormatTimestampNs(ns), ns < kFrom ? "before" : "after");
+  for (const EpochUnit other : {EpochUnit::kSeconds, EpochUnit::kMillis, EpochUnit::kMicros, EpochUnit::kNanos}) {
+    const std::optional<int64_t> other_ns = ParseEpochTimestamp(std::to_string(value), other);
+    if (other != unit && other_ns && *other_ns >= kFrom && *other_ns < kTo) {
+      return reason + fmt::format("; as {} it is {}: set timestamp_unit: {}", EpochUnitName(other),
+                                  FormatTimestampNs(*other_ns), EpochUnitName(other));
+    }
+  }
+  return reason + "; check timestamp_unit";
 }
 
 std::optional<int64_t> ParseTimestamp(std::string_view text, EpochUnit unit) {

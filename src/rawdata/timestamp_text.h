@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace barforge {
@@ -27,6 +28,16 @@ EpochUnit EpochUnitForMagnitude(int64_t value);
 
 /// ParseIsoTimestamp, else ParseEpochTimestamp.
 std::optional<int64_t> ParseTimestamp(std::string_view text, EpochUnit unit);
+
+/// "s", "ms", "us", "ns".
+std::string_view EpochUnitName(EpochUnit unit);
+
+/// Epoch timestamps are expected between 1980 and 2200. For the first
+/// epoch value of a file (`value` read in `unit`, giving `ns`) outside that
+/// range, the reason for a message: the date it gives and the unit under
+/// which it would be plausible ("1970-01-19T... as ms; as s it is ...:
+/// set timestamp_unit: s"); nullopt when it is plausible.
+std::optional<std::string> ImplausibleEpoch(int64_t value, EpochUnit unit, int64_t ns);
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);

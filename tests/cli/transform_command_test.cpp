@@ -130,7 +130,9 @@ TEST(TransformCommand, YahooCsvRowsWindow32) {
   std::ifstream in(example / "config.yaml");
   std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   yaml.replace(yaml.find("data_dir: examples/yahoo"), 24, "data_dir: data");
-  WriteConfig(dir.path(), yaml + "n_samples: 2000\n", "yahoo.yaml");
+  // A key set twice in one file is an error: replace the example's count.
+  yaml.replace(yaml.find("n_samples: 20000"), 16, "n_samples: 2000");
+  WriteConfig(dir.path(), yaml, "yahoo.yaml");
   ExpectCliParity(dir.path(), "--config yahoo.yaml", "data/ACME.csv", "ACME", "data/samples_2K.parquet", 32, 2000);
 }
 

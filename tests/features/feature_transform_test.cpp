@@ -242,8 +242,8 @@ TEST(FeatureTransformTest, RefusesInvalidBarsAsTheRawLoaderDoes) {
   SmallBars unordered(20);
   unordered.timestamp_ns[14] = unordered.timestamp_ns[13];
   ExpectDataError([&] { transform.Transform(unordered.View(), 19, 0); },
-                  "bars: row 15, column timestamp: value 780000000000 ns: timestamp is not after the previous bar's "
-                  "(780000000000 ns) (duplicate)");
+                  "bars: row 15, column timestamp: value 1970-01-01T00:13:00Z: timestamp is not after the previous bar's "
+                  "(1970-01-01T00:13:00Z) (duplicate)");
   SmallBars high(20);
   high.high[18] = 1;
   ExpectDataError([&] { transform.TransformMany(high.View(), std::vector<int64_t>{19}, {}); },

@@ -1,14 +1,17 @@
 // SPEC §2 validity rules: one test per kind of bad bar, the error message,
 // dropping and its count, and the length check.
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 
 #include "barforge/error.h"
+#include "barforge/feature_transform.h"
 #include "rawdata/bar_validation.h"
 
 namespace barforge {
@@ -91,10 +94,40 @@ INSTANTIATE_TEST_SUITE_P(
         BadBarCase{"LowAboveOpen", [](BarSeries& b) { b.low[2] = 12.25; }, "low", "12.25",
                    "above min(open, close) = 12"},
         BadBarCase{"DuplicateTimestamp", [](BarSeries& b) { b.timestamp_ns[2] = b.timestamp_ns[1]; }, "timestamp",
-                   "120000000000 ns", "duplicate"},
-        BadBarCase{"UnsortedTimestamp", [](BarSeries& b) { b.timestamp_ns[2] = 1; }, "timestamp", "1 ns",
-                   "not after the previous bar's (120000000000 ns)"}),
+                   "1970-01-01T00:02:00Z", "duplicate"},
+        BadBarCase{"UnsortedTimestamp", [](BarSeries& b) { b.timestamp_ns[2] = 1; }, "timestamp",
+                   "1970-01-01T00:00:00.000000001Z", "not after the previous bar's (1970-01-01T00:02:00Z)"}),
     [](const ::testing::TestParamInfo<BadBarCase>& case_info) { return case_info.param.name; });
+
+TEST(BarValidationTest, DescendingFileIsNamedWhateverOnBadBar) {
+  for (const OnBadBar mode : {OnBadBar::kError, OnBadBar::kDrop}) {
+    BarSeries bars = GoodBars();
+    std::reverse(bars.timestamp_ns.begin(), bars.timestamp_ns.end());
+    try {
+      ValidateBars(bars, ColumnNames{}, mode, {}, 2);
+      FAIL() << "no error";
+    } catch (const DataError& e) {
+      EXPECT_EQ(std::string(e.what()).substr(std::string(e.what()).find(':')),
+                fmt::format(": rows are in descending time order (row 2 is {}, row 3 is {}, the last row is {}); "
+                            "sort the file by timestamp, oldest first",
+                            FormatTimestampNs(bars.timestamp_ns[0]), FormatTimestampNs(bars.timestamp_ns[1]),
+                            FormatTimestampNs(bars.timestamp_ns.back())));
+    }
+  }
+}
+
+TEST(BarValidationTest, TooShortCountsInWords) {
+  BarSeries bars = GoodBars();
+  bars.source = "x.csv";
+  bars.timestamp_ns.resize(1);
+  for (auto* column : {&bars.open, &bars.high, &bars.low, &bars.close, &bars.volume}) column->resize(1);
+  try {
+    CheckSeriesLength(bars, 8, 4);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_STREQ(e.what(), "x.csv: 1 bar is too short for one window (window 8 + horizon 4 = 12 bars)");
+  }
+}
 
 TEST(BarValidationTest, NullIsABadBar) {
   BarSeries bars = GoodBars();

@@ -14,6 +14,9 @@ namespace {
 
 constexpr int64_t kNs = 1000000000;
 const std::vector<std::string> kOhlcv = {"open", "high", "low", "close", "volume"};
+const std::string kAccepted =
+    " (accepted: ISO-8601 dates 2021-01-04, date-times 2021-01-04T09:30:00 with an optional fraction and Z or "
+    "offset +01:00, or integer epochs in timestamp_unit)";
 
 CsvColumns Parse(std::string_view text, const CsvOptions& options = {}) {
   return ParseCsvColumns(text, "bars.csv", "timestamp", kOhlcv, options);
@@ -42,7 +45,7 @@ TEST(CsvReader, ReadsColumnsByNameInAnyOrderIgnoringOthers) {
 
 TEST(CsvReader, NumbersAreTheNearestDouble) {
   const auto c = Parse("timestamp,open,high,low,close,volume\n"
-                       "0,0.1,3.141592653589793238462643,1e-310,+2.5E3,123456789012345678\n");
+                       "1577836800,0.1,3.141592653589793238462643,1e-310,+2.5E3,123456789012345678\n");
   EXPECT_EQ(c.numbers[0][0], 0.1);
   EXPECT_EQ(c.numbers[1][0], 3.141592653589793);
   EXPECT_EQ(c.numbers[2][0], 1e-310);
@@ -87,8 +90,8 @@ TEST(CsvReader, EpochUnitFromTheFirstRow) {
   EXPECT_EQ(ms.timestamp_ns, (std::vector<int64_t>{1577836800 * kNs, 1577836860 * kNs}));
   CsvOptions micros;
   micros.epoch_unit = EpochUnit::kMicros;
-  const auto us = Parse("timestamp,open,high,low,close,volume\n5,1,1,1,1,1\n", micros);
-  EXPECT_EQ(us.timestamp_ns[0], 5000);
+  const auto us = Parse("timestamp,open,high,low,close,volume\n1577836800000005,1,1,1,1,1\n", micros);
+  EXPECT_EQ(us.timestamp_ns[0], 1577836800000005000);
 }
 
 TEST(CsvReader, MissingValuesAreMarkedNotInvented) {
@@ -109,13 +112,42 @@ TEST(CsvReader, ErrorsNameFileSpreadsheetRowAndColumn) {
   EXPECT_EQ(ErrorOf("timestamp,open,high,low,close,volume\n2020-01-01,1,2,0.5,1.5,10\n2020-01-02,1,2,0.5,abc,10\n"),
             "bars.csv: row 3, column 'close': cannot parse 'abc' as a number");
   EXPECT_EQ(ErrorOf("timestamp,open,high,low,close,volume\n2020-13-01,1,2,0.5,1.5,10\n"),
-            "bars.csv: row 2, column 'timestamp': cannot parse '2020-13-01' as a timestamp");
+            "bars.csv: row 2, column 'timestamp': cannot parse '2020-13-01' as a timestamp" + kAccepted);
   EXPECT_EQ(ErrorOf("timestamp,open,high,low,close,volume\n2020-01-01,1,2\n"),
             "bars.csv: row 2: 3 fields, the header has 6");
   EXPECT_NE(ErrorOf("timestamp,open,high,low,close,volume\n\"2020-01-01,1,2,0.5,1.5,10\n").find("unterminated"),
             std::string::npos);
   EXPECT_EQ(ErrorOf("timestamp,open,high,low,close,volume\n2020-01-01,1,2,0.5,1.5,1\"0\n"),
             "bars.csv: row 2, column 'volume': cannot parse '1\"0' as a number");
+}
+
+TEST(CsvReader, MessagesSayWhatToFix) {
+  // Another delimiter than csv_delimiter: the header is one field.
+  EXPECT_EQ(ErrorOf("timestamp;open;high;low;close;volume\n2020-01-01;1;2;0.5;1.5;10\n"),
+            "bars.csv: the header is one field containing ';': set csv_delimiter: ';'");
+  EXPECT_EQ(ErrorOf("timestamp\topen\thigh\tlow\tclose\tvolume\n"),
+            "bars.csv: the header is one field containing tabs: set csv_delimiter: tab");
+  // Dates in another layout: the accepted ones are named.
+  EXPECT_EQ(ErrorOf("timestamp,open,high,low,close,volume\n01/04/2021,1,2,0.5,1.5,10\n"),
+            "bars.csv: row 2, column 'timestamp': cannot parse '01/04/2021' as a timestamp" + kAccepted);
+  // Decimal commas (quoted, as spreadsheets write them with ',' delimiters).
+  EXPECT_EQ(ErrorOf("timestamp,open,high,low,close,volume\n2020-01-01,\"1,5\",2,0.5,1.5,10\n"),
+            "bars.csv: row 2, column 'open': cannot parse '1,5' as a number (a decimal comma: numbers must use '.' "
+            "as the decimal point; export the file with '.' decimals)");
+  // Epoch numbers in the wrong unit: named with the likely one.
+  CsvOptions nanos;
+  nanos.epoch_unit = EpochUnit::kNanos;
+  try {
+    Parse("timestamp,open,high,low,close,volume\n1609459200000,1,2,0.5,1.5,10\n", nanos);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_STREQ(e.what(), "bars.csv: row 2, column 'timestamp': epoch value 1609459200000 read as ns is "
+                           "1970-01-01T00:26:49.4592Z, before 1980..2200; as ms it is 2021-01-01T00:00:00Z: set "
+                           "timestamp_unit: ms");
+  }
+  EXPECT_EQ(ErrorOf("timestamp,open,high,low,close,volume\n12,1,2,0.5,1.5,10\n"),
+            "bars.csv: row 2, column 'timestamp': epoch value 12 read as s is 1970-01-01T00:00:12Z, before "
+            "1980..2200; check timestamp_unit");
 }
 
 TEST(CsvReader, ReadsFromDiskAndNamesAMissingFile) {
