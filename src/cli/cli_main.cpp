@@ -132,7 +132,7 @@ int Main(int argc, char** argv) {
         build_flags.override_origins.push_back(flag + " " + value);
       };
       if (samples) add("n_samples", "--samples", std::to_string(*samples));
-      if (seed) add("seed", "--seed", std::to_string(*seed));
+      if (seed) add("seed", "--seed", *seed);
       if (jobs) add("n_jobs", "--jobs", std::to_string(*jobs));
       return BuildCommand(build_flags);
     }

@@ -64,9 +64,9 @@ TEST(CliInputs, SeedFlagFollowsTheConfigKeyRule) {
   TempDir dir;
   WriteConfig(dir.path(), kSmallConfig);
   EXPECT_EQ(RunBarforge(dir.path(), "build --config config.yaml --seed -1").err,
-            "barforge: error: override 'seed=-1': key 'seed': expected an integer in [0, 2^64), got '-1'\n");
+            "barforge: error: --seed -1: key 'seed': expected an integer in [0, 2^64), got '-1'\n");
   EXPECT_EQ(RunBarforge(dir.path(), "build --config config.yaml --seed 18446744073709551616").err,
-            "barforge: error: override 'seed=18446744073709551616': key 'seed': expected an integer in [0, 2^64), "
+            "barforge: error: --seed 18446744073709551616: key 'seed': expected an integer in [0, 2^64), "
             "got '18446744073709551616'\n");
   EXPECT_FALSE(fs::exists(dir / "data"));
 }

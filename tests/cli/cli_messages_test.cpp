@@ -43,7 +43,7 @@ TEST(CliMessages, DedicatedFlagsAreNamedAsWritten) {
   TempDir dir;
   const CommandResult negative = RunBarforge(dir.path(), "build --samples -5");
   EXPECT_EQ(negative.exit_code, 1);
-  EXPECT_EQ(negative.err, "barforge: error: --samples -5: key 'n_samples': must be >= 1, got -5\n");
+  EXPECT_EQ(negative.err, "barforge: error: --samples -5: key 'n_samples': must be in [1, 10000000000], got -5\n");
   const CommandResult set = RunBarforge(dir.path(), "build --set window=1");
   EXPECT_EQ(set.err, "barforge: error: --set window=1: key 'window': must be >= 2, got 1\n");
 }

@@ -49,7 +49,7 @@ TEST(ConfigMessages, DuplicateKeysNameBothLines) {
 }
 
 TEST(ConfigMessages, OverridesAreNamedAsWritten) {
-  EXPECT_EQ(ErrorOf("", {"n_samples=-5"}, {"--samples -5"}), "--samples -5: key 'n_samples': must be >= 1, got -5");
+  EXPECT_EQ(ErrorOf("", {"n_samples=-5"}, {"--samples -5"}), "--samples -5: key 'n_samples': must be in [1, 10000000000], got -5");
   EXPECT_EQ(ErrorOf("", {"window=1"}, {"--set window=1"}), "--set window=1: key 'window': must be >= 2, got 1");
 }
 
