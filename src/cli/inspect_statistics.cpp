@@ -12,6 +12,7 @@
 
 #include "barforge/feature_transform.h"
 #include "gen-cpp/parquet_types.h"
+#include "parquet/reader/reader_access.h"
 #include "text/human.h"
 
 namespace barforge::cli {
@@ -99,7 +100,7 @@ std::string Show(const parquet::ColumnInfo& column, const Range& range) {
 }  // namespace
 
 void PrintStatistics(const parquet::ParquetReader& reader) {
-  const format::FileMetaData& meta = reader.metadata();
+  const format::FileMetaData& meta = parquet::detail::ReaderAccess::Footer(reader);
   const std::vector<parquet::ColumnInfo>& columns = reader.columns();
   std::vector<Range> ranges(columns.size());
   for (const format::RowGroup& group : meta.row_groups) {
