@@ -68,8 +68,9 @@ def test_unquoted_start_timestamp_loads_as_yaml_gives_it(tmp_path):
 
 
 @pytest.mark.parametrize("change, exception, message", [
-    ({"windw": 16}, ValueError, "config: unknown key 'windw'"),
-    ({"synthetic": {"n_barz": 5}}, ValueError, "config: unknown key 'synthetic.n_barz'"),
+    ({"windw": 16}, ValueError, "config: unknown key 'windw' (did you mean `window`?)"),
+    ({"synthetic": {"n_barz": 5}}, ValueError,
+     "config: unknown key 'synthetic.n_barz' (did you mean `synthetic.n_bars`?)"),
 ])
 def test_bad_keys_raise_value_error_naming_the_key(tmp_path, change, exception, message):
     with pytest.raises(exception) as error:
