@@ -122,5 +122,9 @@ print(f"| `transform --all` over a 500,000-bar file: {rows:,} windows to zstd Pa
 print(f"| the 1M build's features stage, thread time per sample | {d['stages']['features'] * 1e6 / d['rows']:.3f} |")
 print(f"| the 1M build, wall (CPU) per sample | {d['seconds'] * 1e6 / d['rows']:.3f} |")
 PY
+if [[ -f "$build/python/barforge/__init__.py" ]]; then
+  PYTHONPATH="$build/python" /usr/bin/python3 bench/transform_python_bench.py "$work/data/default-1_scaler.json" \
+    | tail -n +3 >> "$build/bench/results.md"
+fi
 cat "$build/bench/results.md"
 bash "$root/bench/distributed.sh" "$build"

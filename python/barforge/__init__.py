@@ -15,6 +15,7 @@ Neither is imported here, so ``import barforge`` needs only numpy and PyYAML.
 from barforge._core import __version__
 from barforge._build import build_dataset
 from barforge._dataset import Dataset, open_dataset
+from barforge._transform import MetaScaler, transform, transform_many
 
 
 def report(path, out="report.html", max_rows=20_000, seed=0):
@@ -24,4 +25,5 @@ def report(path, out="report.html", max_rows=20_000, seed=0):
     return _report(path, out, max_rows=max_rows, seed=seed)
 
 
-__all__ = ["__version__", "build_dataset", "open_dataset", "Dataset", "report"]
+__all__ = ["__version__", "build_dataset", "open_dataset", "Dataset", "report", "MetaScaler", "transform",
+           "transform_many"]

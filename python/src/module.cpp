@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   barforge::python::BindErrors(m);
   barforge::python::BindBuild(m);
   barforge::python::BindDataset(m);
+  barforge::python::BindTransform(m);
 }

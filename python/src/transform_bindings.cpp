@@ -1,0 +1,139 @@
+// barforge.MetaScaler, barforge.transform and barforge.transform_many's C++
+// side: the library's FeatureTransform over numpy arrays (viewed, not
+// copied, when they already are contiguous int64 / float64), the GIL
+// released while it computes.
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include "barforge/feature_transform.h"
+#include "bindings.h"
+
+namespace py = pybind11;
+
+namespace barforge::python {
+
+namespace {
+
+using Int64Array = py::array_t<int64_t, py::array::c_style | py::array::forcecast>;
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using IntArray = py::array_t<int, py::array::c_style | py::array::forcecast>;
+
+// The six columns as the caller gives them, kept alive while viewed.
+struct Bars {
+  Int64Array timestamp;
+  DoubleArray open, high, low, close, volume;
+  BarColumns columns;
+
+  Bars(Int64Array timestamp_ns, DoubleArray o, DoubleArray h, DoubleArray l, DoubleArray c, DoubleArray v,
+       const std::string& source, const std::array<std::string, 6>& names)
+      : timestamp(std::move(timestamp_ns)), open(std::move(o)), high(std::move(h)), low(std::move(l)),
+        close(std::move(c)), volume(std::move(v)) {
+    columns.source = source;
+    columns.names = {names[0], names[1], names[2], names[3], names[4], names[5]};
+    columns.timestamp_ns = View(timestamp);
+    columns.open = View(open);
+    columns.high = View(high);
+    columns.low = View(low);
+    columns.close = View(close);
+    columns.volume = View(volume);
+  }
+
+  template <typename T>
+  static std::span<const T> View(const py::array_t<T, py::array::c_style | py::array::forcecast>& array) {
+    if (array.ndim() != 1) throw py::value_error("bars columns must be one-dimensional");
+    return {array.data(), static_cast<size_t>(array.size())};
+  }
+};
+
+// numpy's own (uninitialised) float32 array of `shape`.
+py::array_t<float> Floats(std::vector<py::ssize_t> shape) { return py::array_t<float>(std::move(shape)); }
+
+std::span<float> Span(py::array_t<float>& array) {
+  return {array.mutable_data(), static_cast<size_t>(array.size())};
+}
+
+py::tuple TransformMany(const FeatureTransform& transform, const Bars& bars, const Int64Array& ends,
+                        const IntArray& positions) {
+  const auto n = static_cast<py::ssize_t>(ends.size());
+  const py::ssize_t w = transform.window();
+  py::array_t<float> ohlc = Floats({n, w, 4});
+  py::array_t<float> volume = Floats({n, w});
+  py::array_t<float> meta = Floats({n, kMetaFeatureCount});
+  const std::span<const int64_t> end_span(ends.data(), static_cast<size_t>(ends.size()));
+  const std::span<const int> position_span(positions.data(), static_cast<size_t>(positions.size()));
+  const FeatureOutput out{Span(ohlc), Span(volume), Span(meta)};
+  {
+    py::gil_scoped_release release;
+    transform.TransformMany(bars.columns, end_span, position_span, out);
+  }
+  return py::make_tuple(ohlc, volume, meta);
+}
+
+}  // namespace
+
+void BindTransform(py::module_& m) {
+  py::class_<Bars>(m, "_Bars", "Six bar columns viewed by the transform (internal)")
+      .def(py::init<Int64Array, DoubleArray, DoubleArray, DoubleArray, DoubleArray, DoubleArray, std::string,
+                    std::array<std::string, 6>>(),
+           py::arg("timestamp_ns"), py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"),
+           py::arg("volume"), py::arg("source"), py::arg("names"))
+      .def("__len__", [](const Bars& bars) { return bars.columns.size(); })
+      .def("find_bar", [](const Bars& bars, int64_t timestamp_ns) {
+        return FeatureTransform::FindBar(bars.columns, timestamp_ns);
+      });
+
+  py::class_<FeatureTransform>(m, "MetaScaler",
+                               "The meta scaler a build saved: the window it was fitted with and the mean and "
+                               "population std of each raw meta feature. MetaScaler.load(path) reads the scaler "
+                               "JSON or a dataset .parquet's footer.")
+      .def_static(
+          "load",
+          [](const std::filesystem::path& path, std::optional<int> window) {
+            return FeatureTransform::FromFile(path, window.value_or(0));
+          },
+          py::arg("path"), py::arg("window") = py::none(),
+          "Reads a scaler JSON file or a dataset Parquet file's footer; with `window`, refuses a scaler fitted "
+          "with another window (ValueError).")
+      .def_static("from_json", &FeatureTransform::FromJson, py::arg("text"), py::arg("source") = "meta scaler JSON")
+      .def_property_readonly("window", &FeatureTransform::window)
+      .def_property_readonly("horizon", &FeatureTransform::horizon)
+      .def_property_readonly("count", &FeatureTransform::count)
+      .def_property_readonly("mean", [](const FeatureTransform& t) { return std::vector<double>(t.mean().begin(), t.mean().end()); })
+      .def_property_readonly("std", [](const FeatureTransform& t) { return std::vector<double>(t.std().begin(), t.std().end()); })
+      .def_property_readonly("features", [](const FeatureTransform&) {
+        return std::vector<std::string>(kMetaFeatureNames.begin(), kMetaFeatureNames.end());
+      })
+      .def_property_readonly("source", &FeatureTransform::source)
+      .def("to_json", &FeatureTransform::ToJson)
+      .def("__repr__", [](const FeatureTransform& t) {
+        return "MetaScaler(window=" + std::to_string(t.window()) + ", horizon=" + std::to_string(t.horizon()) +
+               ", count=" + std::to_string(t.count()) + ", source='" + t.source() + "')";
+      })
+      .def(
+          "_transform",
+          [](const FeatureTransform& transform, const Bars& bars, int64_t end, int position) {
+            const py::ssize_t w = transform.window();
+            py::array_t<float> ohlc = Floats({w, 4});
+            py::array_t<float> volume = Floats({w});
+            py::array_t<float> meta = Floats({kMetaFeatureCount});
+            // One window takes microseconds: releasing the GIL would cost more than it frees.
+            transform.Transform(bars.columns, end, position, {Span(ohlc), Span(volume), Span(meta)});
+            return py::make_tuple(ohlc, volume, meta);
+          },
+          py::arg("bars"), py::arg("end"), py::arg("position"))
+      .def("_transform_many", &TransformMany, py::arg("bars"), py::arg("ends"), py::arg("positions"));
+}
+
+}  // namespace barforge::python

@@ -1,0 +1,151 @@
+"""barforge.transform / transform_many / MetaScaler: the float32 bits of the
+dataset's rows from the raw bars (synthetic Parquet and a third-party CSV,
+default and non-default windows), the scaler from its JSON and from the
+dataset's footer, and every refusal as ValueError with the C++ message."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import barforge
+from conftest import SOURCE_DIR, dump_parquet, run_cli, small_config, write_config
+
+
+def positions_of(meta: np.ndarray, scaler) -> np.ndarray:
+    # The dataset does not store the position; its scaled meta does.
+    return np.rint(meta[:, 5].astype(np.float64) * scaler.std[5] + scaler.mean[5]).astype(np.int64)
+
+
+def raw_frame(path: Path) -> pd.DataFrame:
+    """A raw Parquet file read by DuckDB (an independent reader)."""
+    columns = {c["name"]: c["values"] for c in dump_parquet("duckdb", path)["columns"]}
+    # DuckDB's dump gives timestamps as integer ns (JSON numbers or text).
+    stamps = np.array([int(v) for v in columns["timestamp"]], dtype=np.int64).view("datetime64[ns]")
+    frame = pd.DataFrame({k: np.array(v, dtype=np.float64) for k, v in columns.items() if k != "timestamp"})
+    frame.insert(0, "timestamp", stamps)
+    return frame
+
+
+def expect_parity(dataset: Path, scaler_json: Path, frames: dict, columns=None, min_rows=2000):
+    data = barforge.open_dataset(dataset).read(columns=["ticker", "bar_index", "timestamp", "ohlc", "volume", "meta"])
+    n = len(data["bar_index"])
+    assert n >= min_rows
+    from_json = barforge.MetaScaler.load(scaler_json)
+    from_footer = barforge.MetaScaler.load(dataset)
+    assert from_json.to_json() == from_footer.to_json()
+    positions = positions_of(data["meta"], from_json)
+    tickers = np.asarray(data["ticker"])
+    checked = 0
+    for ticker, frame in frames.items():
+        rows = np.flatnonzero(tickers == ticker)
+        many = barforge.transform_many(frame, from_json, data["bar_index"][rows], positions[rows], columns=columns)
+        for name in ("ohlc", "volume", "meta"):
+            assert many[name].dtype == np.float32
+            np.testing.assert_array_equal(many[name].view(np.uint32), data[name][rows].view(np.uint32), err_msg=name)
+        # By timestamps instead of indices, with the footer's scaler: the same bits.
+        by_time = barforge.transform_many(frame, dataset, data["timestamp"][rows], positions[rows], columns=columns)
+        for name in ("ohlc", "volume", "meta"):
+            np.testing.assert_array_equal(by_time[name].view(np.uint32), many[name].view(np.uint32), err_msg=name)
+        # One window at a time for a few hundred rows (a dict of arrays for half of them).
+        as_dict = {c: frame[c].to_numpy() for c in frame.columns}
+        for k, r in enumerate(rows[:300]):
+            one = barforge.transform(as_dict if k % 2 else frame, from_footer, position=int(positions[r]),
+                                     end=int(data["bar_index"][r]), columns=columns)
+            assert one["ohlc"].shape == data["ohlc"][r].shape and one["meta"].shape == (6,)
+            for name in ("ohlc", "volume", "meta"):
+                assert one[name].tobytes() == data[name][r].tobytes(), (name, r)
+        checked += len(rows)
+    assert checked == n
+
+
+def test_synthetic_rows_default_window(tmp_path):
+    cfg = small_config(tmp_path / "data", window=64, horizon=16, n_samples=2200, chunk_rows=1000,
+                       tickers=["AAA"])
+    cfg["synthetic"]["n_bars"] = 2500
+    result = run_cli("build", "--config", str(write_config(tmp_path / "c.yaml", cfg)), "--quiet")
+    assert result.returncode == 0, result.stderr
+    frame = raw_frame(tmp_path / "data" / "raw_AAA.parquet")
+    expect_parity(tmp_path / "data" / "samples_2200.parquet", tmp_path / "data" / "meta_scaler.json",
+                  {"AAA": frame})
+
+
+def test_yahoo_csv_rows_window_32(tmp_path):
+    # Yahoo's own column names, a row of "null"s the config drops: the bars
+    # the dataset indexes are the valid ones, in file order.
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(SOURCE_DIR / "examples" / "yahoo" / "ACME.csv", data_dir / "ACME.csv")
+    import yaml
+    cfg = yaml.safe_load(open(SOURCE_DIR / "examples" / "yahoo" / "config.yaml"))
+    cfg.update({"data_dir": str(data_dir), "n_samples": 2000})
+    result = run_cli("build", "--config", str(write_config(tmp_path / "y.yaml", cfg)), "--quiet")
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(data_dir / "ACME.csv", na_values=["null"]).dropna().reset_index(drop=True)
+    frame["Date"] = pd.to_datetime(frame["Date"], utc=True)
+    expect_parity(data_dir / "samples_2K.parquet", data_dir / "meta_scaler.json", {"ACME": frame},
+                  columns=cfg["columns"])
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("transform")
+    cfg = small_config(tmp / "data", tickers=["AAA"], n_samples=200)
+    result = run_cli("build", "--config", str(write_config(tmp / "c.yaml", cfg)), "--quiet")
+    assert result.returncode == 0, result.stderr
+    return tmp / "data", raw_frame(tmp / "data" / "raw_AAA.parquet")
+
+
+def test_end_forms_and_scaler(small):
+    data_dir, frame = small
+    scaler = barforge.MetaScaler.load(data_dir / "meta_scaler.json")
+    assert scaler.window == 16 and scaler.horizon == 4 and scaler.count == 200
+    assert scaler.features == ["ret_window", "volatility", "mean_range", "log_volume", "log_price", "position"]
+    last = barforge.transform(frame, scaler)
+    for end in (len(frame) - 1, -1, frame["timestamp"].iloc[-1], str(frame["timestamp"].iloc[-1])):
+        same = barforge.transform(frame, scaler, end=end)
+        assert same["meta"].tobytes() == last["meta"].tobytes(), end
+    # ohlc of the end bar's close is ln(C_e / C_e) = 0; position moves meta[5] only.
+    assert last["ohlc"][-1, 3] == 0
+    long = barforge.transform(frame, str(data_dir / "meta_scaler.json"), position=1)
+    assert long["meta"][:5].tobytes() == last["meta"][:5].tobytes()
+    assert long["meta"][5] == np.float32((1 - scaler.mean[5]) / scaler.std[5])
+    # The timestamp as the DataFrame's index.
+    indexed = frame.set_index("timestamp")
+    assert barforge.transform(indexed, scaler)["ohlc"].tobytes() == last["ohlc"].tobytes()
+    every = barforge.transform_many(frame, scaler)
+    assert every["ohlc"].shape == (len(frame) - 15, 16, 4) and every["end"][0] == 15
+    assert every["volume"][-1].tobytes() == last["volume"].tobytes()
+
+
+def test_refusals_carry_the_cpp_message(small, tmp_path):
+    data_dir, frame = small
+    scaler = barforge.MetaScaler.load(data_dir / "meta_scaler.json")
+    with pytest.raises(ValueError, match=r"^bars: 10 bars, fewer than the window of 16 bars$"):
+        barforge.transform(frame.iloc[:10], scaler)
+    with pytest.raises(ValueError, match=r"^bars: the window ending at bar 3 would need 16 bars, only 4 are up to it$"):
+        barforge.transform_many(frame, scaler, [20, 3])
+    bad = frame.copy()
+    bad.loc[len(bad) - 3, "close"] = -1.0
+    with pytest.raises(ValueError, match=rf"^bars: row {len(bad) - 2}, column close: value -1: price must be > 0$"):
+        barforge.transform(bad, scaler)
+    renamed = bad.rename(columns={"close": "Close"})
+    with pytest.raises(ValueError, match=r"column Close: value -1"):
+        barforge.transform(renamed, scaler, columns={"close": "Close"})
+    with pytest.raises(ValueError, match=r"^bars: no bar has timestamp 2020-01-01T00:00:30Z \(1577836830000000000 ns\)$"):
+        barforge.transform(frame, scaler, end="2020-01-01T00:00:30Z")
+    with pytest.raises(ValueError, match=r"^bars: position must be -1, 0 or 1, got 2$"):
+        barforge.transform(frame, scaler, position=2)
+    with pytest.raises(ValueError, match=r"the scaler was fitted with window 16, not 32$"):
+        barforge.MetaScaler.load(data_dir / "meta_scaler.json", window=32)
+    with pytest.raises(ValueError, match=r"raw_AAA.parquet: the file's footer has no barforge.scaler entry"):
+        barforge.MetaScaler.load(data_dir / "raw_AAA.parquet")
+    with pytest.raises(ValueError, match=r"^bars: missing column 'close'"):
+        barforge.transform(frame.drop(columns=["close"]), scaler)
+    # The same messages as the CLI prints.
+    (tmp_path / "short.csv").write_text(frame.iloc[:10].to_csv(index=False))
+    cli = run_cli("transform", "--scaler", str(data_dir / "meta_scaler.json"), "--bars", str(tmp_path / "short.csv"))
+    assert cli.returncode == 1
+    assert cli.stderr == f"barforge: error: {tmp_path / 'short.csv'}: 10 bars, fewer than the window of 16 bars\n"
