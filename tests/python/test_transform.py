@@ -120,32 +120,96 @@ def test_end_forms_and_scaler(small):
     assert every["volume"][-1].tobytes() == last["volume"].tobytes()
 
 
-def test_refusals_carry_the_cpp_message(small, tmp_path):
+def cli_error(data_dir: Path, bars: Path, *args: str, scaler: Path | None = None) -> str:
+    """What `barforge transform` says for these bars (the part after "barforge: error: ")."""
+    result = run_cli("transform", "--config", str(data_dir.parent / "c.yaml"), "--scaler",
+                     str(scaler or data_dir / "meta_scaler.json"), "--bars", str(bars), *args)
+    assert result.returncode == 1, result
+    assert result.stderr.startswith("barforge: error: ") and result.stderr.count("\n") == 1, result.stderr
+    return result.stderr[len("barforge: error: "):-1]
+
+
+def as_csv(frame: pd.DataFrame, path: Path) -> Path:
+    out = frame.copy()
+    out["timestamp"] = out["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out.to_csv(path, index=False)
+    return path
+
+
+def python_error(call) -> BaseException:
+    with pytest.raises(Exception) as caught:
+        call()
+    return caught.value
+
+
+def test_refusals_carry_the_cli_message(small, tmp_path):
+    """Each refusal is a ValueError whose text is the CLI's for the same bars,
+    with `bars` where the CLI names its file (and rows counted from the first
+    bar, where a CSV's count its header line)."""
     data_dir, frame = small
     scaler = barforge.MetaScaler.load(data_dir / "meta_scaler.json")
-    with pytest.raises(ValueError, match=r"^bars: 10 bars, fewer than the window of 16 bars$"):
-        barforge.transform(frame.iloc[:10], scaler)
-    with pytest.raises(ValueError, match=r"^bars: the window ending at bar 3 would need 16 bars, only 4 are up to it$"):
-        barforge.transform_many(frame, scaler, [20, 3])
+
+    def same_as_cli(call, bars: pd.DataFrame, *args: str, row_shift: int = 0) -> str:
+        csv = as_csv(bars, tmp_path / "bars.csv")
+        error = python_error(call)
+        assert type(error) is ValueError, repr(error)
+        expected = cli_error(data_dir, csv, *args).replace(str(csv), "bars", 1)
+        if row_shift:
+            row = int(expected.split("row ")[1].split(",")[0])
+            expected = expected.replace(f"row {row},", f"row {row - row_shift},", 1)
+        assert str(error) == expected
+        return str(error)
+
+    assert same_as_cli(lambda: barforge.transform(frame.iloc[:10], scaler), frame.iloc[:10]) == \
+        "bars: 10 bars, fewer than the window of 16 bars"
+    early = frame["timestamp"].iloc[3].strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert same_as_cli(lambda: barforge.transform_many(frame, scaler, [20, 3]), frame, "--end", early) == \
+        "bars: the window ending at bar 3 would need 16 bars, only 4 are up to it"
+    assert same_as_cli(lambda: barforge.transform(frame, scaler, end=3), frame, "--end", early)
+    n = len(frame)
     bad = frame.copy()
-    bad.loc[len(bad) - 3, "close"] = -1.0
-    with pytest.raises(ValueError, match=rf"^bars: row {len(bad) - 2}, column close: value -1: price must be > 0$"):
-        barforge.transform(bad, scaler)
+    bad.loc[n - 3, "close"] = -1.0
+    assert same_as_cli(lambda: barforge.transform(bad, scaler), bad, row_shift=1) == \
+        f"bars: row {n - 2}, column close: value -1: price must be > 0"
+    high = frame.copy()
+    high.loc[n - 5, "high"] = high.loc[n - 5, "low"] * 0.5
+    message = same_as_cli(lambda: barforge.transform_many(high, scaler, [n - 1]), high, row_shift=1)
+    assert message.startswith(f"bars: row {n - 4}, column high: value ") and "high is below max(open, close)" in message
+    duplicate = frame.copy()
+    duplicate.loc[n - 2, "timestamp"] = duplicate.loc[n - 3, "timestamp"]
+    message = same_as_cli(lambda: barforge.transform(duplicate, scaler), duplicate, row_shift=1)
+    assert message.startswith(f"bars: row {n - 1}, column timestamp: ") and message.endswith("(duplicate)")
+    assert same_as_cli(lambda: barforge.transform(frame, scaler, end="2020-01-01T00:00:30Z"), frame,
+                       "--end", "2020-01-01T00:00:30Z") == \
+        "bars: no bar has timestamp 2020-01-01T00:00:30Z (1577836830000000000 ns)"
+    assert same_as_cli(lambda: barforge.transform_many(frame, scaler, ["2020-01-01T00:00:30Z"]), frame,
+                       "--end", "2020-01-01T00:00:30Z")
+    # A renamed column is named as the caller calls it.
     renamed = bad.rename(columns={"close": "Close"})
-    with pytest.raises(ValueError, match=r"column Close: value -1"):
+    with pytest.raises(ValueError, match=rf"^bars: row {n - 2}, column Close: value -1: price must be > 0$"):
         barforge.transform(renamed, scaler, columns={"close": "Close"})
-    with pytest.raises(ValueError, match=r"^bars: no bar has timestamp 2020-01-01T00:00:30Z \(1577836830000000000 ns\)$"):
-        barforge.transform(frame, scaler, end="2020-01-01T00:00:30Z")
+    # The CLI refuses --position 2 while parsing its flags; Python says it the C++ way.
     with pytest.raises(ValueError, match=r"^bars: position must be -1, 0 or 1, got 2$"):
         barforge.transform(frame, scaler, position=2)
-    with pytest.raises(ValueError, match=r"the scaler was fitted with window 16, not 32$"):
-        barforge.MetaScaler.load(data_dir / "meta_scaler.json", window=32)
-    with pytest.raises(ValueError, match=r"raw_AAA.parquet: the file's footer has no barforge.scaler entry"):
-        barforge.MetaScaler.load(data_dir / "raw_AAA.parquet")
+    with pytest.raises(ValueError, match=r"^bars: position must be -1, 0 or 1, got -2$"):
+        barforge.transform_many(frame, scaler, [20, 30], [0, -2])
+    with pytest.raises(ValueError, match=r"^bars: 3 positions for 2 end bars"):
+        barforge.transform_many(frame, scaler, [20, 30], [0, 1, 0])
     with pytest.raises(ValueError, match=r"^bars: missing column 'close'"):
         barforge.transform(frame.drop(columns=["close"]), scaler)
-    # The same messages as the CLI prints.
-    (tmp_path / "short.csv").write_text(frame.iloc[:10].to_csv(index=False))
-    cli = run_cli("transform", "--scaler", str(data_dir / "meta_scaler.json"), "--bars", str(tmp_path / "short.csv"))
-    assert cli.returncode == 1
-    assert cli.stderr == f"barforge: error: {tmp_path / 'short.csv'}: 10 bars, fewer than the window of 16 bars\n"
+
+    # The scaler: another window, a footer without one, a missing file.
+    csv = as_csv(frame, tmp_path / "bars.csv")
+    error = python_error(lambda: barforge.MetaScaler.load(data_dir / "meta_scaler.json", window=32))
+    assert type(error) is ValueError
+    assert str(error) == cli_error(data_dir, csv, "--set", "window=32") == \
+        f"{data_dir / 'meta_scaler.json'}: the scaler was fitted with window 16, not 32"
+    raw = data_dir / "raw_AAA.parquet"
+    error = python_error(lambda: barforge.MetaScaler.load(raw))
+    assert type(error) is ValueError
+    assert str(error) == cli_error(data_dir, csv, scaler=raw) == \
+        f"{raw}: the file's footer has no barforge.scaler entry (not a dataset written by barforge build)"
+    error = python_error(lambda: barforge.transform(frame, str(tmp_path / "missing.json")))
+    assert type(error) is FileNotFoundError
+    assert str(error) == cli_error(data_dir, csv, scaler=tmp_path / "missing.json") == \
+        f"{tmp_path / 'missing.json'}: cannot open file: No such file or directory"
