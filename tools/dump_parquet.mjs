@@ -5,7 +5,9 @@
 // where int64 and timestamp values are decimal strings (timestamps in
 // nanoseconds since the epoch), dates are days since the epoch, floats are
 // JSON numbers or "NaN" / "Infinity" / "-Infinity" / "-0", lists are arrays
-// and nulls are null.
+// and nulls are null. Column types are each reader's own names (hyparquet:
+// the footer's physical, converted and logical types); the arrow reader also
+// gives "arrow_schema", the footer's ARROW:schema entry decoded on its own.
 import { readFileSync } from 'node:fs';
 
 function canonical(value) {
@@ -59,7 +61,23 @@ async function dumpArrow(file) {
     for (let row = 0; row < vector.length; ++row) values.push(arrowValue(arrow, field.type, vector, row));
     return { name: field.name, type: String(field.type), values };
   });
-  return { num_rows: table.numRows, columns };
+  return { num_rows: table.numRows, columns, arrow_schema: await footerArrowSchema(arrow, file) };
+}
+
+// The fields of the footer's "ARROW:schema" entry (a base64 Arrow IPC schema
+// message), decoded by apache-arrow on its own, as [{name, type}]; null when
+// the file has none.
+async function footerArrowSchema(arrow, file) {
+  const { parquetMetadata } = await import('hyparquet');
+  const bytes = readFileSync(file);
+  const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const entry = (metadata.key_value_metadata ?? []).find((kv) => kv.key === 'ARROW:schema');
+  if (!entry) return null;
+  // The message then an end-of-stream marker is an IPC stream without batches.
+  const message = Buffer.from(entry.value, 'base64');
+  const stream = Buffer.concat([message, Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])]);
+  const table = arrow.tableFromIPC(stream);
+  return table.schema.fields.map((field) => ({ name: field.name, type: String(field.type), nullable: field.nullable }));
 }
 
 function arrowValue(arrow, type, vector, row) {
@@ -98,11 +116,25 @@ async function dumpHyparquet(file) {
     dateFromDays: (v) => Number(v),
   };
   const rows = await parquetReadObjects({ file: buffer, compressors, parsers, utf8: true });
-  const fields = parquetSchema(metadata).children.map((c) => c.element.name);
+  const fields = parquetSchema(metadata).children.map((c) => c.element);
   return {
     num_rows: Number(metadata.num_rows),
-    columns: fields.map((name) => ({ name, type: 'hyparquet', values: rows.map((r) => canonical(r[name])) })),
+    columns: fields.map((element) => ({
+      name: element.name, type: hyparquetType(element), values: rows.map((r) => canonical(r[element.name])),
+    })),
   };
+}
+
+// A top-level field's type as hyparquet parsed it from the footer: physical
+// type, converted type, logical type, e.g. "INT32 INT_8 INTEGER(8, signed)";
+// groups (lists) are "group".
+function hyparquetType(element) {
+  const parts = [element.type ?? 'group'];
+  if (element.converted_type) parts.push(element.converted_type);
+  const logical = element.logical_type;
+  if (logical?.type === 'INTEGER') parts.push(`INTEGER(${logical.bitWidth}, ${logical.isSigned ? 'signed' : 'unsigned'})`);
+  else if (logical?.type) parts.push(logical.type);
+  return parts.join(' ');
 }
 
 const [reader, file] = process.argv.slice(2);

@@ -33,6 +33,8 @@ struct ColumnInfo {
   bool utc = false;                 ///< timestamps: isAdjustedToUTC (INT96: false)
   int32_t precision = 0;            ///< kDecimal: digits in all
   int32_t scale = 0;                ///< kDecimal: digits after the point (value = unscaled * 10^-scale)
+  int32_t bit_width = 0;            ///< kInteger: 8, 16, 32 or 64
+  bool is_signed = true;            ///< kInteger: false for UINT_n / INT(n, unsigned)
   /// The logical (or converted) type as the format names it: "STRING",
   /// "JSON", "DECIMAL", "FLOAT16", "UUID", "INTERVAL", "TIME", ...; empty
   /// when the column has none.
@@ -46,7 +48,8 @@ struct ColumnInfo {
 /// All values of one column. Values are dense by row (flat columns) or by
 /// element (list columns): a null slot holds 0 / an empty string and is
 /// marked in `valid`. Exactly one value vector is filled, by physical type:
-///   INT32 (and DATE: days since epoch)     -> int32s
+///   INT32 (and DATE: days since epoch;
+///   INT(8) and INT(16) widened)            -> int32s
 ///   INT64, TIMESTAMP, INT96 (as ns)        -> int64s
 ///   FLOAT -> floats, DOUBLE -> doubles, BOOLEAN -> int32s (0/1)
 ///   BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY      -> string_offsets (size n+1) + string_bytes
@@ -82,7 +85,7 @@ struct ColumnBuffer {
 
 /// The column's type for messages and `barforge inspect`: the physical type
 /// and what it means, e.g. "INT64 TIMESTAMP[ms, UTC]", "INT32 DECIMAL(9,2)",
-/// "LIST<FLOAT> (nullable)".
+/// "INT32 INT(8, signed)", "LIST<FLOAT> (nullable)".
 std::string TypeName(const ColumnInfo& column);
 
 /// The values of a DECIMAL column (info.logical == kDecimal), each the

@@ -26,6 +26,8 @@ namespace barforge::parquet {
 /// The column kinds the writer supports.
 enum class ColumnType {
   kInt64,      ///< INT64, values as int64_t
+  kInt8,       ///< INT32 annotated INT(8, signed), values as int8_t
+  kInt16,      ///< INT32 annotated INT(16, signed), values as int16_t
   kTimestamp,  ///< INT64 TIMESTAMP(unit, UTC), values as int64_t in that unit
   kFloat,      ///< FLOAT, values as float
   kDouble,     ///< DOUBLE, values as double
@@ -83,13 +85,16 @@ struct FloatPages {
 /// Values of one column for one row group, viewed (not owned). Which
 /// alternative goes with which ColumnType:
 ///   kInt64, kTimestamp -> span<const int64_t>      (num_rows values)
+///   kInt8              -> span<const int8_t>       (num_rows values)
+///   kInt16             -> span<const int16_t>      (num_rows values)
 ///   kFloat             -> span<const float>        (num_rows values) or FloatPages
 ///   kDouble            -> span<const double>       (num_rows values)
 ///   kString            -> span<const std::string_view> or DictionaryStrings
 ///   kFloatList         -> span<const float>        (num_rows * list_size values, row-major) or FloatPages
 using ColumnValues = std::variant<std::span<const int64_t>, std::span<const float>,
                                   std::span<const double>, std::span<const std::string_view>,
-                                  DictionaryStrings, FloatPages>;
+                                  DictionaryStrings, FloatPages, std::span<const int8_t>,
+                                  std::span<const int16_t>>;
 
 /// One row group's worth of values, one entry per schema column, in schema order.
 struct RowGroupData {

@@ -139,7 +139,11 @@ F::Child ColumnField(const parquet::ColumnSpec& column) {
   using parquet::ColumnType;
   switch (column.type) {
     case ColumnType::kInt64:
-      return ArrowField(column.name, kTypeInt, [](F& w) { return w.Table({F::I32(64), F::U8(1)}); });
+    case ColumnType::kInt8:
+    case ColumnType::kInt16: {
+      const int32_t bits = column.type == ColumnType::kInt8 ? 8 : column.type == ColumnType::kInt16 ? 16 : 64;
+      return ArrowField(column.name, kTypeInt, [bits](F& w) { return w.Table({F::I32(bits), F::U8(1)}); });
+    }
     case ColumnType::kTimestamp: {
       const int16_t unit = column.unit == parquet::TimeUnit::kMillis   ? 1
                            : column.unit == parquet::TimeUnit::kMicros ? 2

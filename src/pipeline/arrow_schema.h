@@ -16,9 +16,10 @@ inline constexpr const char* kArrowSchemaKey = "ARROW:schema";
 
 /// `schema` as an Arrow IPC Schema message (flatbuffers, with the 0xFFFFFFFF
 /// continuation marker and length prefix), base64-encoded, as pyarrow
-/// stores it: INT64 -> Int64, TIMESTAMP -> Timestamp(unit, "UTC"), FLOAT ->
-/// Float32, DOUBLE -> Float64, STRING -> Utf8, FLOAT list of n ->
-/// FixedSizeList<element: Float32>[n]; every field non-nullable.
+/// stores it: INT64 -> Int64, INT(8) -> Int8, INT(16) -> Int16, TIMESTAMP ->
+/// Timestamp(unit, "UTC"), FLOAT -> Float32, DOUBLE -> Float64, STRING ->
+/// Utf8, FLOAT list of n -> FixedSizeList<element: Float32>[n]; every field
+/// non-nullable.
 std::string ArrowSchemaBase64(const std::vector<parquet::ColumnSpec>& schema);
 
 }  // namespace barforge

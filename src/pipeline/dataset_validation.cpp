@@ -24,12 +24,15 @@ struct ExpectedType {
   PhysicalType physical;
   bool is_list;
   LogicalKind logical;  ///< kNone: not checked
+  int bit_width = 0;    ///< kInteger: signed integers of this width; 0: not checked
 };
 
 ExpectedType TypeOf(parquet::ColumnType type) {
   switch (type) {
     case parquet::ColumnType::kInt64: return {PhysicalType::kInt64, false, LogicalKind::kNone};
     case parquet::ColumnType::kTimestamp: return {PhysicalType::kInt64, false, LogicalKind::kTimestamp};
+    case parquet::ColumnType::kInt8: return {PhysicalType::kInt32, false, LogicalKind::kInteger, 8};
+    case parquet::ColumnType::kInt16: return {PhysicalType::kInt32, false, LogicalKind::kInteger, 16};
     case parquet::ColumnType::kFloat: return {PhysicalType::kFloat, false, LogicalKind::kNone};
     case parquet::ColumnType::kDouble: return {PhysicalType::kDouble, false, LogicalKind::kNone};
     case parquet::ColumnType::kString: return {PhysicalType::kByteArray, false, LogicalKind::kString};
@@ -71,7 +74,8 @@ class Validator {
     const ColumnInfo& info = reader_.columns()[*index];
     const ExpectedType expected = TypeOf(column.spec.type);
     if (info.physical_type != expected.physical || info.is_list != expected.is_list ||
-        (expected.logical != LogicalKind::kNone && info.logical != expected.logical)) {
+        (expected.logical != LogicalKind::kNone && info.logical != expected.logical) ||
+        (expected.bit_width != 0 && (info.bit_width != expected.bit_width || !info.is_signed))) {
       Fail(fmt::format("column '{}' has the wrong type", name));
     }
     return *index;

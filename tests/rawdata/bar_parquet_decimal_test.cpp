@@ -95,7 +95,7 @@ TEST(BarParquetDecimalTest, ColumnsThatAreNotNumbersNameTheTypeAndTheCast) {
        "column 'timestamp' (columns.close) is INT64 TIMESTAMP[us, UTC] (nullable); prices must be DOUBLE, FLOAT or "
        "DECIMAL: a time, not a number: does columns.close name the right column?"},
       {"whole", false,
-       "column 'whole' (columns.close) is INT32 INTEGER (nullable); prices must be DOUBLE, FLOAT or DECIMAL: "
+       "column 'whole' (columns.close) is INT32 INT(32, signed) (nullable); prices must be DOUBLE, FLOAT or DECIMAL: "
        "integer prices are not read (cents? ticks?): write them as DOUBLE in the price's unit, or as DECIMAL with "
        "the scale of that unit"},
   };

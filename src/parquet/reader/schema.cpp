@@ -131,6 +131,8 @@ struct Walker {
     } else if (set.INTEGER) {
       info.logical = LogicalKind::kInteger;
       info.logical_name = "INTEGER";
+      info.bit_width = logical.INTEGER.bitWidth;
+      info.is_signed = logical.INTEGER.isSigned;
     } else if (set.DECIMAL) {
       SetDecimal(info, logical.DECIMAL.precision, logical.DECIMAL.scale);
     } else {
@@ -184,6 +186,9 @@ struct Walker {
       case format::ConvertedType::UINT_64:
         info.logical = LogicalKind::kInteger;
         info.logical_name = "INTEGER";
+        // UINT_8..UINT_64 are 11..14, INT_8..INT_64 are 15..18.
+        info.is_signed = converted >= format::ConvertedType::INT_8;
+        info.bit_width = 8 << ((converted - format::ConvertedType::UINT_8) % 4);
         break;
       case format::ConvertedType::DECIMAL:
         SetDecimal(info, element.__isset.precision ? element.precision : 0,
@@ -247,7 +252,13 @@ std::string TypeName(const ColumnInfo& column) {
       name += fmt::format(" TIMESTAMP[{}{}]", kUnit[static_cast<int>(column.time_unit)], column.utc ? ", UTC" : "");
       break;
     }
-    case LogicalKind::kInteger: name += " INTEGER"; break;
+    case LogicalKind::kInteger:
+      if (column.bit_width > 0) {
+        name += fmt::format(" INT({}, {})", column.bit_width, column.is_signed ? "signed" : "unsigned");
+      } else {
+        name += " INTEGER";
+      }
+      break;
     case LogicalKind::kDecimal:
       name += fmt::format(" DECIMAL({},{})", column.precision, column.scale);
       break;

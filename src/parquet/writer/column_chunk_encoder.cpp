@@ -84,6 +84,23 @@ void AccumulateReal(std::span<const T> values, EncodedPage& page) {
   page.real_max = hi;
 }
 
+// Appends narrow integers as the INT32 values Parquet stores for INT(8) and
+// INT(16), noting the page's min/max.
+template <class T>
+void AppendWidened(std::span<const T> values, std::vector<uint8_t>& payload, EncodedPage& page) {
+  const size_t at = payload.size();
+  payload.resize(at + 4 * values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const auto widened = static_cast<int32_t>(values[i]);
+    std::memcpy(payload.data() + at + 4 * i, &widened, 4);
+  }
+  if (values.empty()) return;
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  page.has_value = true;
+  page.int_min = *lo;
+  page.int_max = *hi;
+}
+
 }  // namespace
 
 ColumnChunkEncoder::ColumnChunkEncoder(const ColumnSpec& column, const ColumnValues& values, int64_t num_rows,
@@ -94,6 +111,14 @@ ColumnChunkEncoder::ColumnChunkEncoder(const ColumnSpec& column, const ColumnVal
     case ColumnType::kTimestamp:
       ExpectCount(column, Expect<int64_t>(column, values, "int64").size(), num_rows);
       PlanFixedWidthPages(8);
+      break;
+    case ColumnType::kInt8:
+      ExpectCount(column, Expect<int8_t>(column, values, "int8").size(), num_rows);
+      PlanFixedWidthPages(4);  // stored as INT32
+      break;
+    case ColumnType::kInt16:
+      ExpectCount(column, Expect<int16_t>(column, values, "int16").size(), num_rows);
+      PlanFixedWidthPages(4);  // stored as INT32
       break;
     case ColumnType::kFloat:
       ExpectFloats(column, values, num_rows);
@@ -308,6 +333,12 @@ void ColumnChunkEncoder::AppendValues(int64_t first_row, int64_t rows, std::vect
       }
       break;
     }
+    case ColumnType::kInt8:
+      AppendWidened(std::get<std::span<const int8_t>>(values_).subspan(first, count), payload, page);
+      break;
+    case ColumnType::kInt16:
+      AppendWidened(std::get<std::span<const int16_t>>(values_).subspan(first, count), payload, page);
+      break;
     case ColumnType::kDouble: {
       const auto values = std::get<std::span<const double>>(values_).subspan(first, count);
       append_bytes(values.data(), values.size_bytes());
@@ -481,6 +512,14 @@ EncodedColumnChunk ColumnChunkEncoder::Finish(std::vector<EncodedPage> pages) co
         if (any) {
           lo = StatisticBytes(int_min);
           hi = StatisticBytes(int_max);
+          have = true;
+        }
+        break;
+      case ColumnType::kInt8:
+      case ColumnType::kInt16:
+        if (any) {  // INT32 statistics
+          lo = StatisticBytes(static_cast<int32_t>(int_min));
+          hi = StatisticBytes(static_cast<int32_t>(int_max));
           have = true;
         }
         break;

@@ -28,6 +28,9 @@ format::Type::type PhysicalTypeOf(ColumnType type) {
     case ColumnType::kInt64:
     case ColumnType::kTimestamp:
       return format::Type::INT64;
+    case ColumnType::kInt8:
+    case ColumnType::kInt16:
+      return format::Type::INT32;
     case ColumnType::kFloat:
     case ColumnType::kFloatList:
       return format::Type::FLOAT;
@@ -72,6 +75,18 @@ std::vector<format::SchemaElement> BuildSchemaElements(const std::vector<ColumnS
         format::LogicalType logical;
         logical.__set_TIMESTAMP(timestamp);
         leaf.__set_logicalType(logical);
+        break;
+      }
+      case ColumnType::kInt8:
+      case ColumnType::kInt16: {
+        const bool int8 = column.type == ColumnType::kInt8;
+        format::IntType integer;
+        integer.__set_bitWidth(int8 ? 8 : 16);
+        integer.__set_isSigned(true);
+        format::LogicalType logical;
+        logical.__set_INTEGER(integer);
+        leaf.__set_logicalType(logical);
+        leaf.__set_converted_type(int8 ? format::ConvertedType::INT_8 : format::ConvertedType::INT_16);
         break;
       }
       case ColumnType::kString: {
