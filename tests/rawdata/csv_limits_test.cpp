@@ -33,7 +33,8 @@ TEST(CsvLimits, RowWithMoreFieldsThanTheHeaderIsRefused) {
             "bars.csv: row 3: 4 fields, the header has 3");
   EXPECT_EQ(DataErrorOf("timestamp,open,volume\n2020-01-01,1.5\n"), "bars.csv: row 2: 2 fields, the header has 3");
   EXPECT_EQ(DataErrorOf("timestamp,open,volume\n2020-01-01,\"1,5\",1000\n"),
-            "bars.csv: row 2, column 'open': cannot parse '1,5' as a number");
+            "bars.csv: row 2, column 'open': cannot parse '1,5' as a number (a decimal comma: numbers must use '.' "
+            "as the decimal point; export the file with '.' decimals)");
   EXPECT_EQ(DataErrorOf("timestamp,open,volume\n2020-01-01,1.5,1000\n"), "accepted");
 }
 
