@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "barforge/feature_transform.h"
+#include "features/bar_series_columns.h"
 #include "features/meta_scaler.h"
 #include "features/prepared_series.h"
 #include "features/window_features.h"
@@ -63,13 +64,7 @@ int main(int argc, char** argv) {
   barforge::SyntheticConfig options;
   options.n_bars = n_bars;
   const barforge::BarSeries series = barforge::GenerateSyntheticBars("BENCH", options, 42);
-  barforge::BarColumns bars;
-  bars.timestamp_ns = series.timestamp_ns;
-  bars.open = series.open;
-  bars.high = series.high;
-  bars.low = series.low;
-  bars.close = series.close;
-  bars.volume = series.volume;
+  const barforge::BarColumns bars = barforge::ColumnsOf(series);
   const auto transform = barforge::FeatureTransform::FromJson(ScalerJson(window));
   const auto w = static_cast<size_t>(window);
   float sink = 0;

@@ -23,6 +23,7 @@
 #include "barforge/parquet_writer.h"
 #include "barforge/version.h"
 #include "cli/commands.h"
+#include "features/bar_series_columns.h"
 #include "rawdata/bar_loader.h"
 #include "rawdata/timestamp_text.h"
 
@@ -62,19 +63,6 @@ int64_t ParseEnd(const std::string& text) {
                                   text));
   }
   return *ns;
-}
-
-BarColumns ColumnsOf(const BarSeries& bars, const ColumnNames& names) {
-  BarColumns columns;
-  columns.source = bars.source.string();
-  columns.names = names;
-  columns.timestamp_ns = bars.timestamp_ns;
-  columns.open = bars.open;
-  columns.high = bars.high;
-  columns.low = bars.low;
-  columns.close = bars.close;
-  columns.volume = bars.volume;
-  return columns;
 }
 
 void PrintWindow(const TransformFlags& flags, const FeatureTransform& transform, const BarSeries& bars,

@@ -18,6 +18,7 @@
 #include "barforge/feature_transform.h"
 #include "barforge/parquet_reader.h"
 #include "barforge/pipeline.h"
+#include "features/bar_series_columns.h"
 #include "rawdata/bar_loader.h"
 #include "support/temp_dir.h"
 
@@ -25,18 +26,6 @@ namespace barforge {
 namespace {
 
 using testing::TempDir;
-
-BarColumns ColumnsOf(const BarSeries& bars) {
-  BarColumns columns;
-  columns.source = bars.source.string();
-  columns.timestamp_ns = bars.timestamp_ns;
-  columns.open = bars.open;
-  columns.high = bars.high;
-  columns.low = bars.low;
-  columns.close = bars.close;
-  columns.volume = bars.volume;
-  return columns;
-}
 
 // The rows of a dataset that a transform has to reproduce.
 struct DatasetRows {

@@ -51,21 +51,6 @@ std::vector<uint8_t> Compress(const std::vector<uint8_t>& raw) {
   return out;
 }
 
-format::PageHeader DataPageHeader(size_t num_values, size_t raw_size, size_t compressed_size,
-                               format::Encoding::type encoding) {
-  format::PageHeader header;
-  header.__set_type(format::PageType::DATA_PAGE);
-  header.__set_uncompressed_page_size(static_cast<int32_t>(raw_size));
-  header.__set_compressed_page_size(static_cast<int32_t>(compressed_size));
-  format::DataPageHeader data;
-  data.__set_num_values(static_cast<int32_t>(num_values));
-  data.__set_encoding(encoding);
-  data.__set_definition_level_encoding(format::Encoding::RLE);
-  data.__set_repetition_level_encoding(format::Encoding::RLE);
-  header.__set_data_page_header(data);
-  return header;
-}
-
 // Two row groups; x: required INT64, PLAIN, zstd, group 0 split in two pages;
 // s: optional STRING, dictionary + RLE_DICTIONARY, zstd.
 std::vector<uint8_t> BuildGoodFile(const Corruption& corruption = {}) {
@@ -94,7 +79,7 @@ std::vector<uint8_t> BuildGoodFile(const Corruption& corruption = {}) {
       const std::vector<uint8_t> body = Compress(raw);
       const size_t claimed = raw.size() + (corruption.wrong_uncompressed_size ? 8 : 0);
       x.pages.push_back(SerializePage(
-          DataPageHeader(static_cast<size_t>(end - begin), claimed, body.size(), format::Encoding::PLAIN), body));
+          testing::DataPageV1Header(end - begin, claimed, body.size(), format::Encoding::PLAIN), body));
     }
     HandChunk s{format::Type::BYTE_ARRAY, {"s"}, format::CompressionCodec::ZSTD, group_rows, true, {}};
     std::vector<uint8_t> dict_raw;
@@ -132,7 +117,7 @@ std::vector<uint8_t> BuildGoodFile(const Corruption& corruption = {}) {
     AppendRleBitPacked(indices, 2, raw);
     const std::vector<uint8_t> body = Compress(raw);
     s.pages.push_back(SerializePage(
-        DataPageHeader(static_cast<size_t>(group_rows), raw.size(), body.size(), format::Encoding::RLE_DICTIONARY),
+        testing::DataPageV1Header(group_rows, raw.size(), body.size(), format::Encoding::RLE_DICTIONARY),
         body));
     groups.push_back({x, s});
     row += group_rows;

@@ -182,16 +182,6 @@ fs::path HandmadeDecimalFile(const std::string& name, format::Type::type type, i
     }
     body.insert(body.end(), value.begin(), value.end());
   }
-  format::PageHeader header;
-  header.__set_type(format::PageType::DATA_PAGE);
-  header.__set_uncompressed_page_size(static_cast<int32_t>(body.size()));
-  header.__set_compressed_page_size(static_cast<int32_t>(body.size()));
-  format::DataPageHeader data;
-  data.__set_num_values(static_cast<int32_t>(values.size()));
-  data.__set_encoding(format::Encoding::PLAIN);
-  data.__set_definition_level_encoding(format::Encoding::RLE);
-  data.__set_repetition_level_encoding(format::Encoding::RLE);
-  header.__set_data_page_header(data);
   std::vector<format::SchemaElement> schema(2);
   schema[0].__set_name("schema");
   schema[0].__set_num_children(1);
@@ -213,7 +203,7 @@ fs::path HandmadeDecimalFile(const std::string& name, format::Type::type type, i
   }
   const auto rows = static_cast<int64_t>(values.size());
   testing::HandChunk chunk{type, {"price"}, format::CompressionCodec::UNCOMPRESSED, rows, false,
-                           {testing::SerializePage(header, body)}};
+                           {testing::UncompressedDataPage(body, static_cast<int64_t>(values.size()))}};
   return testing::WriteTempFile(name, testing::BuildFile(schema, {{chunk}}, {rows}));
 }
 

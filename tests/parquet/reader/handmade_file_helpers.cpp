@@ -15,6 +15,26 @@ std::vector<uint8_t> SerializePage(const format::PageHeader& header, const std::
   return out;
 }
 
+format::PageHeader DataPageV1Header(int64_t num_values, size_t raw_size, size_t compressed_size,
+                                    format::Encoding::type encoding) {
+  format::PageHeader header;
+  header.__set_type(format::PageType::DATA_PAGE);
+  header.__set_uncompressed_page_size(static_cast<int32_t>(raw_size));
+  header.__set_compressed_page_size(static_cast<int32_t>(compressed_size));
+  format::DataPageHeader data;
+  data.__set_num_values(static_cast<int32_t>(num_values));
+  data.__set_encoding(encoding);
+  data.__set_definition_level_encoding(format::Encoding::RLE);
+  data.__set_repetition_level_encoding(format::Encoding::RLE);
+  header.__set_data_page_header(data);
+  return header;
+}
+
+std::vector<uint8_t> UncompressedDataPage(const std::vector<uint8_t>& body, int64_t num_values,
+                                          format::Encoding::type encoding) {
+  return SerializePage(DataPageV1Header(num_values, body.size(), body.size(), encoding), body);
+}
+
 std::vector<uint8_t> BuildFile(const std::vector<format::SchemaElement>& schema,
                                const std::vector<std::vector<HandChunk>>& row_groups,
                                const std::vector<int64_t>& rows_per_group,

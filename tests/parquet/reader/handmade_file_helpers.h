@@ -16,6 +16,16 @@ namespace barforge::parquet::testing {
 /// One serialised page: header plus (possibly compressed) body.
 std::vector<uint8_t> SerializePage(const format::PageHeader& header, const std::vector<uint8_t>& body);
 
+/// The header of a version 1 data page of `num_values` values, its levels
+/// RLE-encoded, its body `raw_size` bytes before compression and
+/// `compressed_size` after.
+format::PageHeader DataPageV1Header(int64_t num_values, size_t raw_size, size_t compressed_size,
+                                    format::Encoding::type encoding = format::Encoding::PLAIN);
+
+/// An uncompressed version 1 data page holding `body`, serialised.
+std::vector<uint8_t> UncompressedDataPage(const std::vector<uint8_t>& body, int64_t num_values,
+                                          format::Encoding::type encoding = format::Encoding::PLAIN);
+
 /// A column chunk ready to be placed in a file.
 struct HandChunk {
   format::Type::type type = format::Type::INT64;

@@ -26,16 +26,6 @@ TEST(Int96Test, JulianDaysAndNanosBecomeNanosSinceTheEpoch) {
     std::memcpy(body.data() + 12 * i, &values[i].nanos_of_day, 8);
     std::memcpy(body.data() + 12 * i + 8, &values[i].julian_day, 4);
   }
-  format::PageHeader header;
-  header.__set_type(format::PageType::DATA_PAGE);
-  header.__set_uncompressed_page_size(static_cast<int32_t>(body.size()));
-  header.__set_compressed_page_size(static_cast<int32_t>(body.size()));
-  format::DataPageHeader data;
-  data.__set_num_values(4);
-  data.__set_encoding(format::Encoding::PLAIN);
-  data.__set_definition_level_encoding(format::Encoding::RLE);
-  data.__set_repetition_level_encoding(format::Encoding::RLE);
-  header.__set_data_page_header(data);
   std::vector<format::SchemaElement> schema(2);
   schema[0].__set_name("schema");
   schema[0].__set_num_children(1);
@@ -43,7 +33,7 @@ TEST(Int96Test, JulianDaysAndNanosBecomeNanosSinceTheEpoch) {
   schema[1].__set_type(format::Type::INT96);
   schema[1].__set_repetition_type(format::FieldRepetitionType::REQUIRED);
   testing::HandChunk chunk{format::Type::INT96, {"ts"}, format::CompressionCodec::UNCOMPRESSED, 4, false,
-                           {testing::SerializePage(header, body)}};
+                           {testing::UncompressedDataPage(body, 4)}};
   const auto path = testing::WriteTempFile("int96.parquet", testing::BuildFile(schema, {{chunk}}, {4}));
 
   const ParquetReader reader(path);

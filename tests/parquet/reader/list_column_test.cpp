@@ -40,20 +40,6 @@ std::vector<uint8_t> FloatBytes(const std::vector<float>& values) {
   return out;
 }
 
-std::vector<uint8_t> V1Page(const std::vector<uint8_t>& raw, int32_t num_values, format::Encoding::type encoding) {
-  format::PageHeader header;
-  header.__set_type(format::PageType::DATA_PAGE);
-  header.__set_uncompressed_page_size(static_cast<int32_t>(raw.size()));
-  header.__set_compressed_page_size(static_cast<int32_t>(raw.size()));
-  format::DataPageHeader data;
-  data.__set_num_values(num_values);
-  data.__set_encoding(encoding);
-  data.__set_definition_level_encoding(format::Encoding::RLE);
-  data.__set_repetition_level_encoding(format::Encoding::RLE);
-  header.__set_data_page_header(data);
-  return testing::SerializePage(header, raw);
-}
-
 void AppendPrefixedLevels(const std::vector<uint32_t>& levels, int bit_width, std::vector<uint8_t>& out) {
   std::vector<uint8_t> encoded;
   AppendRleBitPacked(levels, bit_width, encoded);
@@ -70,7 +56,7 @@ std::vector<uint8_t> TwoListFile(format::Encoding::type ohlc_encoding = format::
   const std::vector<uint8_t> floats = FloatBytes(ohlc);
   raw.insert(raw.end(), floats.begin(), floats.end());
   testing::HandChunk a{format::Type::FLOAT, {"ohlc", "list", "element"}, format::CompressionCodec::UNCOMPRESSED, 12, false,
-                       {V1Page(raw, 12, ohlc_encoding)}};
+                       {testing::UncompressedDataPage(raw, 12, ohlc_encoding)}};
   // opt: optional list<required float>; rows [1, 2], null, [], [3]... padded
   // to 3 rows: [1, 2], null, [].
   std::vector<uint8_t> raw2;
@@ -79,7 +65,7 @@ std::vector<uint8_t> TwoListFile(format::Encoding::type ohlc_encoding = format::
   const std::vector<uint8_t> floats2 = FloatBytes({1.0f, 2.0f});
   raw2.insert(raw2.end(), floats2.begin(), floats2.end());
   testing::HandChunk b{format::Type::FLOAT, {"opt", "list", "element"}, format::CompressionCodec::UNCOMPRESSED, 4, false,
-                       {V1Page(raw2, 4, format::Encoding::PLAIN)}};
+                       {testing::UncompressedDataPage(raw2, 4)}};
   std::vector<format::SchemaElement> schema(1);
   schema[0].__set_name("schema");
   schema[0].__set_num_children(2);
