@@ -1,5 +1,5 @@
 #pragma once
-// The one table of configuration keys (SPEC §1). Parsing, validation,
+// The one table of configuration keys (docs/configuration.md). Parsing, validation,
 // ConfigToYaml and docs/configuration.md are all driven by it.
 
 #include <cstdint>
@@ -37,7 +37,7 @@ struct ConfigKey {
   std::string (*get)(const Config& config);
 };
 
-/// Every key, in the order of SPEC §1.
+/// Every key, in the order of docs/configuration.md.
 const std::vector<ConfigKey>& ConfigKeys();
 
 /// The Markdown reference of docs/configuration.md, generated from the table.

@@ -1,5 +1,5 @@
 #pragma once
-// The meta scaler (SPEC §3): mean and population std of each raw meta
+// The meta scaler (docs/dataset.md): mean and population std of each raw meta
 // feature over all N samples, exact and deterministic (the same bits for any
 // n_jobs or chunking); std < 1e-12 is stored as 1.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Features of one sample (SPEC §3), computed in double, stored as float.
+// Features of one sample (docs/dataset.md), computed in double, stored as float.
 
 #include <array>
 #include <cstdint>

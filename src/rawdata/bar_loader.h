@@ -1,5 +1,5 @@
 #pragma once
-// Loads and validates one ticker's raw bars (SPEC §2).
+// Loads and validates one ticker's raw bars (docs/semantics.md).
 
 #include <filesystem>
 #include <string>

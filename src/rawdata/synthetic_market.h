@@ -1,5 +1,5 @@
 #pragma once
-// The seeded synthetic market of SPEC §2: GBM with GARCH(1,1)-like volatility
+// The seeded synthetic market (docs/semantics.md): GBM with GARCH(1,1)-like volatility
 // clustering, OHLC from a simulated intrabar path, log-normal volume
 // correlated with absolute returns. Same (seed, ticker, options) -> same bars.
 

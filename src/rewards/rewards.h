@@ -1,5 +1,5 @@
 #pragma once
-// Rewards and forward return of one sample (SPEC §3).
+// Rewards and forward return of one sample (docs/dataset.md).
 
 #include <cstdint>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Reproducible sampling (SPEC §3): sample i depends only on (seed, i).
+// Reproducible sampling (docs/semantics.md): sample i depends only on (seed, i).
 
 #include <cstdint>
 #include <span>

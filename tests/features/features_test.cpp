@@ -1,4 +1,4 @@
-// Window features and raw meta against direct formulas of SPEC §3
+// Window features and raw meta against direct formulas of docs/dataset.md
 // evaluated in long double from the raw bars.
 
 #include <array>

@@ -29,7 +29,7 @@ std::vector<BarSeries> TestMarket(int64_t n_bars) {
   return market;
 }
 
-// Raw meta of SPEC §3 straight from the bars, in long double.
+// Raw meta of docs/dataset.md straight from the bars, in long double.
 std::array<Real, kMetaFeatureCount> ReferenceMeta(const BarSeries& bars, int64_t e, int window, int position) {
   const size_t ue = static_cast<size_t>(e);
   const size_t first = ue + 1 - static_cast<size_t>(window);

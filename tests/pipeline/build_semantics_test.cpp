@@ -1,7 +1,7 @@
 // Every value of every row of a small build, recomputed from the raw bars by
 // a plain reference that shares no code with the pipeline: raw bars and the
 // dataset are read by DuckDB (tools/dump_parquet.mjs), draws are recomputed
-// with Random123 directly from docs/semantics.md, and features from SPEC §3
+// with Random123 directly from docs/semantics.md, and features from docs/dataset.md
 // as written (ln(P / C_e), two-pass population std, in long double).
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// SPEC §2 validity rules: one test per kind of bad bar, the error message,
+// The validity rules of docs/semantics.md: one test per kind of bad bar, the error message,
 // dropping and its count, and the length check.
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// The synthetic market: every bar valid by SPEC §2, reproducible per
+// The synthetic market: every bar valid by the rules of docs/semantics.md, reproducible per
 // (seed, ticker), different across tickers and seeds, plausible dynamics.
 
 #include <cmath>
@@ -12,7 +12,7 @@
 namespace barforge {
 namespace {
 
-// SPEC §2's validity rules written out again, independently of
+// The validity rules written out again, independently of
 // src/rawdata/bar_validation.cpp.
 void ExpectEveryBarValid(const BarSeries& bars) {
   for (int64_t i = 0; i < bars.size(); ++i) {

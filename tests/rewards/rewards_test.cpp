@@ -1,4 +1,4 @@
-// Rewards and forward return against SPEC §3's formulas evaluated in long
+// Rewards and forward return against docs/dataset.md's formulas evaluated in long
 // double from the raw bars.
 
 #include <cmath>
