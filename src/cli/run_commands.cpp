@@ -89,11 +89,13 @@ std::string BuildSummaryText(const BuildSummary& s) {
   fmt::format_to(sink, "  scaler fit  {:>9}\n", text::Duration(p.scaler));
   // The writing phase runs its stages at the same time on every thread:
   // their thread time says where it went.
-  fmt::format_to(sink, "  writing     {:>9}   thread time on {}: encoding {}, features {}, sampling {}, rewards {}, "
-             "scaling {}\n",
-             text::Duration(p.writing), text::Count(s.jobs, "thread"), text::Duration(t.encoding),
-             text::Duration(t.features), text::Duration(t.sampling), text::Duration(t.rewards),
-             text::Duration(t.scaling - p.scaler));
+  // Three lines, so that the summary fits 80 columns.
+  fmt::format_to(sink, "  writing     {:>9}   on {}, thread time:\n", text::Duration(p.writing),
+                 text::Count(s.jobs, "thread"));
+  fmt::format_to(sink, "{:26}encoding {}, features {}, sampling {},\n", "", text::Duration(t.encoding),
+                 text::Duration(t.features), text::Duration(t.sampling));
+  fmt::format_to(sink, "{:26}rewards {}, scaling {}\n", "", text::Duration(t.rewards),
+                 text::Duration(t.scaling - p.scaler));
   fmt::format_to(sink, "  finishing   {:>9}   footer, flush to disk, rename, scaler\n", text::Duration(p.finishing));
   fmt::format_to(sink, "tickers:\n");
   size_t name_width = 0, bars_width = 0;
