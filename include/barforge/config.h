@@ -49,6 +49,7 @@ struct Config {
   OnBadBar on_bad_bar = OnBadBar::kError;
   OnShortSeries on_short_series = OnShortSeries::kError;
   char csv_delimiter = ',';              ///< CSV raw files
+  bool csv_header = true;                ///< CSV raw files start with a header row; false: `columns` are field positions
   TimestampUnitOption timestamp_unit = TimestampUnitOption::kAuto;
   int window = 64;
   int horizon = 16;

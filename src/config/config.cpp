@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "barforge/error.h"
+#include "config/column_positions.h"
 #include "config/config_keys.h"
 #include "config/iso8601.h"
 #include "io/file_kind.h"
@@ -134,6 +135,18 @@ void CheckOutputNames(const Config& config, const std::map<std::string, std::str
   }
 }
 
+// With csv_header: false the raw files are CSV files without names.
+void CheckHeaderlessCsv(const Config& config, const std::map<std::string, std::string>& origins) {
+  if (config.csv_header) return;
+  if (config.source == DataSource::kSynthetic) {
+    const auto origin = origins.find("csv_header");
+    throw ConfigError(fmt::format("{}: key 'csv_header': false describes CSV raw files, but source is synthetic "
+                                  "(set source: files and a raw_data_filename ending in .csv)",
+                                  origin == origins.end() ? "defaults" : origin->second));
+  }
+  CsvColumnPositions(config.columns, origins);
+}
+
 void CheckAcrossKeys(const Config& config, const std::map<std::string, std::string>& origins) {
   // The last synthetic timestamp, start + (n_bars - 1) * bar_seconds in ns,
   // must fit in int64 (about year 2262).
@@ -150,6 +163,7 @@ void CheckAcrossKeys(const Config& config, const std::map<std::string, std::stri
                                   config.synthetic.bar_seconds, config.synthetic.start, kLastInstant));
   }
   CheckOutputNames(config, origins);
+  CheckHeaderlessCsv(config, origins);
   const int64_t row_groups = (config.n_samples + config.chunk_rows - 1) / config.chunk_rows;
   if (row_groups > kMaxRowGroups) {
     const auto origin = origins.find("chunk_rows");
@@ -238,7 +252,7 @@ namespace {
 // them out while they hold their default, so that files of configs without
 // them keep their bytes.
 constexpr std::string_view kOptionalKeys[] = {"splits",         "embargo_bars",   "max_gap", "extra_horizons",
-                                              "triple_barrier", "on_short_series"};
+                                              "triple_barrier", "on_short_series", "csv_header"};
 
 template <class Keep>
 std::string KeysToYaml(const Config& config, Keep keep) {

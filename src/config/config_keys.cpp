@@ -273,6 +273,13 @@ const std::vector<ConfigKey>& ConfigKeys() {
          }
        },
        [](const Config& c) { return DelimiterName(c.csv_delimiter); }},
+      {"csv_header", "boolean",
+       "whether CSV raw files start with a header row; false (headerless exports such as exchange kline dumps): "
+       "each columns.* is a field position, 0 = the first field, and a column left at its name takes its usual "
+       "place (timestamp 0, open 1, high 2, low 3, close 4, volume 5)",
+       "true | false",
+       [](Config& c, const YAML::Node& v) { c.csv_header = ParseChoice(v, {"true", "false"}) == "true"; },
+       [](const Config& c) { return std::string(c.csv_header ? "true" : "false"); }},
       {"timestamp_unit", "string",
        "unit of integer timestamps in raw files (CSV epoch numbers, Parquet INT64 without a timestamp type); auto: "
        "from the first value's magnitude",

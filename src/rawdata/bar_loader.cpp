@@ -205,6 +205,11 @@ BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker,
     options.epoch_unit = ToEpochUnit(config.timestamp_unit);
     return LoadCsvBars(path, ticker, config, options);
   }
+  if (!config.csv_header) {
+    throw DataError(fmt::format("{}: csv_header: false describes CSV files without a header row, but this raw file is "
+                                "Parquet (its columns have names: remove csv_header, or name CSV files .csv)",
+                                path.string()));
+  }
   const parquet::ParquetReader reader(path);
   const ColumnNames& names = config.columns;
   BarSeries bars;

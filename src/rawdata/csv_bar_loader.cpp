@@ -1,17 +1,21 @@
 #include "rawdata/csv_bar_loader.h"
 
+#include <fmt/format.h>
+
+#include <array>
 #include <cmath>
 #include <limits>
 
+#include "config/column_positions.h"
 #include "rawdata/bar_validation.h"
 
 namespace barforge {
 
-BarSeries LoadCsvBars(const std::filesystem::path& path, const std::string& ticker, const Config& config,
-                      const CsvOptions& options) {
-  const ColumnNames& names = config.columns;
-  CsvColumns csv =
-      ReadCsvColumns(path, names.timestamp, {names.open, names.high, names.low, names.close, names.volume}, options);
+namespace {
+
+// The columns read, as bars; `names` name the columns in messages.
+BarSeries ToValidBars(CsvColumns csv, const std::filesystem::path& path, const std::string& ticker,
+                      const Config& config, const ColumnNames& names, int64_t first_row_number) {
   BarSeries bars;
   bars.ticker = ticker;
   bars.source = path;
@@ -39,10 +43,40 @@ BarSeries LoadCsvBars(const std::filesystem::path& path, const std::string& tick
       nulls.volume[r] = std::isnan(bars.volume[r]) ? 1 : 0;
     }
   }
-  // Spreadsheet numbering: the header is row 1, the first bar row 2.
-  ValidateBars(bars, names, config.on_bad_bar, nulls, /*first_row_number=*/2);
+  ValidateBars(bars, names, config.on_bad_bar, nulls, first_row_number);
   CheckSeriesLength(bars, config.window, config.horizon, config.on_short_series == OnShortSeries::kSkip);
   return bars;
+}
+
+}  // namespace
+
+BarSeries LoadCsvBars(const std::filesystem::path& path, const std::string& ticker, const Config& config,
+                      const CsvOptions& options) {
+  CsvOptions read_options = options;
+  read_options.header = config.csv_header;
+  if (config.csv_header) {
+    const ColumnNames& names = config.columns;
+    CsvColumns csv = ReadCsvColumns(path, names.timestamp,
+                                    {names.open, names.high, names.low, names.close, names.volume}, read_options);
+    // Spreadsheet numbering: the header is row 1, the first bar row 2.
+    return ToValidBars(std::move(csv), path, ticker, config, names, /*first_row_number=*/2);
+  }
+  // No header: each column is a field position; validation's messages name
+  // it by position and role ("column 4 (close)").
+  const std::array<size_t, 6> at = CsvColumnPositions(config.columns);
+  CsvColumns csv = ReadCsvColumns(path, std::to_string(at[0]),
+                                  {std::to_string(at[1]), std::to_string(at[2]), std::to_string(at[3]),
+                                   std::to_string(at[4]), std::to_string(at[5])},
+                                  read_options);
+  static const ColumnNames roles;
+  ColumnNames names;
+  names.timestamp = fmt::format("{} ({})", at[0], roles.timestamp);
+  names.open = fmt::format("{} ({})", at[1], roles.open);
+  names.high = fmt::format("{} ({})", at[2], roles.high);
+  names.low = fmt::format("{} ({})", at[3], roles.low);
+  names.close = fmt::format("{} ({})", at[4], roles.close);
+  names.volume = fmt::format("{} ({})", at[5], roles.volume);
+  return ToValidBars(std::move(csv), path, ticker, config, names, /*first_row_number=*/1);
 }
 
 }  // namespace barforge

@@ -156,21 +156,49 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
                            const CsvOptions& options) {
   CsvCursor cursor(text, options.delimiter);
   std::vector<std::string_view> fields;
-  if (!cursor.NextRecord(fields) || (fields.size() == 1 && Trim(fields[0]).empty())) {
-    throw DataError(fmt::format("{}: empty file (no header row)", path.string()));
-  }
-  std::vector<std::string> header(fields.begin(), fields.end());
-  const std::vector<std::string_view> header_views(header.begin(), header.end());
-  const size_t timestamp_index = FindColumn(header_views, timestamp_column, path.string());
+  // Where each column is, and how messages name it: by the header's name,
+  // or without a header by its field position (0 = the first field).
+  size_t timestamp_index = 0;
   std::vector<size_t> number_index;
-  for (const std::string& name : number_columns) number_index.push_back(FindColumn(header_views, name, path.string()));
+  std::string timestamp_label;
+  std::vector<std::string> number_labels;
+  // The field count rows must have: the header's, or the first row's.
+  size_t expected_fields = 0;
+  std::string expected_what;
+  int64_t spreadsheet_row = 1;
+  if (options.header) {
+    if (!cursor.NextRecord(fields) || (fields.size() == 1 && Trim(fields[0]).empty())) {
+      throw DataError(fmt::format("{}: empty file (no header row)", path.string()));
+    }
+    const std::vector<std::string> header(fields.begin(), fields.end());
+    const std::vector<std::string_view> header_views(header.begin(), header.end());
+    timestamp_index = FindColumn(header_views, timestamp_column, path.string());
+    for (const std::string& name : number_columns) number_index.push_back(FindColumn(header_views, name, path.string()));
+    timestamp_label = fmt::format("column '{}'", timestamp_column);
+    for (const std::string& name : number_columns) number_labels.push_back(fmt::format("column '{}'", name));
+    expected_fields = header.size();
+    expected_what = "the header has";
+  } else {
+    spreadsheet_row = 0;
+    const auto position = [](const std::string& digits) {
+      size_t value = 0;
+      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      if (ec != std::errc() || ptr != digits.data() + digits.size()) {
+        throw std::invalid_argument("CSV column position '" + digits + "' is not a number");
+      }
+      return value;
+    };
+    timestamp_index = position(timestamp_column);
+    for (const std::string& name : number_columns) number_index.push_back(position(name));
+    timestamp_label = fmt::format("column {}", timestamp_index);
+    for (const size_t index : number_index) number_labels.push_back(fmt::format("column {}", index));
+  }
   const size_t needed = std::max(timestamp_index, number_index.empty() ? 0 : *std::max_element(number_index.begin(), number_index.end())) + 1;
 
   CsvColumns columns;
   columns.numbers.resize(number_columns.size());
   EpochUnit unit = options.epoch_unit;
   bool checked_epoch = false;
-  int64_t spreadsheet_row = 1;
   while (cursor.NextRecord(fields)) {
     ++spreadsheet_row;
     if (fields.size() == 1 && Trim(fields[0]).empty()) continue;  // blank line
@@ -179,9 +207,17 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
     }
     // Too many fields is refused too: an unquoted "1,000" would otherwise
     // be read as 1 without a word.
-    if (fields.size() < needed || fields.size() > header.size()) {
-      throw DataError(fmt::format("{}: row {}: {} fields, the header has {}", path.string(), spreadsheet_row, fields.size(),
-                                 header.size()));
+    if (expected_fields == 0) {
+      expected_fields = fields.size();
+      expected_what = "the first row has";
+    }
+    if (!options.header && fields.size() < needed) {
+      throw DataError(fmt::format("{}: row {}: {} fields, but column {} is asked for (0 = the first field)",
+                                  path.string(), spreadsheet_row, fields.size(), needed - 1));
+    }
+    if (fields.size() < needed || fields.size() > expected_fields) {
+      throw DataError(fmt::format("{}: row {}: {} fields, {} {}", path.string(), spreadsheet_row, fields.size(),
+                                  expected_what, expected_fields));
     }
     bool missing = false;
     const std::string_view stamp = Trim(fields[timestamp_index]);
@@ -201,10 +237,10 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
         ns = ParseEpochTimestamp(stamp, unit);
       }
       if (!ns) {
-        throw DataError(fmt::format("{}: row {}, column '{}': cannot parse '{}' as a timestamp (accepted: "
+        throw DataError(fmt::format("{}: row {}, {}: cannot parse '{}' as a timestamp (accepted: "
                                     "ISO-8601 dates 2021-01-04, date-times 2021-01-04T09:30:00 with an optional "
                                     "fraction and Z or offset +01:00, or integer epochs in timestamp_unit)",
-                                    path.string(), spreadsheet_row, timestamp_column, io::MessageText(stamp)));
+                                    path.string(), spreadsheet_row, timestamp_label, io::MessageText(stamp)));
       }
       if (!checked_epoch && !ParseIsoTimestamp(stamp)) {
         // The first epoch number of the file shows whether its unit is right.
@@ -212,7 +248,7 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
         int64_t value = 0;
         std::from_chars(stamp.data(), stamp.data() + stamp.size(), value);
         if (const auto reason = ImplausibleEpoch(value, unit == EpochUnit::kAuto ? EpochUnitForMagnitude(value) : unit, *ns)) {
-          throw DataError(fmt::format("{}: row {}, column '{}': {}", path.string(), spreadsheet_row, timestamp_column,
+          throw DataError(fmt::format("{}: row {}, {}: {}", path.string(), spreadsheet_row, timestamp_label,
                                       *reason));
         }
       }
@@ -228,8 +264,8 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
         const auto [ptr, ec] = std::from_chars(begin, value.data() + value.size(), number);
         if (ec != std::errc() || ptr != value.data() + value.size()) {
           const bool decimal_comma = value.find(',') != std::string_view::npos && value.find('.') == std::string_view::npos;
-          throw DataError(fmt::format("{}: row {}, column '{}': cannot parse '{}' as a number{}", path.string(),
-                                      spreadsheet_row, number_columns[c], io::MessageText(value),
+          throw DataError(fmt::format("{}: row {}, {}: cannot parse '{}' as a number{}", path.string(),
+                                      spreadsheet_row, number_labels[c], io::MessageText(value),
                                       decimal_comma ? " (a decimal comma: numbers must use '.' as the decimal point; "
                                                       "export the file with '.' decimals)"
                                                     : ""));
@@ -262,7 +298,7 @@ CsvColumns ReadCsvColumns(const std::filesystem::path& path, const std::string& 
   const auto size = static_cast<size_t>(st.st_size);
   if (size == 0) {
     ::close(fd);
-    throw DataError(fmt::format("{}: empty file (no header row)", path.string()));
+    throw DataError(fmt::format("{}: empty file ({})", path.string(), options.header ? "no header row" : "no bars"));
   }
   // Read, not mapped: a mapped file that shrinks while it is parsed kills
   // the process with SIGBUS; a read sees the change and says so.

@@ -1,5 +1,6 @@
 #pragma once
-// Reads the bar columns of a CSV file: a header row, then one bar per line.
+// Reads the bar columns of a CSV file: a header row (or none), then one bar
+// per line.
 
 #include <cstdint>
 #include <filesystem>
@@ -13,6 +14,10 @@ namespace barforge {
 struct CsvOptions {
   char delimiter = ',';
   EpochUnit epoch_unit = EpochUnit::kAuto;  ///< for integer timestamps
+  /// false: the file has no header row, its first line is a bar, and every
+  /// column asked for is a field position in digits (0 = the first field);
+  /// messages then name "column N", and no row may have more fields than the first.
+  bool header = true;
 };
 
 /// Columns requested from a CSV file, in the order asked. Values that are

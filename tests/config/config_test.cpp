@@ -123,7 +123,7 @@ TEST(ConfigTest, ReferenceDocMatchesTheTable) {
   // comparison above only if the doc also lacked it.
   const std::string doc = ConfigReferenceMarkdown();
   for (const ConfigKey& key : ConfigKeys()) EXPECT_THAT(doc, HasSubstr(fmt::format("`{}`", key.name)));
-  EXPECT_EQ(ConfigKeys().size(), 29u);
+  EXPECT_EQ(ConfigKeys().size(), 30u);
 }
 
 TEST(ConfigTest, OverridesApplyInOrderWithDottedKeysAndYamlValues) {

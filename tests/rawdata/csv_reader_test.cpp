@@ -150,6 +150,49 @@ TEST(CsvReader, MessagesSayWhatToFix) {
             "1980..2200; check timestamp_unit");
 }
 
+// Exchange kline dumps: no header, open time in ms, then O, H, L, C, V and
+// more fields; columns are field positions.
+TEST(CsvReader, HeaderlessFileReadsFieldsByPosition) {
+  CsvOptions headerless;
+  headerless.header = false;
+  const auto c = ParseCsvColumns("1609459200000,1.5,2,1,1.25,10,1609459259999\n"
+                                 "1609459260000,1.25,1.5,1,1.5,0,1609459319999\n",
+                                 "k.csv", "0", {"1", "2", "3", "4", "5"}, headerless);
+  ASSERT_EQ(c.rows(), 2);  // the first line is a bar, not a header
+  EXPECT_EQ(c.timestamp_ns, (std::vector<int64_t>{1609459200 * kNs, 1609459260 * kNs}));
+  EXPECT_EQ(c.numbers[0], (std::vector<double>{1.5, 1.25}));
+  EXPECT_EQ(c.numbers[3], (std::vector<double>{1.25, 1.5}));
+  EXPECT_EQ(c.numbers[4], (std::vector<double>{10, 0}));
+  // Positions in any order; fields not asked for are ignored.
+  const auto reordered = ParseCsvColumns("x,10,1.25,1,2,1.5,2021-01-01\n", "k.csv", "6", {"5", "4", "3", "2", "1"},
+                                         headerless);
+  EXPECT_EQ(reordered.timestamp_ns, (std::vector<int64_t>{1609459200 * kNs}));
+  EXPECT_EQ(reordered.numbers[0], (std::vector<double>{1.5}));
+  EXPECT_EQ(reordered.numbers[4], (std::vector<double>{10}));
+
+  const auto error_of = [&](std::string_view text) {
+    try {
+      ParseCsvColumns(text, "k.csv", "0", {"1", "2", "3", "4", "5"}, headerless);
+    } catch (const DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // Rows are numbered from 1 (there is no header row), fields by position.
+  EXPECT_EQ(error_of("2021-01-01,1,2,0.5,1.5,10\n2021-01-02,1,2,0.5,abc,10\n"),
+            "k.csv: row 2, column 4: cannot parse 'abc' as a number");
+  EXPECT_EQ(error_of("01/04/2021,1,2,0.5,1.5,10\n"),
+            "k.csv: row 1, column 0: cannot parse '01/04/2021' as a timestamp" + kAccepted);
+  // No row has more fields than the first (an unquoted "1,000" would shift
+  // the fields after it), nor too few for the columns asked for.
+  EXPECT_EQ(error_of("2021-01-01,1,2,0.5,1.5,10\n2021-01-02,1,2,0.5,1.5,10,7\n"),
+            "k.csv: row 2: 7 fields, the first row has 6");
+  EXPECT_EQ(error_of("2021-01-01,1,2,0.5,1.5,10,x\n2021-01-02,1,2,0.5,1.5,10\n"), "no error");
+  EXPECT_EQ(error_of("2021-01-01,1,2,0.5,1.5\n"),
+            "k.csv: row 1: 5 fields, but column 5 is asked for (0 = the first field)");
+  EXPECT_EQ(error_of(""), "no error");  // no bars: validation says so, with the file's name
+}
+
 TEST(CsvReader, ReadsFromDiskAndNamesAMissingFile) {
   testing::TempDir dir;
   std::ofstream(dir / "bars.csv") << "timestamp,open,high,low,close,volume\n2020-01-01,1,2,0.5,1.5,10\n";
