@@ -45,4 +45,18 @@ class IoError : public Error {
   using Error::Error;
 };
 
+/// A file or directory the caller named does not exist: a config, raw
+/// data or bars file, a dataset, a scaler. The message names it.
+class NotFoundError : public IoError {
+ public:
+  using IoError::IoError;
+};
+
+/// An output exists and may not be replaced. The message names it and says
+/// how to replace it.
+class AlreadyExistsError : public IoError {
+ public:
+  using IoError::IoError;
+};
+
 }  // namespace barforge

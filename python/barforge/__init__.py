@@ -12,7 +12,7 @@
 Neither is imported here, so ``import barforge`` needs only numpy and PyYAML.
 """
 
-from barforge._core import __version__
+from barforge._core import ConfigError, DataError, ParquetError, __version__
 from barforge._build import build_dataset
 from barforge._dataset import Dataset, open_dataset
 from barforge._transform import MetaScaler, transform, transform_many
@@ -26,4 +26,4 @@ def report(path, out="report.html", max_rows=20_000, seed=0):
 
 
 __all__ = ["__version__", "build_dataset", "open_dataset", "Dataset", "report", "MetaScaler", "transform",
-           "transform_many"]
+           "transform_many", "ConfigError", "DataError", "ParquetError"]

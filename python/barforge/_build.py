@@ -94,8 +94,10 @@ def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, s
     Prints the stage times as the CLI does. Ctrl-C stops the build within a
     second with KeyboardInterrupt and leaves no file at the final name.
 
-    Errors carry the CLI's one-line message: ValueError for a bad config key
-    or invalid data, FileNotFoundError for a missing input, FileExistsError.
+    Errors carry the CLI's one-line message: barforge.ConfigError (a
+    ValueError) for a bad config key, barforge.DataError / ParquetError
+    (ValueErrors) for invalid data, FileNotFoundError for a missing input,
+    FileExistsError, OSError for other system failures.
     """
     text = config_text(cfg, n_samples=n_samples, seed=seed)
     if not overwrite:
@@ -106,9 +108,6 @@ def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, s
             print(f"{output} already exists, built from the same config; not rebuilt{restored} "
                   "(overwrite=True rebuilds it)", flush=True)
             return output
-        if existing["state"] == "other":
-            raise FileExistsError(f"{output}: exists but was built from another config ({existing['difference']}); "
-                                  "pass overwrite=True to rebuild it, or choose another samples_filename")
     summary = run_cancellable(_core.build, text, bool(overwrite))
     print(summary["text"], end="", flush=True)  # the CLI's summary
     return Path(summary["output"])

@@ -43,7 +43,7 @@ def _column(bars: Any, name: str) -> Any:
             column = index
         else:
             available = ", ".join(str(c) for c in (bars.columns if hasattr(bars, "columns") else bars.keys()))
-            raise ValueError(f"bars: missing column '{name}' (the bars have: {available})") from None
+            raise _core.DataError(f"bars: missing column '{name}' (the bars have: {available})") from None
     return getattr(column, "values", column)
 
 
@@ -61,7 +61,7 @@ def _timestamps_ns(values: Any) -> np.ndarray:
     if array.dtype.kind in "OUS":
         import pandas as pd
         return pd.to_datetime(array, utc=True).tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
-    raise ValueError(f"bars: timestamp column of dtype {array.dtype} (expected datetimes, ISO-8601 text or "
+    raise _core.DataError(f"bars: timestamp column of dtype {array.dtype} (expected datetimes, ISO-8601 text or "
                      "int64 ns since the epoch)")
 
 
@@ -154,10 +154,10 @@ def transform_many(bars: Any, scaler: Any, ends: Any = None, positions: Any = 0,
                 prepared.find_bar(int(wanted[np.argmin(found)]))  # raises the C++ message
     position_array = np.asarray(positions, dtype=np.int64).reshape(-1)
     if position_array.size not in (1, end_index.size):
-        raise ValueError(f"bars: {position_array.size} positions for {end_index.size} end bars (give one per end "
+        raise _core.DataError(f"bars: {position_array.size} positions for {end_index.size} end bars (give one per end "
                          "bar, or one for all)")
     if np.any((position_array < -1) | (position_array > 1)):
         bad = int(position_array[(position_array < -1) | (position_array > 1)][0])
-        raise ValueError(f"bars: position must be -1, 0 or 1, got {bad}")
+        raise _core.DataError(f"bars: position must be -1, 0 or 1, got {bad}")
     ohlc, volume, meta = scaler._transform_many(prepared, end_index, position_array.astype(np.intc))
     return {"ohlc": ohlc, "volume": volume, "meta": meta, "end": end_index}

@@ -32,16 +32,16 @@ class CancelToken {
   std::atomic<bool> cancelled_{false};
 };
 
-// What is at the config's output name: "absent", "same" (built from the
-// same effective config; a missing scaler file is restored from its footer)
-// or "other" (with what differs), as `build --skip-existing` decides.
+// What is at the config's output name: "absent" or "same" (built from the
+// same effective config; a missing scaler file is restored from its footer),
+// as `build --skip-existing` decides; one built from another config is
+// refused (AlreadyExistsError, the CLI's text naming `overwrite=True`).
 py::dict Existing(const std::string& yaml_text) {
   const Config config = LoadConfigText(yaml_text, "config");
   const ExistingDataset existing = CheckExistingDataset(config);
   py::dict out;
   out["output"] = SamplesPath(config).string();
   out["scaler"] = ScalerPath(config).string();
-  out["difference"] = existing.difference;
   switch (existing.state) {
     case ExistingDataset::State::kAbsent:
       out["state"] = "absent";
@@ -51,8 +51,7 @@ py::dict Existing(const std::string& yaml_text) {
       out["scaler_restored"] = RestoreScalerFromDataset(config);
       break;
     case ExistingDataset::State::kOtherConfig:
-      out["state"] = "other";
-      break;
+      throw cli::ExistsFromOtherConfig(existing, "overwrite=True");
   }
   return out;
 }

@@ -6,9 +6,11 @@
 #include <memory>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "barforge/config.h"
+#include "barforge/error.h"
 #include "barforge/pipeline.h"
 
 namespace CLI {
@@ -42,6 +44,9 @@ int BuildCommand(const RunFlags& flags);
 int PartsBuildCommand(const RunFlags& flags, std::unique_ptr<RankGroup> group);
 /// The summary text `build` prints after a build (phases, tickers, result).
 std::string BuildSummaryText(const BuildSummary& summary);
+/// The refusal of a dataset at the output name built from another config,
+/// telling to rebuild with `overwrite` (how the caller spells it).
+AlreadyExistsError ExistsFromOtherConfig(const ExistingDataset& existing, std::string_view overwrite);
 int SynthCommand(const RunFlags& flags);
 int FinalizeCommand(const std::filesystem::path& dir, bool json);
 /// inspect/validate of a dataset directory (a build in parts).

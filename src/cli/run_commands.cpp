@@ -117,6 +117,12 @@ std::string BuildSummaryText(const BuildSummary& s) {
   return out;
 }
 
+AlreadyExistsError ExistsFromOtherConfig(const ExistingDataset& existing, std::string_view overwrite) {
+  return AlreadyExistsError(fmt::format("{}: exists but was built from another config ({}); pass {} to rebuild it, or "
+                                        "choose another samples_filename",
+                                        existing.path.string(), existing.difference, overwrite));
+}
+
 int BuildCommand(const RunFlags& flags) {
   // With --shard or under an MPI launcher with more than one rank, the
   // dataset is built in parts; one rank builds the file, as without MPI.
@@ -134,9 +140,7 @@ int BuildCommand(const RunFlags& flags) {
   if (flags.skip_existing && !flags.overwrite) {
     const ExistingDataset existing = CheckExistingDataset(config);
     if (existing.state == ExistingDataset::State::kOtherConfig) {
-      throw IoError(fmt::format("{}: exists but was built from another config ({}); pass --overwrite to rebuild it, "
-                                "or choose another samples_filename",
-                                existing.path.string(), existing.difference));
+      throw ExistsFromOtherConfig(existing, "--overwrite");
     }
     if (existing.state == ExistingDataset::State::kSameConfig) {
       const bool restored = RestoreScalerFromDataset(config);

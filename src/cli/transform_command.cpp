@@ -155,7 +155,7 @@ int WriteAll(const TransformFlags& flags, const Config& config, const FeatureTra
   const auto start = std::chrono::steady_clock::now();
   if (flags.out.empty()) throw ConfigError("--all needs --out FILE.parquet");
   if (!flags.overwrite && std::filesystem::exists(flags.out)) {
-    throw IoError(fmt::format("{}: already exists (use --overwrite to replace it)", flags.out.string()));
+    throw AlreadyExistsError(fmt::format("{}: already exists (use --overwrite to replace it)", flags.out.string()));
   }
   const int window = transform.window();
   const int64_t n = bars.size();
@@ -223,7 +223,7 @@ int RunTransform(const TransformFlags& flags) {
   const FeatureTransform transform = FeatureTransform::FromFile(flags.scaler, window_given ? config.window : 0);
   if (!flags.all && !flags.out.empty()) throw ConfigError("--out is only used with --all");
   if (!std::filesystem::is_regular_file(flags.bars)) {
-    throw DataError(fmt::format("{}: bars file not found", flags.bars.string()));
+    throw NotFoundError(fmt::format("{}: bars file not found", flags.bars.string()));
   }
 
   // The raw loader with its rules and messages; the window is checked below

@@ -1,8 +1,12 @@
 // `barforge validate FILE`.
 
+#include <filesystem>
+#include <system_error>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "barforge/error.h"
 #include "cli/cli_main.h"
 #include "cli/commands.h"
 #include "pipeline/dataset_validation.h"
@@ -10,6 +14,11 @@
 namespace barforge::cli {
 
 int ValidateCommand(const std::filesystem::path& file, bool json) {
+  // Said as open_dataset says it, rather than as the Parquet reader's open().
+  std::error_code error;
+  if (!std::filesystem::exists(std::filesystem::symlink_status(file, error))) {
+    throw NotFoundError(fmt::format("{}: dataset not found", file.string()));
+  }
   if (std::filesystem::is_directory(file)) return ValidateDatasetDirectory(file, json);
   const DatasetReport report = ValidateDataset(file);
   if (json) {

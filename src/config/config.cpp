@@ -88,7 +88,7 @@ void Apply(Config& config, const std::string& name, const YAML::Node& value, con
 
 YAML::Node LoadYamlFile(const std::filesystem::path& file) {
   const io::FileKind kind = io::KindOf(file);
-  if (kind == io::FileKind::kMissing) throw ConfigError(fmt::format("{}: config file not found", file.string()));
+  if (kind == io::FileKind::kMissing) throw NotFoundError(fmt::format("{}: config file not found", file.string()));
   // Refused before opening: opening a FIFO would wait for a writer.
   if (kind != io::FileKind::kRegular) {
     throw ConfigError(fmt::format("{}: is {}, not a config file", file.string(), io::KindName(kind)));

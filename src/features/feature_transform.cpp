@@ -116,7 +116,12 @@ std::filesystem::path FirstPart(const std::filesystem::path& directory) {
 std::string ReadScalerText(const std::filesystem::path& given) {
   const std::filesystem::path path = std::filesystem::is_directory(given) ? FirstPart(given) : given;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open file: {}", path.string(), std::strerror(errno)));
+  if (!in) {
+    const int err = errno;
+    const std::string message = fmt::format("{}: cannot open file: {}", path.string(), std::strerror(err));
+    if (err == ENOENT) throw NotFoundError(message);
+    throw IoError(message);
+  }
   char magic[4] = {};
   in.read(magic, sizeof magic);
   if (in.gcount() == 4 && std::memcmp(magic, kParquetMagic, 4) == 0) {

@@ -98,7 +98,7 @@ void AtomicFile::Commit(bool replace) {
                                : RenameNoReplace(temporary_path_.c_str(), path_.c_str());
     if (result != 0) {
       if (errno == EEXIST) {
-        throw IoError(fmt::format("{}: already exists (use --overwrite to replace it)", path_.string()));
+        throw AlreadyExistsError(fmt::format("{}: already exists (use --overwrite to replace it)", path_.string()));
       }
       throw IoError(fmt::format("{}: cannot rename into place: {}", path_.string(), Reason()));
     }

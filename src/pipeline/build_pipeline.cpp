@@ -46,7 +46,7 @@ double Seconds(const std::atomic<int64_t>& nanoseconds) { return static_cast<dou
 
 void RefuseExisting(const std::filesystem::path& path, bool overwrite) {
   if (!overwrite && std::filesystem::exists(path)) {
-    throw IoError(fmt::format("{}: already exists (use --overwrite to replace it)", path.string()));
+    throw AlreadyExistsError(fmt::format("{}: already exists (use --overwrite to replace it)", path.string()));
   }
 }
 

@@ -26,8 +26,7 @@ DatasetLayout DatasetLayout::FromKeyValueMetadata(
       throw DataError(e.what());
     }
   }
-  throw DataError(fmt::format("{}: not a barforge samples file: no 'barforge.config' key-value metadata",
-                              file.string()));
+  throw DataError(fmt::format("{}: not a barforge dataset (its footer has no barforge.config)", file.string()));
 }
 
 DatasetLayout DatasetLayout::FromFile(const std::filesystem::path& file) {

@@ -104,7 +104,7 @@ DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::ma
   s.path = path;
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
-  if (!std::filesystem::exists(status)) throw IoError(fmt::format("{}: dataset not found", path.string()));
+  if (!std::filesystem::exists(status)) throw NotFoundError(fmt::format("{}: dataset not found", path.string()));
   if (std::filesystem::is_directory(status)) {
     const std::regex part_name(R"(part-\d+\.parquet)");
     for (const auto& entry : std::filesystem::directory_iterator(path)) {

@@ -193,7 +193,7 @@ bool IsCsvPath(const std::filesystem::path& path) {
 BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker, const Config& config) {
   const io::FileKind kind = io::KindOf(path);
   if (kind == io::FileKind::kMissing) {
-    throw DataError(fmt::format("{}: raw data file of ticker {} not found", path.string(), ticker));
+    throw NotFoundError(fmt::format("{}: raw data file of ticker {} not found", path.string(), ticker));
   }
   if (kind != io::FileKind::kRegular) {
     throw DataError(fmt::format("{}: raw data file of ticker {} is {}, not a file", path.string(), ticker,

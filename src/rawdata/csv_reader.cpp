@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -285,7 +286,12 @@ CsvColumns ReadCsvColumns(const std::filesystem::path& path, const std::string& 
     throw DataError(fmt::format("{}: is {}, not a CSV file", path.string(), io::KindName(kind)));
   }
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) throw DataError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  if (fd < 0) {
+    const int err = errno;
+    const std::string message = fmt::format("{}: cannot open: {}", path.string(), std::strerror(err));
+    if (err == ENOENT) throw NotFoundError(message);
+    throw DataError(message);
+  }
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     ::close(fd);

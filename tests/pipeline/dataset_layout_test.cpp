@@ -58,7 +58,7 @@ TEST(DatasetLayout, RefusesMetadataWithoutAStoredConfig) {
     DatasetLayout::FromKeyValueMetadata({{"other", "x"}}, "f.parquet");
     FAIL() << "no error";
   } catch (const DataError& e) {
-    EXPECT_STREQ(e.what(), "f.parquet: not a barforge samples file: no 'barforge.config' key-value metadata");
+    EXPECT_STREQ(e.what(), "f.parquet: not a barforge dataset (its footer has no barforge.config)");
   }
   try {
     DatasetLayout::FromKeyValueMetadata({{"barforge.config", "window: 1\n"}}, "f.parquet");

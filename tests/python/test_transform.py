@@ -143,7 +143,7 @@ def python_error(call) -> BaseException:
 
 
 def test_refusals_carry_the_cli_message(small, tmp_path):
-    """Each refusal is a ValueError whose text is the CLI's for the same bars,
+    """Each refusal is a barforge.DataError (a ValueError) whose text is the CLI's for the same bars,
     with `bars` where the CLI names its file (and rows counted from the first
     bar, where a CSV's count its header line)."""
     data_dir, frame = small
@@ -152,7 +152,7 @@ def test_refusals_carry_the_cli_message(small, tmp_path):
     def same_as_cli(call, bars: pd.DataFrame, *args: str, row_shift: int = 0) -> str:
         csv = as_csv(bars, tmp_path / "bars.csv")
         error = python_error(call)
-        assert type(error) is ValueError, repr(error)
+        assert type(error) is barforge.DataError and isinstance(error, ValueError), repr(error)
         expected = cli_error(data_dir, csv, *args).replace(str(csv), "bars", 1)
         if row_shift:
             row = int(expected.split("row ")[1].split(",")[0])
@@ -201,12 +201,12 @@ def test_refusals_carry_the_cli_message(small, tmp_path):
     # The scaler: another window, a footer without one, a missing file.
     csv = as_csv(frame, tmp_path / "bars.csv")
     error = python_error(lambda: barforge.MetaScaler.load(data_dir / "meta_scaler.json", window=32))
-    assert type(error) is ValueError
+    assert type(error) is barforge.DataError
     assert str(error) == cli_error(data_dir, csv, "--set", "window=32") == \
         f"{data_dir / 'meta_scaler.json'}: the scaler was fitted with window 16, not 32"
     raw = data_dir / "raw_AAA.parquet"
     error = python_error(lambda: barforge.MetaScaler.load(raw))
-    assert type(error) is ValueError
+    assert type(error) is barforge.DataError
     assert str(error) == cli_error(data_dir, csv, scaler=raw) == \
         f"{raw}: the file's footer has no barforge.scaler entry (not a dataset written by barforge build)"
     error = python_error(lambda: barforge.transform(frame, str(tmp_path / "missing.json")))

@@ -28,19 +28,24 @@ std::string_view KindOf(mode_t mode) {
   throw IoError(fmt::format("cannot read {}: it is {}, not a regular file", path.string(), KindOf(mode)));
 }
 
+// open() or stat() failed with `err`: NotFoundError when nothing is there.
+[[noreturn]] void RefuseOpen(const std::filesystem::path& path, int err) {
+  const std::string message = fmt::format("cannot open {}: {}", path.string(), std::strerror(err));
+  if (err == ENOENT) throw NotFoundError(message);
+  throw IoError(message);
+}
+
 }  // namespace
 
 FileSource::FileSource(const std::filesystem::path& path) : path_(path) {
   // Looked at before opening: open() of a FIFO waits for a writer, forever.
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    throw IoError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
-  }
+  if (::stat(path.c_str(), &st) != 0) RefuseOpen(path, errno);
   if (!S_ISREG(st.st_mode)) RefuseNonRegular(path, st.st_mode);
   // O_NONBLOCK: a FIFO put in the file's place meanwhile still cannot block
   // open(), and fstat below refuses it. Regular files ignore the flag.
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd_ < 0) throw IoError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  if (fd_ < 0) RefuseOpen(path, errno);
   if (::fstat(fd_, &st) != 0) {
     const int err = errno;
     ::close(fd_);
