@@ -279,7 +279,8 @@ TEST(ConfigTest, FileErrorsNameFileAndKey) {
   EXPECT_THAT([&] { LoadConfig(broken, {}); },
               ::testing::ThrowsMessage<ConfigError>(HasSubstr(broken.string())));
   EXPECT_THAT([&] { LoadConfig("/nonexistent/barforge.yaml", {}); },
-              ::testing::ThrowsMessage<ConfigError>(HasSubstr("/nonexistent/barforge.yaml")));
+              ::testing::ThrowsMessage<NotFoundError>(
+                  ::testing::StrEq("/nonexistent/barforge.yaml: config file not found")));
   EXPECT_THROW(LoadConfig({}, {"window"}), ConfigError);
   // An empty file is a file with no keys: the defaults.
   ExpectSameConfig(LoadConfig(WriteTemp("empty.yaml", ""), {}), Config{});

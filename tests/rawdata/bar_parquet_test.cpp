@@ -85,7 +85,8 @@ TEST(BarParquetTest, MappedColumnNames) {
 TEST(BarParquetTest, MissingFileNamesIt) {
   const auto path = TestDir() / "does_not_exist.parquet";
   EXPECT_THAT([&] { LoadBars(path, "RT", SmallConfig()); },
-              ::testing::ThrowsMessage<DataError>(HasSubstr(path.string())));
+              ::testing::ThrowsMessage<NotFoundError>(
+                  ::testing::StrEq(path.string() + ": raw data file of ticker RT not found")));
 }
 
 TEST(BarParquetTest, BadBarNamesRowAndDropCounts) {
