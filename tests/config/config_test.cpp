@@ -4,6 +4,7 @@
 #include <ctime>
 #include <cstdlib>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -205,6 +206,9 @@ struct BadOverride {
   std::string override_text;
   std::string key;
 };
+
+// Names the case in test listings (GoogleTest would print its bytes).
+void PrintTo(const BadOverride& c, std::ostream* out) { *out << c.override_text; }
 
 class ConfigRefusalTest : public ::testing::TestWithParam<BadOverride> {};
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -79,6 +80,9 @@ struct BadInput {
   std::string csv;
   std::string message;  ///< expected in the error line after the file name
 };
+
+// Names the case in test listings (GoogleTest would print its bytes).
+void PrintTo(const BadInput& c, std::ostream* out) { *out << c.name; }
 
 class RawInputErrors : public ::testing::TestWithParam<BadInput> {};
 

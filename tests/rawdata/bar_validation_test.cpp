@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <ostream>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -42,6 +43,9 @@ struct BadBarCase {
   std::string value;
   std::string reason;
 };
+
+// Names the case in test listings (GoogleTest would print its bytes).
+void PrintTo(const BadBarCase& c, std::ostream* out) { *out << c.name; }
 
 class BadBarTest : public ::testing::TestWithParam<BadBarCase> {};
 
