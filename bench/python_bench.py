@@ -1,14 +1,18 @@
 """Python package benchmark (part of `make bench`, not a test).
 
-    .venv/bin/python bench/python_bench.py [--samples N] [--rounds R] [--work DIR]
+    .venv/bin/python bench/python_bench.py [--samples N] [--rounds R] [--work DIR] [--dataset FILE]
 
-Builds the default dataset (N samples) once with the CLI, then in
-interleaved rounds (the 2-core VM drifts): iter_batches over every column
-into numpy; `zstd -d -T2` of the same decoded values (compressed once with
-zstd -3); DuckDB `CREATE TABLE t AS SELECT * FROM read_parquet(...)`; a
-torch DataLoader (2 workers) over SampleDataset; build_dataset against the
-CLI's build of the same config. Each step runs in its own process under
-/usr/bin/time (wall seconds, peak RSS). Prints a Markdown table of medians.
+Builds the default dataset (N samples) once with the CLI (or takes FILE,
+a dataset of the default config), then in interleaved rounds (the 2-core VM
+drifts, and others may be using it): iter_batches over every column into
+numpy; `zstd -d -T2` of the same decoded values (compressed once with zstd
+-3); DuckDB `CREATE TABLE t AS SELECT * FROM read_parquet(...)`; a torch
+DataLoader (2 workers) over SampleDataset; build_dataset against the CLI's
+build of the same config. Each step runs in its own process under
+/usr/bin/time (wall seconds, peak RSS). Then the transform from Python
+(bench/transform_python_bench.py, with the dataset's scaler) against the
+CLI build's per-sample feature time. Prints Markdown tables: medians, and
+the ratios of each round (taken within the round, so that drift cancels).
 """
 
 import argparse
@@ -72,11 +76,17 @@ def timed(cmd, cwd=None, env=None):
     return float(wall), int(rss) / 1024, out.stdout
 
 
+def load() -> str:
+    """The load average over 1, 5 and 15 minutes, as uptime prints it."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--work", default=None)
+    parser.add_argument("--dataset", default=None, help="an existing dataset of the default config (not rebuilt)")
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="barforge-pybench."))
     work.mkdir(parents=True, exist_ok=True)
@@ -84,8 +94,17 @@ def main():
     cfg = work / "config.yaml"
     text = (ROOT / "config" / "default.yaml").read_text().replace('data_dir: "data"', f'data_dir: "{work}/data"')
     cfg.write_text(text)
-    subprocess.run([cli, "build", "--config", cfg, "--samples", str(args.samples), "--quiet", "--overwrite"], check=True)
-    dataset = next((work / "data").glob("samples_*.parquet"))
+    loads = [load()]
+    if args.dataset:
+        dataset = Path(args.dataset)
+    else:
+        subprocess.run([cli, "build", "--config", cfg, "--samples", str(args.samples), "--quiet", "--overwrite"],
+                       check=True)
+        dataset = next((work / "data").glob("samples_*.parquet"))
+    # The builds timed below write their own copy, so the dataset read stays put.
+    build_cfg = work / "build.yaml"
+    build_cfg.write_text(text.replace('samples_filename: "samples_{n}.parquet"', 'samples_filename: "timed_{n}.parquet"')
+                         .replace('scaler_filename: "meta_scaler.json"', 'scaler_filename: "timed_scaler.json"'))
     raw = work / "decoded.bin"
     subprocess.run([PY, "-c", DUMP, dataset, raw], check=True)
     subprocess.run(["zstd", "-q", "-f", "-3", "-T2", raw, "-o", f"{raw}.zst"], check=True)
@@ -96,6 +115,7 @@ def main():
     results = {k: [] for k in ("iter_batches", "zstd -d -T2", "duckdb ctas", "torch 2 workers", "cli build",
                                "build_dataset")}
     decoded = 0
+    features_us = []
     try:
         for _ in range(args.rounds):
             wall, rss, out = timed([PY, "-c", ITER, dataset])
@@ -104,21 +124,42 @@ def main():
             results["zstd -d -T2"].append(timed(["zstd", "-d", "-T2", "-q", "-c", f"{raw}.zst", "-o", "/dev/null"])[:2])
             results["duckdb ctas"].append(timed(["node", duck_script, dataset], cwd=tools)[:2])
             results["torch 2 workers"].append(timed([PY, "-c", TORCH, dataset])[:2])
-            results["cli build"].append(timed([cli, "build", "--config", cfg, "--samples", str(args.samples), "--quiet",
-                                               "--overwrite"])[:2])
-            results["build_dataset"].append(timed([PY, "-c", BUILD, cfg, str(args.samples)])[:2])
+            wall, rss, out = timed([cli, "build", "--config", build_cfg, "--samples", str(args.samples), "--json",
+                                    "--overwrite"])
+            summary = json.loads(out.strip().splitlines()[-1])
+            features_us.append(summary["stages"]["features"] * 1e6 / summary["rows"])
+            results["cli build"].append((wall, rss))
+            results["build_dataset"].append(timed([PY, "-c", BUILD, build_cfg, str(args.samples)])[:2])
+            loads.append(load())
+        transform = subprocess.run([PY, str(ROOT / "bench" / "transform_python_bench.py"), str(dataset)],
+                                   check=True, capture_output=True, text=True).stdout
+        loads.append(load())
     finally:
         duck_script.unlink(missing_ok=True)
     size = dataset.stat().st_size
     print(f"dataset {dataset.name}: {size / 1e9:.2f} GB, {decoded / 1e9:.2f} GB decoded; medians of {args.rounds} "
-          f"interleaved rounds\n")
+          f"interleaved rounds; load average (1, 5, 15 min) at the start and after each round: {' | '.join(loads)}\n")
     print("| step | wall s | decoded GB/s | peak RSS MiB |\n|---|---|---|---|")
     for name, runs in results.items():
         wall = statistics.median(r[0] for r in runs)
         rss = statistics.median(r[1] for r in runs)
         rate = f"{decoded / 1e9 / wall:.2f}" if "build" not in name else "-"
         print(f"| {name} | {wall:.2f} | {rate} | {rss:.0f} |")
-    print("\nall runs (wall s, peak MiB):", json.dumps({k: [(round(w, 2), round(m)) for w, m in v]
+
+    def ratios(a, b):
+        return [x[0] / y[0] for x, y in zip(results[a], results[b])]
+
+    print("\n| ratio (per round) | rounds | median | target |\n|---|---|---|---|")
+    for label, values, target in (
+            ("iter_batches throughput / zstd -d -T2's", ratios("zstd -d -T2", "iter_batches"), ">= 0.8"),
+            ("DuckDB CTAS time / iter_batches time", ratios("duckdb ctas", "iter_batches"), ">= 3"),
+            ("build_dataset time / CLI build time", ratios("build_dataset", "cli build"), "<= 1.05"),
+            ("torch 2 workers time / iter_batches time", ratios("torch 2 workers", "iter_batches"), "")):
+        print(f"| {label} | {', '.join(f'{v:.2f}' for v in values)} | {statistics.median(values):.2f} | {target} |")
+    print(f"\nCLI build's features stage, thread time per sample (us): "
+          f"{', '.join(f'{v:.3f}' for v in features_us)} (median {statistics.median(features_us):.3f})\n")
+    print(transform)
+    print("all runs (wall s, peak MiB):", json.dumps({k: [(round(w, 2), round(m)) for w, m in v]
                                                    for k, v in results.items()}))
     if not args.work:
         shutil.rmtree(work)
