@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,22 @@ struct ColumnNames {
   std::string volume = "volume";
 };
 
+/// One time split (`splits`): timestamps [previous split's end, end).
+struct SplitConfig {
+  std::string name;
+  std::string end;                     ///< as written; empty for the last split
+  std::optional<int64_t> end_ns;       ///< end given as an instant, ns since epoch UTC
+  std::optional<double> end_fraction;  ///< end given as a fraction in (0, 1) of [first bar, last bar]
+  int64_t n_samples = 0;               ///< 0: the global n_samples times the split's share of valid pairs
+  bool all = false;                    ///< `n_samples: all`: every valid pair once
+};
+
+/// `triple_barrier`: barriers at profit and stop times sigma * sqrt(H).
+struct TripleBarrierConfig {
+  double profit = 0;
+  double stop = 0;
+};
+
 struct Config {
   std::filesystem::path data_dir = "data";
   std::string raw_data_filename = "raw_{ticker}.parquet";
@@ -61,6 +78,12 @@ struct Config {
   int compression_level = 3;
   int64_t chunk_rows = 262144;
   FloatEncodingOption float_encoding = FloatEncodingOption::kPlain;
+  std::vector<SplitConfig> splits;       ///< empty: one dataset over the whole history
+  int64_t embargo_bars = 0;
+  std::string max_gap = "0";             ///< as written
+  int64_t max_gap_ns = 0;                ///< 0: off
+  std::vector<int> extra_horizons;
+  std::optional<TripleBarrierConfig> triple_barrier;
 
   /// n_jobs with -1 resolved to the number of cores, and at most 4 threads
   /// per core (always >= 1).
@@ -98,6 +121,9 @@ std::string FormatSampleCount(int64_t n);
 std::filesystem::path RawDataPath(const Config& config, std::string_view ticker);
 /// data_dir / samples_filename with {n} substituted.
 std::filesystem::path SamplesPath(const Config& config);
+/// The file of one split: {n} is its count, {split} its name; a
+/// samples_filename without {split} gets "_<name>" before its extension.
+std::filesystem::path SplitSamplesPath(const Config& config, const std::string& split, int64_t n_samples);
 /// data_dir / scaler_filename with {n} substituted.
 std::filesystem::path ScalerPath(const Config& config);
 

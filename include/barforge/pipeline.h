@@ -41,12 +41,28 @@ struct TickerSummary {
   int64_t dropped_bars = 0;  ///< removed by on_bad_bar: drop
   bool generated = false;    ///< written by this run (source: synthetic)
   bool skipped = false;      ///< too short for one window, left out (on_short_series: skip)
+  /// With max_gap: end bars e in [W-1, n-1-H] excluded because two
+  /// consecutive bars among e-W+1 .. e+H are more than max_gap apart.
+  int64_t gap_excluded_end_bars = 0;
+};
+
+/// One file of a build with `splits`.
+struct SplitSummary {
+  std::string name;
+  std::filesystem::path output;
+  int64_t start_ns = 0;  ///< first timestamp of the split (INT64_MIN for the first split: no start)
+  int64_t end_ns = 0;    ///< first timestamp after it (INT64_MAX for the last split: no end)
+  int64_t valid_pairs = 0;  ///< (ticker, end bar) pairs left after purge, embargo and max_gap
+  int64_t rows = 0;
+  int64_t row_groups = 0;
+  int64_t bytes = 0;
 };
 
 struct BuildSummary {
-  std::filesystem::path output;
+  std::filesystem::path output;  ///< the dataset; with splits, the first split's file
+  std::vector<SplitSummary> splits;  ///< with splits: one per split, in config order (their files)
   std::filesystem::path scaler;
-  int64_t rows = 0;
+  int64_t rows = 0;        ///< over all files
   int64_t row_groups = 0;
   int64_t bytes = 0;
   int64_t raw_float_bytes = 0;  ///< bytes of float32 values before encoding

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -37,8 +38,27 @@ nlohmann::json TickersJson(const std::vector<TickerSummary>& tickers) {
                    {"raw_file", t.raw_file.string()},
                    {"bars", t.bars},
                    {"dropped_bars", t.dropped_bars},
+                   {"gap_excluded_end_bars", t.gap_excluded_end_bars},
                    {"generated", t.generated},
                    {"skipped", t.skipped}});
+  }
+  return out;
+}
+
+// Open ends (the first split's start, the last split's end) are null.
+nlohmann::json SplitsJson(const std::vector<SplitSummary>& splits) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const SplitSummary& split : splits) {
+    out.push_back({{"name", split.name},
+                   {"output", split.output.string()},
+                   {"start_ns", split.start_ns == std::numeric_limits<int64_t>::min() ? nlohmann::json(nullptr)
+                                                                                       : nlohmann::json(split.start_ns)},
+                   {"end_ns", split.end_ns == std::numeric_limits<int64_t>::max() ? nlohmann::json(nullptr)
+                                                                                   : nlohmann::json(split.end_ns)},
+                   {"valid_pairs", split.valid_pairs},
+                   {"rows", split.rows},
+                   {"row_groups", split.row_groups},
+                   {"bytes", split.bytes}});
   }
   return out;
 }
@@ -70,7 +90,8 @@ nlohmann::json SummaryJson(const BuildSummary& s) {
             {"scaler", s.phases.scaler},
             {"writing", s.phases.writing},
             {"finishing", s.phases.finishing}}},
-          {"tickers", TickersJson(s.tickers)}};
+          {"tickers", TickersJson(s.tickers)},
+          {"splits", SplitsJson(s.splits)}};
 }
 
 void PrintSummary(const BuildSummary& s) { fmt::print("{}", BuildSummaryText(s)); }
@@ -108,12 +129,22 @@ std::string BuildSummaryText(const BuildSummary& s) {
                ticker.bars == 1 ? "bar " : "bars", ticker.raw_file.string(), ticker.generated ? " (generated)" : ticker.skipped ? " (skipped: too short for one window)" : "",
                ticker.dropped_bars > 0 ? fmt::format(", {} dropped", text::Count(ticker.dropped_bars, "bad bar"))
                                        : "");
+    if (ticker.gap_excluded_end_bars > 0) {
+      fmt::format_to(sink, "  {:<{}}  {} excluded by max_gap\n", "", name_width,
+                 text::Count(ticker.gap_excluded_end_bars, "end bar"));
+    }
+  }
+  for (const SplitSummary& split : s.splits) {
+    fmt::format_to(sink, "split {}: {} of {} valid pairs \u2192 {}, {}\n", split.name, text::Count(split.rows, "sample"),
+               text::Thousands(split.valid_pairs), split.output.string(), text::Bytes(split.bytes));
   }
   fmt::format_to(sink, "{}, {} samples/s, peak memory {}; scaler {}\n", text::Count(s.row_groups, "row group"),
              text::Thousands(s.seconds > 0 ? static_cast<int64_t>(static_cast<double>(s.rows) / s.seconds) : 0),
              text::Mebibytes(s.peak_rss_bytes), s.scaler.string());
   fmt::format_to(sink, "built {} in {} \u2192 {}, {}\n", text::Count(s.rows, "sample"), text::Duration(s.seconds),
-             s.output.string(), text::Bytes(s.bytes));
+                 s.splits.empty() ? s.output.string()
+                                  : text::Count(static_cast<int64_t>(s.splits.size()), "split file"),
+                 text::Bytes(s.bytes));
   return out;
 }
 

@@ -27,11 +27,13 @@ int ValidateCommand(const std::filesystem::path& file, bool json) {
                                       {"rows", report.rows},
                                       {"row_groups", report.row_groups},
                                       {"window", report.window},
+                                      {"split", report.split},
                                       {"float_values", report.float_values}}
                            .dump());
   } else {
-    fmt::print("{}: valid: {} rows in {} row groups, window {}, {} float values checked\n", file.string(), report.rows,
-               report.row_groups, report.window, report.float_values);
+    fmt::print("{}: valid: {} rows in {} row groups, window {}{}, {} float values checked\n", file.string(),
+               report.rows, report.row_groups, report.window,
+               report.split.empty() ? "" : fmt::format(", split '{}'", report.split), report.float_values);
   }
   return kExitOk;
 }

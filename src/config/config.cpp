@@ -173,6 +173,13 @@ void CheckAcrossKeys(const Config& config, const std::map<std::string, std::stri
         origin == origins.end() ? "defaults" : origin->second, config.n_samples, config.chunk_rows, row_groups,
         kMaxRowGroups, (config.n_samples + kMaxRowGroups - 1) / kMaxRowGroups));
   }
+  for (const int h : config.extra_horizons) {
+    if (h < 1 || h > config.horizon) {
+      const auto origin = origins.find("extra_horizons");
+      throw ConfigError(fmt::format("{}: key 'extra_horizons': horizon {} is outside 1..{} (horizon)",
+                                    origin == origins.end() ? "defaults" : origin->second, h, config.horizon));
+    }
+  }
   const std::string level_problem =
       parquet::CompressionLevelProblem(config.parquet_compression, config.compression_level);
   if (!level_problem.empty()) {
@@ -316,6 +323,17 @@ std::filesystem::path RawDataPath(const Config& config, std::string_view ticker)
 
 std::filesystem::path SamplesPath(const Config& config) {
   return config.data_dir / Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples));
+}
+
+std::filesystem::path SplitSamplesPath(const Config& config, const std::string& split, int64_t n_samples) {
+  std::string name = Replace(config.samples_filename, "{n}", FormatSampleCount(n_samples));
+  if (name.find("{split}") != std::string::npos) {
+    name = Replace(name, "{split}", split);
+  } else {
+    const size_t dot = name.rfind('.');
+    name.insert(dot == std::string::npos || dot == 0 ? name.size() : dot, "_" + split);
+  }
+  return config.data_dir / name;
 }
 
 std::filesystem::path ScalerPath(const Config& config) {

@@ -1,5 +1,6 @@
 #include "config/config_keys.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -160,6 +161,153 @@ parquet::Codec ParseCodec(const YAML::Node& value) {
   const std::optional<parquet::Codec> codec = parquet::CodecFromName(text);
   if (!codec) throw ConfigError(fmt::format("must be one of {}, got '{}'", parquet::WritableCodecNames(" | "), text));
   return *codec;
+}
+
+// `splits`: a list of {name, end, n_samples} maps (docs/configuration.md).
+std::vector<SplitConfig> ParseSplits(const YAML::Node& value) {
+  if (!value.IsSequence()) throw ConfigError("expected a list of splits ({name, end, n_samples})");
+  std::vector<SplitConfig> splits;
+  std::set<std::string> names;
+  for (size_t s = 0; s < value.size(); ++s) {
+    const YAML::Node item = value[s];
+    if (!item.IsMap()) throw ConfigError(fmt::format("split {}: expected a map with name, end, n_samples", s + 1));
+    SplitConfig split;
+    const YAML::Node name = item["name"];
+    if (!name) throw ConfigError(fmt::format("split {}: has no name", s + 1));
+    split.name = Scalar(name, "a split name");
+    if (split.name.empty() || split.name.front() == '.' ||
+        !std::all_of(split.name.begin(), split.name.end(), IsSafeTickerChar)) {
+      throw ConfigError(fmt::format("split '{}': the name must be a safe file name part (A-Z a-z 0-9 _ - ., not "
+                                    "starting with '.')",
+                                    split.name));
+    }
+    if (!names.insert(split.name).second) throw ConfigError(fmt::format("split '{}' is listed twice", split.name));
+    for (const auto& entry : item) {
+      const std::string key = entry.first.as<std::string>();
+      if (key != "name" && key != "end" && key != "n_samples") {
+        throw ConfigError(fmt::format("split '{}': unknown key '{}' (known: name, end, n_samples)", split.name, key));
+      }
+    }
+    if (const YAML::Node end = item["end"]; end && !end.IsNull()) {
+      split.end = Scalar(end, "an end (an ISO-8601 instant or a fraction)");
+      double fraction = 0;
+      const char* last = split.end.data() + split.end.size();
+      const auto [ptr, ec] = std::from_chars(split.end.data(), last, fraction);
+      if (ec == std::errc() && ptr == last) {
+        if (!(fraction > 0 && fraction < 1)) {
+          throw ConfigError(fmt::format("split '{}': end {} is a fraction outside (0, 1)", split.name, split.end));
+        }
+        split.end_fraction = fraction;
+      } else if (const auto ns = ParseConfigInstant(split.end)) {
+        split.end_ns = *ns;
+      } else {
+        throw ConfigError(fmt::format("split '{}': end '{}' is neither an ISO-8601 date or date-time nor a fraction "
+                                      "in (0, 1)",
+                                      split.name, split.end));
+      }
+    }
+    if (const YAML::Node n = item["n_samples"]; n && !n.IsNull()) {
+      if (n.IsScalar() && n.Scalar() == "all") {
+        split.all = true;
+      } else {
+        try {
+          split.n_samples = ParseInt(n, 1, std::numeric_limits<int64_t>::max());
+        } catch (const ConfigError& e) {
+          throw ConfigError(fmt::format("split '{}': n_samples: {} (or all)", split.name, e.what()));
+        }
+      }
+    }
+    splits.push_back(std::move(split));
+  }
+  for (size_t s = 0; s < splits.size(); ++s) {
+    const bool last = s + 1 == splits.size();
+    const bool has_end = splits[s].end_ns || splits[s].end_fraction;
+    if (!last && !has_end) throw ConfigError(fmt::format("split '{}': has no end (only the last split has none)", splits[s].name));
+    if (last && has_end) {
+      throw ConfigError(fmt::format("split '{}': the last split has no end (it runs to the end of the data)",
+                                    splits[s].name));
+    }
+    // Ends of the same kind are compared here; an instant against a
+    // fraction once the data's time range is known.
+    for (size_t p = 0; p < s && !last; ++p) {
+      const bool same_kind_not_after = (splits[p].end_ns && splits[s].end_ns && *splits[s].end_ns <= *splits[p].end_ns) ||
+                                       (splits[p].end_fraction && splits[s].end_fraction &&
+                                        *splits[s].end_fraction <= *splits[p].end_fraction);
+      if (same_kind_not_after) {
+        throw ConfigError(fmt::format("split '{}': end {} is not after the end of split '{}' ({}); ends must increase",
+                                      splits[s].name, splits[s].end, splits[p].name, splits[p].end));
+      }
+    }
+  }
+  return splits;
+}
+
+std::string SplitsToYaml(const std::vector<SplitConfig>& splits) {
+  std::string out = "[";
+  for (size_t s = 0; s < splits.size(); ++s) {
+    const SplitConfig& split = splits[s];
+    out += (s ? ", " : "") + fmt::format("{{name: {}", Quote(split.name));
+    if (!split.end.empty()) out += ", end: " + (split.end_fraction ? split.end : Quote(split.end));
+    if (split.all) out += ", n_samples: all";
+    if (split.n_samples > 0) out += fmt::format(", n_samples: {}", split.n_samples);
+    out += "}";
+  }
+  return out + "]";
+}
+
+// "0" (off) or a positive integer followed by s, m, h or d.
+int64_t ParseDuration(const std::string& text) {
+  if (text == "0") return 0;
+  const std::string bad = fmt::format("expected 0 or a duration such as 90s, 5m, 2h or 4d, got '{}'", text);
+  if (text.size() < 2) throw ConfigError(bad);
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: throw ConfigError(bad);
+  }
+  int64_t count = 0;
+  const char* last = text.data() + text.size() - 1;
+  const auto [ptr, ec] = std::from_chars(text.data(), last, count);
+  int64_t ns = 0;
+  if (ec != std::errc() || ptr != last || count <= 0 || __builtin_mul_overflow(count, unit * 1000000000LL, &ns)) {
+    throw ConfigError(bad);
+  }
+  return ns;
+}
+
+std::vector<int> ParseHorizons(const YAML::Node& value) {
+  if (!value.IsSequence()) throw ConfigError("expected a list of horizons, e.g. [1, 4]");
+  std::vector<int> horizons;
+  for (const YAML::Node& item : value) {
+    // 1 <= h <= horizon is checked across keys.
+    const int h = static_cast<int>(ParseInt(item, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
+    if (std::find(horizons.begin(), horizons.end(), h) != horizons.end()) {
+      throw ConfigError(fmt::format("horizon {} is listed twice", h));
+    }
+    horizons.push_back(h);
+  }
+  return horizons;
+}
+
+std::optional<TripleBarrierConfig> ParseTripleBarrier(const YAML::Node& value) {
+  if (value.IsNull() || (value.IsScalar() && (value.Scalar() == "null" || value.Scalar() == "~"))) return std::nullopt;
+  if (!value.IsMap()) throw ConfigError("expected null or {profit: p, stop: q}");
+  for (const auto& entry : value) {
+    const std::string key = entry.first.as<std::string>();
+    if (key != "profit" && key != "stop") throw ConfigError(fmt::format("unknown key '{}' (known: profit, stop)", key));
+  }
+  TripleBarrierConfig barrier;
+  for (const char* key : {"profit", "stop"}) {
+    const YAML::Node node = value[key];
+    if (!node) throw ConfigError(fmt::format("{} is missing", key));
+    const double x = ParseFiniteDouble(node);
+    if (!(x > 0)) throw ConfigError(fmt::format("{} must be > 0, got {}", key, node.Scalar()));
+    (std::string_view(key) == "profit" ? barrier.profit : barrier.stop) = x;
+  }
+  return barrier;
 }
 
 // A '|' inside a Markdown table cell must be escaped.
@@ -343,6 +491,38 @@ const std::vector<ConfigKey>& ConfigKeys() {
                                 : FloatEncodingOption::kByteStreamSplit;
        },
        [](const Config& c) { return std::string(FloatEncodingName(c.float_encoding)); }},
+      {"splits", "list of maps",
+       "time splits, one file each: {name, end, n_samples}; end: an ISO-8601 instant or a fraction in (0, 1) of the "
+       "data's time range, none for the last split; n_samples: a count or all",
+       "names distinct, ends increasing",
+       [](Config& c, const YAML::Node& v) { c.splits = ParseSplits(v); },
+       [](const Config& c) { return SplitsToYaml(c.splits); }},
+      {"embargo_bars", "integer", "bars skipped at the start of every split but the first", ">= 0",
+       [](Config& c, const YAML::Node& v) { c.embargo_bars = ParseInt(v, 0, std::numeric_limits<int32_t>::max()); },
+       [](const Config& c) { return std::to_string(c.embargo_bars); }},
+      {"max_gap", "duration", "longest time between two consecutive bars of a sample; 0: off", "0 or 90s, 5m, 2h, 4d",
+       [](Config& c, const YAML::Node& v) {
+         const std::string text = Scalar(v, "a duration");
+         c.max_gap_ns = ParseDuration(text);
+         c.max_gap = text;
+       },
+       [](const Config& c) { return c.max_gap == "0" ? std::string("0") : Quote(c.max_gap); }},
+      {"extra_horizons", "list of integers", "adds fwd_return_{h} = ln(C_{e+h} / C_e) per h",
+       "distinct, each in 1..horizon",
+       [](Config& c, const YAML::Node& v) { c.extra_horizons = ParseHorizons(v); },
+       [](const Config& c) {
+         std::string out = "[";
+         for (size_t i = 0; i < c.extra_horizons.size(); ++i) out += (i ? ", " : "") + std::to_string(c.extra_horizons[i]);
+         return out + "]";
+       }},
+      {"triple_barrier", "map", "adds tb_label, tb_bars, tb_return: {profit: p, stop: q}, barriers p and q times "
+       "volatility * sqrt(horizon)", "null or {profit: > 0, stop: > 0}",
+       [](Config& c, const YAML::Node& v) { c.triple_barrier = ParseTripleBarrier(v); },
+       [](const Config& c) {
+         return c.triple_barrier ? fmt::format("{{profit: {}, stop: {}}}", FormatDouble(c.triple_barrier->profit),
+                                               FormatDouble(c.triple_barrier->stop))
+                                 : std::string("null");
+       }},
   };
   return keys;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -128,6 +129,22 @@ std::string MetaScaler::ToJson() const {
   json["count"] = count;
   json["window"] = window;
   json["horizon"] = horizon;
+  if (!splits.empty()) {
+    json["fitted_on"] = splits.front().name;
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const ScalerSplit& split : splits) {
+      nlohmann::ordered_json item;
+      item["name"] = split.name;
+      item["start_ns"] = split.start_ns == std::numeric_limits<int64_t>::min() ? nlohmann::ordered_json(nullptr)
+                                                                                : nlohmann::ordered_json(split.start_ns);
+      item["end_ns"] = split.end_ns == std::numeric_limits<int64_t>::max() ? nlohmann::ordered_json(nullptr)
+                                                                            : nlohmann::ordered_json(split.end_ns);
+      item["n_samples"] = split.n_samples;
+      list.push_back(std::move(item));
+    }
+    json["splits"] = std::move(list);
+    json["embargo_bars"] = embargo_bars;
+  }
   // nlohmann prints the shortest decimal that reads back to the same double.
   return json.dump(2) + "\n";
 }
@@ -153,6 +170,19 @@ MetaScaler MetaScaler::FromJson(const std::string& text) {
     scaler.count = json.at("count").get<int64_t>();
     scaler.window = json.at("window").get<int>();
     scaler.horizon = json.at("horizon").get<int>();
+    if (json.contains("splits")) {
+      for (const auto& item : json.at("splits")) {
+        ScalerSplit split;
+        split.name = item.at("name").get<std::string>();
+        split.start_ns = item.at("start_ns").is_null() ? std::numeric_limits<int64_t>::min()
+                                                       : item.at("start_ns").get<int64_t>();
+        split.end_ns = item.at("end_ns").is_null() ? std::numeric_limits<int64_t>::max()
+                                                   : item.at("end_ns").get<int64_t>();
+        split.n_samples = item.at("n_samples").get<int64_t>();
+        scaler.splits.push_back(std::move(split));
+      }
+      scaler.embargo_bars = json.at("embargo_bars").get<int64_t>();
+    }
   } catch (const nlohmann::json::exception& e) {
     throw DataError(fmt::format("meta scaler JSON: {}", e.what()));
   }

@@ -18,16 +18,30 @@
 
 namespace barforge {
 
+/// A time split the scaler's file records (builds with `splits`).
+struct ScalerSplit {
+  std::string name;
+  int64_t start_ns = 0;  ///< INT64_MIN: the first split, no start (JSON null)
+  int64_t end_ns = 0;    ///< INT64_MAX: the last split, no end (JSON null)
+  int64_t n_samples = 0;
+};
+
 struct MetaScaler {
   std::array<double, kMetaFeatureCount> mean{};
   std::array<double, kMetaFeatureCount> std{};
   int64_t count = 0;
   int window = 0;
   int horizon = 0;
+  /// With splits: every split (the scaler is fitted on the first) and the
+  /// embargo; written to JSON only when not empty.
+  std::vector<ScalerSplit> splits;
+  int64_t embargo_bars = 0;
 
   /// (raw - mean) / std, as float.
   void Apply(const double raw[kMetaFeatureCount], float* scaled) const;
-  /// JSON: {"features": [...names], "mean": [...], "std": [...], "count", "window", "horizon"}.
+  /// JSON: {"features": [...names], "mean": [...], "std": [...], "count", "window", "horizon"}, then with
+  /// splits "fitted_on" (the first split's name), "splits": [{"name", "start_ns", "end_ns", "n_samples"}]
+  /// and "embargo_bars".
   std::string ToJson() const;
   static MetaScaler FromJson(const std::string& json);
 };

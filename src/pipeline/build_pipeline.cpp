@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -31,6 +32,7 @@
 #include "pipeline/peak_rss.h"
 #include "pipeline/raw_data_stage.h"
 #include "pipeline/sample_chunk.h"
+#include "pipeline/split_plan.h"
 
 namespace barforge {
 
@@ -51,7 +53,8 @@ void RefuseExisting(const std::filesystem::path& path, bool overwrite) {
 }
 
 parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler& scaler, int jobs,
-                                         const BuildRange& range, const std::vector<parquet::ColumnSpec>& schema) {
+                                         const std::string& split, const BuildRange& range,
+                                         const std::vector<parquet::ColumnSpec>& schema) {
   parquet::WriterOptions options;
   options.codec = config.parquet_compression;
   options.compression_level = config.compression_level;
@@ -66,8 +69,29 @@ parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler&
       {"barforge.scaler", scaler.ToJson()},
       {kArrowSchemaKey, ArrowSchemaBase64(schema)},
   };
+  if (!split.empty()) options.key_value_metadata.emplace_back("barforge.split", split);
   options.key_value_metadata.insert(options.key_value_metadata.end(), range.metadata.begin(), range.metadata.end());
   return options;
+}
+
+// Writes samples [first, first + count) of one split (`inputs.sampler`) to
+// `writer`, a row group per chunk_rows. Returns the wall time spent handing
+// pages to the file.
+double WriteSamples(const Config& config, const ChunkInputs& inputs, int64_t first, int64_t count,
+                    parquet::ParquetWriter& writer, ChunkStageClock& clock) {
+  double writing_seconds = 0;
+  SampleChunk chunk;
+  for (int64_t row = first; row < first + count; row += config.chunk_rows) {
+    if (inputs.monitor != nullptr) inputs.monitor->CheckCancelled();
+    chunk.Compute(inputs, row, std::min(config.chunk_rows, first + count - row), clock);
+    // Writing computes the window features page by page (timed as
+    // features; counted for progress), compresses pages on all threads and
+    // streams them out.
+    const parquet::RowGroupWriteTimes times = writer.WriteRowGroup(chunk.View(config.tickers));
+    clock.encoding += static_cast<int64_t>(times.encode_thread_seconds * 1e9);
+    writing_seconds += times.write_seconds;
+  }
+  return writing_seconds;
 }
 
 // The build itself; `monitor` (may be null) receives progress and may
@@ -84,8 +108,11 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
 
   BuildSummary summary;
   summary.jobs = jobs;
-  summary.output = range.output;
   summary.scaler = range.scaler;
+  // Splits are built whole, in one process, for now.
+  if (!config.splits.empty() && (range.reduce_sums || range.first != 0 || range.end != config.n_samples)) {
+    throw ConfigError("key 'splits': a build with splits cannot be made in parts (--shard or mpirun) yet");
+  }
 
   start_phase(BuildPhase::kRawData, static_cast<int64_t>(config.tickers.size()));
   auto stage_start = Clock::now();
@@ -96,13 +123,20 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   start_phase(BuildPhase::kPrepare, 0);
   stage_start = Clock::now();
   std::vector<PreparedSeries> prepared(raw.series.size());
-  std::vector<int64_t> bars_per_ticker;
   tbb::parallel_for(size_t{0}, raw.series.size(), [&](size_t t) { prepared[t] = PrepareSeries(raw.series[t]); });
-  for (const BarSeries& bars : raw.series) bars_per_ticker.push_back(bars.size());
-  const Sampler sampler(config.seed, bars_per_ticker, config.window, config.horizon);
+  BuildPlan plan = PlanBuild(config, raw.series);
+  for (size_t k = 0; k < summary.tickers.size(); ++k) {
+    summary.tickers[k].gap_excluded_end_bars = plan.gap_excluded_end_bars[k];
+  }
+  if (!config.splits.empty()) {
+    for (const SplitPlan& split : plan.splits) RefuseExisting(split.output, range.replace_output);
+  }
+  summary.output = config.splits.empty() ? range.output : plan.splits.front().output;
   summary.stages.prepare = summary.phases.prepare = SecondsSince(stage_start);
 
-  start_phase(BuildPhase::kScaler, range.reduce_sums ? range.end - range.first : config.n_samples);
+  // The scaler is fitted on the first split only (the training split).
+  const SplitPlan& first_split = plan.splits.front();
+  start_phase(BuildPhase::kScaler, range.reduce_sums ? range.end - range.first : first_split.n_samples);
   stage_start = Clock::now();
   std::function<void(int64_t)> on_scaler_block;
   if (monitor != nullptr) {
@@ -112,55 +146,77 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     };
   }
   // A distributed build sums its own range and reduces the sums across
-  // processes; otherwise the fit is over all n_samples here.
-  const MetaScaler scaler =
+  // processes; otherwise the fit is over all of the first split's samples here.
+  const DatasetLayout layout = DatasetLayout::FromConfig(config);
+  MetaScaler scaler =
       range.reduce_sums
-          ? ScalerFromSums(range.reduce_sums(SumMetaFeatures(sampler, prepared, range.first, range.end,
+          ? ScalerFromSums(range.reduce_sums(SumMetaFeatures(first_split.sampler, prepared, range.first, range.end,
                                                              config.window, jobs, on_scaler_block)),
                            config.n_samples, config.window, config.horizon)
-          : FitMetaScaler(sampler, prepared, config.n_samples, config.window, config.horizon, jobs, on_scaler_block);
+          : FitMetaScaler(first_split.sampler, prepared, first_split.n_samples, layout.window, layout.horizon, jobs,
+                          on_scaler_block);
+  if (!config.splits.empty()) {
+    for (const SplitPlan& split : plan.splits) {
+      scaler.splits.push_back({split.name, split.start_ns, split.end_ns, split.n_samples});
+    }
+    scaler.embargo_bars = config.embargo_bars;
+  }
   summary.stages.scaling = summary.phases.scaler = SecondsSince(stage_start);
   if (range.before_writing) range.before_writing(scaler);
-  if (range.output.empty()) {
+  if (config.splits.empty() && range.output.empty()) {
     CommitRawFiles(raw);  // no dataset to commit them with
     summary.seconds = SecondsSince(build_start);
     summary.peak_rss_bytes = PeakRssBytes();
     return summary;
   }
 
-  start_phase(BuildPhase::kWriting, range.end - range.first);
+  // Without splits: samples [range.first, range.end) into range.output.
+  // With splits: every split whole into its own file.
+  int64_t total_samples = 0;
+  for (const SplitPlan& split : plan.splits) total_samples += split.n_samples;
+  if (config.splits.empty()) total_samples = range.end - range.first;
+  start_phase(BuildPhase::kWriting, total_samples);
   stage_start = Clock::now();
-  const DatasetLayout layout = DatasetLayout::FromConfig(config);
-  parquet::WriterOptions writer_options = MakeWriterOptions(config, scaler, jobs, range, layout.Schema());
-  writer_options.replace_existing = range.replace_output;
-  parquet::ParquetWriter writer(summary.output, layout.Schema(), std::move(writer_options));
-
-  const ChunkInputs inputs{&sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
   ChunkStageClock clock;
   double writing_seconds = 0;
-  SampleChunk chunk;
-  for (int64_t first = range.first; first < range.end; first += config.chunk_rows) {
-    if (monitor != nullptr) monitor->CheckCancelled();
-    chunk.Compute(inputs, first, std::min(config.chunk_rows, range.end - first), clock);
-    // Writing computes the window features page by page (timed as
-    // features; counted for progress), compresses pages on all threads and
-    // streams them out.
-    const parquet::RowGroupWriteTimes times = writer.WriteRowGroup(chunk.View(config.tickers));
-    clock.encoding += static_cast<int64_t>(times.encode_thread_seconds * 1e9);
-    writing_seconds += times.write_seconds;
-    ++summary.row_groups;
+  // Every file stays a temporary until all are written: a failing split
+  // leaves none at its final name.
+  std::vector<std::unique_ptr<parquet::ParquetWriter>> writers;
+  for (const SplitPlan& split : plan.splits) {
+    const std::filesystem::path output = config.splits.empty() ? range.output : split.output;
+    parquet::WriterOptions writer_options = MakeWriterOptions(config, scaler, jobs, split.name, range, layout.Schema());
+    writer_options.replace_existing = range.replace_output;
+    writers.push_back(std::make_unique<parquet::ParquetWriter>(output, layout.Schema(), std::move(writer_options)));
+    const ChunkInputs inputs{&split.sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
+    const int64_t first = config.splits.empty() ? range.first : 0;
+    const int64_t count = config.splits.empty() ? range.end - range.first : split.n_samples;
+    writing_seconds += WriteSamples(config, inputs, first, count, *writers.back(), clock);
   }
   summary.phases.writing = SecondsSince(stage_start);
 
   start_phase(BuildPhase::kFinishing, 0);
   stage_start = Clock::now();
-  // One result: raw files generated by this run, then the dataset (whose
-  // footer holds the scaler), then the scaler file. A stop in between leaves
-  // a dataset whose scaler file the next run restores (CheckOutputs).
-  writer.Finish();
+  // One result: raw files generated by this run, then every dataset file
+  // (each footer holds the scaler), then the scaler file. All files are
+  // finished before any is committed, so a failing split leaves none at its
+  // final name. A stop in between leaves a dataset whose scaler file the next
+  // run restores (CheckOutputs).
+  for (const std::unique_ptr<parquet::ParquetWriter>& writer : writers) writer->Finish();
   CommitRawFiles(raw);
-  writer.Commit();
+  for (const std::unique_ptr<parquet::ParquetWriter>& writer : writers) writer->Commit();
   if (!range.scaler.empty()) SaveMetaScaler(scaler, range.scaler, true);
+  for (size_t s = 0; s < writers.size(); ++s) {
+    const parquet::ParquetWriter& writer = *writers[s];
+    summary.rows += writer.rows_written();
+    summary.bytes += writer.bytes_written();
+    const int64_t row_groups = (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
+    summary.row_groups += row_groups;
+    if (!config.splits.empty()) {
+      const SplitPlan& split = plan.splits[s];
+      summary.splits.push_back({split.name, split.output, split.start_ns, split.end_ns, split.sampler.num_pairs(),
+                                writer.rows_written(), row_groups, writer.bytes_written()});
+    }
+  }
   summary.phases.finishing = SecondsSince(stage_start);
   summary.stages.writing = writing_seconds + summary.phases.finishing;
   summary.stages.sampling = Seconds(clock.sampling);
@@ -169,8 +225,6 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   summary.stages.rewards = Seconds(clock.rewards);
   summary.stages.encoding = Seconds(clock.encoding);
 
-  summary.rows = writer.rows_written();
-  summary.bytes = writer.bytes_written();
   summary.raw_float_bytes = summary.rows * layout.RawFloatBytesPerRow();
   summary.seconds = SecondsSince(build_start);
   summary.peak_rss_bytes = PeakRssBytes();
@@ -182,16 +236,21 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
 BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
   BuildRange range;
   range.end = config.n_samples;
-  range.output = SamplesPath(config);
+  // With splits, RunBuildRange names and checks each split's file once the
+  // data's valid pairs give their counts.
+  range.output = config.splits.empty() ? SamplesPath(config) : std::filesystem::path();
   range.scaler = ScalerPath(config);
   range.overwrite_raw = options.overwrite;
   range.replace_output = options.overwrite;
   // On the caller's thread, before any work: repair what an interrupted run
   // left, refuse an existing dataset and an output folder that cannot take
   // the dataset. The scaler belongs to the dataset: one left behind by a
-  // dataset that was deleted never blocks, it is replaced.
-  CheckOutputs(config, options.on_notice);
-  RefuseExisting(range.output, options.overwrite);
+  // dataset that was deleted never blocks, it is replaced. With splits the
+  // files' names depend on the data: BuildSteps refuses existing ones.
+  if (config.splits.empty()) {
+    CheckOutputs(config, options.on_notice);
+    RefuseExisting(range.output, options.overwrite);
+  }
   CheckOutputFolder(config);
   if (config.EffectiveJobs() < config.n_jobs && options.on_notice) {
     options.on_notice(fmt::format("n_jobs: {} lowered to {} threads (at most 4 per core)", config.n_jobs,

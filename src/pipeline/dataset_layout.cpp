@@ -12,6 +12,7 @@ DatasetLayout DatasetLayout::FromConfig(const Config& config) {
   DatasetLayout layout;
   layout.window = config.window;
   layout.horizon = config.horizon;
+  layout.extra_horizons = config.extra_horizons;
   return layout;
 }
 

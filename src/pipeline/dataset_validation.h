@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 namespace barforge {
 
@@ -10,6 +11,7 @@ struct DatasetReport {
   int64_t rows = 0;
   int64_t row_groups = 0;
   int window = 0;
+  std::string split;         ///< the file's split (empty without splits)
   int64_t float_values = 0;  ///< float values checked for NaN/inf
 };
 
