@@ -126,5 +126,9 @@ if [[ -f "$build/python/barforge/__init__.py" ]]; then
   PYTHONPATH="$build/python" /usr/bin/python3 bench/transform_python_bench.py "$work/data/default-1_scaler.json" \
     | tail -n +3 >> "$build/bench/results.md"
 fi
+# Time splits, max_gap and extra labels against the default build.
+echo "== splits, max_gap, extra labels"
+bash "$root/bench/splits.sh" "$build" >> "$build/bench/results.md"
+
 cat "$build/bench/results.md"
 bash "$root/bench/distributed.sh" "$build"

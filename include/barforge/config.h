@@ -48,12 +48,6 @@ struct SplitConfig {
   bool all = false;                    ///< `n_samples: all`: every valid pair once
 };
 
-/// `triple_barrier`: barriers at profit and stop times sigma * sqrt(H).
-struct TripleBarrierConfig {
-  double profit = 0;
-  double stop = 0;
-};
-
 struct Config {
   std::filesystem::path data_dir = "data";
   std::string raw_data_filename = "raw_{ticker}.parquet";
@@ -83,7 +77,6 @@ struct Config {
   std::string max_gap = "0";             ///< as written
   int64_t max_gap_ns = 0;                ///< 0: off
   std::vector<int> extra_horizons;
-  std::optional<TripleBarrierConfig> triple_barrier;
 
   /// n_jobs with -1 resolved to the number of cores, and at most 4 threads
   /// per core (always >= 1).

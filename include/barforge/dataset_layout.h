@@ -30,9 +30,6 @@ enum class DatasetColumnKind {
   kRewards,
   kFwdReturn,
   kExtraFwdReturn,  ///< fwd_return_{h}, one per extra horizon
-  kTbLabel,         ///< triple barrier: int8 label -1/0/+1
-  kTbBars,          ///< triple barrier: int16 bars to the touch
-  kTbReturn,        ///< triple barrier: float32 log return at the touch
 };
 
 struct DatasetColumn {
@@ -45,7 +42,6 @@ struct DatasetLayout {
   int window = 64;                   ///< W
   int horizon = 16;                  ///< H
   std::vector<int> extra_horizons;   ///< in config order
-  bool triple_barrier = false;
 
   /// The layout a build with `config` writes.
   static DatasetLayout FromConfig(const Config& config);
@@ -59,7 +55,7 @@ struct DatasetLayout {
 
   /// Every column, in file order: sample_id, ticker, timestamp, bar_index,
   /// ohlc (4W), volume (W), meta (6), rewards (3), fwd_return, then
-  /// fwd_return_{h} per extra horizon, then tb_label, tb_bars, tb_return.
+  /// fwd_return_{h} per extra horizon.
   std::vector<DatasetColumn> Columns() const;
   /// Columns() as the writer's schema.
   std::vector<parquet::ColumnSpec> Schema() const;

@@ -258,8 +258,8 @@ namespace {
 // Keys added after datasets were first written: the stored config leaves
 // them out while they hold their default, so that files of configs without
 // them keep their bytes.
-constexpr std::string_view kOptionalKeys[] = {"splits",         "embargo_bars",   "max_gap", "extra_horizons",
-                                              "triple_barrier", "on_short_series", "csv_header"};
+constexpr std::string_view kOptionalKeys[] = {"splits", "embargo_bars", "max_gap", "extra_horizons",
+                                              "on_short_series", "csv_header"};
 
 template <class Keep>
 std::string KeysToYaml(const Config& config, Keep keep) {

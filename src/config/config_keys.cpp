@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -292,24 +291,6 @@ std::vector<int> ParseHorizons(const YAML::Node& value) {
   return horizons;
 }
 
-std::optional<TripleBarrierConfig> ParseTripleBarrier(const YAML::Node& value) {
-  if (value.IsNull() || (value.IsScalar() && (value.Scalar() == "null" || value.Scalar() == "~"))) return std::nullopt;
-  if (!value.IsMap()) throw ConfigError("expected null or {profit: p, stop: q}");
-  for (const auto& entry : value) {
-    const std::string key = entry.first.as<std::string>();
-    if (key != "profit" && key != "stop") throw ConfigError(fmt::format("unknown key '{}' (known: profit, stop)", key));
-  }
-  TripleBarrierConfig barrier;
-  for (const char* key : {"profit", "stop"}) {
-    const YAML::Node node = value[key];
-    if (!node) throw ConfigError(fmt::format("{} is missing", key));
-    const double x = ParseFiniteDouble(node);
-    if (!(x > 0)) throw ConfigError(fmt::format("{} must be > 0, got {}", key, node.Scalar()));
-    (std::string_view(key) == "profit" ? barrier.profit : barrier.stop) = x;
-  }
-  return barrier;
-}
-
 // A '|' inside a Markdown table cell must be escaped.
 std::string EscapePipes(std::string_view text) {
   std::string out;
@@ -514,14 +495,6 @@ const std::vector<ConfigKey>& ConfigKeys() {
          std::string out = "[";
          for (size_t i = 0; i < c.extra_horizons.size(); ++i) out += (i ? ", " : "") + std::to_string(c.extra_horizons[i]);
          return out + "]";
-       }},
-      {"triple_barrier", "map", "adds tb_label, tb_bars, tb_return: {profit: p, stop: q}, barriers p and q times "
-       "volatility * sqrt(horizon)", "null or {profit: > 0, stop: > 0}",
-       [](Config& c, const YAML::Node& v) { c.triple_barrier = ParseTripleBarrier(v); },
-       [](const Config& c) {
-         return c.triple_barrier ? fmt::format("{{profit: {}, stop: {}}}", FormatDouble(c.triple_barrier->profit),
-                                               FormatDouble(c.triple_barrier->stop))
-                                 : std::string("null");
        }},
   };
   return keys;

@@ -1,7 +1,6 @@
 #include "pipeline/sample_chunk.h"
 
 #include <chrono>
-#include <stdexcept>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -131,9 +130,6 @@ parquet::RowGroupData SampleChunk::View(std::span<const std::string> tickers) co
       case DatasetColumnKind::kExtraFwdReturn:
         data.columns.emplace_back(std::span<const float>(extra_fwd_return_[extra++]));
         break;
-      case DatasetColumnKind::kTbLabel:
-      case DatasetColumnKind::kTbBars:
-      case DatasetColumnKind::kTbReturn: throw std::logic_error("triple-barrier columns are not computed yet");
     }
   }
   return data;

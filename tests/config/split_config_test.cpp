@@ -18,7 +18,6 @@ constexpr const char* kYaml = R"(splits:
 embargo_bars: 10
 max_gap: 4d
 extra_horizons: [1, 4]
-triple_barrier: {profit: 2.0, stop: 1.5}
 )";
 
 void ExpectSplitKeys(const Config& config) {
@@ -33,9 +32,6 @@ void ExpectSplitKeys(const Config& config) {
   EXPECT_EQ(config.embargo_bars, 10);
   EXPECT_EQ(config.max_gap_ns, 4 * 86400LL * 1000000000LL);
   EXPECT_EQ(config.extra_horizons, (std::vector<int>{1, 4}));
-  ASSERT_TRUE(config.triple_barrier);
-  EXPECT_EQ(config.triple_barrier->profit, 2.0);
-  EXPECT_EQ(config.triple_barrier->stop, 1.5);
 }
 
 TEST(SplitConfig, ParsesAndRoundTrips) {
@@ -57,7 +53,7 @@ TEST(SplitConfig, DurationsInEveryUnit) {
 
 TEST(SplitConfig, StoredConfigLeavesOutTheNewKeysAtTheirDefaults) {
   const std::string stored = StoredConfigYaml(Config{});
-  for (const char* key : {"splits:", "embargo_bars:", "max_gap:", "extra_horizons:", "triple_barrier:", "n_jobs:"}) {
+  for (const char* key : {"splits:", "embargo_bars:", "max_gap:", "extra_horizons:", "n_jobs:"}) {
     EXPECT_EQ(stored.find(key), std::string::npos) << key;
   }
   EXPECT_NE(ConfigToYaml(Config{}).find("splits: []"), std::string::npos);

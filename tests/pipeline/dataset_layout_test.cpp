@@ -45,7 +45,6 @@ TEST(DatasetLayout, ReadBackFromTheFooterOfABuiltFile) {
   EXPECT_EQ(layout.window, 12);
   EXPECT_EQ(layout.horizon, 5);
   EXPECT_TRUE(layout.extra_horizons.empty());
-  EXPECT_FALSE(layout.triple_barrier);
   const parquet::ParquetReader reader(dir / "d/samples_50.parquet");
   ASSERT_EQ(reader.columns().size(), layout.Columns().size());
   for (size_t c = 0; c < reader.columns().size(); ++c) {
