@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -117,7 +118,17 @@ std::filesystem::path SamplesPath(const Config& config);
 /// The file of one split: {n} is its count, {split} its name; a
 /// samples_filename without {split} gets "_<name>" before its extension.
 std::filesystem::path SplitSamplesPath(const Config& config, const std::string& split, int64_t n_samples);
-/// data_dir / scaler_filename with {n} substituted.
+/// The file of split `split` (an index) when the config alone names it:
+/// samples_filename has no {n}, or the split's n_samples is a number.
+/// Otherwise (a share of n_samples, or `all`) the data decides: nullopt.
+std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config, size_t split);
+/// Once the data gave every split its count: throws ConfigError if a split's
+/// file would have the name of another output (another split's file, the
+/// scaler, a raw file).
+void CheckSplitFileNames(const Config& config, std::span<const int64_t> split_counts);
+/// data_dir / scaler_filename with {n} substituted (the n_samples key) and,
+/// with splits, {split} the first (training) split's name: one scaler per
+/// build, fitted on that split.
 std::filesystem::path ScalerPath(const Config& config);
 
 }  // namespace barforge

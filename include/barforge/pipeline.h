@@ -142,8 +142,19 @@ struct ExistingDataset {
 /// Throws ParquetError for a file that is not Parquet.
 ExistingDataset CheckExistingDataset(const Config& config);
 
+/// With splits: CheckExistingDataset for every split's file, in config
+/// order. When samples_filename has {n} and a split's count is not a number
+/// (a share of n_samples, or `all`), the data decides the file's name: the
+/// raw data is then read to find it (nothing is written).
+std::vector<ExistingDataset> CheckExistingSplits(const Config& config);
+
+/// With splits: every split's file, in config order (reads the raw data
+/// when the data decides a name, as CheckExistingSplits).
+std::vector<std::filesystem::path> SplitOutputPaths(const Config& config);
+
 /// For a kSameConfig dataset whose scaler file is missing: writes
-/// ScalerPath(config) from the copy in the dataset's footer. Returns true
+/// ScalerPath(config) from the copy in the dataset's footer (with splits,
+/// the first split's file). Returns true
 /// if it wrote it.
 bool RestoreScalerFromDataset(const Config& config);
 

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "barforge/config.h"
@@ -154,6 +157,49 @@ AlreadyExistsError ExistsFromOtherConfig(const ExistingDataset& existing, std::s
                                         existing.path.string(), existing.difference, overwrite));
 }
 
+namespace {
+
+// --skip-existing with splits: true when every split's file was built from
+// this config (nothing to do); false when none exists (build). Throws
+// AlreadyExistsError for a file of another config, or for some files
+// present and others missing (an earlier build stopped between its files).
+bool SkipExistingSplits(const Config& config, const RunFlags& flags,
+                        const std::function<void(const std::string&)>& notice) {
+  const std::vector<ExistingDataset> existing = CheckExistingSplits(config);
+  std::vector<std::string> present, missing;
+  for (const ExistingDataset& file : existing) {
+    if (file.state == ExistingDataset::State::kOtherConfig) {
+      throw AlreadyExistsError(fmt::format("{}: exists but was built from another config ({}); pass --overwrite to "
+                                           "rebuild every split, or choose another samples_filename",
+                                           file.path.string(), file.difference));
+    }
+    (file.state == ExistingDataset::State::kSameConfig ? present : missing).push_back(file.path.string());
+  }
+  if (present.empty()) return false;
+  if (!missing.empty()) {
+    throw AlreadyExistsError(fmt::format("{} {} but {} {} missing (an earlier build stopped between the split "
+                                         "files); pass --overwrite to rebuild every split",
+                                         fmt::join(present, ", "), present.size() == 1 ? "exists" : "exist",
+                                         fmt::join(missing, ", "), missing.size() == 1 ? "is" : "are"));
+  }
+  const bool restored = RestoreScalerFromDataset(config);
+  CheckOutputs(config, notice);
+  if (flags.json) {
+    fmt::print("{}\n", nlohmann::json{{"outputs", present},
+                                      {"scaler", ScalerPath(config).string()},
+                                      {"skipped", true},
+                                      {"scaler_restored", restored}}
+                           .dump());
+  } else if (!flags.quiet) {
+    fmt::print("{} were built from this config already; nothing to do (--overwrite rebuilds them){}\n",
+               fmt::join(present, ", "),
+               restored ? fmt::format("; restored the missing {} from a footer", ScalerPath(config).string()) : "");
+  }
+  return true;
+}
+
+}  // namespace
+
 int BuildCommand(const RunFlags& flags) {
   // With --shard or under an MPI launcher with more than one rank, the
   // dataset is built in parts; one rank builds the file, as without MPI.
@@ -168,7 +214,9 @@ int BuildCommand(const RunFlags& flags) {
   auto notice = [&flags](const std::string& text) {
     if (!flags.quiet) std::fprintf(stderr, "barforge: note: %s\n", text.c_str());
   };
-  if (flags.skip_existing && !flags.overwrite) {
+  if (flags.skip_existing && !flags.overwrite && !config.splits.empty()) {
+    if (SkipExistingSplits(config, flags, notice)) return kExitOk;
+  } else if (flags.skip_existing && !flags.overwrite) {
     const ExistingDataset existing = CheckExistingDataset(config);
     if (existing.state == ExistingDataset::State::kOtherConfig) {
       throw ExistsFromOtherConfig(existing, "--overwrite");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
@@ -104,19 +105,41 @@ YAML::Node LoadYamlFile(const std::filesystem::path& file) {
 }
 
 std::string Replace(std::string text, std::string_view from, std::string_view to);
+std::string SplitSamplesName(const Config& config, const std::string& split, int64_t n_samples);
+std::string ScalerName(const Config& config);
 
-// The dataset, the scaler and the raw files are all in data_dir: two of them
-// with one name would make a build destroy its own input or output.
-void CheckOutputNames(const Config& config, const std::map<std::string, std::string>& origins) {
+// The dataset (or every split's file), the scaler and the raw files are all
+// in data_dir: two of them with one name would make a build destroy its own
+// input or output. `split_counts`: each split's resolved count; a split
+// whose count the data decides (and whose name has {n}) is left out while
+// it is unknown (-1), and checked again once the data is planned.
+void CheckOutputNames(const Config& config, const std::map<std::string, std::string>& origins,
+                      std::span<const int64_t> split_counts) {
   struct Named {
     std::string file;
     std::string what;
     const char* key;
   };
-  std::vector<Named> names = {
-      {Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples)), "the dataset", "samples_filename"},
-      {Replace(config.scaler_filename, "{n}", FormatSampleCount(config.n_samples)), "the scaler", "scaler_filename"},
-  };
+  std::vector<Named> names;
+  for (const char* key : {"samples_filename", "scaler_filename"}) {
+    const std::string& value = std::string_view(key) == "samples_filename" ? config.samples_filename
+                                                                           : config.scaler_filename;
+    if (config.splits.empty() && value.find("{split}") != std::string::npos) {
+      const auto origin = origins.find(key);
+      throw ConfigError(fmt::format("{}: key '{}': '{}' has {{split}}, which only a build with splits replaces",
+                                    origin == origins.end() ? "defaults" : origin->second, key, value));
+    }
+  }
+  if (config.splits.empty()) {
+    names.push_back(
+        {Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples)), "the dataset", "samples_filename"});
+  }
+  for (size_t s = 0; s < config.splits.size(); ++s) {
+    if (split_counts[s] < 0) continue;
+    names.push_back({SplitSamplesName(config, config.splits[s].name, split_counts[s]),
+                     fmt::format("the file of split '{}'", config.splits[s].name), "samples_filename"});
+  }
+  names.push_back({ScalerName(config), "the scaler", "scaler_filename"});
   for (const std::string& ticker : config.tickers) {
     names.push_back({Replace(config.raw_data_filename, "{ticker}", ticker),
                      fmt::format("the raw file of ticker '{}'", ticker), "raw_data_filename"});
@@ -147,6 +170,16 @@ void CheckHeaderlessCsv(const Config& config, const std::map<std::string, std::s
   CsvColumnPositions(config.columns, origins);
 }
 
+// A split's count before the data is read: given, or -1 when the data
+// decides it (a share of n_samples, or `all`).
+std::vector<int64_t> SplitCountsBeforeData(const Config& config) {
+  std::vector<int64_t> counts;
+  for (const SplitConfig& split : config.splits) {
+    counts.push_back(split.all || split.n_samples == 0 ? -1 : split.n_samples);
+  }
+  return counts;
+}
+
 void CheckAcrossKeys(const Config& config, const std::map<std::string, std::string>& origins) {
   // The last synthetic timestamp, start + (n_bars - 1) * bar_seconds in ns,
   // must fit in int64 (about year 2262).
@@ -162,7 +195,7 @@ void CheckAcrossKeys(const Config& config, const std::map<std::string, std::stri
                                   origin == origins.end() ? "defaults" : origin->second, key, config.synthetic.n_bars,
                                   config.synthetic.bar_seconds, config.synthetic.start, kLastInstant));
   }
-  CheckOutputNames(config, origins);
+  CheckOutputNames(config, origins, SplitCountsBeforeData(config));
   CheckHeaderlessCsv(config, origins);
   const int64_t row_groups = (config.n_samples + config.chunk_rows - 1) / config.chunk_rows;
   if (row_groups > kMaxRowGroups) {
@@ -325,7 +358,9 @@ std::filesystem::path SamplesPath(const Config& config) {
   return config.data_dir / Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples));
 }
 
-std::filesystem::path SplitSamplesPath(const Config& config, const std::string& split, int64_t n_samples) {
+namespace {
+
+std::string SplitSamplesName(const Config& config, const std::string& split, int64_t n_samples) {
   std::string name = Replace(config.samples_filename, "{n}", FormatSampleCount(n_samples));
   if (name.find("{split}") != std::string::npos) {
     name = Replace(name, "{split}", split);
@@ -333,11 +368,32 @@ std::filesystem::path SplitSamplesPath(const Config& config, const std::string& 
     const size_t dot = name.rfind('.');
     name.insert(dot == std::string::npos || dot == 0 ? name.size() : dot, "_" + split);
   }
-  return config.data_dir / name;
+  return name;
 }
 
-std::filesystem::path ScalerPath(const Config& config) {
-  return config.data_dir / Replace(config.scaler_filename, "{n}", FormatSampleCount(config.n_samples));
+std::string ScalerName(const Config& config) {
+  std::string name = Replace(config.scaler_filename, "{n}", FormatSampleCount(config.n_samples));
+  if (!config.splits.empty()) name = Replace(name, "{split}", config.splits.front().name);
+  return name;
+}
+
+}  // namespace
+
+std::filesystem::path SplitSamplesPath(const Config& config, const std::string& split, int64_t n_samples) {
+  return config.data_dir / SplitSamplesName(config, split, n_samples);
+}
+
+std::filesystem::path ScalerPath(const Config& config) { return config.data_dir / ScalerName(config); }
+
+std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config, size_t split) {
+  const SplitConfig& s = config.splits.at(split);
+  const bool counted = !s.all && s.n_samples > 0;
+  if (!counted && config.samples_filename.find("{n}") != std::string::npos) return std::nullopt;
+  return SplitSamplesPath(config, s.name, counted ? s.n_samples : 0);
+}
+
+void CheckSplitFileNames(const Config& config, std::span<const int64_t> split_counts) {
+  CheckOutputNames(config, {}, split_counts);
 }
 
 }  // namespace barforge

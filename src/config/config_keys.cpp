@@ -526,9 +526,17 @@ std::string ConfigReferenceMarkdown() {
   out +=
       "\nAlso checked across keys: `compression_level` must be valid for\n"
       "`parquet_compression` (it is ignored by snappy, lz4 and none); the\n"
-      "dataset, the scaler and the raw files of all tickers must have different\n"
-      "names; the synthetic bars must end by 2262-04-11T23:47:16.854775807Z; and\n"
-      "n_samples / chunk_rows must not exceed 4096 row groups.\n";
+      "dataset (with `splits`, every split's file), the scaler and the raw\n"
+      "files of all tickers must have different names (a split file whose\n"
+      "`{n}` the data decides is checked once the data is read); `{split}` in\n"
+      "`samples_filename` or `scaler_filename` needs `splits`; the synthetic\n"
+      "bars must end by 2262-04-11T23:47:16.854775807Z; and n_samples /\n"
+      "chunk_rows must not exceed 4096 row groups.\n\n"
+      "With `splits`, `{split}` in `samples_filename` is each split's name (a\n"
+      "name without it gets `_{split}` before its extension) and `{n}` that\n"
+      "split's count; the build has one scaler, fitted on the first split, so\n"
+      "`{split}` in `scaler_filename` is the first split's name and `{n}` there\n"
+      "stays the `n_samples` key's value.\n";
   return out;
 }
 

@@ -25,6 +25,7 @@
 #include "barforge/pipeline.h"
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
+#include "io/atomic_file.h"
 #include "pipeline/arrow_schema.h"
 #include "pipeline/build_monitor.h"
 #include "pipeline/build_range.h"
@@ -129,7 +130,12 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     summary.tickers[k].gap_excluded_end_bars = plan.gap_excluded_end_bars[k];
   }
   if (!config.splits.empty()) {
-    for (const SplitPlan& split : plan.splits) RefuseExisting(split.output, range.replace_output);
+    // The files whose names the data gave ({n} of a share or of `all`):
+    // RunBuild could not see to them before.
+    for (const SplitPlan& split : plan.splits) {
+      io::RemoveStaleTemporaries(split.output);
+      RefuseExisting(split.output, range.replace_output);
+    }
   }
   summary.output = config.splits.empty() ? range.output : plan.splits.front().output;
   summary.stages.prepare = summary.phases.prepare = SecondsSince(stage_start);
@@ -245,11 +251,16 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
   // On the caller's thread, before any work: repair what an interrupted run
   // left, refuse an existing dataset and an output folder that cannot take
   // the dataset. The scaler belongs to the dataset: one left behind by a
-  // dataset that was deleted never blocks, it is replaced. With splits the
-  // files' names depend on the data: BuildSteps refuses existing ones.
+  // dataset that was deleted never blocks, it is replaced. With splits,
+  // every split's file the config names is seen to here; a file the data
+  // names ({n} of a share of n_samples or of `all`) once the data is planned.
+  CheckOutputs(config, options.on_notice);
   if (config.splits.empty()) {
-    CheckOutputs(config, options.on_notice);
     RefuseExisting(range.output, options.overwrite);
+  } else {
+    for (size_t s = 0; s < config.splits.size(); ++s) {
+      if (const auto path = KnownSplitSamplesPath(config, s)) RefuseExisting(*path, options.overwrite);
+    }
   }
   CheckOutputFolder(config);
   if (config.EffectiveJobs() < config.n_jobs && options.on_notice) {
@@ -257,6 +268,23 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
                                   config.EffectiveJobs()));
   }
   return RunBuildRange(config, options, range);
+}
+
+std::vector<std::filesystem::path> SplitOutputPaths(const Config& config) {
+  std::vector<std::filesystem::path> paths;
+  for (size_t s = 0; s < config.splits.size(); ++s) {
+    const auto path = KnownSplitSamplesPath(config, s);
+    if (!path) {
+      // Generated raw files stay uncommitted temporaries, dropped here.
+      const RawData raw = PrepareRawData(config, false);
+      const BuildPlan plan = PlanBuild(config, raw.series);
+      paths.clear();
+      for (const SplitPlan& split : plan.splits) paths.push_back(split.output);
+      return paths;
+    }
+    paths.push_back(*path);
+  }
+  return paths;
 }
 
 BuildSummary RunBuildRange(const Config& config, const BuildOptions& options, const BuildRange& range) {

@@ -52,11 +52,9 @@ std::string FooterValue(const parquet::ParquetReader& reader, const std::string&
   return {};
 }
 
-}  // namespace
-
-ExistingDataset CheckExistingDataset(const Config& config) {
+ExistingDataset CheckExistingFile(const Config& config, const std::filesystem::path& path) {
   ExistingDataset existing;
-  existing.path = SamplesPath(config);
+  existing.path = path;
   if (!std::filesystem::exists(existing.path)) return existing;
   const parquet::ParquetReader reader(existing.path);
   const std::string stored = FooterValue(reader, "barforge.config");
@@ -97,13 +95,25 @@ ExistingDataset CheckExistingDataset(const Config& config) {
   return existing;
 }
 
+}  // namespace
+
+ExistingDataset CheckExistingDataset(const Config& config) { return CheckExistingFile(config, SamplesPath(config)); }
+
+std::vector<ExistingDataset> CheckExistingSplits(const Config& config) {
+  std::vector<ExistingDataset> out;
+  for (const std::filesystem::path& path : SplitOutputPaths(config)) out.push_back(CheckExistingFile(config, path));
+  return out;
+}
+
 bool RestoreScalerFromDataset(const Config& config) {
   const std::filesystem::path scaler_path = ScalerPath(config);
   if (std::filesystem::exists(scaler_path)) return false;
-  const parquet::ParquetReader reader(SamplesPath(config));
+  // With splits, every file's footer holds the scaler: the first's is read.
+  const std::filesystem::path dataset = config.splits.empty() ? SamplesPath(config) : SplitOutputPaths(config).front();
+  const parquet::ParquetReader reader(dataset);
   const std::string json = FooterValue(reader, "barforge.scaler");
   if (json.empty()) {
-    throw DataError(fmt::format("{}: no barforge.scaler metadata to restore {} from", SamplesPath(config).string(),
+    throw DataError(fmt::format("{}: no barforge.scaler metadata to restore {} from", dataset.string(),
                                 scaler_path.string()));
   }
   // Parsed and written as a build writes it (same bytes, temporary + rename).

@@ -52,17 +52,9 @@ std::optional<std::string> FooterScaler(const std::filesystem::path& dataset) {
   return std::nullopt;
 }
 
-}  // namespace
-
-void CheckOutputs(const Config& config, const NoticeFn& notice) {
-  const std::filesystem::path dataset = SamplesPath(config);
-  const std::filesystem::path scaler = ScalerPath(config);
-  RemoveLeftovers(dataset, notice);
-  RemoveLeftovers(scaler, notice);
-  if (config.source == DataSource::kSynthetic) {
-    for (const std::string& ticker : config.tickers) RemoveLeftovers(RawDataPath(config, ticker), notice);
-  }
-
+// Brings `scaler` in line with `dataset`, whose footer holds its scaler.
+void CheckScalerPair(const std::filesystem::path& dataset, const std::filesystem::path& scaler,
+                     const NoticeFn& notice) {
   std::error_code ec;
   if (std::filesystem::exists(dataset, ec)) {
     const std::optional<std::string> footer = FooterScaler(dataset);
@@ -94,13 +86,37 @@ void CheckOutputs(const Config& config, const NoticeFn& notice) {
                      scaler.string(), dataset.string()));
 }
 
+}  // namespace
+
+void CheckOutputs(const Config& config, const NoticeFn& notice) {
+  const std::filesystem::path scaler = ScalerPath(config);
+  RemoveLeftovers(scaler, notice);
+  if (config.source == DataSource::kSynthetic) {
+    for (const std::string& ticker : config.tickers) RemoveLeftovers(RawDataPath(config, ticker), notice);
+  }
+  if (config.splits.empty()) {
+    const std::filesystem::path dataset = SamplesPath(config);
+    RemoveLeftovers(dataset, notice);
+    CheckScalerPair(dataset, scaler, notice);
+    return;
+  }
+  // With splits, the scaler belongs to the first (training) split's file,
+  // whose footer holds it as every split's does. Files the data names are
+  // seen to once the data is planned.
+  for (size_t s = 0; s < config.splits.size(); ++s) {
+    if (const auto path = KnownSplitSamplesPath(config, s)) RemoveLeftovers(*path, notice);
+  }
+  if (const auto first = KnownSplitSamplesPath(config, 0)) CheckScalerPair(*first, scaler, notice);
+}
+
 void CheckOutputFolder(const Config& config) {
   const std::filesystem::path dir = config.data_dir;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw IoError(fmt::format("{}: cannot create the output folder: {}", dir.string(), ec.message()));
   try {
-    io::AtomicFile probe(SamplesPath(config));
+    io::AtomicFile probe(config.splits.empty() ? SamplesPath(config)
+                                                : SplitSamplesPath(config, config.splits.front().name, 0));
     probe.Abandon();
   } catch (const IoError& e) {
     throw IoError(fmt::format("{}: cannot write the outputs in this folder ({})", dir.string(), e.what()));
@@ -109,11 +125,20 @@ void CheckOutputFolder(const Config& config) {
   if (::statvfs(dir.c_str(), &disk) != 0) return;
   const double free_bytes = static_cast<double>(disk.f_bavail) * static_cast<double>(disk.f_frsize);
   const double float_bytes_per_sample = 4.0 * (5.0 * config.window + kMetaFeatureCount + 3 + 1);
-  const double needed = 0.5 * float_bytes_per_sample * static_cast<double>(config.n_samples);
+  // With splits: the counts given, and n_samples for the splits that take a
+  // share of it (`all` is unknown until the data is read).
+  int64_t samples = config.splits.empty() ? config.n_samples : 0;
+  bool shares = false;
+  for (const SplitConfig& split : config.splits) {
+    samples += split.n_samples;
+    shares = shares || (!split.all && split.n_samples == 0);
+  }
+  if (shares) samples += config.n_samples;
+  const double needed = 0.5 * float_bytes_per_sample * static_cast<double>(samples);
   if (needed > free_bytes) {
     throw IoError(fmt::format("{}: {} samples need at least {:.1f} GB of disk ({:.0f} bytes of float32 values per "
                               "sample at window {}, compressed to no less than half), and {:.1f} GB are free",
-                              dir.string(), config.n_samples, needed / 1e9, float_bytes_per_sample, config.window,
+                              dir.string(), samples, needed / 1e9, float_bytes_per_sample, config.window,
                               free_bytes / 1e9));
   }
 }

@@ -65,7 +65,9 @@ BuildPlan PlanBuild(const Config& config, std::span<const BarSeries> series) {
   for (size_t k = 0; k < series.size(); ++k) {
     const auto& t = series[k].timestamp_ns;
     gaps[k] = GapPositions(t, config.max_gap_ns);
-    if (!t.empty()) {
+    // A series too short for one window (left out by on_short_series: skip)
+    // does not move the ends given as fractions.
+    if (std::ssize(t) >= static_cast<int64_t>(config.window) + config.horizon) {
       first_ns = std::min(first_ns, t.front());
       last_ns = std::max(last_ns, t.back());
     }
@@ -122,6 +124,7 @@ BuildPlan PlanBuild(const Config& config, std::span<const BarSeries> series) {
     start_ns = end_ns;
   }
   start_ns = kNoStart;
+  std::vector<int64_t> counts;
   for (size_t s = 0; s < config.splits.size(); ++s) {
     const SplitConfig& split = config.splits[s];
     const int64_t pairs = CountPairs(runs[s]);
@@ -133,11 +136,13 @@ BuildPlan PlanBuild(const Config& config, std::span<const BarSeries> series) {
       const long double share = static_cast<long double>(pairs) / static_cast<long double>(total_pairs);
       n = std::max<int64_t>(1, std::llround(static_cast<long double>(config.n_samples) * share));
     }
+    counts.push_back(n);
     plan.splits.push_back({split.name, start_ns, ends[s], n, SplitSamplesPath(config, split.name, n),
                            Sampler(config.seed, static_cast<uint32_t>(s), std::move(runs[s]),
                                    split.all ? PairChoice::kEveryPairOnce : PairChoice::kUniform)});
     start_ns = ends[s];
   }
+  CheckSplitFileNames(config, counts);
   return plan;
 }
 
