@@ -114,7 +114,7 @@ std::string ScalerName(const Config& config);
 // whose count the data decides (and whose name has {n}) is left out while
 // it is unknown (-1), and checked again once the data is planned.
 void CheckOutputNames(const Config& config, const std::map<std::string, std::string>& origins,
-                      std::span<const int64_t> split_counts) {
+                      std::span<const int64_t> split_counts, bool planned = false) {
   struct Named {
     std::string file;
     std::string what;
@@ -150,10 +150,11 @@ void CheckOutputNames(const Config& config, const std::map<std::string, std::str
       // Blame the output key the user set, the later one if both were.
       const Named& blamed = origins.count(names[i].key) != 0 || origins.count(names[j].key) == 0 ? names[i] : names[j];
       const Named& other = &blamed == &names[i] ? names[j] : names[i];
+      // Once the data is planned, the key alone is named.
       const auto origin = origins.find(blamed.key);
-      throw ConfigError(fmt::format("{}: key '{}': '{}' would be both {} and {} in {}; give them different names",
-                                    origin == origins.end() ? "defaults" : origin->second, blamed.key, blamed.file,
-                                    blamed.what, other.what, config.data_dir.string()));
+      const std::string where = origin != origins.end() ? origin->second + ": " : planned ? "" : "defaults: ";
+      throw ConfigError(fmt::format("{}key '{}': '{}' would be both {} and {} in {}; give them different names", where,
+                                    blamed.key, blamed.file, blamed.what, other.what, config.data_dir.string()));
     }
   }
 }
@@ -175,7 +176,8 @@ void CheckHeaderlessCsv(const Config& config, const std::map<std::string, std::s
 std::vector<int64_t> SplitCountsBeforeData(const Config& config) {
   std::vector<int64_t> counts;
   for (const SplitConfig& split : config.splits) {
-    counts.push_back(split.all || split.n_samples == 0 ? -1 : split.n_samples);
+    const bool named = config.samples_filename.find("{n}") == std::string::npos;
+    counts.push_back(named ? 0 : split.all || split.n_samples == 0 ? -1 : split.n_samples);
   }
   return counts;
 }
@@ -393,7 +395,7 @@ std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config,
 }
 
 void CheckSplitFileNames(const Config& config, std::span<const int64_t> split_counts) {
-  CheckOutputNames(config, {}, split_counts);
+  CheckOutputNames(config, {}, split_counts, true);
 }
 
 }  // namespace barforge

@@ -74,7 +74,7 @@ class SplitReuse : public ::testing::Test {
 
 TEST_F(SplitReuse, SkipExistingSkipsOnlyWhenEverySplitFileHasTheSameConfig) {
   const auto written = fs::last_write_time(dir_ / test_);
-  const CommandResult same = Build("--skip-existing --jobs 1");
+  const CommandResult same = RunBarforge(dir_.path(), "build --config config.yaml --skip-existing --jobs 1");
   EXPECT_EQ(same.exit_code, 0) << same.err;
   EXPECT_EQ(same.out, train_ + ", " + test_ +
                           " were built from this config already; nothing to do (--overwrite rebuilds them)\n");
@@ -116,7 +116,7 @@ TEST_F(SplitReuse, ScalerIsRestoredFromTheFirstSplitsFooter) {
   EXPECT_EQ(Footer(dir_ / train_, "barforge.scaler"), scaler);
   EXPECT_EQ(Footer(dir_ / test_, "barforge.scaler"), scaler);
   fs::remove(dir_ / "data/meta_scaler.json");
-  const CommandResult skipped = Build("--skip-existing");
+  const CommandResult skipped = RunBarforge(dir_.path(), "build --config config.yaml --skip-existing");
   EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
   EXPECT_EQ(skipped.out, train_ + ", " + test_ +
                              " were built from this config already; nothing to do (--overwrite rebuilds them); "
