@@ -88,11 +88,14 @@ int Main(int argc, char** argv) {
                     "Build only part r of R (r/R, 0 <= r < R) into the dataset directory, for schedulers without "
                     "MPI; `barforge finalize DIR` completes the directory");
 
-  std::filesystem::path finalize_dir;
+  std::vector<std::filesystem::path> finalize_dirs;
   bool finalize_json = false;
   CLI::App* finalize = app.add_subcommand(
       "finalize", "Check a dataset directory's parts (from build --shard) and mark it complete with _SUCCESS");
-  finalize->add_option("DIR", finalize_dir, "Dataset directory (samples_filename without its extension)")->required();
+  finalize
+      ->add_option("DIR", finalize_dirs,
+                   "Dataset directory (samples_filename without its extension; with splits, each split's directory)")
+      ->required();
   finalize->add_flag("--json", finalize_json, "Print the result as JSON");
 
   RunFlags synth_flags;
@@ -140,7 +143,10 @@ int Main(int argc, char** argv) {
       for (const std::string& item : synth_flags.overrides) synth_flags.override_origins.push_back("--set " + item);
       return SynthCommand(synth_flags);
     }
-    if (*finalize) return FinalizeCommand(finalize_dir, finalize_json);
+    if (*finalize) {
+      for (const auto& dir : finalize_dirs) FinalizeCommand(dir, finalize_json);
+      return kExitOk;
+    }
     if (*inspect) return InspectCommand(inspect_file);
     if (*validate) return ValidateCommand(validate_file, validate_json);
     if (app.got_subcommand("transform")) return run_transform();

@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "barforge/config.h"
@@ -62,19 +64,47 @@ void Print(const PartsBuildSummary& s, bool json, bool quiet) {
     kept += r.kept;
   }
   if (json) {
-    fmt::print("{}\n", nlohmann::json{{"output", s.directory.string()},
-                                      {"scaler", s.scaler.string()},
-                                      {"parts", s.parts},
-                                      {"complete", s.complete},
-                                      {"rows", rows},
-                                      {"bytes", bytes},
-                                      {"seconds", s.local.seconds},
-                                      {"jobs", s.local.jobs},
-                                      {"written", ReportsJson(s)}}
-                           .dump());
+    nlohmann::json out{{"output", s.directory.string()},
+                       {"scaler", s.scaler.string()},
+                       {"parts", s.parts},
+                       {"complete", s.complete},
+                       {"rows", rows},
+                       {"bytes", bytes},
+                       {"seconds", s.local.seconds},
+                       {"jobs", s.local.jobs},
+                       {"written", ReportsJson(s)}};
+    if (!s.split_directories.empty()) {
+      out["split_directories"] = nlohmann::json::array();
+      for (const auto& dir : s.split_directories) out["split_directories"].push_back(dir.string());
+    }
+    fmt::print("{}\n", out.dump());
     return;
   }
   if (quiet) return;
+  if (!s.split_directories.empty()) {
+    // With splits: part r of every split's directory.
+    for (const PartReport& r : s.reports) {
+      const std::string file = PartFileName(r.index);
+      if (r.kept) {
+        fmt::print("kept {} of {} split directories ({} rows, complete from an earlier run)\n", file,
+                   s.split_directories.size(), r.rows);
+      } else {
+        fmt::print("wrote {} of {} split directories ({} rows, {:.1f} MB) in {:.2f} s, peak memory {:.0f} MB\n",
+                   file, s.split_directories.size(), r.rows, static_cast<double>(r.bytes) / 1e6, r.seconds,
+                   static_cast<double>(r.peak_rss_bytes) / 1e6);
+      }
+    }
+    std::vector<std::string> dirs;
+    for (const auto& dir : s.split_directories) dirs.push_back(dir.string());
+    if (s.complete) {
+      fmt::print("{}: complete, {} parts each ({} kept), {} rows, {:.1f} MB; scaler {}\n", fmt::join(dirs, ", "),
+                 s.parts, kept, rows, static_cast<double>(bytes) / 1e6, s.scaler.string());
+    } else {
+      fmt::print("{} are incomplete until all {} parts are written and `barforge finalize {}` has run\n",
+                 fmt::join(dirs, ", "), s.parts, fmt::join(dirs, " "));
+    }
+    return;
+  }
   for (const PartReport& r : s.reports) {
     const std::string file = (s.directory / PartFileName(r.index)).string();
     if (r.kept) {

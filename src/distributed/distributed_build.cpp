@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -123,6 +124,71 @@ PartReport ReportOf(int index, bool kept, const BuildSummary& local, const std::
   return {index, kept, kept ? 0 : local.rows, FileBytes(part), local.seconds, local.peak_rss_bytes};
 }
 
+// With splits: this process's part of every split, one directory per split.
+// Called from the build once the splits are planned (their files' names and
+// counts may come from the data). `leader` prepares each directory for the
+// job (stray parts of a build with more parts refused, or removed with
+// --overwrite); every process removes the directory's _SUCCESS, which only
+// the end of the job (or finalize) writes again.
+class SplitParts {
+ public:
+  SplitParts(const Config& config, int index, int count, bool overwrite, bool leader)
+      : config_(StoredConfigYaml(config)), index_(index), count_(count), overwrite_(overwrite), leader_(leader) {}
+
+  SplitPart operator()(size_t split, const std::filesystem::path& file, int64_t n_samples) {
+    std::filesystem::path dir = file;
+    dir.replace_extension();
+    if (directories_.size() <= split) directories_.resize(split + 1);
+    directories_[split] = dir;
+    const ExpectedPart expected{dir / PartFileName(index_), index_, count_, PartRange(index_, count_, n_samples),
+                                n_samples, config_};
+    if (leader_) {
+      const std::vector<std::filesystem::path> stray = StrayParts(dir, count_);
+      if (!stray.empty() && !overwrite_) {
+        throw DistributedError(fmt::format("{}: from another build (this one has {} parts); use --overwrite to "
+                                           "replace it",
+                                           stray.front().string(), count_));
+      }
+      for (const auto& path : stray) {
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+        if (ec) throw IoError(fmt::format("{}: cannot remove: {}", path.string(), ec.message()));
+      }
+    }
+    EnsureDirectory(dir);
+    if (const auto kept = KeptPart(expected, overwrite_)) {
+      kept_.push_back(*kept);
+      return {expected.range.first, expected.range.end, {}, {}};
+    }
+    RemoveSuccessMarker(dir);
+    RemoveStaleTemporaries(expected.path);
+    written_.push_back(expected.path);
+    return {expected.range.first, expected.range.end, expected.path,
+            {{kPartMetadataKey, PartMetadataJson(index_, count_, expected.range, n_samples)}}};
+  }
+
+  const std::vector<std::filesystem::path>& directories() const { return directories_; }
+  const std::vector<PartFooter>& kept() const { return kept_; }
+  /// This process's part of every split, for its report.
+  PartReport Report(const BuildSummary& local) const {
+    PartReport report{index_, written_.empty(), local.rows, 0, local.seconds, local.peak_rss_bytes};
+    for (const PartFooter& footer : kept_) {
+      report.rows += footer.rows;
+      report.bytes += FileBytes(footer.path);
+    }
+    for (const auto& path : written_) report.bytes += FileBytes(path);
+    return report;
+  }
+
+ private:
+  std::string config_;
+  int index_, count_;
+  bool overwrite_, leader_;
+  std::vector<std::filesystem::path> directories_;
+  std::vector<PartFooter> kept_;
+  std::vector<std::filesystem::path> written_;
+};
+
 // ---- MPI: one fixed-size record per rank per step, gathered on all ranks.
 
 struct Record {
@@ -216,9 +282,23 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
     throw ConfigError(fmt::format("--shard {}/{}: expected r/R with 0 <= r < R", index, count));
   }
   PartsBuildSummary summary;
-  summary.directory = DatasetDirectory(config);
   summary.scaler = ScalerPath(config);
   summary.parts = count;
+  if (!config.splits.empty()) {
+    // Shard 0 writes the scaler, fitted here on the whole first split as
+    // every shard fits it.
+    SplitParts parts(config, index, count, options.overwrite, true);
+    BuildRange range;
+    range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
+    range.overwrite_raw = options.overwrite;
+    range.split_part = std::ref(parts);
+    summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
+    summary.split_directories = parts.directories();
+    summary.directory = summary.split_directories.front();
+    summary.reports.push_back(parts.Report(summary.local));
+    return summary;
+  }
+  summary.directory = DatasetDirectory(config);
   const ExpectedPart expected = Expect(config, index, count);
   if (const auto kept = KeptPart(expected, options.overwrite)) {
     // Shard 0 also owns the scaler JSON: its footer holds the same text.
@@ -263,6 +343,12 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
     config = load_config();
     expected = Expect(config, rank, ranks);
     own.config_hash = Fnv1a(std::string(kVersion) + "\n" + expected.config);
+    // With splits, the directories are named once the data is planned:
+    // their parts are looked at then (SplitParts).
+    if (!config.splits.empty()) {
+      own.writes_part = 1;
+      return;
+    }
     kept = KeptPart(expected, options.overwrite);
     own.writes_part = kept ? 0 : 1;
     if (leader) {
@@ -296,6 +382,8 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   // ranks sharing a file system do not all generate them.
   coordinator.Run([&](Record&) {
     if (!leader) return;
+    if (config.source == DataSource::kSynthetic && !config.splits.empty()) RunSynth(config, options.overwrite);
+    if (!config.splits.empty()) return;
     EnsureDirectory(summary.directory);
     if (any_writes || options.overwrite) RemoveSuccessMarker(summary.directory);
     for (const auto& path : stray) {
@@ -311,12 +399,17 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   // writes its part unless it is kept.
   std::string scaler_json;
   Record done;
+  SplitParts split_parts(config, rank, ranks, options.overwrite, leader);
   coordinator.Run([&](Record& own) {
     BuildRange range;
-    range.first = expected.range.first;
-    range.end = expected.range.end;
-    range.output = kept ? std::filesystem::path() : expected.path;
-    range.metadata = {{kPartMetadataKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}};
+    if (config.splits.empty()) {
+      range.first = expected.range.first;
+      range.end = expected.range.end;
+      range.output = kept ? std::filesystem::path() : expected.path;
+      range.metadata = {{kPartMetadataKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}};
+    } else {
+      range.split_part = std::ref(split_parts);
+    }
     range.reduce_sums = [&](const MetaFeatureSums& mine) {
       Record record;
       const std::vector<double> wire = mine.Serialize();
@@ -335,6 +428,13 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
                                              "replace it",
                                              expected.path.string()));
         }
+        for (const PartFooter& footer : split_parts.kept()) {
+          if (footer.scaler != scaler_json) {
+            throw DistributedError(fmt::format("{}: from another build (its scaler differs); use --overwrite to "
+                                               "replace it",
+                                               footer.path.string()));
+          }
+        }
       });
     };
     if (!kept) RemoveStaleTemporaries(expected.path);
@@ -342,8 +442,12 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
     if (!leader) rank_options.on_progress = nullptr;  // one progress bar: rank 0's
     rank_options = WithFaultHook(rank_options, rank);
     summary.local = RunBuildRange(config, rank_options, range);
-    own.report = ReportOf(rank, kept.has_value(), summary.local, expected.path);
-    if (kept) own.report.rows = kept->rows;
+    if (config.splits.empty()) {
+      own.report = ReportOf(rank, kept.has_value(), summary.local, expected.path);
+      if (kept) own.report.rows = kept->rows;
+    } else {
+      own.report = split_parts.Report(summary.local);
+    }
     done = own;
   });
 
@@ -353,8 +457,16 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
     own = done;
     if (!leader) return;
     SaveMetaScaler(MetaScaler::FromJson(scaler_json), summary.scaler, true);
-    WriteSuccessMarker(summary.directory);
+    if (config.splits.empty()) {
+      WriteSuccessMarker(summary.directory);
+    } else {
+      for (const auto& dir : split_parts.directories()) WriteSuccessMarker(dir);
+    }
   });
+  if (!config.splits.empty()) {
+    summary.split_directories = split_parts.directories();
+    summary.directory = summary.split_directories.front();
+  }
   for (const Record& record : final_records) summary.reports.push_back(record.report);
   summary.complete = true;
   return summary;

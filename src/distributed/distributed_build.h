@@ -32,15 +32,18 @@ class ReportedElsewhere : public JobFailed {
 
 struct PartReport {
   int index = 0;
-  bool kept = false;  ///< complete from an earlier run, not rebuilt
-  int64_t rows = 0;
+  bool kept = false;  ///< complete from an earlier run, not rebuilt (with splits: every split's part)
+  int64_t rows = 0;   ///< with splits: over this part of every split
   int64_t bytes = 0;
   double seconds = 0;
   int64_t peak_rss_bytes = 0;
 };
 
 struct PartsBuildSummary {
-  std::filesystem::path directory;
+  std::filesystem::path directory;  ///< with splits: the first split's
+  /// With splits: one directory per split, in config order (each split's
+  /// file name without its extension), each with its own parts and _SUCCESS.
+  std::vector<std::filesystem::path> split_directories;
   std::filesystem::path scaler;
   int parts = 1;
   bool complete = false;      ///< _SUCCESS written (MPI: always; shards: by finalize)

@@ -10,6 +10,7 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -110,10 +111,6 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   BuildSummary summary;
   summary.jobs = jobs;
   summary.scaler = range.scaler;
-  // Splits are built whole, in one process, for now.
-  if (!config.splits.empty() && (range.reduce_sums || range.first != 0 || range.end != config.n_samples)) {
-    throw ConfigError("key 'splits': a build with splits cannot be made in parts (--shard or mpirun) yet");
-  }
 
   start_phase(BuildPhase::kRawData, static_cast<int64_t>(config.tickers.size()));
   auto stage_start = Clock::now();
@@ -129,20 +126,30 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   for (size_t k = 0; k < summary.tickers.size(); ++k) {
     summary.tickers[k].gap_excluded_end_bars = plan.gap_excluded_end_bars[k];
   }
-  if (!config.splits.empty()) {
+  // What this process writes of each split: without splits, the range;
+  // with splits, each whole, or in parts as range.split_part says.
+  std::vector<SplitPart> parts;
+  if (config.splits.empty()) {
+    parts.push_back({range.first, range.end, range.output, {}});
+  } else if (range.split_part) {
+    for (size_t s = 0; s < plan.splits.size(); ++s) {
+      parts.push_back(range.split_part(s, plan.splits[s].output, plan.splits[s].n_samples));
+    }
+  } else {
     // The files whose names the data gave ({n} of a share or of `all`):
     // RunBuild could not see to them before.
     for (const SplitPlan& split : plan.splits) {
       io::RemoveStaleTemporaries(split.output);
       RefuseExisting(split.output, range.replace_output);
+      parts.push_back({0, split.n_samples, split.output, {}});
     }
   }
-  summary.output = config.splits.empty() ? range.output : plan.splits.front().output;
+  summary.output = parts.front().output;
   summary.stages.prepare = summary.phases.prepare = SecondsSince(stage_start);
 
   // The scaler is fitted on the first split only (the training split).
   const SplitPlan& first_split = plan.splits.front();
-  start_phase(BuildPhase::kScaler, range.reduce_sums ? range.end - range.first : first_split.n_samples);
+  start_phase(BuildPhase::kScaler, range.reduce_sums ? parts.front().end - parts.front().first : first_split.n_samples);
   stage_start = Clock::now();
   std::function<void(int64_t)> on_scaler_block;
   if (monitor != nullptr) {
@@ -156,9 +163,9 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   const DatasetLayout layout = DatasetLayout::FromConfig(config);
   MetaScaler scaler =
       range.reduce_sums
-          ? ScalerFromSums(range.reduce_sums(SumMetaFeatures(first_split.sampler, prepared, range.first, range.end,
-                                                             config.window, jobs, on_scaler_block)),
-                           config.n_samples, config.window, config.horizon)
+          ? ScalerFromSums(range.reduce_sums(SumMetaFeatures(first_split.sampler, prepared, parts.front().first,
+                                                             parts.front().end, config.window, jobs, on_scaler_block)),
+                           first_split.n_samples, config.window, config.horizon)
           : FitMetaScaler(first_split.sampler, prepared, first_split.n_samples, layout.window, layout.horizon, jobs,
                           on_scaler_block);
   if (!config.splits.empty()) {
@@ -169,7 +176,7 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   }
   summary.stages.scaling = summary.phases.scaler = SecondsSince(stage_start);
   if (range.before_writing) range.before_writing(scaler);
-  if (config.splits.empty() && range.output.empty()) {
+  if (std::all_of(parts.begin(), parts.end(), [](const SplitPart& part) { return part.output.empty(); })) {
     CommitRawFiles(raw);  // no dataset to commit them with
     summary.seconds = SecondsSince(build_start);
     summary.peak_rss_bytes = PeakRssBytes();
@@ -179,8 +186,7 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   // Without splits: samples [range.first, range.end) into range.output.
   // With splits: every split whole into its own file.
   int64_t total_samples = 0;
-  for (const SplitPlan& split : plan.splits) total_samples += split.n_samples;
-  if (config.splits.empty()) total_samples = range.end - range.first;
+  for (const SplitPart& part : parts) total_samples += part.output.empty() ? 0 : part.end - part.first;
   start_phase(BuildPhase::kWriting, total_samples);
   stage_start = Clock::now();
   ChunkStageClock clock;
@@ -188,15 +194,19 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   // Every file stays a temporary until all are written: a failing split
   // leaves none at its final name.
   std::vector<std::unique_ptr<parquet::ParquetWriter>> writers;
-  for (const SplitPlan& split : plan.splits) {
-    const std::filesystem::path output = config.splits.empty() ? range.output : split.output;
+  std::vector<size_t> written_splits;  // the split of each writer
+  for (size_t s = 0; s < plan.splits.size(); ++s) {
+    const SplitPlan& split = plan.splits[s];
+    const SplitPart& part = parts[s];
+    if (part.output.empty()) continue;  // kept from an earlier run
     parquet::WriterOptions writer_options = MakeWriterOptions(config, scaler, jobs, split.name, range, layout.Schema());
+    writer_options.key_value_metadata.insert(writer_options.key_value_metadata.end(), part.metadata.begin(),
+                                             part.metadata.end());
     writer_options.replace_existing = range.replace_output;
-    writers.push_back(std::make_unique<parquet::ParquetWriter>(output, layout.Schema(), std::move(writer_options)));
+    writers.push_back(std::make_unique<parquet::ParquetWriter>(part.output, layout.Schema(), std::move(writer_options)));
+    written_splits.push_back(s);
     const ChunkInputs inputs{&split.sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
-    const int64_t first = config.splits.empty() ? range.first : 0;
-    const int64_t count = config.splits.empty() ? range.end - range.first : split.n_samples;
-    writing_seconds += WriteSamples(config, inputs, first, count, *writers.back(), clock);
+    writing_seconds += WriteSamples(config, inputs, part.first, part.end - part.first, *writers.back(), clock);
   }
   summary.phases.writing = SecondsSince(stage_start);
 
@@ -218,9 +228,9 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     const int64_t row_groups = (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
     summary.row_groups += row_groups;
     if (!config.splits.empty()) {
-      const SplitPlan& split = plan.splits[s];
-      summary.splits.push_back({split.name, split.output, split.start_ns, split.end_ns, split.sampler.num_pairs(),
-                                writer.rows_written(), row_groups, writer.bytes_written()});
+      const SplitPlan& split = plan.splits[written_splits[s]];
+      summary.splits.push_back({split.name, parts[written_splits[s]].output, split.start_ns, split.end_ns,
+                                split.sampler.num_pairs(), writer.rows_written(), row_groups, writer.bytes_written()});
     }
   }
   summary.phases.finishing = SecondsSince(stage_start);

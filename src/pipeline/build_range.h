@@ -16,6 +16,15 @@
 
 namespace barforge {
 
+/// With splits, in parts: what this process writes of one split.
+struct SplitPart {
+  int64_t first = 0;             ///< first sample id of the split
+  int64_t end = 0;               ///< one past the last
+  std::filesystem::path output;  ///< empty: kept from an earlier run, not written
+  /// Footer key-values added after barforge's own.
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+
 struct BuildRange {
   int64_t first = 0;              ///< first sample id
   int64_t end = 0;                ///< one past the last sample id
@@ -31,6 +40,11 @@ struct BuildRange {
   /// all n_samples (an MPI reduction). Unset: the sums are taken over all
   /// n_samples here.
   std::function<MetaFeatureSums(const MetaFeatureSums&)> reduce_sums;
+  /// With splits: called once the splits are planned, for split `split`
+  /// (its whole file's name and count), to say which sample ids this
+  /// process writes and where; the scaler's sums (reduce_sums) are then
+  /// over the first split's part. Unset: every split whole into its file.
+  std::function<SplitPart(size_t split, const std::filesystem::path& file, int64_t n_samples)> split_part;
   /// Called with the fitted scaler before the file is created.
   std::function<void(const MetaScaler&)> before_writing;
 };
