@@ -17,6 +17,8 @@ namespace barforge {
 enum class DatasetColumnKind {
   kInt64,      ///< INT64 (sample_id, bar_index, ...): int64s
   kInt32,      ///< INT32: int64s (widened)
+  kInt8,       ///< INT32 annotated INT(8, signed) (tb_label): int8s
+  kInt16,      ///< INT32 annotated INT(16, signed) (tb_bars): int16s
   kTimestamp,  ///< TIMESTAMP: int64s in nanoseconds since the epoch (UTC)
   kString,     ///< UTF8 strings: codes into dictionary
   kFloat,      ///< FLOAT: floats, one per row
@@ -36,6 +38,8 @@ struct DatasetColumnData {
   int64_t rows = 0;
   int64_t width = 1;  ///< values per row (list length for kFloatList, else 1)
   std::vector<int64_t> int64s;
+  std::vector<int8_t> int8s;
+  std::vector<int16_t> int16s;
   std::vector<float> floats;
   std::vector<double> doubles;
   std::vector<int32_t> codes;           ///< kString: per row, an index into dictionary

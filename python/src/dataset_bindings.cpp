@@ -35,6 +35,10 @@ const char* KindName(DatasetColumnKind kind) {
       return "int64";
     case DatasetColumnKind::kInt32:
       return "int32";
+    case DatasetColumnKind::kInt8:
+      return "int8";
+    case DatasetColumnKind::kInt16:
+      return "int16";
     case DatasetColumnKind::kTimestamp:
       return "timestamp";
     case DatasetColumnKind::kString:
@@ -49,7 +53,8 @@ const char* KindName(DatasetColumnKind kind) {
   return "unknown";
 }
 
-// Column name -> array: int64 (n,) for integers and timestamps (ns), float32
+// Column name -> array: int64 (n,) for integers and timestamps (ns), int8 /
+// int16 (n,) for the INT(8) / INT(16) columns (tb_label, tb_bars), float32
 // (n,) / float64 (n,), float32 (n, width) for lists, and for strings a pair
 // (int32 codes (n,), list of distinct str).
 py::dict ReadRowGroup(const DatasetReader& reader, int row_group, const std::vector<std::string>& names) {
@@ -66,6 +71,12 @@ py::dict ReadRowGroup(const DatasetReader& reader, int row_group, const std::vec
       case DatasetColumnKind::kInt32:
       case DatasetColumnKind::kTimestamp:
         out[py::str(column.name)] = Adopt(std::move(column.int64s), {rows});
+        break;
+      case DatasetColumnKind::kInt8:
+        out[py::str(column.name)] = Adopt(std::move(column.int8s), {rows});
+        break;
+      case DatasetColumnKind::kInt16:
+        out[py::str(column.name)] = Adopt(std::move(column.int16s), {rows});
         break;
       case DatasetColumnKind::kFloat:
         out[py::str(column.name)] = Adopt(std::move(column.floats), {rows});

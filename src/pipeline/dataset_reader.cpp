@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <regex>
 #include <string_view>
 #include <unordered_map>
@@ -52,6 +53,10 @@ DatasetColumnKind KindOf(const std::filesystem::path& file, const ColumnInfo& in
     case PhysicalType::kInt64:
       return info.logical == LogicalKind::kTimestamp ? DatasetColumnKind::kTimestamp : DatasetColumnKind::kInt64;
     case PhysicalType::kInt32:
+      if (info.logical == LogicalKind::kInteger && info.is_signed && info.bit_width == 8) return DatasetColumnKind::kInt8;
+      if (info.logical == LogicalKind::kInteger && info.is_signed && info.bit_width == 16) {
+        return DatasetColumnKind::kInt16;
+      }
       if (info.logical == LogicalKind::kNone || info.logical == LogicalKind::kInteger) return DatasetColumnKind::kInt32;
       break;
     case PhysicalType::kFloat:
@@ -65,6 +70,20 @@ DatasetColumnKind KindOf(const std::filesystem::path& file, const ColumnInfo& in
       break;
   }
   throw refuse("of a type barforge never writes");
+}
+
+// INT(8) / INT(16) values, which Parquet stores as INT32; one outside the
+// annotated width means a broken file.
+template <class T>
+std::vector<T> Narrowed(const std::vector<int32_t>& values, const std::string& where) {
+  std::vector<T> out(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] < std::numeric_limits<T>::min() || values[i] > std::numeric_limits<T>::max()) {
+      throw DataError(fmt::format("{}: value {} does not fit its {}-bit integer type", where, values[i], 8 * sizeof(T)));
+    }
+    out[i] = static_cast<T>(values[i]);
+  }
+  return out;
 }
 
 int64_t NanosPer(parquet::TimeUnit unit) {
@@ -232,6 +251,12 @@ std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const 
         }
         case DatasetColumnKind::kInt32:
           data.int64s.assign(buffer.int32s.begin(), buffer.int32s.end());
+          break;
+        case DatasetColumnKind::kInt8:
+          data.int8s = Narrowed<int8_t>(buffer.int32s, where);
+          break;
+        case DatasetColumnKind::kInt16:
+          data.int16s = Narrowed<int16_t>(buffer.int32s, where);
           break;
         case DatasetColumnKind::kFloat:
           data.floats = std::move(buffer.floats);
