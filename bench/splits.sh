@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Part of `make bench`: the cost of time splits, max_gap and extra labels.
 # A 1M build with three splits (train / valid / test by fraction of time,
-# counts by their share of 1M), max_gap and extra_horizons against the
-# default 1M build, interleaved ROUNDS times (default 3) on the same raw
-# data; prints a Markdown table with the medians. Not a test.
+# counts by their share of 1M), max_gap, extra_horizons and triple_barrier
+# against the default 1M build, interleaved ROUNDS times (default 3) on the
+# same raw data; prints a Markdown table with the medians. Not a test.
 #
 #   bash bench/splits.sh [BUILD_DIR]
 set -euo pipefail
@@ -32,7 +32,7 @@ splits='[{name: train, end: 0.7}, {name: valid, end: 0.85}, {name: test}]'
 for i in $(seq "$rounds"); do
   echo "$(run "default-$i")" >> "$work/default.runs"
   echo "$(run "splits-$i" --set "splits=$splits" --set embargo_bars=16 --set max_gap=2m \
-    --set "extra_horizons=[1, 4, 8]")" >> "$work/splits.runs"
+    --set "extra_horizons=[1, 4, 8]" --set "triple_barrier={profit: 2, stop: 1}")" >> "$work/splits.runs"
 done
 
 /usr/bin/python3 - "$work" "$rounds" <<'PY'
@@ -49,6 +49,6 @@ print(f"\nSplits, max_gap and extra labels (median of {rounds} interleaved runs)
 print("| run | wall s | peak RSS MiB |")
 print("|---|---|---|")
 print(f"| 1M default build | {dw:.2f} | {dr / 1024:.0f} |")
-print(f"| 1M, 3 splits ({rows}), embargo 16, max_gap 2m, extra_horizons [1, 4, 8] | {sw:.2f} | {sr / 1024:.0f} |")
+print(f"| 1M, 3 splits ({rows}), embargo 16, max_gap 2m, extra_horizons [1, 4, 8], triple_barrier | {sw:.2f} | {sr / 1024:.0f} |")
 print(f"\n- splits / default: time **{sw / dw:.2f}x** (target <= 1.10x), peak RSS **{sr / dr:.2f}x**")
 PY

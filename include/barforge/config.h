@@ -49,6 +49,13 @@ struct SplitConfig {
   bool all = false;                    ///< `n_samples: all`: every valid pair once
 };
 
+/// `triple_barrier`: the barriers are profit and stop times sigma * sqrt(H),
+/// sigma the sample's raw volatility.
+struct TripleBarrierConfig {
+  double profit = 0;
+  double stop = 0;
+};
+
 struct Config {
   std::filesystem::path data_dir = "data";
   std::string raw_data_filename = "raw_{ticker}.parquet";
@@ -78,6 +85,7 @@ struct Config {
   std::string max_gap = "0";             ///< as written
   int64_t max_gap_ns = 0;                ///< 0: off
   std::vector<int> extra_horizons;
+  std::optional<TripleBarrierConfig> triple_barrier;  ///< none: no tb_* columns
 
   /// n_jobs with -1 resolved to the number of cores, and at most 4 threads
   /// per core (always >= 1).

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,9 @@ enum class DatasetColumnKind {
   kRewards,
   kFwdReturn,
   kExtraFwdReturn,  ///< fwd_return_{h}, one per extra horizon
+  kTbLabel,         ///< triple barrier: int8 label -1 / 0 / +1
+  kTbBars,          ///< triple barrier: int16 bars from the end bar to the touch (H when none)
+  kTbReturn,        ///< triple barrier: float32 log return at the touch
 };
 
 struct DatasetColumn {
@@ -42,6 +46,8 @@ struct DatasetLayout {
   int window = 64;                   ///< W
   int horizon = 16;                  ///< H
   std::vector<int> extra_horizons;   ///< in config order
+  /// With a value: the tb_label, tb_bars, tb_return columns, with these barriers.
+  std::optional<TripleBarrierConfig> triple_barrier;
 
   /// The layout a build with `config` writes.
   static DatasetLayout FromConfig(const Config& config);
@@ -55,7 +61,8 @@ struct DatasetLayout {
 
   /// Every column, in file order: sample_id, ticker, timestamp, bar_index,
   /// ohlc (4W), volume (W), meta (6), rewards (3), fwd_return, then
-  /// fwd_return_{h} per extra horizon.
+  /// fwd_return_{h} per extra horizon, then tb_label, tb_bars, tb_return
+  /// with a triple barrier.
   std::vector<DatasetColumn> Columns() const;
   /// Columns() as the writer's schema.
   std::vector<parquet::ColumnSpec> Schema() const;

@@ -1,6 +1,7 @@
 #include "barforge/config.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <span>
 #include <thread>
@@ -215,6 +216,14 @@ void CheckAcrossKeys(const Config& config, const std::map<std::string, std::stri
                                     origin == origins.end() ? "defaults" : origin->second, h, config.horizon));
     }
   }
+  // tb_bars is int16.
+  if (config.triple_barrier && config.horizon > std::numeric_limits<int16_t>::max()) {
+    const char* key = origins.count("horizon") != 0 ? "horizon" : "triple_barrier";
+    const auto origin = origins.find(key);
+    throw ConfigError(fmt::format("{}: key '{}': triple_barrier needs horizon <= {} (tb_bars is int16), got horizon {}",
+                                  origin == origins.end() ? "defaults" : origin->second, key,
+                                  std::numeric_limits<int16_t>::max(), config.horizon));
+  }
   const std::string level_problem =
       parquet::CompressionLevelProblem(config.parquet_compression, config.compression_level);
   if (!level_problem.empty()) {
@@ -293,8 +302,8 @@ namespace {
 // Keys added after datasets were first written: the stored config leaves
 // them out while they hold their default, so that files of configs without
 // them keep their bytes.
-constexpr std::string_view kOptionalKeys[] = {"splits", "embargo_bars", "max_gap", "extra_horizons",
-                                              "on_short_series", "csv_header"};
+constexpr std::string_view kOptionalKeys[] = {"splits",         "embargo_bars",    "max_gap",   "extra_horizons",
+                                              "triple_barrier", "on_short_series", "csv_header"};
 
 template <class Keep>
 std::string KeysToYaml(const Config& config, Keep keep) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "barforge/error.h"
 #include "config/iso8601.h"
 #include "parquet/codec.h"
+#include "text/suggest.h"
 
 namespace barforge {
 
@@ -291,6 +293,39 @@ std::vector<int> ParseHorizons(const YAML::Node& value) {
   return horizons;
 }
 
+std::optional<TripleBarrierConfig> ParseTripleBarrier(const YAML::Node& value) {
+  if (value.IsNull() || (value.IsScalar() && (value.Scalar() == "null" || value.Scalar() == "~"))) {
+    return std::nullopt;
+  }
+  if (!value.IsMap()) throw ConfigError("expected null or a map {profit: p, stop: q}");
+  static const std::vector<std::string> kKeys = {"profit", "stop"};
+  std::set<std::string> seen;
+  for (const auto& entry : value) {
+    const std::string key = entry.first.as<std::string>();
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      const std::string suggestion = text::DidYouMean(key, kKeys);
+      throw ConfigError(fmt::format("unknown key '{}'{}", key, suggestion.empty() ? " (known: profit, stop)" : suggestion));
+    }
+    if (!seen.insert(key).second) throw ConfigError(fmt::format("'{}' is set twice; keep one", key));
+  }
+  TripleBarrierConfig barrier;
+  for (const std::string& key : kKeys) {
+    const YAML::Node node = value[key];
+    if (!node) throw ConfigError(fmt::format("'{}' is missing: give both profit and stop", key));
+    double x = 0;
+    try {
+      x = ParseFiniteDouble(node);
+    } catch (const ConfigError& e) {
+      throw ConfigError(fmt::format("{}: {}", key, e.what()));
+    }
+    if (!(x > 0) || x > kMaxBarrierWidth) {
+      throw ConfigError(fmt::format("{} must be in (0, {}], got {}", key, kMaxBarrierWidth, node.Scalar()));
+    }
+    (key == "profit" ? barrier.profit : barrier.stop) = x;
+  }
+  return barrier;
+}
+
 // A '|' inside a Markdown table cell must be escaped.
 std::string EscapePipes(std::string_view text) {
   std::string out;
@@ -495,6 +530,16 @@ const std::vector<ConfigKey>& ConfigKeys() {
          std::string out = "[";
          for (size_t i = 0; i < c.extra_horizons.size(); ++i) out += (i ? ", " : "") + std::to_string(c.extra_horizons[i]);
          return out + "]";
+       }},
+      {"triple_barrier", "map", "adds tb_label, tb_bars, tb_return: which the closes reach first, a profit barrier, "
+       "a stop barrier (profit / stop times the raw volatility times sqrt(horizon), in log return) or the horizon; "
+       "null: off",
+       "null or {profit: p, stop: q}, p and q in (0, 1000]; needs horizon <= 32767",
+       [](Config& c, const YAML::Node& v) { c.triple_barrier = ParseTripleBarrier(v); },
+       [](const Config& c) {
+         return c.triple_barrier ? fmt::format("{{profit: {}, stop: {}}}", FormatDouble(c.triple_barrier->profit),
+                                               FormatDouble(c.triple_barrier->stop))
+                                 : std::string("null");
        }},
   };
   return keys;

@@ -20,6 +20,8 @@ namespace barforge {
 inline constexpr int64_t kMaxSamples = 10'000'000'000;
 inline constexpr int64_t kMaxBars = 1'000'000'000;
 inline constexpr double kMaxFeeBps = 10'000;
+/// triple_barrier profit and stop, in units of sigma * sqrt(H).
+inline constexpr double kMaxBarrierWidth = 1'000;
 inline constexpr int kMaxJobs = 1024;
 inline constexpr int kJobsPerCore = 4;
 inline constexpr int64_t kMaxChunkRows = int64_t{1} << 24;

@@ -13,6 +13,7 @@ DatasetLayout DatasetLayout::FromConfig(const Config& config) {
   layout.window = config.window;
   layout.horizon = config.horizon;
   layout.extra_horizons = config.extra_horizons;
+  layout.triple_barrier = config.triple_barrier;
   return layout;
 }
 
@@ -51,6 +52,11 @@ std::vector<DatasetColumn> DatasetLayout::Columns() const {
   };
   for (const int h : extra_horizons) {
     columns.push_back({Kind::kExtraFwdReturn, {fmt::format("fwd_return_{}", h), ColumnType::kFloat}, h});
+  }
+  if (triple_barrier) {
+    columns.push_back({Kind::kTbLabel, {"tb_label", ColumnType::kInt8}});
+    columns.push_back({Kind::kTbBars, {"tb_bars", ColumnType::kInt16}});
+    columns.push_back({Kind::kTbReturn, {"tb_return", ColumnType::kFloat}});
   }
   return columns;
 }

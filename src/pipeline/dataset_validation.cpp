@@ -96,6 +96,7 @@ class Validator {
         if (column.list_valid[i] == 0) Fail(fmt::format("column '{}', row {}: null list", name, first_row + static_cast<int64_t>(i)));
       }
     }
+    if (expected.kind == DatasetColumnKind::kTbLabel) tb_labels_ = column.int32s;
     for (int64_t r = 0; r < column.num_rows; ++r) {
       const int64_t row = first_row + r;
       const auto i = static_cast<size_t>(r);
@@ -114,6 +115,8 @@ class Validator {
         Fail(fmt::format("column 'bar_index', row {}: value {} is before the first full window", row, column.int64s[i]));
       }
       if (kind == DatasetColumnKind::kTicker && column.string(i).empty()) Fail(fmt::format("column 'ticker', row {}: empty ticker", row));
+      if (kind == DatasetColumnKind::kTbLabel) CheckTbLabel(column.int32s[i], row);
+      if (kind == DatasetColumnKind::kTbBars) CheckTbBars(column.int32s[i], i, row);
     }
     for (size_t k = 0; k < column.floats.size(); ++k) {
       if (!std::isfinite(column.floats[k])) {
@@ -128,12 +131,31 @@ class Validator {
     report_.float_values += static_cast<int64_t>(column.floats.size());
   }
 
+  void CheckTbLabel(int32_t label, int64_t row) const {
+    if (label < -1 || label > 1) {
+      Fail(fmt::format("column 'tb_label', row {}: value {}, expected -1, 0 or 1", row, label));
+    }
+  }
+
+  void CheckTbBars(int32_t bars, size_t i, int64_t row) const {
+    if (bars < 1 || bars > layout_.horizon) {
+      Fail(fmt::format("column 'tb_bars', row {}: value {} is outside 1..{} (horizon)", row, bars, layout_.horizon));
+    }
+    if (tb_labels_[i] == 0 && bars != layout_.horizon) {
+      Fail(fmt::format("column 'tb_bars', row {}: value {} with tb_label 0, expected {} (horizon)", row, bars,
+                       layout_.horizon));
+    }
+  }
+
   std::filesystem::path file_;
   parquet::ParquetReader reader_;
   DatasetLayout layout_;
   std::vector<DatasetColumn> columns_;
   int64_t first_sample_id_ = 0;
   DatasetReport report_;
+  /// tb_label of the current row group: it comes before tb_bars, whose
+  /// rows of label 0 must hold H.
+  std::vector<int32_t> tb_labels_;
 };
 
 }  // namespace

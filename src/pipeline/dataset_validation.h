@@ -18,7 +18,9 @@ struct DatasetReport {
 /// Checks the columns of the layout recorded in the file's footer (see
 /// DatasetLayout: names, types, list lengths 4W, W, 6, 3),
 /// that sample_id runs 0..N-1 in order, that no value is null, NaN or
-/// infinite, that bar_index >= W - 1 and that tickers are non-empty. Reads
+/// infinite, that bar_index >= W - 1, that tickers are non-empty and, with a
+/// triple barrier, that tb_label is -1, 0 or 1 and tb_bars in 1..H (H where
+/// tb_label is 0). Reads
 /// one row group at a time, so memory stays bounded. Throws DataError naming
 /// the file, column and row of the first problem (ParquetError for a file
 /// that cannot be read). A part of a dataset built in parts starts at

@@ -5,6 +5,7 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 
+#include "labels/triple_barrier.h"
 #include "pipeline/build_monitor.h"
 #include "rewards/rewards.h"
 
@@ -38,6 +39,10 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
   const DatasetLayout& layout = *inputs.layout;
   extra_fwd_return_.resize(layout.extra_horizons.size());
   for (std::vector<float>& column : extra_fwd_return_) column.resize(n);
+  const size_t tb_rows = layout.triple_barrier ? n : 0;
+  tb_label_.resize(tb_rows);
+  tb_bars_.resize(tb_rows);
+  tb_return_.resize(tb_rows);
 
   // Every row depends only on its sample id, so blocks of rows can be done
   // on any thread in any order with the same values.
@@ -78,6 +83,15 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
                      &fwd_return_[r]);
       for (size_t k = 0; k < extra_fwd_return_.size(); ++k) {
         extra_fwd_return_[k][r] = ForwardReturn(series, draw.end_bar, layout.extra_horizons[k]);
+      }
+      if (layout.triple_barrier) {
+        // sigma: the raw (unscaled) volatility meta feature of this sample.
+        const double sigma = raw_meta[r - block.begin()][kVolatilityFeature];
+        const TripleBarrierLabel tb = ComputeTripleBarrier(series.log_close, draw.end_bar, layout.horizon, sigma,
+                                                           layout.triple_barrier->profit, layout.triple_barrier->stop);
+        tb_label_[r] = tb.label;
+        tb_bars_[r] = tb.bars;
+        tb_return_[r] = static_cast<float>(tb.log_return);
       }
     }
     Lap(start, clock.rewards);
@@ -130,6 +144,9 @@ parquet::RowGroupData SampleChunk::View(std::span<const std::string> tickers) co
       case DatasetColumnKind::kExtraFwdReturn:
         data.columns.emplace_back(std::span<const float>(extra_fwd_return_[extra++]));
         break;
+      case DatasetColumnKind::kTbLabel: data.columns.emplace_back(std::span<const int8_t>(tb_label_)); break;
+      case DatasetColumnKind::kTbBars: data.columns.emplace_back(std::span<const int16_t>(tb_bars_)); break;
+      case DatasetColumnKind::kTbReturn: data.columns.emplace_back(std::span<const float>(tb_return_)); break;
     }
   }
   return data;

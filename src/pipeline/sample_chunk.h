@@ -71,6 +71,9 @@ class SampleChunk {
   std::vector<int32_t> ticker_;
   std::vector<float> meta_, rewards_, fwd_return_;
   std::vector<std::vector<float>> extra_fwd_return_;  ///< one per extra horizon
+  std::vector<int8_t> tb_label_;    ///< triple barrier only
+  std::vector<int16_t> tb_bars_;
+  std::vector<float> tb_return_;
 };
 
 }  // namespace barforge
