@@ -82,10 +82,11 @@ def run_cancellable(function, *args):
 
 
 def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, seed: int | None = None,
-                  overwrite: bool = False) -> Path:
+                  overwrite: bool = False) -> Path | dict[str, Path]:
     """Builds the dataset of `cfg` (a dict as yaml.safe_load gives for a
     config file; n_samples and seed, when given, replace its keys) and returns
-    its path, as `barforge build` does.
+    its path, as `barforge build` does; with `splits`, a dict of split name
+    to path, in the config's order.
 
     With overwrite=False, existing raw data is reused, and an existing dataset
     built from the same effective config is returned without rebuilding; one
@@ -102,12 +103,19 @@ def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, s
     text = config_text(cfg, n_samples=n_samples, seed=seed)
     if not overwrite:
         existing = _core.existing(text)
-        output = Path(existing["output"])
         if existing["state"] == "same":
             restored = " (scaler restored from its footer)" if existing.get("scaler_restored") else ""
+            if "splits" in existing:
+                paths = {name: Path(path) for name, path in existing["splits"].items()}
+                print(f"{', '.join(map(str, paths.values()))} already exist, built from the same config; not rebuilt"
+                      f"{restored} (overwrite=True rebuilds them)", flush=True)
+                return paths
+            output = Path(existing["output"])
             print(f"{output} already exists, built from the same config; not rebuilt{restored} "
                   "(overwrite=True rebuilds it)", flush=True)
             return output
     summary = run_cancellable(_core.build, text, bool(overwrite))
     print(summary["text"], end="", flush=True)  # the CLI's summary
+    if summary["splits"]:
+        return {split["name"]: Path(split["output"]) for split in summary["splits"]}
     return Path(summary["output"])

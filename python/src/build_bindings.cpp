@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -36,15 +37,29 @@ class CancelToken {
 // same effective config; a missing scaler file is restored from its footer),
 // as `build --skip-existing` decides; one built from another config is
 // refused (AlreadyExistsError, the CLI's text naming `overwrite=True`).
+// With splits, every split's file is looked at: "same" when all of them are
+// (with "splits", name -> path), "absent" when none exists, and a partial
+// set refused.
 py::dict Existing(const std::string& yaml_text) {
   const Config config = LoadConfigText(yaml_text, "config");
-  const ExistingDataset existing = CheckExistingDataset(config);
   py::dict out;
   out["output"] = SamplesPath(config).string();
   out["scaler"] = ScalerPath(config).string();
+  out["state"] = "absent";
+  if (!config.splits.empty()) {
+    const std::vector<ExistingDataset> existing = CheckExistingSplits(config);
+    if (cli::SplitsAlreadyBuilt(existing, "overwrite=True")) {
+      py::dict splits;
+      for (size_t i = 0; i < existing.size(); ++i) splits[py::str(config.splits[i].name)] = existing[i].path.string();
+      out["state"] = "same";
+      out["splits"] = splits;
+      out["scaler_restored"] = RestoreScalerFromDataset(config);
+    }
+    return out;
+  }
+  const ExistingDataset existing = CheckExistingDataset(config);
   switch (existing.state) {
     case ExistingDataset::State::kAbsent:
-      out["state"] = "absent";
       break;
     case ExistingDataset::State::kSameConfig:
       out["state"] = "same";
@@ -85,8 +100,20 @@ py::dict SummaryDict(const BuildSummary& s) {
     ticker["generated"] = t.generated;
     tickers.append(ticker);
   }
+  py::list splits;
+  for (const SplitSummary& split : s.splits) {
+    py::dict one;
+    one["name"] = split.name;
+    one["output"] = split.output.string();
+    one["rows"] = split.rows;
+    one["row_groups"] = split.row_groups;
+    one["bytes"] = split.bytes;
+    one["valid_pairs"] = split.valid_pairs;
+    splits.append(one);
+  }
   py::dict out;
   out["output"] = s.output.string();
+  out["splits"] = splits;
   out["scaler"] = s.scaler.string();
   out["rows"] = s.rows;
   out["row_groups"] = s.row_groups;

@@ -47,6 +47,11 @@ std::string BuildSummaryText(const BuildSummary& summary);
 /// The refusal of a dataset at the output name built from another config,
 /// telling to rebuild with `overwrite` (how the caller spells it).
 AlreadyExistsError ExistsFromOtherConfig(const ExistingDataset& existing, std::string_view overwrite);
+/// With splits, given CheckExistingSplits: false when no split's file
+/// exists, true when every one was built from this config; throws
+/// AlreadyExistsError (telling to pass `overwrite`) for a file of another
+/// config or for some files present and others missing.
+bool SplitsAlreadyBuilt(const std::vector<ExistingDataset>& existing, std::string_view overwrite);
 int SynthCommand(const RunFlags& flags);
 int FinalizeCommand(const std::filesystem::path& dir, bool json);
 /// inspect/validate of a dataset directory (a build in parts).

@@ -157,6 +157,26 @@ AlreadyExistsError ExistsFromOtherConfig(const ExistingDataset& existing, std::s
                                         existing.path.string(), existing.difference, overwrite));
 }
 
+bool SplitsAlreadyBuilt(const std::vector<ExistingDataset>& existing, std::string_view overwrite) {
+  std::vector<std::string> present, missing;
+  for (const ExistingDataset& file : existing) {
+    if (file.state == ExistingDataset::State::kOtherConfig) {
+      throw AlreadyExistsError(fmt::format("{}: exists but was built from another config ({}); pass {} to "
+                                           "rebuild every split, or choose another samples_filename",
+                                           file.path.string(), file.difference, overwrite));
+    }
+    (file.state == ExistingDataset::State::kSameConfig ? present : missing).push_back(file.path.string());
+  }
+  if (present.empty()) return false;
+  if (!missing.empty()) {
+    throw AlreadyExistsError(fmt::format("{} {} but {} {} missing (an earlier build stopped between the split "
+                                         "files); pass {} to rebuild every split",
+                                         fmt::join(present, ", "), present.size() == 1 ? "exists" : "exist",
+                                         fmt::join(missing, ", "), missing.size() == 1 ? "is" : "are", overwrite));
+  }
+  return true;
+}
+
 namespace {
 
 // --skip-existing with splits: true when every split's file was built from
@@ -166,22 +186,9 @@ namespace {
 bool SkipExistingSplits(const Config& config, const RunFlags& flags,
                         const std::function<void(const std::string&)>& notice) {
   const std::vector<ExistingDataset> existing = CheckExistingSplits(config);
-  std::vector<std::string> present, missing;
-  for (const ExistingDataset& file : existing) {
-    if (file.state == ExistingDataset::State::kOtherConfig) {
-      throw AlreadyExistsError(fmt::format("{}: exists but was built from another config ({}); pass --overwrite to "
-                                           "rebuild every split, or choose another samples_filename",
-                                           file.path.string(), file.difference));
-    }
-    (file.state == ExistingDataset::State::kSameConfig ? present : missing).push_back(file.path.string());
-  }
-  if (present.empty()) return false;
-  if (!missing.empty()) {
-    throw AlreadyExistsError(fmt::format("{} {} but {} {} missing (an earlier build stopped between the split "
-                                         "files); pass --overwrite to rebuild every split",
-                                         fmt::join(present, ", "), present.size() == 1 ? "exists" : "exist",
-                                         fmt::join(missing, ", "), missing.size() == 1 ? "is" : "are"));
-  }
+  if (!SplitsAlreadyBuilt(existing, "--overwrite")) return false;
+  std::vector<std::string> present;
+  for (const ExistingDataset& file : existing) present.push_back(file.path.string());
   const bool restored = RestoreScalerFromDataset(config);
   CheckOutputs(config, notice);
   if (flags.json) {

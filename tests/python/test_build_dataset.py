@@ -100,3 +100,57 @@ def test_missing_raw_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
         barforge.build_dataset(cfg)
     assert str(error.value) == f"{tmp_path}/raw_NOPE.parquet: raw data file of ticker NOPE not found"
+
+
+def test_splits_return_a_dict_of_paths_each_readable(tmp_path, capsys):
+    cfg = small_config(tmp_path / "data", n_samples=1000, embargo_bars=4)
+    cfg["splits"] = [{"name": "train", "end": 0.6, "n_samples": 1000}, {"name": "valid", "end": 0.8, "n_samples": 300},
+                     {"name": "test", "n_samples": "all"}]
+    paths = barforge.build_dataset(cfg)
+    assert isinstance(paths, dict) and list(paths) == ["train", "valid", "test"]
+    assert paths["train"] == tmp_path / "data" / "samples_1K_train.parquet"
+    assert paths["valid"] == tmp_path / "data" / "samples_300_valid.parquet"
+    printed = capsys.readouterr().out
+    # The CLI's summary names every split's file.
+    for name, path in paths.items():
+        assert f"split {name}: " in printed and f"\u2192 {path}, " in printed
+
+    # Each split's file opens as a dataset: its rows, its split in the
+    # footer, one scaler (the first split's) for all.
+    stamps = {}
+    for name, path in paths.items():
+        ds = barforge.open_dataset(path)
+        assert ds.metadata["key_value"]["barforge.split"] == name
+        assert ds.metadata["scaler"] == barforge.open_dataset(paths["train"]).metadata["scaler"]
+        data = ds.read(columns=["timestamp", "ohlc"])
+        assert len(data["timestamp"]) == ds.num_rows > 0 and data["ohlc"].shape[1:] == (16, 4)
+        stamps[name] = data["timestamp"]
+    assert barforge.open_dataset(paths["train"]).num_rows == 1000
+    assert barforge.open_dataset(paths["valid"]).num_rows == 300
+    # Time is cut: every valid end bar comes after every train end bar, and test's after valid's.
+    assert stamps["train"].max() < stamps["valid"].min() and stamps["valid"].max() < stamps["test"].min()
+
+    # The same config again: the same dict, nothing rebuilt.
+    before = {name: path.stat().st_mtime_ns for name, path in paths.items()}
+    assert barforge.build_dataset(dict(cfg, n_jobs=1)) == paths
+    assert {name: path.stat().st_mtime_ns for name, path in paths.items()} == before
+    assert "already exist, built from the same config; not rebuilt" in capsys.readouterr().out
+
+    # Another config: refused as the CLI refuses it, naming overwrite=True.
+    other = dict(cfg, embargo_bars=5)
+    with pytest.raises(FileExistsError) as error:
+        barforge.build_dataset(other)
+    file_cfg = write_config(tmp_path / "other.yaml", other)
+    cli = run_cli("build", "--config", str(file_cfg), "--skip-existing")
+    assert cli.returncode == 1
+    assert str(error.value) == cli.stderr.strip().removeprefix("barforge: error: ").replace("--overwrite",
+                                                                                          "overwrite=True")
+    assert str(error.value).startswith(f"{paths['train']}: exists but was built from another config (embargo_bars: ")
+
+    # A partial set (a build stopped between its files) is refused too.
+    paths["test"].unlink()
+    with pytest.raises(FileExistsError, match=r"but .*samples_\S*test.parquet is missing .*pass overwrite=True to "
+                                              r"rebuild every split$"):
+        barforge.build_dataset(cfg)
+    rebuilt = barforge.build_dataset(cfg, overwrite=True)
+    assert rebuilt == paths and all(path.exists() for path in paths.values())
