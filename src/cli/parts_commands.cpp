@@ -17,6 +17,7 @@
 #include "barforge/pipeline.h"
 #include "cli/cli_main.h"
 #include "cli/commands.h"
+#include "text/human.h"
 #include "cli/progress_bar.h"
 #include "distributed/dataset_parts.h"
 #include "distributed/distributed_build.h"
@@ -229,8 +230,9 @@ int ValidateDatasetDirectory(const std::filesystem::path& dir, bool json) {
                                       {"float_values", total.float_values}}
                            .dump());
   } else {
-    fmt::print("{}: valid: {} rows in {} parts, {} row groups, window {}, {} float values checked\n", dir.string(),
-               total.rows, parts.size(), total.row_groups, total.window, total.float_values);
+    fmt::print("{}: valid: {} in {}, {}, window {}, {} checked\n", dir.string(), text::Count(total.rows, "row"),
+               text::Count(static_cast<int64_t>(parts.size()), "part"), text::Count(total.row_groups, "row group"),
+               total.window, text::Count(total.float_values, "float value"));
   }
   return kExitOk;
 }

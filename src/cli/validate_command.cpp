@@ -9,6 +9,7 @@
 #include "barforge/error.h"
 #include "cli/cli_main.h"
 #include "cli/commands.h"
+#include "text/human.h"
 #include "pipeline/dataset_validation.h"
 
 namespace barforge::cli {
@@ -31,9 +32,10 @@ int ValidateCommand(const std::filesystem::path& file, bool json) {
                                       {"float_values", report.float_values}}
                            .dump());
   } else {
-    fmt::print("{}: valid: {} rows in {} row groups, window {}{}, {} float values checked\n", file.string(),
-               report.rows, report.row_groups, report.window,
-               report.split.empty() ? "" : fmt::format(", split '{}'", report.split), report.float_values);
+    fmt::print("{}: valid: {} in {}, window {}{}, {} checked\n", file.string(), text::Count(report.rows, "row"),
+               text::Count(report.row_groups, "row group"), report.window,
+               report.split.empty() ? "" : fmt::format(", split '{}'", report.split),
+               text::Count(report.float_values, "float value"));
   }
   return kExitOk;
 }

@@ -146,8 +146,8 @@ TEST(DistributedBuild, ShardsPlusFinalizeWriteTheOneProcessRows) {
   // validate reads every part (6000 rows x 90 floats); inspect lists them.
   const CommandResult validate = RunBarforge(dir.path(), std::string("validate ") + kDir);
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
-  EXPECT_EQ(validate.out, "data/samples_6K: valid: 6000 rows in 3 parts, 9 row groups, window 16, 540000 float values "
-                          "checked\n");
+  EXPECT_EQ(validate.out, "data/samples_6K: valid: 6,000 rows in 3 parts, 9 row groups, window 16, 540,000 float "
+                          "values checked\n");
   const CommandResult inspect = RunBarforge(dir.path(), std::string("inspect ") + kDir);
   EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_NE(inspect.out.find("status:      complete (_SUCCESS)\n"), std::string::npos) << inspect.out;
@@ -244,7 +244,7 @@ TEST(DistributedBuild, AnotherPartCountIsRefusedWithoutOverwriteAndReplacedWithI
   EXPECT_EQ(Parts(dir / kDir).size(), 2u) << "part-00002 of the old build is left";
   const CommandResult validate = RunBarforge(dir.path(), std::string("validate ") + kDir);
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
-  EXPECT_EQ(validate.out.substr(0, validate.out.find(',')), "data/samples_6K: valid: 6000 rows in 2 parts");
+  EXPECT_EQ(validate.out.substr(0, validate.out.find(" parts,")), "data/samples_6K: valid: 6,000 rows in 2");
 }
 
 // One process started by a launcher (mpirun -np 1, a plain `srun barforge

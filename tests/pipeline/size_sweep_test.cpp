@@ -11,6 +11,7 @@
 
 #include "barforge/parquet_reader.h"
 #include "support/barforge_cli.h"
+#include "text/human.h"
 #include "support/same_rows.h"
 
 namespace barforge::testing {
@@ -41,7 +42,9 @@ class BuildSizeSweep : public ::testing::Test {
   void ExpectValid(const std::filesystem::path& file, int64_t rows) {
     const CommandResult result = RunBarforge(dir_.path(), "validate " + ShellQuote(file.string()));
     EXPECT_EQ(result.exit_code, 0) << result.err;
-    EXPECT_NE(result.out.find(fmt::format("valid: {} rows", rows)), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find(fmt::format("valid: {} row{} in ", text::Thousands(rows), rows == 1 ? "" : "s")),
+              std::string::npos)
+        << result.out;
   }
 
   TempDir dir_;
