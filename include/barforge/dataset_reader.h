@@ -14,7 +14,7 @@
 namespace barforge {
 
 /// How a column's values are held.
-enum class DatasetColumnKind {
+enum class DatasetValueKind {
   kInt64,      ///< INT64 (sample_id, bar_index, ...): int64s
   kInt32,      ///< INT32: int64s (widened)
   kInt8,       ///< INT32 annotated INT(8, signed) (tb_label): int8s
@@ -26,15 +26,15 @@ enum class DatasetColumnKind {
   kFloatList,  ///< LIST<FLOAT> of the same length in every row: floats, row-major
 };
 
-struct DatasetColumn {
+struct DatasetColumnInfo {
   std::string name;
-  DatasetColumnKind kind = DatasetColumnKind::kInt64;
+  DatasetValueKind kind = DatasetValueKind::kInt64;
 };
 
 /// One column's values for the rows of one row group, owned.
 struct DatasetColumnData {
   std::string name;
-  DatasetColumnKind kind = DatasetColumnKind::kInt64;
+  DatasetValueKind kind = DatasetValueKind::kInt64;
   int64_t rows = 0;
   int64_t width = 1;  ///< values per row (list length for kFloatList, else 1)
   std::vector<int64_t> int64s;
@@ -69,7 +69,7 @@ class DatasetReader {
   /// The files read, in order (one for a file dataset).
   const std::vector<std::filesystem::path>& files() const;
   int64_t num_rows() const;
-  const std::vector<DatasetColumn>& columns() const;
+  const std::vector<DatasetColumnInfo>& columns() const;
   /// The footer's key-value metadata (of the first part).
   const std::vector<std::pair<std::string, std::string>>& key_value_metadata() const;
   /// A footer value of the first part, or "" when absent.

@@ -29,25 +29,25 @@ py::array Adopt(std::vector<T>&& values, std::vector<py::ssize_t> shape) {
   return py::array_t<T>(std::move(shape), owner->data(), base);
 }
 
-const char* KindName(DatasetColumnKind kind) {
+const char* KindName(DatasetValueKind kind) {
   switch (kind) {
-    case DatasetColumnKind::kInt64:
+    case DatasetValueKind::kInt64:
       return "int64";
-    case DatasetColumnKind::kInt32:
+    case DatasetValueKind::kInt32:
       return "int32";
-    case DatasetColumnKind::kInt8:
+    case DatasetValueKind::kInt8:
       return "int8";
-    case DatasetColumnKind::kInt16:
+    case DatasetValueKind::kInt16:
       return "int16";
-    case DatasetColumnKind::kTimestamp:
+    case DatasetValueKind::kTimestamp:
       return "timestamp";
-    case DatasetColumnKind::kString:
+    case DatasetValueKind::kString:
       return "string";
-    case DatasetColumnKind::kFloat:
+    case DatasetValueKind::kFloat:
       return "float32";
-    case DatasetColumnKind::kDouble:
+    case DatasetValueKind::kDouble:
       return "float64";
-    case DatasetColumnKind::kFloatList:
+    case DatasetValueKind::kFloatList:
       return "float32_list";
   }
   return "unknown";
@@ -67,27 +67,27 @@ py::dict ReadRowGroup(const DatasetReader& reader, int row_group, const std::vec
   for (DatasetColumnData& column : columns) {
     const py::ssize_t rows = column.rows;
     switch (column.kind) {
-      case DatasetColumnKind::kInt64:
-      case DatasetColumnKind::kInt32:
-      case DatasetColumnKind::kTimestamp:
+      case DatasetValueKind::kInt64:
+      case DatasetValueKind::kInt32:
+      case DatasetValueKind::kTimestamp:
         out[py::str(column.name)] = Adopt(std::move(column.int64s), {rows});
         break;
-      case DatasetColumnKind::kInt8:
+      case DatasetValueKind::kInt8:
         out[py::str(column.name)] = Adopt(std::move(column.int8s), {rows});
         break;
-      case DatasetColumnKind::kInt16:
+      case DatasetValueKind::kInt16:
         out[py::str(column.name)] = Adopt(std::move(column.int16s), {rows});
         break;
-      case DatasetColumnKind::kFloat:
+      case DatasetValueKind::kFloat:
         out[py::str(column.name)] = Adopt(std::move(column.floats), {rows});
         break;
-      case DatasetColumnKind::kDouble:
+      case DatasetValueKind::kDouble:
         out[py::str(column.name)] = Adopt(std::move(column.doubles), {rows});
         break;
-      case DatasetColumnKind::kFloatList:
+      case DatasetValueKind::kFloatList:
         out[py::str(column.name)] = Adopt(std::move(column.floats), {rows, static_cast<py::ssize_t>(column.width)});
         break;
-      case DatasetColumnKind::kString:
+      case DatasetValueKind::kString:
         out[py::str(column.name)] = py::make_tuple(Adopt(std::move(column.codes), {rows}), column.dictionary);
         break;
     }
@@ -111,7 +111,7 @@ void BindDataset(py::module_& m) {
       .def_property_readonly("columns",
                              [](const DatasetReader& r) {
                                std::vector<std::pair<std::string, std::string>> out;
-                               for (const DatasetColumn& c : r.columns()) out.emplace_back(c.name, KindName(c.kind));
+                               for (const DatasetColumnInfo& c : r.columns()) out.emplace_back(c.name, KindName(c.kind));
                                return out;
                              })
       .def_property_readonly("key_value_metadata", &DatasetReader::key_value_metadata)

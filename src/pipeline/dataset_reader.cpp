@@ -40,31 +40,31 @@ struct RowGroupRef {
   int64_t rows = 0;
 };
 
-DatasetColumnKind KindOf(const std::filesystem::path& file, const ColumnInfo& info) {
+DatasetValueKind KindOf(const std::filesystem::path& file, const ColumnInfo& info) {
   const auto refuse = [&](std::string_view what) {
     return DataError(fmt::format("{}: not a barforge dataset: column '{}' is {}", file.string(), info.name, what));
   };
   if (info.max_repetition_level > 1) throw refuse("a nested list");
   if (info.is_list) {
     if (info.physical_type != PhysicalType::kFloat) throw refuse("a list of other values than float32");
-    return DatasetColumnKind::kFloatList;
+    return DatasetValueKind::kFloatList;
   }
   switch (info.physical_type) {
     case PhysicalType::kInt64:
-      return info.logical == LogicalKind::kTimestamp ? DatasetColumnKind::kTimestamp : DatasetColumnKind::kInt64;
+      return info.logical == LogicalKind::kTimestamp ? DatasetValueKind::kTimestamp : DatasetValueKind::kInt64;
     case PhysicalType::kInt32:
-      if (info.logical == LogicalKind::kInteger && info.is_signed && info.bit_width == 8) return DatasetColumnKind::kInt8;
+      if (info.logical == LogicalKind::kInteger && info.is_signed && info.bit_width == 8) return DatasetValueKind::kInt8;
       if (info.logical == LogicalKind::kInteger && info.is_signed && info.bit_width == 16) {
-        return DatasetColumnKind::kInt16;
+        return DatasetValueKind::kInt16;
       }
-      if (info.logical == LogicalKind::kNone || info.logical == LogicalKind::kInteger) return DatasetColumnKind::kInt32;
+      if (info.logical == LogicalKind::kNone || info.logical == LogicalKind::kInteger) return DatasetValueKind::kInt32;
       break;
     case PhysicalType::kFloat:
-      return DatasetColumnKind::kFloat;
+      return DatasetValueKind::kFloat;
     case PhysicalType::kDouble:
-      return DatasetColumnKind::kDouble;
+      return DatasetValueKind::kDouble;
     case PhysicalType::kByteArray:
-      if (info.logical == LogicalKind::kString || info.logical == LogicalKind::kNone) return DatasetColumnKind::kString;
+      if (info.logical == LogicalKind::kString || info.logical == LogicalKind::kNone) return DatasetValueKind::kString;
       break;
     default:
       break;
@@ -111,7 +111,7 @@ struct DatasetReader::State {
   std::filesystem::path path;
   std::vector<std::filesystem::path> files;
   std::vector<ParquetReader> readers;
-  std::vector<DatasetColumn> columns;
+  std::vector<DatasetColumnInfo> columns;
   std::vector<ColumnInfo> infos;  // of the first file, by column
   std::vector<std::pair<std::string, std::string>> key_values;
   std::vector<RowGroupRef> groups;
@@ -147,7 +147,7 @@ DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::ma
     if (std::none_of(key_values.begin(), key_values.end(), [](const auto& kv) { return kv.first == kConfigKey; })) {
       throw DataError(fmt::format("{}: not a barforge dataset (its footer has no {})", file.string(), kConfigKey));
     }
-    std::vector<DatasetColumn> columns;
+    std::vector<DatasetColumnInfo> columns;
     for (const ColumnInfo& info : reader.columns()) columns.push_back({info.name, KindOf(file, info)});
     if (s.readers.empty()) {
       s.columns = columns;
@@ -178,7 +178,7 @@ DatasetReader& DatasetReader::operator=(DatasetReader&&) noexcept = default;
 const std::filesystem::path& DatasetReader::path() const { return state_->path; }
 const std::vector<std::filesystem::path>& DatasetReader::files() const { return state_->files; }
 int64_t DatasetReader::num_rows() const { return state_->num_rows; }
-const std::vector<DatasetColumn>& DatasetReader::columns() const { return state_->columns; }
+const std::vector<DatasetColumnInfo>& DatasetReader::columns() const { return state_->columns; }
 const std::vector<std::pair<std::string, std::string>>& DatasetReader::key_value_metadata() const {
   return state_->key_values;
 }
@@ -216,7 +216,7 @@ std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const 
       const auto it = std::find_if(s.columns.begin(), s.columns.end(), [&](const auto& c) { return c.name == name; });
       if (it == s.columns.end()) {
         std::string known;
-        for (const DatasetColumn& c : s.columns) known += (known.empty() ? "" : ", ") + c.name;
+        for (const DatasetColumnInfo& c : s.columns) known += (known.empty() ? "" : ", ") + c.name;
         throw DataError(fmt::format("{}: no column '{}' (columns: {})", s.path.string(), name, known));
       }
       indices.push_back(static_cast<size_t>(it - s.columns.begin()));
@@ -238,10 +238,10 @@ std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const 
       data.kind = s.columns[c].kind;
       data.rows = ref.rows;
       switch (data.kind) {
-        case DatasetColumnKind::kInt64:
+        case DatasetValueKind::kInt64:
           data.int64s = std::move(buffer.int64s);
           break;
-        case DatasetColumnKind::kTimestamp: {
+        case DatasetValueKind::kTimestamp: {
           data.int64s = std::move(buffer.int64s);
           const int64_t factor = NanosPer(s.infos[c].time_unit);
           if (factor != 1) {
@@ -249,22 +249,22 @@ std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const 
           }
           break;
         }
-        case DatasetColumnKind::kInt32:
+        case DatasetValueKind::kInt32:
           data.int64s.assign(buffer.int32s.begin(), buffer.int32s.end());
           break;
-        case DatasetColumnKind::kInt8:
+        case DatasetValueKind::kInt8:
           data.int8s = Narrowed<int8_t>(buffer.int32s, where);
           break;
-        case DatasetColumnKind::kInt16:
+        case DatasetValueKind::kInt16:
           data.int16s = Narrowed<int16_t>(buffer.int32s, where);
           break;
-        case DatasetColumnKind::kFloat:
+        case DatasetValueKind::kFloat:
           data.floats = std::move(buffer.floats);
           break;
-        case DatasetColumnKind::kDouble:
+        case DatasetValueKind::kDouble:
           data.doubles = std::move(buffer.doubles);
           break;
-        case DatasetColumnKind::kFloatList: {
+        case DatasetValueKind::kFloatList: {
           const int64_t slots = static_cast<int64_t>(buffer.floats.size());
           data.width = data.rows > 0 ? slots / data.rows : 0;
           bool uniform = data.rows == 0 || (data.width > 0 && data.width * data.rows == slots);
@@ -273,7 +273,7 @@ std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const 
           data.floats = std::move(buffer.floats);
           break;
         }
-        case DatasetColumnKind::kString: {
+        case DatasetValueKind::kString: {
           std::unordered_map<std::string_view, int32_t> seen;
           data.codes.resize(static_cast<size_t>(data.rows));
           for (size_t r = 0; r < static_cast<size_t>(data.rows); ++r) {
