@@ -29,13 +29,6 @@ chunk_rows: 700
 )";
 constexpr const char* kDir = "data/samples_6K";
 
-// OpenMPI refuses to run as root (CI does) without its documented switches.
-std::string Mpirun(int ranks) {
-  return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --allow-run-as-root --oversubscribe "
-         "-np " +
-         std::to_string(ranks) + " ";
-}
-
 CommandResult RunMpi(const TempDir& dir, int ranks, const std::string& args, const std::string& env = "") {
   return RunCommand("cd " + ShellQuote(dir.path().string()) + " && " + env + " " + Mpirun(ranks) +
                     ShellQuote(BarforgeBinary()) + " build --config config.yaml --quiet --jobs 1 " + args);

@@ -36,11 +36,6 @@ splits:
   - {name: test}
 )";
 
-std::string Mpirun(int ranks) {
-  return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --allow-run-as-root --oversubscribe -np " +
-         std::to_string(ranks) + " ";
-}
-
 struct Reference {
   TempDir dir;
   std::vector<std::string> files;  // the one-process split files, relative to dir

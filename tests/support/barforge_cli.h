@@ -22,6 +22,13 @@ inline CommandResult RunBarforge(const std::filesystem::path& dir, const std::st
   return RunCommand("cd " + ShellQuote(dir.string()) + " && " + ShellQuote(BarforgeBinary()) + " " + args);
 }
 
+/// `mpirun -np R ` with OpenMPI's documented switches for running as root
+/// (CI does), to put before a command.
+inline std::string Mpirun(int ranks) {
+  return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --allow-run-as-root --oversubscribe -np " +
+         std::to_string(ranks) + " ";
+}
+
 /// `node tools/dump_parquet.mjs <reader> FILE`, parsed.
 inline nlohmann::json DumpParquet(const std::string& reader, const std::filesystem::path& file) {
   const CommandResult result = RunCommand("node " + ShellQuote(std::string(BARFORGE_TOOLS_DIR) + "/dump_parquet.mjs") +
