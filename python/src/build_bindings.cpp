@@ -80,49 +80,10 @@ std::string StoredConfigOf(const std::string& path) {
   throw DataError(path + ": not a barforge dataset (its footer has no barforge.config)");
 }
 
+// The CLI's --json summary, parsed, plus its text: one description of a
+// build for both doors.
 py::dict SummaryDict(const BuildSummary& s) {
-  py::dict stages;
-  stages["raw_data"] = s.stages.raw_data;
-  stages["prepare"] = s.stages.prepare;
-  stages["sampling"] = s.stages.sampling;
-  stages["features"] = s.stages.features;
-  stages["scaling"] = s.stages.scaling;
-  stages["rewards"] = s.stages.rewards;
-  stages["encoding"] = s.stages.encoding;
-  stages["writing"] = s.stages.writing;
-  py::list tickers;
-  for (const TickerSummary& t : s.tickers) {
-    py::dict ticker;
-    ticker["ticker"] = t.ticker;
-    ticker["raw_file"] = t.raw_file.string();
-    ticker["bars"] = t.bars;
-    ticker["dropped_bars"] = t.dropped_bars;
-    ticker["generated"] = t.generated;
-    tickers.append(ticker);
-  }
-  py::list splits;
-  for (const SplitSummary& split : s.splits) {
-    py::dict one;
-    one["name"] = split.name;
-    one["output"] = split.output.string();
-    one["rows"] = split.rows;
-    one["row_groups"] = split.row_groups;
-    one["bytes"] = split.bytes;
-    one["valid_pairs"] = split.valid_pairs;
-    splits.append(one);
-  }
-  py::dict out;
-  out["output"] = s.output.string();
-  out["splits"] = splits;
-  out["scaler"] = s.scaler.string();
-  out["rows"] = s.rows;
-  out["row_groups"] = s.row_groups;
-  out["bytes"] = s.bytes;
-  out["seconds"] = s.seconds;
-  out["peak_rss_bytes"] = s.peak_rss_bytes;
-  out["jobs"] = s.jobs;
-  out["stages"] = stages;
-  out["tickers"] = tickers;
+  py::dict out = py::module_::import("json").attr("loads")(cli::BuildSummaryJson(s));
   out["text"] = cli::BuildSummaryText(s);
   return out;
 }

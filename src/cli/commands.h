@@ -44,6 +44,9 @@ int BuildCommand(const RunFlags& flags);
 int PartsBuildCommand(const RunFlags& flags, std::unique_ptr<RankGroup> group);
 /// The summary text `build` prints after a build (phases, tickers, result).
 std::string BuildSummaryText(const BuildSummary& summary);
+/// The summary `build --json` prints, one JSON object (also what Python's
+/// build gets, parsed).
+std::string BuildSummaryJson(const BuildSummary& summary);
 /// The refusal of a dataset at the output name built from another config,
 /// telling to rebuild with `overwrite` (how the caller spells it).
 AlreadyExistsError ExistsFromOtherConfig(const ExistingDataset& existing, std::string_view overwrite);

@@ -101,6 +101,8 @@ void PrintSummary(const BuildSummary& s) { fmt::print("{}", BuildSummaryText(s))
 
 }  // namespace
 
+std::string BuildSummaryJson(const BuildSummary& summary) { return SummaryJson(summary).dump(); }
+
 // The summary `build` prints (also printed by Python's build_dataset).
 std::string BuildSummaryText(const BuildSummary& s) {
   std::string out;
@@ -258,7 +260,7 @@ int BuildCommand(const RunFlags& flags) {
   const BuildSummary summary = RunBuild(config, options);
   progress.Finish();
   if (flags.json) {
-    fmt::print("{}\n", SummaryJson(summary).dump());
+    fmt::print("{}\n", BuildSummaryJson(summary));
   } else if (!flags.quiet) {
     PrintSummary(summary);
   }
