@@ -122,8 +122,10 @@ class ParquetReader {
   /// Reads a column by top-level name; a missing column is a ParquetError
   /// naming the file and the column.
   ColumnBuffer ReadColumn(std::string_view name) const;
-  /// Reads one row group of one column.
-  ColumnBuffer ReadColumnChunk(size_t index, int row_group) const;
+  /// Reads one row group of one column. `reuse`: a buffer from an earlier
+  /// read whose memory this one fills rather than allocating afresh (its
+  /// contents are dropped).
+  ColumnBuffer ReadColumnChunk(size_t index, int row_group, ColumnBuffer reuse = {}) const;
 
  private:
   friend struct detail::ReaderAccess;

@@ -164,8 +164,7 @@ class Dataset:
         return self._batches(plan, names, batch_size, bool(shuffle), seed, drop_last)
 
     def _batches(self, plan, names, batch_size, shuffle, seed, drop_last):
-        carry: list[dict[str, np.ndarray]] = []
-        carried = 0
+        carry = _Carry()
         with ThreadPoolExecutor(max_workers=_PREFETCH, thread_name_prefix="barforge-read") as pool:
             upcoming = iter(plan)
             in_flight: deque = deque()
@@ -180,30 +179,52 @@ class Dataset:
             while in_flight:
                 (group, begin, end), future = in_flight.popleft()
                 data = future.result()
-                submit()
                 piece = {k: v[begin:end] for k, v in data.items()}
                 del data
-                n = end - begin
                 if shuffle:
-                    order = _core.DatasetReader.permutation(n, mix_seed(seed, 2, group))
+                    order = _core.DatasetReader.permutation(end - begin, mix_seed(seed, 2, group))
                     piece = {k: v[order] for k, v in piece.items()}
-                position = 0
-                if carried:
-                    take = min(batch_size - carried, n)
-                    carry.append({k: v[:take] for k, v in piece.items()})
-                    carried += take
-                    position = take
-                    if carried == batch_size:
-                        yield _join(carry)
-                        carry, carried = [], 0
-                while n - position >= batch_size:
-                    yield {k: v[position:position + batch_size] for k, v in piece.items()}
-                    position += batch_size
-                if position < n:
-                    carry.append({k: v[position:] for k, v in piece.items()})
-                    carried += n - position
-        if carried and not drop_last:
-            yield _join(carry)
+                # The next read starts once this group's first batch has been
+                # taken: by then the caller has let go of the previous group's
+                # last batch, so the read can reuse that group's memory.
+                batches = carry.cut(piece, end - begin, batch_size)
+                del piece
+                first = next(batches, None)
+                if first is not None:
+                    yield first
+                    del first
+                submit()
+                yield from batches
+        if carry.rows and not drop_last:
+            yield _join(carry.pieces)
+
+
+class _Carry:
+    """Rows left over from one row group for the next batch."""
+
+    def __init__(self):
+        self.pieces: list[dict[str, np.ndarray]] = []
+        self.rows = 0
+
+    def cut(self, piece: dict[str, np.ndarray], n: int, batch_size: int) -> Iterator[dict[str, np.ndarray]]:
+        """The batches of a group's `n` rows, after the rows carried over;
+        the rows left over are carried on."""
+        position = 0
+        if self.rows:
+            take = min(batch_size - self.rows, n)
+            self.pieces.append({k: v[:take] for k, v in piece.items()})
+            self.rows += take
+            position = take
+            if self.rows == batch_size:
+                batch = _join(self.pieces)
+                self.pieces, self.rows = [], 0
+                yield batch
+        while n - position >= batch_size:
+            yield {k: v[position:position + batch_size] for k, v in piece.items()}
+            position += batch_size
+        if position < n:
+            self.pieces.append({k: v[position:] for k, v in piece.items()})
+            self.rows += n - position
 
 
 def _join(pieces: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -1,5 +1,6 @@
 // barforge.open_dataset's C++ side: a DatasetReader whose row groups arrive
-// as numpy arrays that own the decoded buffers (no copy of the values).
+// as numpy arrays that own the decoded buffers (no copy of the values), and
+// hand them back to the reader for reuse when the last view goes.
 
 #include <memory>
 #include <string>
@@ -27,6 +28,32 @@ py::array Adopt(std::vector<T>&& values, std::vector<py::ssize_t> shape) {
   auto* owner = new std::vector<T>(std::move(values));
   py::capsule base(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
   return py::array_t<T>(std::move(shape), owner->data(), base);
+}
+
+// A column read from `reader`, kept alive by the arrays over it.
+struct ReadColumn {
+  std::weak_ptr<const DatasetReader> reader;
+  DatasetColumnData column;
+};
+
+// A numpy array over the vector `values` of `column`. The array's base (a
+// capsule) owns the column; when the last view of it goes, the column goes
+// back to the reader (DatasetReader::Recycle), if the reader is still open,
+// so the next row group is decoded into memory already mapped.
+template <typename T>
+py::array AdoptColumn(const std::shared_ptr<DatasetReader>& reader, DatasetColumnData&& column,
+                      std::vector<T> DatasetColumnData::*values, std::vector<py::ssize_t> shape) {
+  auto* owner = new ReadColumn{reader, std::move(column)};
+  py::capsule base(owner, [](void* p) {
+    std::unique_ptr<ReadColumn> owned(static_cast<ReadColumn*>(p));
+    if (const std::shared_ptr<const DatasetReader> open = owned->reader.lock()) {
+      try {
+        open->Recycle(std::move(owned->column));
+      } catch (...) {  // a destructor: the column is then just freed
+      }
+    }
+  });
+  return py::array_t<T>(std::move(shape), (owner->column.*values).data(), base);
 }
 
 const char* KindName(DatasetValueKind kind) {
@@ -57,38 +84,44 @@ const char* KindName(DatasetValueKind kind) {
 // int16 (n,) for the INT(8) / INT(16) columns (tb_label, tb_bars), float32
 // (n,) / float64 (n,), float32 (n, width) for lists, and for strings a pair
 // (int32 codes (n,), list of distinct str).
-py::dict ReadRowGroup(const DatasetReader& reader, int row_group, const std::vector<std::string>& names) {
+py::dict ReadRowGroup(const std::shared_ptr<DatasetReader>& reader, int row_group,
+                      const std::vector<std::string>& names) {
   std::vector<DatasetColumnData> columns;
   {
     py::gil_scoped_release release;
-    columns = reader.ReadRowGroup(row_group, names);
+    columns = reader->ReadRowGroup(row_group, names);
   }
   py::dict out;
   for (DatasetColumnData& column : columns) {
     const py::ssize_t rows = column.rows;
+    const py::str key(column.name);  // before AdoptColumn takes the column
     switch (column.kind) {
       case DatasetValueKind::kInt64:
-      case DatasetValueKind::kInt32:
       case DatasetValueKind::kTimestamp:
-        out[py::str(column.name)] = Adopt(std::move(column.int64s), {rows});
+        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::int64s, {rows});
+        break;
+      case DatasetValueKind::kInt32:
+        out[key] = Adopt(std::move(column.int64s), {rows});
         break;
       case DatasetValueKind::kInt8:
-        out[py::str(column.name)] = Adopt(std::move(column.int8s), {rows});
+        out[key] = Adopt(std::move(column.int8s), {rows});
         break;
       case DatasetValueKind::kInt16:
-        out[py::str(column.name)] = Adopt(std::move(column.int16s), {rows});
+        out[key] = Adopt(std::move(column.int16s), {rows});
         break;
       case DatasetValueKind::kFloat:
-        out[py::str(column.name)] = Adopt(std::move(column.floats), {rows});
+        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::floats, {rows});
         break;
       case DatasetValueKind::kDouble:
-        out[py::str(column.name)] = Adopt(std::move(column.doubles), {rows});
+        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::doubles, {rows});
         break;
-      case DatasetValueKind::kFloatList:
-        out[py::str(column.name)] = Adopt(std::move(column.floats), {rows, static_cast<py::ssize_t>(column.width)});
+      case DatasetValueKind::kFloatList: {
+        const auto width = static_cast<py::ssize_t>(column.width);
+        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::floats, {rows, width});
         break;
+      }
       case DatasetValueKind::kString:
-        out[py::str(column.name)] = py::make_tuple(Adopt(std::move(column.codes), {rows}), column.dictionary);
+        out[key] = py::make_tuple(Adopt(std::move(column.codes), {rows}), column.dictionary);
         break;
     }
   }

@@ -122,32 +122,22 @@ bool RleBitPackedDecoder::NextRun() {
   return true;
 }
 
+void RleBitPackedDecoder::NextRunOrThrow(size_t done, size_t n) {
+  if (!NextRun()) throw ParquetError(fmt::format("RLE data ends after {} of {} values", done, n));
+}
+
 void RleBitPackedDecoder::Decode(uint32_t* out, size_t n) {
   size_t done = 0;
   while (done < n) {
     if (remaining_ == 0) {
-      if (!NextRun()) {
-        throw ParquetError(fmt::format("RLE data ends after {} of {} values", done, n));
-      }
+      NextRunOrThrow(done, n);
       continue;
     }
     const size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, n - done));
     if (!packed_run_) {
       std::fill(out + done, out + done + take, value_);
-    } else if (bit_width_ == 0) {
-      std::fill(out + done, out + done + take, 0U);
     } else {
-      const uint64_t mask = (uint64_t{1} << bit_width_) - 1;
-      for (size_t k = 0; k < take; ++k) {
-        // Gather up to 5 bytes covering this value's bits.
-        const uint64_t byte = bit_offset_ / 8;
-        const unsigned shift = static_cast<unsigned>(bit_offset_ % 8);
-        uint64_t word = 0;
-        const int need = (static_cast<int>(shift) + bit_width_ + 7) / 8;
-        for (int b = 0; b < need; ++b) word |= static_cast<uint64_t>(packed_[byte + static_cast<uint64_t>(b)]) << (8 * b);
-        out[done + k] = static_cast<uint32_t>((word >> shift) & mask);
-        bit_offset_ += static_cast<uint64_t>(bit_width_);
-      }
+      for (size_t k = 0; k < take; ++k) out[done + k] = NextPackedValue();
     }
     remaining_ -= take;
     done += take;

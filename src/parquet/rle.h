@@ -31,11 +31,49 @@ class RleBitPackedDecoder {
   /// ends first or is malformed.
   void Decode(uint32_t* out, size_t n);
 
+  /// Decodes exactly `n` values as runs of equal values: calls
+  /// run(value, count) for each RLE run (or the part of it that `n` takes)
+  /// and for each bit-packed value (count 1), in order. Costs one call per
+  /// run rather than one store per value. Throws as Decode does.
+  template <class Run>
+  void DecodeRuns(size_t n, Run&& run) {
+    size_t done = 0;
+    while (done < n) {
+      if (remaining_ == 0) {
+        NextRunOrThrow(done, n);
+        continue;
+      }
+      const size_t take = static_cast<size_t>(remaining_ < n - done ? remaining_ : n - done);
+      if (!packed_run_) {
+        run(value_, take);
+      } else {
+        for (size_t k = 0; k < take; ++k) run(NextPackedValue(), size_t{1});
+      }
+      remaining_ -= take;
+      done += take;
+    }
+  }
+
   /// Bytes consumed so far (whole runs).
   size_t position() const { return pos_; }
 
  private:
   bool NextRun();
+  // NextRun, or a ParquetError saying that the data ended after `done` of `n`.
+  void NextRunOrThrow(size_t done, size_t n);
+  // The bit-packed value at bit_offset_, which then moves past it.
+  uint32_t NextPackedValue() {
+    if (bit_width_ == 0) return 0;
+    // Gather up to 5 bytes covering this value's bits.
+    const uint64_t mask = (uint64_t{1} << bit_width_) - 1;
+    const uint64_t byte = bit_offset_ / 8;
+    const unsigned shift = static_cast<unsigned>(bit_offset_ % 8);
+    uint64_t word = 0;
+    const int need = (static_cast<int>(shift) + bit_width_ + 7) / 8;
+    for (int b = 0; b < need; ++b) word |= static_cast<uint64_t>(packed_[byte + static_cast<uint64_t>(b)]) << (8 * b);
+    bit_offset_ += static_cast<uint64_t>(bit_width_);
+    return static_cast<uint32_t>((word >> shift) & mask);
+  }
 
   const uint8_t* data_;
   size_t size_;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <exception>
 #include <limits>
+#include <mutex>
 #include <regex>
 #include <string_view>
 #include <unordered_map>
@@ -116,6 +117,15 @@ struct DatasetReader::State {
   std::vector<std::pair<std::string, std::string>> key_values;
   std::vector<RowGroupRef> groups;
   int64_t num_rows = 0;
+
+  // Buffers handed back by Recycle, at most one per column, by column index.
+  std::mutex spare_mutex;
+  std::vector<ColumnBuffer> spares;
+
+  ColumnBuffer TakeSpare(size_t column) {
+    std::lock_guard lock(spare_mutex);
+    return std::move(spares[column]);
+  }
 };
 
 DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::make_unique<State>()) {
@@ -169,6 +179,7 @@ DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::ma
     }
     s.readers.push_back(std::move(reader));
   }
+  s.spares.resize(s.columns.size());
 }
 
 DatasetReader::~DatasetReader() = default;
@@ -228,7 +239,7 @@ std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const 
   tbb::parallel_for(size_t{0}, indices.size(), [&](size_t i) {
     try {
       const size_t c = indices[i];
-      ColumnBuffer buffer = s.readers[ref.file].ReadColumnChunk(c, ref.group);
+      ColumnBuffer buffer = s.readers[ref.file].ReadColumnChunk(c, ref.group, state_->TakeSpare(c));
       const std::string where = fmt::format("{}: column '{}', row group {}", file.string(), s.columns[c].name, ref.group);
       if (!buffer.valid.empty() || !buffer.list_valid.empty()) {
         throw DataError(where + ": holds nulls, which a barforge dataset never has");
@@ -292,6 +303,32 @@ std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const 
     if (error) std::rethrow_exception(error);
   }
   return out;
+}
+
+void DatasetReader::Recycle(DatasetColumnData&& column) const {
+  State& s = *state_;
+  const auto it = std::find_if(s.columns.begin(), s.columns.end(), [&](const auto& c) { return c.name == column.name; });
+  if (it == s.columns.end() || it->kind != column.kind) return;
+  // The vectors ReadRowGroup moved out of the column's ColumnBuffer go back
+  // to where that buffer holds them.
+  ColumnBuffer spare;
+  switch (column.kind) {
+    case DatasetValueKind::kInt64:
+    case DatasetValueKind::kTimestamp:
+      spare.int64s = std::move(column.int64s);
+      break;
+    case DatasetValueKind::kFloat:
+    case DatasetValueKind::kFloatList:
+      spare.floats = std::move(column.floats);
+      break;
+    case DatasetValueKind::kDouble:
+      spare.doubles = std::move(column.doubles);
+      break;
+    default:
+      return;  // converted on the way out: nothing of the buffer is left
+  }
+  std::lock_guard lock(s.spare_mutex);
+  s.spares[static_cast<size_t>(it - s.columns.begin())] = std::move(spare);
 }
 
 std::vector<RowRange> DatasetReader::EpochPlan(bool shuffle, uint64_t seed, int rank, int world_size) const {

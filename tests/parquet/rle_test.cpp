@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "barforge/error.h"
 
@@ -85,6 +87,10 @@ TEST(Rle, RoundTripsRandomSequencesOfManyShapes) {
       RleBitPackedDecoder decoder(data.data(), data.size(), bit_width);
       decoder.Decode(decoded.data(), n);
       EXPECT_EQ(decoded, values) << bit_width << " " << n;
+      std::vector<uint32_t> from_runs;
+      RleBitPackedDecoder run_decoder(data.data(), data.size(), bit_width);
+      run_decoder.DecodeRuns(n, [&](uint32_t v, size_t count) { from_runs.insert(from_runs.end(), count, v); });
+      EXPECT_EQ(from_runs, values) << bit_width << " " << n;
     }
   }
 }
@@ -96,6 +102,19 @@ TEST(Rle, LongRunsBecomeRleRuns) {
   EXPECT_EQ(data, (std::vector<uint8_t>{0xD0, 0x0F, 0x03}));  // varint(2000), value 3
 }
 
+TEST(Rle, DecodeRunsGivesAnRleRunInOneCallAndTakesOnlyWhatIsAsked) {
+  std::vector<uint8_t> data;
+  AppendRleRun(data, 1000, 3, 2);
+  AppendRleRun(data, 5, 1, 2);
+  std::vector<std::pair<uint32_t, size_t>> runs;
+  RleBitPackedDecoder decoder(data.data(), data.size(), 2);
+  decoder.DecodeRuns(600, [&](uint32_t v, size_t count) { runs.emplace_back(v, count); });
+  EXPECT_EQ(runs, (std::vector<std::pair<uint32_t, size_t>>{{3, 600}}));
+  runs.clear();
+  decoder.DecodeRuns(402, [&](uint32_t v, size_t count) { runs.emplace_back(v, count); });
+  EXPECT_EQ(runs, (std::vector<std::pair<uint32_t, size_t>>{{3, 400}, {1, 2}}));
+}
+
 TEST(Rle, TruncatedDataIsAnError) {
   std::vector<uint32_t> values(100);
   for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<uint32_t>(i % 5);
@@ -105,6 +124,10 @@ TEST(Rle, TruncatedDataIsAnError) {
   for (size_t cut = 0; cut < data.size(); ++cut) {
     RleBitPackedDecoder decoder(data.data(), cut, 3);
     EXPECT_THROW(decoder.Decode(out.data(), out.size()), ParquetError) << cut;
+  }
+  for (size_t cut = 0; cut < data.size(); ++cut) {
+    RleBitPackedDecoder decoder(data.data(), cut, 3);
+    EXPECT_THROW(decoder.DecodeRuns(out.size(), [](uint32_t, size_t) {}), ParquetError) << cut;
   }
   RleBitPackedDecoder decoder(data.data(), data.size(), 3);
   std::vector<uint32_t> too_many(200);

@@ -83,6 +83,49 @@ def test_arrays_are_views_of_the_decoded_buffers(plain):
     assert part["ohlc"].flags.c_contiguous
 
 
+def address(array: np.ndarray) -> int:
+    return array.__array_interface__["data"][0]
+
+
+def test_row_group_memory_is_reused_once_no_array_is_over_it(plain):
+    """A row group's decoded buffers go back to the reader when the last array
+    over them goes, and a later row group is decoded into them; an array
+    still held keeps its memory and its values."""
+    expected = barforge.open_dataset(plain).read(columns=["sample_id", "ohlc"])
+    expected_ohlc = expected["ohlc"].reshape(3000, -1)
+    reader = barforge.open_dataset(plain)._reader
+    columns = ["sample_id", "ohlc"]
+    g0 = reader.read_row_group(0, columns)
+    memory0 = {k: address(v) for k, v in g0.items()}
+    kept = g0["ohlc"][5:9]  # a view: keeps group 0's ohlc in use
+    del g0  # its sample_id is now unused
+    g1 = reader.read_row_group(1, columns)
+    assert address(g1["sample_id"]) == memory0["sample_id"]
+    assert address(g1["ohlc"]) != memory0["ohlc"]
+    np.testing.assert_array_equal(kept, expected_ohlc[5:9])
+    del kept
+    g2 = reader.read_row_group(2, columns)
+    assert address(g2["ohlc"]) == memory0["ohlc"]
+    for g, first in ((g1, 700), (g2, 1400)):
+        np.testing.assert_array_equal(g["sample_id"], expected["sample_id"][first:first + 700])
+        np.testing.assert_array_equal(g["ohlc"], expected_ohlc[first:first + 700])
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_batches_hold_their_values_while_the_reader_reuses_memory(plain, keep):
+    """Batches kept (every row group's memory stays in use) and batches let go
+    as the loop goes on (memory reused by the reads ahead) both hold the
+    values of a plain read."""
+    whole = barforge.open_dataset(plain).read()
+    names = ["sample_id", "timestamp", "ohlc", "volume", "fwd_return"]
+    got = {name: [] for name in names}
+    for batch in barforge.open_dataset(plain).iter_batches(300):
+        for name in names:
+            got[name].append(batch[name] if keep else batch[name].copy())
+    for name in names:
+        np.testing.assert_array_equal(np.concatenate(got[name]), whole[name], err_msg=name)
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_ranks_together_see_every_row_once(plain, shuffle):
     ds = barforge.open_dataset(plain)

@@ -1,5 +1,7 @@
 #include "parquet/reader/column_chunk_reader.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <span>
@@ -12,6 +14,7 @@
 
 #include "barforge/error.h"
 #include "parquet/codec.h"
+#include "parquet/reader/chunk_bytes.h"
 #include "parquet/reader/raw_enum.h"
 #include "parquet/reader/value_decoders.h"
 #include "parquet/rle.h"
@@ -115,14 +118,19 @@ class ChunkDecoder {
     const size_t n = StartPage(page.num_values);
     const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true);
     size_t pos = 0;
+    std::span<const uint8_t> rep_bytes;
+    std::span<const uint8_t> def_bytes;
     if (info_.max_repetition_level > 0) {
       CheckLevelEncoding(RawEnum(page.repetition_level_encoding), "repetition");
-      pos += DecodePrefixedLevels(data.subspan(pos), n, info_.max_repetition_level, rep_, "repetition");
+      rep_bytes = PrefixedLevels(data.subspan(pos), "repetition");
+      pos += 4 + rep_bytes.size();
     }
     if (info_.max_definition_level > 0) {
       CheckLevelEncoding(RawEnum(page.definition_level_encoding), "definition");
-      pos += DecodePrefixedLevels(data.subspan(pos), n, info_.max_definition_level, def_, "definition");
+      def_bytes = PrefixedLevels(data.subspan(pos), "definition");
+      pos += 4 + def_bytes.size();
     }
+    Levels(rep_bytes, def_bytes, n);
     Values(RawEnum(page.encoding), data.subspan(pos), n);
   }
 
@@ -138,8 +146,7 @@ class ChunkDecoder {
     }
     const auto rep_bytes = payload.subspan(0, static_cast<size_t>(rep_length));
     const auto def_bytes = payload.subspan(static_cast<size_t>(rep_length), static_cast<size_t>(def_length));
-    if (info_.max_repetition_level > 0) DecodeLevels(rep_bytes, n, info_.max_repetition_level, rep_, "repetition");
-    if (info_.max_definition_level > 0) DecodeLevels(def_bytes, n, info_.max_definition_level, def_, "definition");
+    Levels(rep_bytes, def_bytes, n);
     // Only the values section is compressed, and only if is_compressed.
     const bool compressed = !page.__isset.is_compressed || page.is_compressed;
     const auto values = Decompress(payload.subspan(static_cast<size_t>(rep_length + def_length)),
@@ -149,6 +156,7 @@ class ChunkDecoder {
 
   void Finish(int64_t row_group_rows) {
     if (info_.max_repetition_level > 0) out_.list_offsets.push_back(slots_);
+    PadValidity();
     if (rows_ != row_group_rows) {
       Fail(fmt::format("column chunk holds {} rows, the row group {}", rows_, row_group_rows));
     }
@@ -177,15 +185,82 @@ class ChunkDecoder {
     }
   }
 
-  static size_t DecodePrefixedLevels(std::span<const uint8_t> data, size_t n, int max_level,
-                                     std::vector<uint32_t>& out, const char* what) {
+  // The levels of a v1 page: a 4-byte length, then that many bytes.
+  static std::span<const uint8_t> PrefixedLevels(std::span<const uint8_t> data, const char* what) {
     if (data.size() < 4) Fail(fmt::format("{} levels: page ends before their length", what));
     const uint32_t length = LoadU32(data.data());
     if (length > data.size() - 4) {
       Fail(fmt::format("{} levels claim {} bytes, the page has {}", what, length, data.size() - 4));
     }
-    DecodeLevels(data.subspan(4, length), n, max_level, out, what);
-    return 4 + size_t{length};
+    return data.subspan(4, length);
+  }
+
+  // Reads a page's levels. A page whose definition levels are all the
+  // maximum (no null and no empty list: every page barforge writes) is
+  // dense: its values go straight to the output, and its rows and list
+  // offsets come from the runs of its repetition levels, one step per run
+  // rather than per value. Other pages are decoded level by level for
+  // Scatter.
+  void Levels(std::span<const uint8_t> rep_bytes, std::span<const uint8_t> def_bytes, size_t n) {
+    dense_ = info_.max_definition_level == 0 || AllDefinedAtMaximum(def_bytes, n);
+    if (!dense_) {
+      if (info_.max_repetition_level > 0) {
+        DecodeLevels(rep_bytes, n, info_.max_repetition_level, rep_, "repetition");
+      }
+      DecodeLevels(def_bytes, n, info_.max_definition_level, def_, "definition");
+      return;
+    }
+    if (info_.max_repetition_level == 0) {
+      rows_ += static_cast<int64_t>(n);
+      slots_ += static_cast<int64_t>(n);
+    } else {
+      DenseRows(rep_bytes, n);
+    }
+    // Validity is kept only once a null has been seen; then it covers all.
+    PadValidity();
+  }
+
+  bool AllDefinedAtMaximum(std::span<const uint8_t> def_bytes, size_t n) {
+    const auto max_def = static_cast<uint32_t>(info_.max_definition_level);
+    RleBitPackedDecoder decoder(def_bytes.data(), def_bytes.size(), BitWidth(max_def));
+    bool all = true;
+    try {
+      decoder.DecodeRuns(n, [&](uint32_t level, size_t) { all = all && level == max_def; });
+    } catch (const ParquetError& e) {
+      Fail(fmt::format("definition levels: {}", e.what()));
+    }
+    return all;
+  }
+
+  // Rows and list offsets of a dense page of a list column.
+  void DenseRows(std::span<const uint8_t> rep_bytes, size_t n) {
+    const auto max_rep = static_cast<uint32_t>(info_.max_repetition_level);
+    RleBitPackedDecoder decoder(rep_bytes.data(), rep_bytes.size(), BitWidth(max_rep));
+    std::string error;  // the first bad level; the walk goes on to the end
+    size_t value = 0;
+    try {
+      decoder.DecodeRuns(n, [&](uint32_t level, size_t count) {
+        value += count;
+        if (!error.empty()) return;
+        if (level > max_rep) {
+          error = fmt::format("repetition level {} of value {} exceeds the maximum {}", level, value - count, max_rep);
+        } else if (level == 0) {
+          for (size_t k = 0; k < count; ++k) out_.list_offsets.push_back(slots_ + static_cast<int64_t>(k));
+          rows_ += static_cast<int64_t>(count);
+        } else if (rows_ == 0) {
+          error = fmt::format("the column chunk's first value continues a row (repetition level {})", level);
+        }
+        slots_ += static_cast<int64_t>(count);
+      });
+    } catch (const ParquetError& e) {
+      Fail(fmt::format("repetition levels: {}", e.what()));
+    }
+    if (!error.empty()) Fail(error);
+  }
+
+  void PadValidity() {
+    if (!out_.valid.empty()) out_.valid.resize(static_cast<size_t>(slots_), 1);
+    if (!out_.list_valid.empty()) out_.list_valid.resize(static_cast<size_t>(rows_), 1);
   }
 
   static void DecodeLevels(std::span<const uint8_t> data, size_t n, int max_level, std::vector<uint32_t>& out,
@@ -223,7 +298,7 @@ class ChunkDecoder {
   // Decodes the non-null values of a page and spreads them over its slots.
   void Values(int32_t encoding, std::span<const uint8_t> data, size_t n) {
     size_t present = n;
-    if (info_.max_definition_level > 0) {
+    if (!dense_) {
       const auto max_def = static_cast<uint32_t>(info_.max_definition_level);
       present = static_cast<size_t>(std::count(def_.begin(), def_.begin() + static_cast<std::ptrdiff_t>(n), max_def));
     }
@@ -238,8 +313,14 @@ class ChunkDecoder {
       case PhysicalType::kFixedLenByteArray: {
         ByteValues values;
         DecodeBytes(encoding, data, present, values);
-        size_t k = 0;
         if (out_.string_offsets.empty()) out_.string_offsets.push_back(0);
+        if (dense_) {
+          const auto base = static_cast<int64_t>(out_.string_bytes.size());
+          out_.string_bytes.insert(out_.string_bytes.end(), values.bytes.begin(), values.bytes.end());
+          for (size_t k = 1; k < values.offsets.size(); ++k) out_.string_offsets.push_back(base + values.offsets[k]);
+          break;
+        }
+        size_t k = 0;
         Scatter(n, [&](bool is_present) {
           if (is_present) {
             out_.string_bytes.insert(out_.string_bytes.end(), values.bytes.data() + values.offsets[k],
@@ -255,15 +336,16 @@ class ChunkDecoder {
 
   template <class T>
   void Typed(int32_t encoding, std::span<const uint8_t> data, size_t n, size_t present) {
+    std::vector<T>& out = OutputValues<T>(out_);
+    if (dense_) return DecodeFixed<T>(encoding, data, n, out);
     std::vector<T> values;
     DecodeFixed<T>(encoding, data, present, values);
-    std::vector<T>& out = OutputValues<T>(out_);
     size_t k = 0;
     Scatter(n, [&](bool is_present) { out.push_back(is_present ? values[k++] : T{}); });
   }
 
-  // Walks a page's levels, calling push(present) for each value slot and
-  // maintaining rows, list offsets and validity.
+  // Walks the levels of a page that is not dense, calling push(present) for
+  // each value slot and maintaining rows, list offsets and validity.
   template <class Push>
   void Scatter(size_t n, Push&& push) {
     const auto max_def = static_cast<uint32_t>(info_.max_definition_level);
@@ -275,7 +357,11 @@ class ChunkDecoder {
       if (lists) {
         if (rep_[i] == 0) {
           out_.list_offsets.push_back(slots_);
-          out_.list_valid.push_back(def + 1 >= repeated_def ? 1 : 0);
+          const bool list_present = def + 1 >= repeated_def;
+          if (!list_present || !out_.list_valid.empty()) {
+            out_.list_valid.resize(static_cast<size_t>(rows_), 1);
+            out_.list_valid.push_back(list_present ? 1 : 0);
+          }
           ++rows_;
         } else if (rows_ == 0) {
           Fail(fmt::format("the column chunk's first value continues a row (repetition level {})", rep_[i]));
@@ -286,7 +372,10 @@ class ChunkDecoder {
       }
       const bool is_present = def == max_def;
       push(is_present);
-      if (element_nullable) out_.valid.push_back(is_present ? 1 : 0);
+      if (element_nullable && (!is_present || !out_.valid.empty())) {
+        out_.valid.resize(static_cast<size_t>(slots_), 1);
+        out_.valid.push_back(is_present ? 1 : 0);
+      }
       ++slots_;
     }
   }
@@ -374,18 +463,85 @@ class ChunkDecoder {
   std::vector<uint32_t> def_;
   std::vector<uint32_t> rep_;
   std::vector<uint8_t> scratch_;
+  bool dense_ = false;  // the current page: see Levels
   int64_t values_seen_ = 0;
   int64_t rows_ = 0;
   int64_t slots_ = 0;
 };
 
+// Parses the page header at chunk offset `pos` into `header` and returns its
+// size. Headers are tens of bytes (statistics can add some): parsing starts
+// on the next 64 KiB of the chunk and looks further only if that is not
+// enough.
+size_t ReadPageHeader(ChunkBytes& bytes, uint64_t pos, format::PageHeader& header) {
+  constexpr uint64_t kFirstLook = uint64_t{64} << 10;
+  const uint64_t left = bytes.size() - pos;
+  uint64_t look = std::min(left, kFirstLook);
+  while (true) {
+    const std::span<const uint8_t> span = bytes.Get(pos, look);
+    header = format::PageHeader();
+    try {
+      return ReadThrift(span.data(), span.size(), &header, "page header");
+    } catch (const ParquetError&) {
+      if (look == left) throw;
+      look = std::min(left, look * 16);
+    }
+  }
+}
+
+// Asks for transparent huge pages over a large, untouched buffer: filling a
+// column of hundreds of MB then takes one page fault per 2 MiB instead of
+// one per 4 KiB, which otherwise costs as much as decompressing it.
+void AdviseHugePages(void* data, size_t bytes) {
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  if (bytes < 2 * kHuge) return;
+  const auto begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint: failure is fine
+}
+
+// Reserves the value vector a chunk of `num_values` fills, so that it is
+// allocated once rather than regrown (each regrowth copies, and faults in
+// fresh pages). num_values comes from the file: the hint is skipped when
+// it claims more than 64 bytes of values per byte of the chunk.
+void ReserveValues(ColumnBuffer& out, int64_t num_values, uint64_t chunk_bytes) {
+  const auto reserve = [&](auto& values) {
+    const auto n = static_cast<uint64_t>(num_values);
+    using T = typename std::remove_reference_t<decltype(values)>::value_type;
+    if (n <= chunk_bytes * 64 / sizeof(T)) {
+      values.reserve(static_cast<size_t>(n));
+      AdviseHugePages(values.data(), values.capacity() * sizeof(T));
+    }
+  };
+  switch (out.info.physical_type) {
+    case PhysicalType::kBoolean:
+    case PhysicalType::kInt32: reserve(out.int32s); break;
+    case PhysicalType::kInt64:
+    case PhysicalType::kInt96: reserve(out.int64s); break;
+    case PhysicalType::kFloat: reserve(out.floats); break;
+    case PhysicalType::kDouble: reserve(out.doubles); break;
+    case PhysicalType::kByteArray:
+    case PhysicalType::kFixedLenByteArray: break;
+  }
+}
+
 }  // namespace
 
 ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, const LeafColumn& leaf,
                                  const format::ColumnMetaData& meta, int64_t row_group_rows,
-                                 const std::string& context) {
-  ColumnBuffer out;
+                                 const std::string& context, ColumnBuffer reuse) {
+  ColumnBuffer out = std::move(reuse);
+  out.int32s.clear();
+  out.int64s.clear();
+  out.floats.clear();
+  out.doubles.clear();
+  out.string_offsets.clear();
+  out.string_bytes.clear();
+  out.valid.clear();
+  out.list_offsets.clear();
+  out.list_valid.clear();
   out.info = leaf.info;
+  out.num_rows = 0;
   if (leaf.info.max_repetition_level > 1) {
     throw ParquetError(fmt::format("{}: nested column with repetition level {} is not supported", context,
                                    leaf.info.max_repetition_level));
@@ -412,9 +568,10 @@ ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, cons
   if (meta.num_values > 0 && length == 0) {
     throw ParquetError(fmt::format("{}: column chunk of {} values has no bytes", context, meta.num_values));
   }
-  const std::vector<uint8_t> bytes = file.Read(static_cast<uint64_t>(begin), static_cast<uint64_t>(length));
+  ReserveValues(out, meta.num_values, static_cast<uint64_t>(length));
+  ChunkBytes bytes(file, static_cast<uint64_t>(begin), static_cast<uint64_t>(length));
   ChunkDecoder decoder(leaf, static_cast<Codec>(RawEnum(meta.codec)), meta.num_values, out);
-  size_t pos = 0;
+  uint64_t pos = 0;
   while (decoder.values_seen() < meta.num_values) {
     const uint64_t page_offset = static_cast<uint64_t>(begin) + pos;
     if (pos >= bytes.size()) {
@@ -423,14 +580,14 @@ ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, cons
     }
     try {
       format::PageHeader header;
-      const size_t header_size = ReadThrift(bytes.data() + pos, bytes.size() - pos, &header, "page header");
-      if (header.compressed_page_size < 0 ||
-          static_cast<size_t>(header.compressed_page_size) > bytes.size() - pos - header_size) {
+      const size_t header_size = ReadPageHeader(bytes, pos, header);
+      const uint64_t left = bytes.size() - pos - header_size;
+      if (header.compressed_page_size < 0 || static_cast<uint64_t>(header.compressed_page_size) > left) {
         throw ParquetError(fmt::format("page of {} bytes runs past the end of the column chunk ({} bytes left)",
-                                       header.compressed_page_size, bytes.size() - pos - header_size));
+                                       header.compressed_page_size, left));
       }
-      const std::span<const uint8_t> payload(bytes.data() + pos + header_size,
-                                             static_cast<size_t>(header.compressed_page_size));
+      const std::span<const uint8_t> payload =
+          bytes.Get(pos + header_size, static_cast<uint64_t>(header.compressed_page_size));
       switch (RawEnum(header.type)) {
         case format::PageType::DICTIONARY_PAGE: decoder.DictionaryPage(header, payload); break;
         case format::PageType::DATA_PAGE: decoder.DataPageV1(header, payload); break;

@@ -21,9 +21,10 @@ struct ChunkRange {
 /// Reads the chunk `meta` of `leaf` (a row group of `row_group_rows` rows),
 /// whose bytes must lie before `data_end` (the footer's start). `context`
 /// prefixes every error ("file: column 'x', row group 3"). Appends nothing to
-/// `valid` / `list_valid` unless there are nulls.
+/// `valid` / `list_valid` unless there are nulls. The result is `reuse`,
+/// emptied and filled: its vectors keep their memory.
 ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, const LeafColumn& leaf,
                                  const format::ColumnMetaData& meta, int64_t row_group_rows,
-                                 const std::string& context);
+                                 const std::string& context, ColumnBuffer reuse);
 
 }  // namespace barforge::parquet::reader

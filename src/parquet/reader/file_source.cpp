@@ -64,6 +64,12 @@ FileSource::~FileSource() {
 
 std::vector<uint8_t> FileSource::Read(uint64_t offset, uint64_t length) const {
   std::vector<uint8_t> out(length);
+  ReadInto(offset, out);
+  return out;
+}
+
+void FileSource::ReadInto(uint64_t offset, std::span<uint8_t> out) const {
+  const uint64_t length = out.size();
   uint64_t done = 0;
   while (done < length) {
     const ssize_t got = ::pread(fd_, out.data() + done, length - done, static_cast<off_t>(offset + done));
@@ -78,7 +84,6 @@ std::vector<uint8_t> FileSource::Read(uint64_t offset, uint64_t length) const {
     }
     done += static_cast<uint64_t>(got);
   }
-  return out;
 }
 
 }  // namespace barforge::parquet::reader

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <vector>
 
 namespace barforge::parquet::reader {
@@ -22,6 +23,8 @@ class FileSource {
   /// the file. Throws IoError on a read failure, ParquetError if the file
   /// shrank.
   std::vector<uint8_t> Read(uint64_t offset, uint64_t length) const;
+  /// Reads [offset, offset + out.size()) into `out`, as Read does.
+  void ReadInto(uint64_t offset, std::span<uint8_t> out) const;
 
  private:
   std::filesystem::path path_;

@@ -153,7 +153,7 @@ const format::FileMetaData& detail::ReaderAccess::Footer(const ParquetReader& re
   return reader.state_->metadata;
 }
 
-ColumnBuffer ParquetReader::ReadColumnChunk(size_t index, int row_group) const {
+ColumnBuffer ParquetReader::ReadColumnChunk(size_t index, int row_group, ColumnBuffer reuse) const {
   const State& s = *state_;
   if (index >= s.leaves.size()) {
     s.Fail(fmt::format("column index {} does not exist (the file has {} columns)", index, s.leaves.size()));
@@ -168,7 +168,7 @@ ColumnBuffer ParquetReader::ReadColumnChunk(size_t index, int row_group) const {
     throw ParquetError(fmt::format("{}: chunk type {} differs from the schema's {}", context,
                                    reader::RawEnum(meta.type), reader::PhysicalTypeName(leaf.info.physical_type)));
   }
-  ColumnBuffer out = reader::ReadColumnChunkData(s.file, s.footer_begin, leaf, meta, rows, context);
+  ColumnBuffer out = reader::ReadColumnChunkData(s.file, s.footer_begin, leaf, meta, rows, context, std::move(reuse));
   out.num_rows = rows;
   DropAllValid(out);
   return out;
