@@ -53,6 +53,27 @@ struct RowRange {
   int64_t end = 0;
 };
 
+/// One row group of a dataset, read a few rows at a time. Made by
+/// DatasetReader::OpenRowGroup; must not outlive that reader.
+class RowGroupCursor {
+ public:
+  ~RowGroupCursor();
+  RowGroupCursor(RowGroupCursor&&) noexcept;
+  RowGroupCursor& operator=(RowGroupCursor&&) noexcept;
+
+  /// Rows not read yet.
+  int64_t rows_left() const;
+  /// The next min(rows, rows_left()) rows of each column, as ReadRowGroup
+  /// gives a whole row group (and with its errors); columns in parallel.
+  std::vector<DatasetColumnData> Read(int64_t rows);
+
+ private:
+  friend class DatasetReader;
+  struct State;
+  explicit RowGroupCursor(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 class DatasetReader {
  public:
   /// Opens a samples file or a directory of parts and reads every footer.
@@ -88,9 +109,15 @@ class DatasetReader {
   /// Hands back a column that ReadRowGroup returned, once the caller is done
   /// with it: the next read of that column fills its memory again instead
   /// of fresh pages, which the kernel must map and zero (a fifth of a read's
-  /// time). The reader keeps one such column per column name and frees any
-  /// other. Safe to call from any thread.
+  /// time, more on a virtual machine). The reader keeps up to 64 MiB of them
+  /// per column, or one if larger, and frees the others. Safe to call from
+  /// any thread.
   void Recycle(DatasetColumnData&& column) const;
+
+  /// The named columns (all when empty) of one row group, to read a few
+  /// rows at a time: memory stays at the rows asked for plus about a page
+  /// per column, whatever the row group's size.
+  RowGroupCursor OpenRowGroup(int row_group, const std::vector<std::string>& names) const;
 
   /// The row ranges `rank` of `world_size` reads in one epoch, in order.
   /// Row groups are taken in file order, or in an order shuffled by `seed`;
@@ -103,6 +130,7 @@ class DatasetReader {
   static std::vector<int64_t> Permutation(int64_t n, uint64_t seed);
 
  private:
+  friend class RowGroupCursor;
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -94,6 +94,30 @@ std::string TypeName(const ColumnInfo& column);
 /// (over 38 digits).
 std::vector<double> DecimalsAsDoubles(const ColumnBuffer& buffer);
 
+/// One row group of one column, decoded a few rows at a time: it holds the
+/// rows not yet handed out of the pages read so far (about a page), whatever
+/// the row group's size. Made by ParquetReader::StreamColumnChunk; must not
+/// outlive that reader.
+class ColumnChunkStream {
+ public:
+  ~ColumnChunkStream();
+  ColumnChunkStream(ColumnChunkStream&&) noexcept;
+  ColumnChunkStream& operator=(ColumnChunkStream&&) noexcept;
+
+  /// Rows not read yet.
+  int64_t rows_left() const;
+  /// The next min(rows, rows_left()) rows, as ReadColumnChunk gives a whole
+  /// chunk (list offsets from 0), in `reuse`'s memory (its contents are
+  /// dropped). Throws ParquetError as ReadColumnChunk does.
+  ColumnBuffer Read(int64_t rows, ColumnBuffer reuse = {});
+
+ private:
+  friend class ParquetReader;
+  struct State;
+  explicit ColumnChunkStream(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 class ParquetReader {
  public:
   /// Opens the file and reads its footer. Throws IoError if it cannot be
@@ -126,6 +150,8 @@ class ParquetReader {
   /// read whose memory this one fills rather than allocating afresh (its
   /// contents are dropped).
   ColumnBuffer ReadColumnChunk(size_t index, int row_group, ColumnBuffer reuse = {}) const;
+  /// Reads one row group of one column a few rows at a time.
+  ColumnChunkStream StreamColumnChunk(size_t index, int row_group) const;
 
  private:
   friend struct detail::ReaderAccess;

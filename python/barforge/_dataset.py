@@ -8,6 +8,8 @@ arrays handed out are views of the decoded values, not copies.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,10 +21,14 @@ import yaml
 from barforge import _core
 
 _MASK64 = (1 << 64) - 1
-# Row groups decoded ahead of the one being handed out: each decode runs on
-# its own thread with the GIL released, so reading overlaps the caller's
-# work; memory stays at a few row groups.
+# Shuffled batches: row groups decoded ahead of the one being handed out,
+# each on its own thread with the GIL released, so reading overlaps the
+# caller's work; memory stays at a few row groups.
 _PREFETCH = 2
+# Batches in file order come from pieces of this many rows, decoded this
+# many ahead.
+_PIECE_ROWS = 16384
+_PIECES_AHEAD = 2
 
 
 def mix_seed(*parts: int) -> int:
@@ -104,7 +110,10 @@ class Dataset:
 
     def _row_group(self, group: int, names: list[str]) -> dict[str, np.ndarray]:
         """One row group decoded, as arrays shaped for training."""
-        raw = self._reader.read_row_group(group, names)
+        return self._shape(self._reader.read_row_group(group, names), names)
+
+    def _shape(self, raw: dict, names: list[str]) -> dict[str, np.ndarray]:
+        """Decoded columns as arrays shaped for training."""
         out = {}
         for name in names:
             value = raw[name]
@@ -153,15 +162,70 @@ class Dataset:
         (row groups in file order, or in an order shuffled by `seed`) are cut
         into world_size contiguous shares differing by at most one row, so
         the ranks together see every row exactly once. With shuffle, rows are
-        also shuffled within each row group's share (seeded). Memory: a few
-        row groups, whatever the dataset's size."""
+        also shuffled within each row group's share (seeded).
+
+        Memory, whatever the dataset's size: in file order, a few pieces of
+        16,384 rows (or of batch_size rows, if more), decoded ahead on a
+        thread of their own; shuffled, a few row groups (rows are shuffled
+        within a row group's share, so the whole share is decoded at once)."""
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         batch_size = int(batch_size)
         names = self._names(columns)
         seed = int(seed) & _MASK64
         plan = self._reader.epoch_plan(bool(shuffle), mix_seed(seed, 1), int(rank), int(world_size))
+        if not shuffle:
+            return self._streamed_batches(plan, names, batch_size, drop_last)
         return self._batches(plan, names, batch_size, bool(shuffle), seed, drop_last)
+
+    def _streamed_batches(self, plan, names, batch_size, drop_last):
+        """Batches in plan order, from pieces of each row group decoded on a
+        thread of its own (the decoding releases the GIL and runs on every
+        core) a few pieces ahead: memory stays at a few pieces, and their
+        buffers go back to the reader for the pieces after them."""
+        piece_rows = batch_size * max(1, _PIECE_ROWS // batch_size)
+        pieces: queue.Queue = queue.Queue(maxsize=_PIECES_AHEAD)
+        stop = threading.Event()
+
+        def put(item) -> bool:
+            while not stop.is_set():
+                try:
+                    pieces.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    pass
+            return False
+
+        def produce() -> None:
+            try:
+                for group, begin, end in plan:
+                    cursor = self._reader.open_row_group(group, names)
+                    position = 0
+                    while position < end:
+                        # Rows before `begin` (another rank's share) are read
+                        # in pieces that end at it, and dropped.
+                        rows = min(piece_rows, (begin if position < begin else end) - position)
+                        piece = cursor.read(rows)
+                        position += rows
+                        if position > begin and not put((self._shape(piece, names), rows)):
+                            return
+                put(None)
+            except BaseException as error:  # handed to the consumer, raised there
+                put(error)
+
+        threading.Thread(target=produce, name="barforge-read", daemon=True).start()
+        carry = _Carry()
+        try:
+            while (item := pieces.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                piece, rows = item
+                del item
+                yield from carry.cut(piece, rows, batch_size)
+            if carry.rows and not drop_last:
+                yield _join(carry.pieces)
+        finally:
+            stop.set()
 
     def _batches(self, plan, names, batch_size, shuffle, seed, drop_last):
         carry = _Carry()

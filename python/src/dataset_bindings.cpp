@@ -84,13 +84,7 @@ const char* KindName(DatasetValueKind kind) {
 // int16 (n,) for the INT(8) / INT(16) columns (tb_label, tb_bars), float32
 // (n,) / float64 (n,), float32 (n, width) for lists, and for strings a pair
 // (int32 codes (n,), list of distinct str).
-py::dict ReadRowGroup(const std::shared_ptr<DatasetReader>& reader, int row_group,
-                      const std::vector<std::string>& names) {
-  std::vector<DatasetColumnData> columns;
-  {
-    py::gil_scoped_release release;
-    columns = reader->ReadRowGroup(row_group, names);
-  }
+py::dict ColumnsDict(const std::shared_ptr<DatasetReader>& reader, std::vector<DatasetColumnData>&& columns) {
   py::dict out;
   for (DatasetColumnData& column : columns) {
     const py::ssize_t rows = column.rows;
@@ -128,9 +122,41 @@ py::dict ReadRowGroup(const std::shared_ptr<DatasetReader>& reader, int row_grou
   return out;
 }
 
+py::dict ReadRowGroup(const std::shared_ptr<DatasetReader>& reader, int row_group,
+                      const std::vector<std::string>& names) {
+  std::vector<DatasetColumnData> columns;
+  {
+    py::gil_scoped_release release;
+    columns = reader->ReadRowGroup(row_group, names);
+  }
+  return ColumnsDict(reader, std::move(columns));
+}
+
+// A RowGroupCursor and the reader it reads from, which it keeps open.
+struct Cursor {
+  std::shared_ptr<DatasetReader> reader;
+  RowGroupCursor cursor;
+};
+
 }  // namespace
 
 void BindDataset(py::module_& m) {
+  // One row group read a few rows at a time: read(rows) gives a dict as
+  // read_row_group does, for the next rows.
+  py::class_<Cursor>(m, "RowGroupCursor")
+      .def_property_readonly("rows_left", [](const Cursor& c) { return c.cursor.rows_left(); })
+      .def(
+          "read",
+          [](Cursor& c, int64_t rows) {
+            std::vector<DatasetColumnData> columns;
+            {
+              py::gil_scoped_release release;
+              columns = c.cursor.Read(rows);
+            }
+            return ColumnsDict(c.reader, std::move(columns));
+          },
+          py::arg("rows"));
+
   py::class_<DatasetReader, std::shared_ptr<DatasetReader>>(m, "DatasetReader")
       .def(py::init([](const std::filesystem::path& path) {
              py::gil_scoped_release release;
@@ -151,6 +177,12 @@ void BindDataset(py::module_& m) {
       .def("row_group_rows", &DatasetReader::row_group_rows, py::arg("row_group"))
       .def("row_group_first_row", &DatasetReader::row_group_first_row, py::arg("row_group"))
       .def("read_row_group", &ReadRowGroup, py::arg("row_group"), py::arg("columns"))
+      .def(
+          "open_row_group",
+          [](const std::shared_ptr<DatasetReader>& r, int row_group, const std::vector<std::string>& names) {
+            return std::make_unique<Cursor>(Cursor{r, r->OpenRowGroup(row_group, names)});
+          },
+          py::arg("row_group"), py::arg("columns"))
       .def(
           "epoch_plan",
           [](const DatasetReader& r, bool shuffle, uint64_t seed, int rank, int world_size) {

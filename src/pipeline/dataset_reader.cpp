@@ -118,14 +118,27 @@ struct DatasetReader::State {
   std::vector<RowGroupRef> groups;
   int64_t num_rows = 0;
 
-  // Buffers handed back by Recycle, at most one per column, by column index.
+  // Buffers handed back by Recycle, by column index: up to kSpareBytes per
+  // column, or one larger buffer.
+  static constexpr size_t kSpareBytes = size_t{64} << 20;
   std::mutex spare_mutex;
-  std::vector<ColumnBuffer> spares;
+  std::vector<std::vector<ColumnBuffer>> spares;
 
   ColumnBuffer TakeSpare(size_t column) {
     std::lock_guard lock(spare_mutex);
-    return std::move(spares[column]);
+    std::vector<ColumnBuffer>& stack = spares[column];
+    if (stack.empty()) return {};
+    ColumnBuffer spare = std::move(stack.back());
+    stack.pop_back();
+    return spare;
   }
+
+  const RowGroupRef& Group(int row_group) const;
+  // Column indices of `names` (all columns when empty).
+  std::vector<size_t> ColumnIndices(const std::vector<std::string>& names) const;
+  // Column c's values for the rows of `buffer` (read from row group `ref`),
+  // checked to be what a barforge dataset holds.
+  DatasetColumnData ColumnData(size_t c, const RowGroupRef& ref, ColumnBuffer&& buffer) const;
 };
 
 DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::make_unique<State>()) {
@@ -211,90 +224,104 @@ int64_t DatasetReader::row_group_first_row(int row_group) const {
   return state_->groups.at(static_cast<size_t>(row_group)).first_row;
 }
 
-std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const std::vector<std::string>& names) const {
-  const State& s = *state_;
-  if (row_group < 0 || row_group >= num_row_groups()) {
-    throw DataError(fmt::format("{}: row group {} does not exist (the dataset has {})", s.path.string(), row_group,
-                                num_row_groups()));
+const RowGroupRef& DatasetReader::State::Group(int row_group) const {
+  if (row_group < 0 || static_cast<size_t>(row_group) >= groups.size()) {
+    throw DataError(
+        fmt::format("{}: row group {} does not exist (the dataset has {})", path.string(), row_group, groups.size()));
   }
-  const RowGroupRef& ref = s.groups[static_cast<size_t>(row_group)];
-  const std::filesystem::path& file = s.files[ref.file];
+  return groups[static_cast<size_t>(row_group)];
+}
+
+std::vector<size_t> DatasetReader::State::ColumnIndices(const std::vector<std::string>& names) const {
   std::vector<size_t> indices;
   if (names.empty()) {
-    for (size_t c = 0; c < s.columns.size(); ++c) indices.push_back(c);
-  } else {
-    for (const std::string& name : names) {
-      const auto it = std::find_if(s.columns.begin(), s.columns.end(), [&](const auto& c) { return c.name == name; });
-      if (it == s.columns.end()) {
-        std::string known;
-        for (const DatasetColumnInfo& c : s.columns) known += (known.empty() ? "" : ", ") + c.name;
-        throw DataError(fmt::format("{}: no column '{}' (columns: {})", s.path.string(), name, known));
+    for (size_t c = 0; c < columns.size(); ++c) indices.push_back(c);
+    return indices;
+  }
+  for (const std::string& name : names) {
+    const auto it = std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; });
+    if (it == columns.end()) {
+      std::string known;
+      for (const DatasetColumnInfo& c : columns) known += (known.empty() ? "" : ", ") + c.name;
+      throw DataError(fmt::format("{}: no column '{}' (columns: {})", path.string(), name, known));
+    }
+    indices.push_back(static_cast<size_t>(it - columns.begin()));
+  }
+  return indices;
+}
+
+DatasetColumnData DatasetReader::State::ColumnData(size_t c, const RowGroupRef& ref, ColumnBuffer&& buffer) const {
+  const std::string where =
+      fmt::format("{}: column '{}', row group {}", files[ref.file].string(), columns[c].name, ref.group);
+  if (!buffer.valid.empty() || !buffer.list_valid.empty()) {
+    throw DataError(where + ": holds nulls, which a barforge dataset never has");
+  }
+  DatasetColumnData data;
+  data.name = columns[c].name;
+  data.kind = columns[c].kind;
+  data.rows = buffer.num_rows;
+  switch (data.kind) {
+    case DatasetValueKind::kInt64:
+      data.int64s = std::move(buffer.int64s);
+      break;
+    case DatasetValueKind::kTimestamp: {
+      data.int64s = std::move(buffer.int64s);
+      const int64_t factor = NanosPer(infos[c].time_unit);
+      if (factor != 1) {
+        for (int64_t& v : data.int64s) v *= factor;
       }
-      indices.push_back(static_cast<size_t>(it - s.columns.begin()));
+      break;
+    }
+    case DatasetValueKind::kInt32:
+      data.int64s.assign(buffer.int32s.begin(), buffer.int32s.end());
+      break;
+    case DatasetValueKind::kInt8:
+      data.int8s = Narrowed<int8_t>(buffer.int32s, where);
+      break;
+    case DatasetValueKind::kInt16:
+      data.int16s = Narrowed<int16_t>(buffer.int32s, where);
+      break;
+    case DatasetValueKind::kFloat:
+      data.floats = std::move(buffer.floats);
+      break;
+    case DatasetValueKind::kDouble:
+      data.doubles = std::move(buffer.doubles);
+      break;
+    case DatasetValueKind::kFloatList: {
+      const auto slots = static_cast<int64_t>(buffer.floats.size());
+      data.width = data.rows > 0 ? slots / data.rows : 0;
+      bool uniform = data.rows == 0 || (data.width > 0 && data.width * data.rows == slots);
+      for (int64_t r = 0; uniform && r <= data.rows; ++r) {
+        uniform = buffer.list_offsets[static_cast<size_t>(r)] == r * data.width;
+      }
+      if (!uniform) throw DataError(where + ": lists of different lengths, which a barforge dataset never has");
+      data.floats = std::move(buffer.floats);
+      break;
+    }
+    case DatasetValueKind::kString: {
+      std::unordered_map<std::string_view, int32_t> seen;
+      data.codes.resize(static_cast<size_t>(data.rows));
+      for (size_t r = 0; r < static_cast<size_t>(data.rows); ++r) {
+        const auto [it, inserted] = seen.try_emplace(buffer.string(r), static_cast<int32_t>(seen.size()));
+        if (inserted) data.dictionary.emplace_back(it->first);
+        data.codes[r] = it->second;
+      }
+      break;
     }
   }
+  return data;
+}
 
-  std::vector<DatasetColumnData> out(indices.size());
-  std::vector<std::exception_ptr> errors(indices.size());
-  tbb::parallel_for(size_t{0}, indices.size(), [&](size_t i) {
+namespace {
+
+// Runs read(i) for each of `count` columns in parallel; the first error (by
+// column order) is rethrown once all are done.
+template <class Read>
+void ForEachColumn(size_t count, Read&& read) {
+  std::vector<std::exception_ptr> errors(count);
+  tbb::parallel_for(size_t{0}, count, [&](size_t i) {
     try {
-      const size_t c = indices[i];
-      ColumnBuffer buffer = s.readers[ref.file].ReadColumnChunk(c, ref.group, state_->TakeSpare(c));
-      const std::string where = fmt::format("{}: column '{}', row group {}", file.string(), s.columns[c].name, ref.group);
-      if (!buffer.valid.empty() || !buffer.list_valid.empty()) {
-        throw DataError(where + ": holds nulls, which a barforge dataset never has");
-      }
-      DatasetColumnData& data = out[i];
-      data.name = s.columns[c].name;
-      data.kind = s.columns[c].kind;
-      data.rows = ref.rows;
-      switch (data.kind) {
-        case DatasetValueKind::kInt64:
-          data.int64s = std::move(buffer.int64s);
-          break;
-        case DatasetValueKind::kTimestamp: {
-          data.int64s = std::move(buffer.int64s);
-          const int64_t factor = NanosPer(s.infos[c].time_unit);
-          if (factor != 1) {
-            for (int64_t& v : data.int64s) v *= factor;
-          }
-          break;
-        }
-        case DatasetValueKind::kInt32:
-          data.int64s.assign(buffer.int32s.begin(), buffer.int32s.end());
-          break;
-        case DatasetValueKind::kInt8:
-          data.int8s = Narrowed<int8_t>(buffer.int32s, where);
-          break;
-        case DatasetValueKind::kInt16:
-          data.int16s = Narrowed<int16_t>(buffer.int32s, where);
-          break;
-        case DatasetValueKind::kFloat:
-          data.floats = std::move(buffer.floats);
-          break;
-        case DatasetValueKind::kDouble:
-          data.doubles = std::move(buffer.doubles);
-          break;
-        case DatasetValueKind::kFloatList: {
-          const int64_t slots = static_cast<int64_t>(buffer.floats.size());
-          data.width = data.rows > 0 ? slots / data.rows : 0;
-          bool uniform = data.rows == 0 || (data.width > 0 && data.width * data.rows == slots);
-          for (int64_t r = 0; uniform && r <= data.rows; ++r) uniform = buffer.list_offsets[static_cast<size_t>(r)] == r * data.width;
-          if (!uniform) throw DataError(where + ": lists of different lengths, which a barforge dataset never has");
-          data.floats = std::move(buffer.floats);
-          break;
-        }
-        case DatasetValueKind::kString: {
-          std::unordered_map<std::string_view, int32_t> seen;
-          data.codes.resize(static_cast<size_t>(data.rows));
-          for (size_t r = 0; r < static_cast<size_t>(data.rows); ++r) {
-            const auto [it, inserted] = seen.try_emplace(buffer.string(r), static_cast<int32_t>(seen.size()));
-            if (inserted) data.dictionary.emplace_back(it->first);
-            data.codes[r] = it->second;
-          }
-          break;
-        }
-      }
+      read(i);
     } catch (...) {
       errors[i] = std::current_exception();
     }
@@ -302,7 +329,57 @@ std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const 
   for (const std::exception_ptr& error : errors) {
     if (error) std::rethrow_exception(error);
   }
+}
+
+}  // namespace
+
+std::vector<DatasetColumnData> DatasetReader::ReadRowGroup(int row_group, const std::vector<std::string>& names) const {
+  State& s = *state_;
+  const RowGroupRef& ref = s.Group(row_group);
+  const std::vector<size_t> indices = s.ColumnIndices(names);
+  std::vector<DatasetColumnData> out(indices.size());
+  ForEachColumn(indices.size(), [&](size_t i) {
+    const size_t c = indices[i];
+    out[i] = s.ColumnData(c, ref, s.readers[ref.file].ReadColumnChunk(c, ref.group, s.TakeSpare(c)));
+  });
   return out;
+}
+
+struct RowGroupCursor::State {
+  DatasetReader::State& dataset;
+  RowGroupRef ref;
+  std::vector<size_t> indices;
+  std::vector<parquet::ColumnChunkStream> streams;
+  int64_t rows_read = 0;
+};
+
+RowGroupCursor::RowGroupCursor(std::unique_ptr<State> state) : state_(std::move(state)) {}
+RowGroupCursor::~RowGroupCursor() = default;
+RowGroupCursor::RowGroupCursor(RowGroupCursor&&) noexcept = default;
+RowGroupCursor& RowGroupCursor::operator=(RowGroupCursor&&) noexcept = default;
+
+int64_t RowGroupCursor::rows_left() const { return state_->ref.rows - state_->rows_read; }
+
+std::vector<DatasetColumnData> RowGroupCursor::Read(int64_t rows) {
+  State& s = *state_;
+  rows = std::clamp<int64_t>(rows, 0, rows_left());
+  std::vector<DatasetColumnData> out(s.indices.size());
+  ForEachColumn(s.indices.size(), [&](size_t i) {
+    const size_t c = s.indices[i];
+    out[i] = s.dataset.ColumnData(c, s.ref, s.streams[i].Read(rows, s.dataset.TakeSpare(c)));
+  });
+  s.rows_read += rows;
+  return out;
+}
+
+RowGroupCursor DatasetReader::OpenRowGroup(int row_group, const std::vector<std::string>& names) const {
+  State& s = *state_;
+  auto cursor = std::make_unique<RowGroupCursor::State>(RowGroupCursor::State{s, s.Group(row_group), {}, {}, 0});
+  cursor->indices = s.ColumnIndices(names);
+  for (const size_t c : cursor->indices) {
+    cursor->streams.push_back(s.readers[cursor->ref.file].StreamColumnChunk(c, cursor->ref.group));
+  }
+  return RowGroupCursor(std::move(cursor));
 }
 
 void DatasetReader::Recycle(DatasetColumnData&& column) const {
@@ -327,8 +404,15 @@ void DatasetReader::Recycle(DatasetColumnData&& column) const {
     default:
       return;  // converted on the way out: nothing of the buffer is left
   }
+  const auto bytes = [](const ColumnBuffer& b) {
+    return b.int64s.capacity() * sizeof(int64_t) + b.floats.capacity() * sizeof(float) +
+           b.doubles.capacity() * sizeof(double);
+  };
   std::lock_guard lock(s.spare_mutex);
-  s.spares[static_cast<size_t>(it - s.columns.begin())] = std::move(spare);
+  std::vector<ColumnBuffer>& stack = s.spares[static_cast<size_t>(it - s.columns.begin())];
+  size_t kept = bytes(spare);
+  for (const ColumnBuffer& b : stack) kept += bytes(b);
+  if (stack.empty() || kept <= State::kSpareBytes) stack.push_back(std::move(spare));
 }
 
 std::vector<RowRange> DatasetReader::EpochPlan(bool shuffle, uint64_t seed, int rank, int world_size) const {

@@ -1,6 +1,8 @@
 """barforge.open_dataset: values, shapes, slicing, sharding, and errors."""
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +126,51 @@ def test_batches_hold_their_values_while_the_reader_reuses_memory(plain, keep):
             got[name].append(batch[name] if keep else batch[name].copy())
     for name in names:
         np.testing.assert_array_equal(np.concatenate(got[name]), whole[name], err_msg=name)
+
+
+def test_row_group_read_in_pieces_equals_it_read_whole(plain):
+    ds = barforge.open_dataset(plain)
+    names = ds.columns
+    for group in (0, 4):  # 700 rows, and the last 200
+        whole = ds._shape(ds._reader.read_row_group(group, names), names)
+        cursor = ds._reader.open_row_group(group, names)
+        pieces, sizes = [], []
+        while cursor.rows_left:
+            piece = ds._shape(cursor.read(123), names)
+            sizes.append(len(piece["sample_id"]))
+            pieces.append(piece)
+        assert sum(sizes) == len(whole["sample_id"]) and all(n == 123 for n in sizes[:-1])
+        for name in names:
+            np.testing.assert_array_equal(np.concatenate([p[name] for p in pieces]), whole[name], err_msg=name)
+        assert len(cursor.read(10)["sample_id"]) == 0
+
+
+def test_a_loop_that_stops_early_stops_the_reading_thread(plain):
+    ds = barforge.open_dataset(plain)
+    batches = ds.iter_batches(100)
+    first = next(batches)
+    assert first["sample_id"].tolist() == list(range(100))
+    batches.close()
+    deadline = time.monotonic() + 5
+    while any(t.name == "barforge-read" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(t.name == "barforge-read" for t in threading.enumerate())
+    assert sum(len(b["sample_id"]) for b in ds.iter_batches(1000)) == 3000  # and reading goes on
+
+
+def test_a_file_damaged_after_opening_raises_in_the_loop(tmp_path, plain):
+    damaged = tmp_path / "damaged.parquet"
+    shutil.copy(plain, damaged)
+    ds = barforge.open_dataset(damaged)  # the footer is read now
+    data = bytearray(damaged.read_bytes())
+    data[100:4000] = bytes(3900)  # zeros over the first column chunk's pages
+    damaged.write_bytes(bytes(data))
+    for shuffle in (False, True):
+        with pytest.raises(ValueError) as error:
+            for _ in ds.iter_batches(256, shuffle=shuffle):
+                pass
+        assert str(error.value).startswith(f"{damaged}: column '"), str(error.value)
+        assert "row group 0" in str(error.value)
 
 
 @pytest.mark.parametrize("shuffle", [False, True])

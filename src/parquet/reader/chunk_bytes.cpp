@@ -6,9 +6,9 @@
 namespace barforge::parquet::reader {
 namespace {
 
-// Bytes read per refill: a few pages of the ~1 MiB that writers use, so a
-// chunk costs a few reads per MiB at most.
-constexpr uint64_t kWindowBytes = uint64_t{4} << 20;
+// Bytes read per refill: enough for a page header and then some (small
+// pages come several to a read); payloads go through CopyTo.
+constexpr uint64_t kWindowBytes = uint64_t{64} << 10;
 
 }  // namespace
 
@@ -31,6 +31,15 @@ std::span<const uint8_t> ChunkBytes::Get(uint64_t pos, uint64_t count) {
   window_pos_ = pos;
   filled_ = want;
   return {window_.data(), count};
+}
+
+void ChunkBytes::CopyTo(uint64_t pos, std::span<uint8_t> out) {
+  uint64_t done = 0;
+  if (pos >= window_pos_ && pos < window_pos_ + filled_) {
+    done = std::min<uint64_t>(out.size(), window_pos_ + filled_ - pos);
+    std::memcpy(out.data(), window_.data() + (pos - window_pos_), done);
+  }
+  if (done < out.size()) file_.ReadInto(begin_ + pos + done, out.subspan(done));
 }
 
 }  // namespace barforge::parquet::reader

@@ -1,8 +1,9 @@
 #pragma once
-// A column chunk's bytes, read from the file through a window of a few MiB
-// as its pages are decoded, rather than all at once: a whole chunk can be
-// hundreds of MB, and a fresh buffer that size per read costs more in page
-// faults and zeroing than the decoding itself.
+// A column chunk's bytes, read from the file as its pages are decoded rather
+// than all at once: a whole chunk can be hundreds of MB, and a fresh buffer
+// that size per read costs more in page faults and zeroing than the
+// decoding itself. Page headers are parsed from a small window; payloads
+// are read straight to where they go.
 
 #include <cstdint>
 #include <span>
@@ -25,6 +26,9 @@ class ChunkBytes {
   /// must not go back before an earlier call's. The span stays valid until
   /// the next call.
   std::span<const uint8_t> Get(uint64_t pos, uint64_t count);
+  /// Copies chunk bytes [pos, pos + out.size()) into `out`, reading what the
+  /// window does not hold straight into it; as Get, `pos` must not go back.
+  void CopyTo(uint64_t pos, std::span<uint8_t> out);
 
  private:
   const FileSource& file_;

@@ -2,7 +2,10 @@
 
 #include <sys/mman.h>
 
+#include <oneapi/tbb/parallel_for.h>
+
 #include <algorithm>
+#include <optional>
 #include <cstring>
 #include <span>
 #include <string>
@@ -77,6 +80,8 @@ std::vector<T>& OutputValues(ColumnBuffer& b) {
   if constexpr (std::is_same_v<T, double>) return b.doubles;
 }
 
+}  // namespace
+
 // Decodes the pages of one chunk, appending to `out_`.
 class ChunkDecoder {
  public:
@@ -86,7 +91,17 @@ class ChunkDecoder {
   int64_t values_seen() const { return values_seen_; }
   int64_t rows_seen() const { return rows_; }
 
-  void DictionaryPage(const format::PageHeader& header, std::span<const uint8_t> payload) {
+  // The caller took the first `rows` rows (`slots` slots) out of the
+  // output: what follows is kept relative to what is left.
+  void Consumed(int64_t rows, int64_t slots) {
+    row_base_ += rows;
+    slot_base_ += slots;
+  }
+
+  // Each page method takes the page's payload and, when it was decompressed
+  // ahead (ColumnChunkDecoder::ReadAhead), that body in `ready`.
+  void DictionaryPage(const format::PageHeader& header, std::span<const uint8_t> payload,
+                      const std::vector<uint8_t>* ready) {
     if (!header.__isset.dictionary_page_header) Fail("dictionary page lacks its DictionaryPageHeader");
     if (dictionary_.present) Fail("second dictionary page in one column chunk");
     if (values_seen_ > 0) Fail("dictionary page after data pages");
@@ -96,7 +111,7 @@ class ChunkDecoder {
       Fail(fmt::format("unsupported dictionary page encoding {}", EncodingName(RawEnum(dict.encoding))));
     }
     CheckCount(dict.num_values, "dictionary page num_values");
-    const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true);
+    const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true, ready);
     const auto n = static_cast<size_t>(dict.num_values);
     switch (info_.physical_type) {
       case PhysicalType::kBoolean:
@@ -112,11 +127,12 @@ class ChunkDecoder {
     dictionary_.size = n;
   }
 
-  void DataPageV1(const format::PageHeader& header, std::span<const uint8_t> payload) {
+  void DataPageV1(const format::PageHeader& header, std::span<const uint8_t> payload,
+                  const std::vector<uint8_t>* ready) {
     if (!header.__isset.data_page_header) Fail("data page lacks its DataPageHeader");
     const format::DataPageHeader& page = header.data_page_header;
     const size_t n = StartPage(page.num_values);
-    const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true);
+    const std::span<const uint8_t> data = Decompress(payload, header.uncompressed_page_size, true, ready);
     size_t pos = 0;
     std::span<const uint8_t> rep_bytes;
     std::span<const uint8_t> def_bytes;
@@ -134,7 +150,8 @@ class ChunkDecoder {
     Values(RawEnum(page.encoding), data.subspan(pos), n);
   }
 
-  void DataPageV2(const format::PageHeader& header, std::span<const uint8_t> payload) {
+  void DataPageV2(const format::PageHeader& header, std::span<const uint8_t> payload,
+                  const std::vector<uint8_t>* ready) {
     if (!header.__isset.data_page_header_v2) Fail("data page v2 lacks its DataPageHeaderV2");
     const format::DataPageHeaderV2& page = header.data_page_header_v2;
     const size_t n = StartPage(page.num_values);
@@ -150,12 +167,12 @@ class ChunkDecoder {
     // Only the values section is compressed, and only if is_compressed.
     const bool compressed = !page.__isset.is_compressed || page.is_compressed;
     const auto values = Decompress(payload.subspan(static_cast<size_t>(rep_length + def_length)),
-                                   header.uncompressed_page_size - rep_length - def_length, compressed);
+                                   header.uncompressed_page_size - rep_length - def_length, compressed, ready);
     Values(RawEnum(page.encoding), values, n);
   }
 
   void Finish(int64_t row_group_rows) {
-    if (info_.max_repetition_level > 0) out_.list_offsets.push_back(slots_);
+    if (info_.max_repetition_level > 0) out_.list_offsets.push_back(Slot());
     PadValidity();
     if (rows_ != row_group_rows) {
       Fail(fmt::format("column chunk holds {} rows, the row group {}", rows_, row_group_rows));
@@ -245,7 +262,7 @@ class ChunkDecoder {
         if (level > max_rep) {
           error = fmt::format("repetition level {} of value {} exceeds the maximum {}", level, value - count, max_rep);
         } else if (level == 0) {
-          for (size_t k = 0; k < count; ++k) out_.list_offsets.push_back(slots_ + static_cast<int64_t>(k));
+          for (size_t k = 0; k < count; ++k) out_.list_offsets.push_back(Slot() + static_cast<int64_t>(k));
           rows_ += static_cast<int64_t>(count);
         } else if (rows_ == 0) {
           error = fmt::format("the column chunk's first value continues a row (repetition level {})", level);
@@ -259,8 +276,8 @@ class ChunkDecoder {
   }
 
   void PadValidity() {
-    if (!out_.valid.empty()) out_.valid.resize(static_cast<size_t>(slots_), 1);
-    if (!out_.list_valid.empty()) out_.list_valid.resize(static_cast<size_t>(rows_), 1);
+    if (!out_.valid.empty()) out_.valid.resize(static_cast<size_t>(Slot()), 1);
+    if (!out_.list_valid.empty()) out_.list_valid.resize(static_cast<size_t>(Row()), 1);
   }
 
   static void DecodeLevels(std::span<const uint8_t> data, size_t n, int max_level, std::vector<uint32_t>& out,
@@ -279,7 +296,8 @@ class ChunkDecoder {
     }
   }
 
-  std::span<const uint8_t> Decompress(std::span<const uint8_t> input, int64_t uncompressed_size, bool compressed) {
+  std::span<const uint8_t> Decompress(std::span<const uint8_t> input, int64_t uncompressed_size, bool compressed,
+                                      const std::vector<uint8_t>* ready) {
     if (uncompressed_size < 0 || uncompressed_size > kMaxPageBytes) {
       Fail(fmt::format("uncompressed page size {} is out of range", uncompressed_size));
     }
@@ -290,6 +308,7 @@ class ChunkDecoder {
       }
       return input;
     }
+    if (ready != nullptr) return *ready;  // of this size: DecompressPage checks
     scratch_.resize(size);
     DecompressPage(codec_, input, scratch_);
     return scratch_;
@@ -356,10 +375,10 @@ class ChunkDecoder {
       const uint32_t def = max_def > 0 ? def_[i] : 0;
       if (lists) {
         if (rep_[i] == 0) {
-          out_.list_offsets.push_back(slots_);
+          out_.list_offsets.push_back(Slot());
           const bool list_present = def + 1 >= repeated_def;
           if (!list_present || !out_.list_valid.empty()) {
-            out_.list_valid.resize(static_cast<size_t>(rows_), 1);
+            out_.list_valid.resize(static_cast<size_t>(Row()), 1);
             out_.list_valid.push_back(list_present ? 1 : 0);
           }
           ++rows_;
@@ -373,7 +392,7 @@ class ChunkDecoder {
       const bool is_present = def == max_def;
       push(is_present);
       if (element_nullable && (!is_present || !out_.valid.empty())) {
-        out_.valid.resize(static_cast<size_t>(slots_), 1);
+        out_.valid.resize(static_cast<size_t>(Slot()), 1);
         out_.valid.push_back(is_present ? 1 : 0);
       }
       ++slots_;
@@ -465,9 +484,16 @@ class ChunkDecoder {
   std::vector<uint8_t> scratch_;
   bool dense_ = false;  // the current page: see Levels
   int64_t values_seen_ = 0;
-  int64_t rows_ = 0;
-  int64_t slots_ = 0;
+  int64_t rows_ = 0;   // rows started in the chunk
+  int64_t slots_ = 0;  // value slots in the chunk
+  int64_t row_base_ = 0;   // rows taken out of out_ (Consumed)
+  int64_t slot_base_ = 0;  // slots taken out of out_
+  // Positions in out_ of the next row and slot.
+  int64_t Row() const { return rows_ - row_base_; }
+  int64_t Slot() const { return slots_ - slot_base_; }
 };
+
+namespace {
 
 // Parses the page header at chunk offset `pos` into `header` and returns its
 // size. Headers are tens of bytes (statistics can add some): parsing starts
@@ -527,10 +553,10 @@ void ReserveValues(ColumnBuffer& out, int64_t num_values, uint64_t chunk_bytes) 
 
 }  // namespace
 
-ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, const LeafColumn& leaf,
-                                 const format::ColumnMetaData& meta, int64_t row_group_rows,
-                                 const std::string& context, ColumnBuffer reuse) {
-  ColumnBuffer out = std::move(reuse);
+ColumnChunkDecoder::ColumnChunkDecoder(const FileSource& file, uint64_t data_end, const LeafColumn& leaf,
+                                       const format::ColumnMetaData& meta, int64_t row_group_rows,
+                                       std::string context, ColumnBuffer& out)
+    : num_values_(meta.num_values), row_group_rows_(row_group_rows), context_(std::move(context)) {
   out.int32s.clear();
   out.int64s.clear();
   out.floats.clear();
@@ -542,71 +568,205 @@ ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, cons
   out.list_valid.clear();
   out.info = leaf.info;
   out.num_rows = 0;
+  if (leaf.info.physical_type == PhysicalType::kByteArray || leaf.info.physical_type == PhysicalType::kFixedLenByteArray) {
+    out.string_offsets.push_back(0);
+  }
   if (leaf.info.max_repetition_level > 1) {
-    throw ParquetError(fmt::format("{}: nested column with repetition level {} is not supported", context,
+    throw ParquetError(fmt::format("{}: nested column with repetition level {} is not supported", context_,
                                    leaf.info.max_repetition_level));
   }
   if (meta.num_values < 0) {
-    throw ParquetError(fmt::format("{}: negative num_values {}", context, meta.num_values));
+    throw ParquetError(fmt::format("{}: negative num_values {}", context_, meta.num_values));
   }
-  int64_t begin = meta.data_page_offset;
+  begin_ = meta.data_page_offset;
   if (meta.__isset.dictionary_page_offset && meta.dictionary_page_offset > 0 &&
-      meta.dictionary_page_offset < begin) {
-    begin = meta.dictionary_page_offset;
+      meta.dictionary_page_offset < begin_) {
+    begin_ = meta.dictionary_page_offset;
   }
   const int64_t length = meta.total_compressed_size;
-  if (begin < 4 || length < 0 || static_cast<uint64_t>(begin) > data_end ||
-      static_cast<uint64_t>(length) > data_end - static_cast<uint64_t>(begin)) {
+  if (begin_ < 4 || length < 0 || static_cast<uint64_t>(begin_) > data_end ||
+      static_cast<uint64_t>(length) > data_end - static_cast<uint64_t>(begin_)) {
     throw ParquetError(fmt::format(
-        "{}: column chunk at byte offset {} of {} bytes lies outside the file's data (which ends at byte {})", context,
-        begin, length, data_end));
+        "{}: column chunk at byte offset {} of {} bytes lies outside the file's data (which ends at byte {})", context_,
+        begin_, length, data_end));
   }
-  if (meta.data_page_offset < begin || meta.data_page_offset - begin >= std::max<int64_t>(length, 1)) {
-    throw ParquetError(fmt::format("{}: data_page_offset {} lies outside the column chunk [{}, {})", context,
-                                   meta.data_page_offset, begin, begin + length));
+  if (meta.data_page_offset < begin_ || meta.data_page_offset - begin_ >= std::max<int64_t>(length, 1)) {
+    throw ParquetError(fmt::format("{}: data_page_offset {} lies outside the column chunk [{}, {})", context_,
+                                   meta.data_page_offset, begin_, begin_ + length));
   }
   if (meta.num_values > 0 && length == 0) {
-    throw ParquetError(fmt::format("{}: column chunk of {} values has no bytes", context, meta.num_values));
+    throw ParquetError(fmt::format("{}: column chunk of {} values has no bytes", context_, meta.num_values));
   }
-  ReserveValues(out, meta.num_values, static_cast<uint64_t>(length));
-  ChunkBytes bytes(file, static_cast<uint64_t>(begin), static_cast<uint64_t>(length));
-  ChunkDecoder decoder(leaf, static_cast<Codec>(RawEnum(meta.codec)), meta.num_values, out);
-  uint64_t pos = 0;
-  while (decoder.values_seen() < meta.num_values) {
-    const uint64_t page_offset = static_cast<uint64_t>(begin) + pos;
-    if (pos >= bytes.size()) {
-      throw ParquetError(fmt::format("{}: column chunk ends at byte offset {} after {} of its {} values", context,
-                                     page_offset, decoder.values_seen(), meta.num_values));
-    }
-    try {
-      format::PageHeader header;
-      const size_t header_size = ReadPageHeader(bytes, pos, header);
-      const uint64_t left = bytes.size() - pos - header_size;
-      if (header.compressed_page_size < 0 || static_cast<uint64_t>(header.compressed_page_size) > left) {
-        throw ParquetError(fmt::format("page of {} bytes runs past the end of the column chunk ({} bytes left)",
-                                       header.compressed_page_size, left));
+  bytes_ = std::make_unique<ChunkBytes>(file, static_cast<uint64_t>(begin_), static_cast<uint64_t>(length));
+  codec_ = static_cast<Codec>(RawEnum(meta.codec));
+  decoder_ = std::make_unique<ChunkDecoder>(leaf, codec_, meta.num_values, out);
+}
+
+ColumnChunkDecoder::~ColumnChunkDecoder() = default;
+
+namespace {
+
+// What ReadAhead gathers at most before decompressing the lot in parallel:
+// a few pages of the ~1 MiB writers use, so that one large column (a
+// window's prices) keeps every core busy.
+constexpr size_t kPagesAhead = 8;
+constexpr size_t kBytesAhead = size_t{8} << 20;
+
+// The part of a page that is compressed and its size once decompressed, or
+// nothing when the page is stored as is or its header is inconsistent (the
+// page's own decoding then reports that).
+std::optional<std::pair<std::span<const uint8_t>, size_t>> CompressedPart(const format::PageHeader& header,
+                                                                          std::span<const uint8_t> payload,
+                                                                          Codec codec) {
+  if (codec == Codec::kUncompressed || header.uncompressed_page_size < 0 ||
+      header.uncompressed_page_size > kMaxPageBytes) {
+    return std::nullopt;
+  }
+  const auto size = static_cast<size_t>(header.uncompressed_page_size);
+  switch (RawEnum(header.type)) {
+    case format::PageType::DICTIONARY_PAGE:
+    case format::PageType::DATA_PAGE:
+      return std::make_pair(payload, size);
+    case format::PageType::DATA_PAGE_V2: {
+      const format::DataPageHeaderV2& page = header.data_page_header_v2;
+      if (!header.__isset.data_page_header_v2 || (page.__isset.is_compressed && !page.is_compressed)) break;
+      const int64_t levels = int64_t{page.repetition_levels_byte_length} + page.definition_levels_byte_length;
+      if (page.repetition_levels_byte_length < 0 || page.definition_levels_byte_length < 0 ||
+          levels > static_cast<int64_t>(payload.size()) || levels > header.uncompressed_page_size) {
+        break;
       }
-      const std::span<const uint8_t> payload =
-          bytes.Get(pos + header_size, static_cast<uint64_t>(header.compressed_page_size));
-      switch (RawEnum(header.type)) {
-        case format::PageType::DICTIONARY_PAGE: decoder.DictionaryPage(header, payload); break;
-        case format::PageType::DATA_PAGE: decoder.DataPageV1(header, payload); break;
-        case format::PageType::DATA_PAGE_V2: decoder.DataPageV2(header, payload); break;
+      return std::make_pair(payload.subspan(static_cast<size_t>(levels)), size - static_cast<size_t>(levels));
+    }
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+// Values a data page claims, to know when the chunk's data pages end.
+int64_t PageValues(const format::PageHeader& header) {
+  switch (RawEnum(header.type)) {
+    case format::PageType::DATA_PAGE: return std::max(header.data_page_header.num_values, 0);
+    case format::PageType::DATA_PAGE_V2: return std::max(header.data_page_header_v2.num_values, 0);
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+void ColumnChunkDecoder::ReadAhead() {
+  ChunkBytes& bytes = *bytes_;
+  ahead_count_ = 0;
+  next_ahead_ = 0;
+  size_t payload_bytes = 0;
+  // Stops early at a page it cannot take: when applying the pages before it
+  // is done, the next call meets it first and throws.
+  while (ahead_count_ < kPagesAhead && payload_bytes < kBytesAhead && values_ahead_ < num_values_ &&
+         pos_ < bytes.size()) {
+    format::PageHeader header;
+    size_t header_size = 0;
+    try {
+      header_size = ReadPageHeader(bytes, pos_, header);
+    } catch (const ParquetError&) {
+      if (ahead_count_ > 0) break;
+      throw;
+    }
+    const uint64_t left = bytes.size() - pos_ - header_size;
+    if (header.compressed_page_size < 0 || static_cast<uint64_t>(header.compressed_page_size) > left) {
+      if (ahead_count_ > 0) break;
+      throw ParquetError(fmt::format("page of {} bytes runs past the end of the column chunk ({} bytes left)",
+                                     header.compressed_page_size, left));
+    }
+    if (ahead_.size() == ahead_count_) ahead_.emplace_back();
+    PageAhead& page = ahead_[ahead_count_++];
+    page.payload.resize(static_cast<size_t>(header.compressed_page_size));
+    bytes.CopyTo(pos_ + header_size, page.payload);
+    page.offset = static_cast<uint64_t>(begin_) + pos_;
+    page.header = std::move(header);
+    page.decompressed = false;
+    values_ahead_ += PageValues(page.header);
+    payload_bytes += page.payload.size();
+    pos_ += header_size + page.payload.size();
+  }
+  // Decompressing is most of the work: the pages' bodies in parallel. A page
+  // that fails here is decompressed again when its turn comes, which then
+  // reports the error in order.
+  tbb::parallel_for(size_t{0}, ahead_count_, [&](size_t i) {
+    PageAhead& page = ahead_[i];
+    const auto part = CompressedPart(page.header, page.payload, codec_);
+    if (!part) return;
+    try {
+      page.body.resize(part->second);
+      DecompressPage(codec_, part->first, page.body);
+      page.decompressed = true;
+    } catch (const ParquetError&) {
+    }
+  });
+}
+
+bool ColumnChunkDecoder::NextPage() {
+  if (finished_) return false;
+  ChunkDecoder& decoder = *decoder_;
+  const int64_t values_before = decoder.values_seen();
+  // Dictionary and index pages hold no values: go on to the next data page.
+  while (decoder.values_seen() < num_values_ && decoder.values_seen() == values_before) {
+    if (next_ahead_ == ahead_count_) {
+      const uint64_t chunk_offset = static_cast<uint64_t>(begin_) + pos_;
+      if (pos_ >= bytes_->size()) {
+        throw ParquetError(fmt::format("{}: column chunk ends at byte offset {} after {} of its {} values", context_,
+                                       chunk_offset, decoder.values_seen(), num_values_));
+      }
+      try {
+        ReadAhead();
+      } catch (const ParquetError& e) {
+        throw ParquetError(fmt::format("{}, page at byte offset {}: {}", context_, chunk_offset, e.what()));
+      }
+      if (ahead_count_ == 0) {
+        throw ParquetError(fmt::format("{}: column chunk has no page at byte offset {} for its last {} values",
+                                       context_, chunk_offset, num_values_ - decoder.values_seen()));
+      }
+    }
+    const PageAhead& page = ahead_[next_ahead_++];
+    const std::vector<uint8_t>* ready = page.decompressed ? &page.body : nullptr;
+    try {
+      switch (RawEnum(page.header.type)) {
+        case format::PageType::DICTIONARY_PAGE: decoder.DictionaryPage(page.header, page.payload, ready); break;
+        case format::PageType::DATA_PAGE: decoder.DataPageV1(page.header, page.payload, ready); break;
+        case format::PageType::DATA_PAGE_V2: decoder.DataPageV2(page.header, page.payload, ready); break;
         default: break;  // index pages and unknown page types: skipped by size
       }
-      pos += header_size + payload.size();
     } catch (const ParquetError& e) {
-      throw ParquetError(fmt::format("{}, page at byte offset {}: {}", context, page_offset, e.what()));
+      throw ParquetError(fmt::format("{}, page at byte offset {}: {}", context_, page.offset, e.what()));
     }
   }
-  try {
-    decoder.Finish(row_group_rows);
-  } catch (const ParquetError& e) {
-    throw ParquetError(fmt::format("{}: {}", context, e.what()));
+  if (decoder.values_seen() == num_values_) {
+    try {
+      decoder.Finish(row_group_rows_);
+    } catch (const ParquetError& e) {
+      throw ParquetError(fmt::format("{}: {}", context_, e.what()));
+    }
+    finished_ = true;
   }
-  if (out.string_offsets.empty() && (leaf.info.physical_type == PhysicalType::kByteArray ||
-                                     leaf.info.physical_type == PhysicalType::kFixedLenByteArray)) {
-    out.string_offsets.push_back(0);
+  return true;
+}
+
+void ColumnChunkDecoder::Consumed(int64_t rows, int64_t slots) { decoder_->Consumed(rows, slots); }
+
+void DropAllValid(ColumnBuffer& buffer) {
+  const auto all_set = [](const std::vector<uint8_t>& v) {
+    return std::all_of(v.begin(), v.end(), [](uint8_t b) { return b != 0; });
+  };
+  if (all_set(buffer.valid)) buffer.valid.clear();
+  if (all_set(buffer.list_valid)) buffer.list_valid.clear();
+}
+
+ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, const LeafColumn& leaf,
+                                 const format::ColumnMetaData& meta, int64_t row_group_rows,
+                                 const std::string& context, ColumnBuffer reuse) {
+  ColumnBuffer out = std::move(reuse);
+  ColumnChunkDecoder decoder(file, data_end, leaf, meta, row_group_rows, context, out);
+  ReserveValues(out, meta.num_values, static_cast<uint64_t>(meta.total_compressed_size));  // checked >= 0
+  while (decoder.NextPage()) {
   }
   return out;
 }

@@ -11,6 +11,7 @@
 #include "barforge/error.h"
 #include "gen-cpp/parquet_types.h"
 #include "parquet/reader/column_chunk_reader.h"
+#include "parquet/reader/column_chunk_stream.h"
 #include "parquet/reader/file_source.h"
 #include "parquet/reader/raw_enum.h"
 #include "parquet/reader/reader_access.h"
@@ -37,6 +38,15 @@ struct ParquetReader::State {
   [[noreturn]] void Fail(std::string_view what) const {
     throw ParquetError(fmt::format("{}: {}", path.string(), what));
   }
+
+  // A column chunk and the prefix of its errors.
+  struct Chunk {
+    const reader::LeafColumn& leaf;
+    const format::ColumnMetaData& meta;
+    int64_t rows;
+    std::string context;
+  };
+  Chunk FindChunk(size_t index, int row_group, int64_t rows) const;
 };
 
 namespace {
@@ -47,15 +57,6 @@ constexpr uint8_t kEncryptedMagic[4] = {'P', 'A', 'R', 'E'};
 // this allows files of over a million of them, and keeps a corrupt or hostile
 // length (up to 4 GiB) from being read into memory.
 constexpr uint32_t kMaxFooterBytes = 256u << 20;
-
-// Empties the validity vectors of a buffer without nulls, as promised.
-void DropAllValid(ColumnBuffer& buffer) {
-  auto all_set = [](const std::vector<uint8_t>& v) {
-    return std::all_of(v.begin(), v.end(), [](uint8_t b) { return b != 0; });
-  };
-  if (all_set(buffer.valid)) buffer.valid.clear();
-  if (all_set(buffer.list_valid)) buffer.list_valid.clear();
-}
 
 }  // namespace
 
@@ -153,25 +154,36 @@ const format::FileMetaData& detail::ReaderAccess::Footer(const ParquetReader& re
   return reader.state_->metadata;
 }
 
-ColumnBuffer ParquetReader::ReadColumnChunk(size_t index, int row_group, ColumnBuffer reuse) const {
-  const State& s = *state_;
-  if (index >= s.leaves.size()) {
-    s.Fail(fmt::format("column index {} does not exist (the file has {} columns)", index, s.leaves.size()));
+ParquetReader::State::Chunk ParquetReader::State::FindChunk(size_t index, int row_group, int64_t rows) const {
+  if (index >= leaves.size()) {
+    Fail(fmt::format("column index {} does not exist (the file has {} columns)", index, leaves.size()));
   }
-  const int64_t rows = row_group_num_rows(row_group);
-  const reader::LeafColumn& leaf = s.leaves[index];
-  const format::ColumnMetaData& meta =
-      s.metadata.row_groups[static_cast<size_t>(row_group)].columns[index].meta_data;
-  const std::string context = fmt::format("{}: column '{}', row group {}", s.path.string(),
-                                          fmt::join(leaf.info.path, "."), row_group);
+  const reader::LeafColumn& leaf = leaves[index];
+  const format::ColumnMetaData& meta = metadata.row_groups[static_cast<size_t>(row_group)].columns[index].meta_data;
+  std::string context =
+      fmt::format("{}: column '{}', row group {}", path.string(), fmt::join(leaf.info.path, "."), row_group);
   if (reader::RawEnum(meta.type) != static_cast<int>(leaf.info.physical_type)) {
     throw ParquetError(fmt::format("{}: chunk type {} differs from the schema's {}", context,
                                    reader::RawEnum(meta.type), reader::PhysicalTypeName(leaf.info.physical_type)));
   }
-  ColumnBuffer out = reader::ReadColumnChunkData(s.file, s.footer_begin, leaf, meta, rows, context, std::move(reuse));
-  out.num_rows = rows;
-  DropAllValid(out);
+  return {leaf, meta, rows, std::move(context)};
+}
+
+ColumnBuffer ParquetReader::ReadColumnChunk(size_t index, int row_group, ColumnBuffer reuse) const {
+  const State& s = *state_;
+  const State::Chunk chunk = s.FindChunk(index, row_group, row_group_num_rows(row_group));
+  ColumnBuffer out = reader::ReadColumnChunkData(s.file, s.footer_begin, chunk.leaf, chunk.meta, chunk.rows,
+                                                 chunk.context, std::move(reuse));
+  out.num_rows = chunk.rows;
+  reader::DropAllValid(out);
   return out;
+}
+
+ColumnChunkStream ParquetReader::StreamColumnChunk(size_t index, int row_group) const {
+  const State& s = *state_;
+  State::Chunk chunk = s.FindChunk(index, row_group, row_group_num_rows(row_group));
+  return ColumnChunkStream(std::make_unique<ColumnChunkStream::State>(s.file, s.footer_begin, chunk.leaf, chunk.meta,
+                                                                      chunk.rows, std::move(chunk.context)));
 }
 
 ColumnBuffer ParquetReader::ReadColumn(size_t index) const {

@@ -1,8 +1,7 @@
 // Pages without nulls take a fast path (levels read run by run, values
 // decoded straight into the column): chunks that mix such pages with pages
-// holding nulls and empty lists, level errors on that path, a buffer reused
-// from an earlier read, and chunks larger than the reader's read window,
-// with a page header larger than its first look. Expected values are
+// holding nulls and empty lists, read whole and streamed; level errors on
+// that path; a buffer reused from an earlier read. Expected values are
 // written out by hand.
 
 #include <gtest/gtest.h>
@@ -13,6 +12,7 @@
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
 #include "parquet/reader/handmade_file_helpers.h"
+#include "parquet/reader/stream_check_helpers.h"
 #include "parquet/rle.h"
 
 namespace barforge::parquet {
@@ -190,35 +190,12 @@ TEST(DensePagesTest, ReusedBufferGivesTheSameColumnAsAFreshOne) {
   EXPECT_TRUE(reused.string_offsets.empty() && reused.string_bytes.empty() && reused.valid.empty());
 }
 
-TEST(DensePagesTest, ChunkLargerThanTheReadWindowWithALargePageHeader) {
-  // 12 pages of 50,000 INT64 (400 KB each, 4.8 MB in all: more than the
-  // reader's 4 MiB window, so pages straddle refills), and one page of 1.2
-  // million (9.6 MB, larger than the window itself) whose header carries a
-  // 100 KB statistics value (more than the 64 KiB the reader first parses).
-  std::vector<std::vector<uint8_t>> pages;
-  std::vector<int64_t> expected;
-  for (int p = 0; p < 13; ++p) {
-    const size_t n = p == 7 ? 1'200'000 : 50'000;
-    std::vector<int64_t> values(n);
-    for (size_t i = 0; i < n; ++i) values[i] = static_cast<int64_t>(expected.size() + i) * 3 + 1;
-    expected.insert(expected.end(), values.begin(), values.end());
-    std::vector<uint8_t> body;
-    AppendValues(values, body);
-    format::PageHeader header = testing::DataPageV1Header(static_cast<int64_t>(n), body.size(), body.size());
-    if (p == 7) {
-      format::Statistics statistics;
-      statistics.__set_min_value(std::string(100'000, 'a'));
-      header.data_page_header.__set_statistics(statistics);
-    }
-    pages.push_back(testing::SerializePage(header, body));
+TEST(DensePagesTest, StreamedPiecesOfMixedPagesMatchTheWholeRead) {
+  const ParquetReader reader(MixedListFile());
+  for (const int64_t piece_rows : {int64_t{1}, int64_t{2}, int64_t{4}, int64_t{6}}) {
+    SCOPED_TRACE(piece_rows);
+    testing::ExpectStreamMatchesChunk(reader, 0, 0, piece_rows);
   }
-  const auto rows = static_cast<int64_t>(expected.size());
-  const testing::HandChunk chunk{format::Type::INT64, {"v"}, format::CompressionCodec::UNCOMPRESSED, rows, false, pages};
-  const auto schema = FlatSchema(format::Type::INT64, format::FieldRepetitionType::REQUIRED);
-  const ParquetReader reader(testing::WriteTempFile("big_chunk.parquet", testing::BuildFile(schema, {{chunk}}, {rows})));
-  const ColumnBuffer column = reader.ReadColumn("v");
-  ASSERT_EQ(column.int64s.size(), expected.size());
-  EXPECT_EQ(column.int64s, expected);
 }
 
 }  // namespace

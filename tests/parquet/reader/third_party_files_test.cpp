@@ -1,6 +1,7 @@
 // Reads files written by DuckDB, arrow-rs (parquet-wasm) and hyparquet-writer
 // and compares every value with what another independent reader returned
-// (tools/write_fixtures.mjs writes both).
+// (tools/write_fixtures.mjs writes both); and streams every chunk in pieces
+// against the whole-chunk read.
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
+#include "parquet/reader/stream_check_helpers.h"
 
 namespace barforge::parquet {
 namespace {
@@ -187,6 +189,19 @@ TEST_P(ThirdPartyFilesTest, RowGroupsReadAloneMatchTheWholeColumn) {
     }
   }
   EXPECT_EQ(slot, whole.size());
+}
+
+TEST_P(ThirdPartyFilesTest, StreamedPiecesMatchTheWholeChunk) {
+  const ParquetReader reader(dir_ / (std::string(GetParam()) + ".parquet"));
+  for (size_t c = 0; c < reader.columns().size(); ++c) {
+    for (int g = 0; g < reader.num_row_groups(); ++g) {
+      for (const int64_t piece_rows : {int64_t{1}, int64_t{7}, int64_t{1000}}) {
+        SCOPED_TRACE(reader.columns()[c].name + ", row group " + std::to_string(g) + ", pieces of " +
+                     std::to_string(piece_rows));
+        testing::ExpectStreamMatchesChunk(reader, c, g, piece_rows);
+      }
+    }
+  }
 }
 
 TEST_P(ThirdPartyFilesTest, MissingColumnNamesTheFileAndColumn) {
