@@ -602,8 +602,6 @@ ColumnChunkDecoder::ColumnChunkDecoder(const FileSource& file, uint64_t data_end
   decoder_ = std::make_unique<ChunkDecoder>(leaf, codec_, meta.num_values, out);
 }
 
-ColumnChunkDecoder::~ColumnChunkDecoder() = default;
-
 namespace {
 
 // What ReadAhead gathers at most before decompressing the lot in parallel:
@@ -654,45 +652,45 @@ int64_t PageValues(const format::PageHeader& header) {
 
 }  // namespace
 
-void ColumnChunkDecoder::ReadAhead() {
+void ColumnChunkDecoder::ReadAhead(Batch& batch) {
   ChunkBytes& bytes = *bytes_;
-  ahead_count_ = 0;
-  next_ahead_ = 0;
+  batch.count = 0;
+  batch.error = nullptr;
   size_t payload_bytes = 0;
-  // Stops early at a page it cannot take: when applying the pages before it
-  // is done, the next call meets it first and throws.
-  while (ahead_count_ < kPagesAhead && payload_bytes < kBytesAhead && values_ahead_ < num_values_ &&
+  while (batch.count < kPagesAhead && payload_bytes < kBytesAhead && values_ahead_ < num_values_ &&
          pos_ < bytes.size()) {
     format::PageHeader header;
-    size_t header_size = 0;
     try {
-      header_size = ReadPageHeader(bytes, pos_, header);
-    } catch (const ParquetError&) {
-      if (ahead_count_ > 0) break;
-      throw;
+      const size_t header_size = ReadPageHeader(bytes, pos_, header);
+      const uint64_t left = bytes.size() - pos_ - header_size;
+      if (header.compressed_page_size < 0 || static_cast<uint64_t>(header.compressed_page_size) > left) {
+        throw ParquetError(fmt::format("page of {} bytes runs past the end of the column chunk ({} bytes left)",
+                                       header.compressed_page_size, left));
+      }
+      if (batch.pages.size() == batch.count) batch.pages.emplace_back();
+      PageAhead& page = batch.pages[batch.count];
+      page.payload.resize(static_cast<size_t>(header.compressed_page_size));
+      bytes.CopyTo(pos_ + header_size, page.payload);
+      page.offset = static_cast<uint64_t>(begin_) + pos_;
+      page.header = std::move(header);
+      page.decompressed = false;
+      ++batch.count;
+      values_ahead_ += PageValues(page.header);
+      payload_bytes += page.payload.size();
+      pos_ += header_size + page.payload.size();
+    } catch (...) {
+      // Raised once the pages before this one are decoded; pos_ stays here,
+      // so nothing after it is read.
+      batch.error = std::current_exception();
+      batch.error_offset = static_cast<uint64_t>(begin_) + pos_;
+      break;
     }
-    const uint64_t left = bytes.size() - pos_ - header_size;
-    if (header.compressed_page_size < 0 || static_cast<uint64_t>(header.compressed_page_size) > left) {
-      if (ahead_count_ > 0) break;
-      throw ParquetError(fmt::format("page of {} bytes runs past the end of the column chunk ({} bytes left)",
-                                     header.compressed_page_size, left));
-    }
-    if (ahead_.size() == ahead_count_) ahead_.emplace_back();
-    PageAhead& page = ahead_[ahead_count_++];
-    page.payload.resize(static_cast<size_t>(header.compressed_page_size));
-    bytes.CopyTo(pos_ + header_size, page.payload);
-    page.offset = static_cast<uint64_t>(begin_) + pos_;
-    page.header = std::move(header);
-    page.decompressed = false;
-    values_ahead_ += PageValues(page.header);
-    payload_bytes += page.payload.size();
-    pos_ += header_size + page.payload.size();
   }
   // Decompressing is most of the work: the pages' bodies in parallel. A page
   // that fails here is decompressed again when its turn comes, which then
   // reports the error in order.
-  tbb::parallel_for(size_t{0}, ahead_count_, [&](size_t i) {
-    PageAhead& page = ahead_[i];
+  tbb::parallel_for(size_t{0}, batch.count, [&](size_t i) {
+    PageAhead& page = batch.pages[i];
     const auto part = CompressedPart(page.header, page.payload, codec_);
     if (!part) return;
     try {
@@ -704,29 +702,58 @@ void ColumnChunkDecoder::ReadAhead() {
   });
 }
 
+void ColumnChunkDecoder::StartReadAhead() {
+  Batch& next = batches_[1 - current_];
+  next.count = 0;
+  next.error = nullptr;
+  // A batch that stopped at an error is the last: nothing after it is read.
+  if (batches_[current_].error || values_ahead_ >= num_values_ || pos_ >= bytes_->size()) return;
+  reading_ = true;
+  reader_.run([this, &next] { ReadAhead(next); });
+}
+
+void ColumnChunkDecoder::TakeReadAhead() {
+  if (reading_) {
+    reader_.wait();
+    reading_ = false;
+  } else {
+    ReadAhead(batches_[1 - current_]);  // the first batch
+  }
+  current_ = 1 - current_;
+  next_page_ = 0;
+}
+
+ColumnChunkDecoder::~ColumnChunkDecoder() {
+  try {
+    reader_.wait();
+  } catch (...) {  // ReadAhead keeps its errors in its batch: nothing is lost
+  }
+}
+
 bool ColumnChunkDecoder::NextPage() {
   if (finished_) return false;
   ChunkDecoder& decoder = *decoder_;
   const int64_t values_before = decoder.values_seen();
   // Dictionary and index pages hold no values: go on to the next data page.
   while (decoder.values_seen() < num_values_ && decoder.values_seen() == values_before) {
-    if (next_ahead_ == ahead_count_) {
-      const uint64_t chunk_offset = static_cast<uint64_t>(begin_) + pos_;
-      if (pos_ >= bytes_->size()) {
+    if (next_page_ == batches_[current_].count) {
+      // A batch's error comes once the pages before it are decoded.
+      if (!batches_[current_].error) TakeReadAhead();
+      const Batch& batch = batches_[current_];
+      if (batch.count == 0 || next_page_ == batch.count) {
+        if (batch.error) {
+          try {
+            std::rethrow_exception(batch.error);
+          } catch (const ParquetError& e) {
+            throw ParquetError(fmt::format("{}, page at byte offset {}: {}", context_, batch.error_offset, e.what()));
+          }
+        }
         throw ParquetError(fmt::format("{}: column chunk ends at byte offset {} after {} of its {} values", context_,
-                                       chunk_offset, decoder.values_seen(), num_values_));
+                                       static_cast<uint64_t>(begin_) + pos_, decoder.values_seen(), num_values_));
       }
-      try {
-        ReadAhead();
-      } catch (const ParquetError& e) {
-        throw ParquetError(fmt::format("{}, page at byte offset {}: {}", context_, chunk_offset, e.what()));
-      }
-      if (ahead_count_ == 0) {
-        throw ParquetError(fmt::format("{}: column chunk has no page at byte offset {} for its last {} values",
-                                       context_, chunk_offset, num_values_ - decoder.values_seen()));
-      }
+      StartReadAhead();
     }
-    const PageAhead& page = ahead_[next_ahead_++];
+    const PageAhead& page = batches_[current_].pages[next_page_++];
     const std::vector<uint8_t>* ready = page.decompressed ? &page.body : nullptr;
     try {
       switch (RawEnum(page.header.type)) {

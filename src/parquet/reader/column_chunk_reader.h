@@ -2,7 +2,10 @@
 // Reads one column chunk (dictionary page, data pages v1/v2) into a
 // ColumnBuffer.
 
+#include <oneapi/tbb/task_group.h>
+
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <vector>
 #include <string>
@@ -59,15 +62,31 @@ class ColumnChunkDecoder {
     bool decompressed = false;  // else body is unused: stored as is, or to decompress in turn
     uint64_t offset = 0;        // in the file
   };
-  // Reads the next few pages and decompresses them in parallel.
-  void ReadAhead();
+  // The next few pages, read and decompressed together. `error` is what
+  // stopped the read at `error_offset`, raised once the pages before it
+  // are decoded; no pages and no error means that the chunk has no more.
+  struct Batch {
+    std::vector<PageAhead> pages;  // [0, count) read; reused
+    size_t count = 0;
+    std::exception_ptr error;
+    uint64_t error_offset = 0;
+  };
+  // Reads the next few pages into `batch` and decompresses them in parallel.
+  void ReadAhead(Batch& batch);
+  // Starts reading the batch after the current one, in the background.
+  void StartReadAhead();
+  // Waits for that batch and makes it the current one.
+  void TakeReadAhead();
 
   int64_t begin_ = 0;  // the chunk's first byte in the file
   uint64_t pos_ = 0;   // the next page's offset in the chunk, past the pages read ahead
   Codec codec_ = Codec::kUncompressed;
-  std::vector<PageAhead> ahead_;  // [0, ahead_count_) read; reused
-  size_t ahead_count_ = 0;
-  size_t next_ahead_ = 0;
+  // The batch being decoded, and the next one being read meanwhile.
+  Batch batches_[2];
+  int current_ = 0;
+  size_t next_page_ = 0;  // in the current batch
+  bool reading_ = false;  // the other batch is being read by reader_
+  oneapi::tbb::task_group reader_;
   int64_t values_ahead_ = 0;  // values of the data pages read so far
   bool finished_ = false;
   std::unique_ptr<ChunkBytes> bytes_;

@@ -1,6 +1,9 @@
 #include "parquet/reader/value_decoders.h"
 
+#include <compare>
+#include <cstddef>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <utility>
@@ -58,14 +61,62 @@ uint64_t ExtractBits(const uint8_t* data, uint64_t bit_offset, int width) {
   return v;
 }
 
+// Values of T read from little-endian bytes of any alignment, as an
+// iterator, so that vector::insert copies them in one pass (resize() and
+// memcpy would zero them first: a second pass over as much memory).
+template <class T>
+class UnalignedValues {
+ public:
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = T;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const T*;
+  using reference = T;
+
+  explicit UnalignedValues(const uint8_t* bytes) : bytes_(bytes) {}
+  T operator*() const {
+    T v;
+    std::memcpy(&v, bytes_, sizeof(T));
+    return v;
+  }
+  T operator[](difference_type i) const { return *(*this + i); }
+  UnalignedValues& operator++() { return *this += 1; }
+  UnalignedValues operator++(int) {
+    UnalignedValues before = *this;
+    *this += 1;
+    return before;
+  }
+  UnalignedValues& operator--() { return *this -= 1; }
+  UnalignedValues operator--(int) {
+    UnalignedValues before = *this;
+    *this -= 1;
+    return before;
+  }
+  UnalignedValues& operator+=(difference_type n) {
+    bytes_ += n * static_cast<difference_type>(sizeof(T));
+    return *this;
+  }
+  UnalignedValues& operator-=(difference_type n) { return *this += -n; }
+  friend UnalignedValues operator+(UnalignedValues a, difference_type n) { return a += n; }
+  friend UnalignedValues operator+(difference_type n, UnalignedValues a) { return a += n; }
+  friend UnalignedValues operator-(UnalignedValues a, difference_type n) { return a -= n; }
+  friend difference_type operator-(UnalignedValues a, UnalignedValues b) {
+    return (a.bytes_ - b.bytes_) / static_cast<difference_type>(sizeof(T));
+  }
+  friend bool operator==(UnalignedValues a, UnalignedValues b) { return a.bytes_ == b.bytes_; }
+  friend auto operator<=>(UnalignedValues a, UnalignedValues b) { return a.bytes_ <=> b.bytes_; }
+
+ private:
+  const uint8_t* bytes_;
+};
+
 }  // namespace
 
 template <class T>
 void DecodePlainFixed(std::span<const uint8_t> data, size_t n, std::vector<T>& out) {
   NeedBytes(data, 0, n * sizeof(T), "PLAIN values");
-  const size_t old = out.size();
-  out.resize(old + n);
-  if (n > 0) std::memcpy(out.data() + old, data.data(), n * sizeof(T));
+  const UnalignedValues<T> first(data.data());
+  out.insert(out.end(), first, first + static_cast<std::ptrdiff_t>(n));
 }
 template void DecodePlainFixed<int32_t>(std::span<const uint8_t>, size_t, std::vector<int32_t>&);
 template void DecodePlainFixed<int64_t>(std::span<const uint8_t>, size_t, std::vector<int64_t>&);
