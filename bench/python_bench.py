@@ -66,7 +66,10 @@ await c.run(`CREATE TABLE t AS SELECT * FROM read_parquet('${process.argv[2]}')`
 
 
 def timed(cmd, cwd=None, env=None):
-    """(wall seconds, peak RSS MiB, stdout) of one run."""
+    """(wall seconds, peak RSS MiB, stdout) of one run. Dirty pages are
+    flushed first, so that no step runs while the kernel writes back the
+    file the step before it wrote (the builds write 1 GB)."""
+    os.sync()
     with tempfile.NamedTemporaryFile("r") as t:
         out = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", t.name, *cmd], cwd=cwd, env=env,
                              capture_output=True, text=True)

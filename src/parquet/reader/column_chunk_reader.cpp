@@ -607,8 +607,8 @@ namespace {
 // What ReadAhead gathers at most before decompressing the lot in parallel:
 // a few pages of the ~1 MiB writers use, so that one large column (a
 // window's prices) keeps every core busy.
-constexpr size_t kPagesAhead = 8;
-constexpr size_t kBytesAhead = size_t{8} << 20;
+constexpr size_t kPagesAhead = 4;
+constexpr size_t kBytesAhead = size_t{4} << 20;
 
 // The part of a page that is compressed and its size once decompressed, or
 // nothing when the page is stored as is or its header is inconsistent (the

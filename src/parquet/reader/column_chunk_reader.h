@@ -1,14 +1,14 @@
 #pragma once
 // Reads one column chunk (dictionary page, data pages v1/v2) into a
-// ColumnBuffer.
+// ColumnBuffer: whole, or page by page for a stream.
 
 #include <oneapi/tbb/task_group.h>
 
 #include <cstdint>
 #include <exception>
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "barforge/parquet_reader.h"
 #include "gen-cpp/parquet_types.h"

@@ -142,11 +142,13 @@ ColumnBuffer ColumnChunkStream::Read(int64_t rows, ColumnBuffer reuse) {
     SplitRows(pending, take, last, out);
     std::swap(pending, out);
     pending.info = out.info;
-    // Room for as many rows again, so that the next pages do not regrow it.
-    pending.int32s.reserve(out.int32s.size());
-    pending.int64s.reserve(out.int64s.size());
-    pending.floats.reserve(out.floats.size());
-    pending.doubles.reserve(out.doubles.size());
+    // Room for as many values again and the page that overshoots them, so
+    // that the next pages do not regrow it (a copy into fresh memory).
+    const size_t room = last + last / 4;
+    pending.int32s.reserve(out.int32s.empty() ? 0 : room);
+    pending.int64s.reserve(out.int64s.empty() ? 0 : room);
+    pending.floats.reserve(out.floats.empty() ? 0 : room);
+    pending.doubles.reserve(out.doubles.empty() ? 0 : room);
     s.decoder.Consumed(static_cast<int64_t>(take), static_cast<int64_t>(last));
   } else {
     CopyRows(pending, front, take, first, last, out);
