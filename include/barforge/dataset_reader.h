@@ -65,6 +65,7 @@ class RowGroupCursor {
   int64_t rows_left() const;
   /// The next min(rows, rows_left()) rows of each column, as ReadRowGroup
   /// gives a whole row group (and with its errors); columns in parallel.
+  /// After an error, every call throws it. Not for two threads at once.
   std::vector<DatasetColumnData> Read(int64_t rows);
 
  private:

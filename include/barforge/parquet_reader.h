@@ -108,12 +108,15 @@ class ColumnChunkStream {
   int64_t rows_left() const;
   /// The next min(rows, rows_left()) rows, as ReadColumnChunk gives a whole
   /// chunk (list offsets from 0), in `reuse`'s memory (its contents are
-  /// dropped). Throws ParquetError as ReadColumnChunk does.
+  /// dropped). Throws ParquetError as ReadColumnChunk does, when the rows
+  /// asked for need a bad page (or, with the last rows, if the chunk holds
+  /// more rows than its row group); after an error, every call throws it.
   ColumnBuffer Read(int64_t rows, ColumnBuffer reuse = {});
 
  private:
   friend class ParquetReader;
   struct State;
+  static ColumnBuffer ReadRows(State& s, int64_t rows, ColumnBuffer reuse);
   explicit ColumnChunkStream(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };

@@ -3,6 +3,7 @@
 // hand them back to the reader for reuse when the last view goes.
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -132,10 +133,13 @@ py::dict ReadRowGroup(const std::shared_ptr<DatasetReader>& reader, int row_grou
   return ColumnsDict(reader, std::move(columns));
 }
 
-// A RowGroupCursor and the reader it reads from, which it keeps open.
+// A RowGroupCursor and the reader it reads from, which it keeps open. The
+// read releases the GIL, so two Python threads could call it at once: the
+// mutex keeps them in turn.
 struct Cursor {
   std::shared_ptr<DatasetReader> reader;
   RowGroupCursor cursor;
+  std::mutex mutex;
 };
 
 }  // namespace
@@ -151,6 +155,7 @@ void BindDataset(py::module_& m) {
             std::vector<DatasetColumnData> columns;
             {
               py::gil_scoped_release release;
+              const std::lock_guard lock(c.mutex);
               columns = c.cursor.Read(rows);
             }
             return ColumnsDict(c.reader, std::move(columns));
@@ -180,7 +185,7 @@ void BindDataset(py::module_& m) {
       .def(
           "open_row_group",
           [](const std::shared_ptr<DatasetReader>& r, int row_group, const std::vector<std::string>& names) {
-            return std::make_unique<Cursor>(Cursor{r, r->OpenRowGroup(row_group, names)});
+            return std::make_unique<Cursor>(r, r->OpenRowGroup(row_group, names));
           },
           py::arg("row_group"), py::arg("columns"))
       .def(

@@ -351,6 +351,9 @@ struct RowGroupCursor::State {
   std::vector<size_t> indices;
   std::vector<parquet::ColumnChunkStream> streams;
   int64_t rows_read = 0;
+  // The first error: after it the columns' streams stand at different rows,
+  // so every later Read throws it again.
+  std::exception_ptr error;
 };
 
 RowGroupCursor::RowGroupCursor(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -362,19 +365,25 @@ int64_t RowGroupCursor::rows_left() const { return state_->ref.rows - state_->ro
 
 std::vector<DatasetColumnData> RowGroupCursor::Read(int64_t rows) {
   State& s = *state_;
+  if (s.error) std::rethrow_exception(s.error);
   rows = std::clamp<int64_t>(rows, 0, rows_left());
   std::vector<DatasetColumnData> out(s.indices.size());
-  ForEachColumn(s.indices.size(), [&](size_t i) {
-    const size_t c = s.indices[i];
-    out[i] = s.dataset.ColumnData(c, s.ref, s.streams[i].Read(rows, s.dataset.TakeSpare(c)));
-  });
+  try {
+    ForEachColumn(s.indices.size(), [&](size_t i) {
+      const size_t c = s.indices[i];
+      out[i] = s.dataset.ColumnData(c, s.ref, s.streams[i].Read(rows, s.dataset.TakeSpare(c)));
+    });
+  } catch (...) {
+    s.error = std::current_exception();
+    throw;
+  }
   s.rows_read += rows;
   return out;
 }
 
 RowGroupCursor DatasetReader::OpenRowGroup(int row_group, const std::vector<std::string>& names) const {
   State& s = *state_;
-  auto cursor = std::make_unique<RowGroupCursor::State>(RowGroupCursor::State{s, s.Group(row_group), {}, {}, 0});
+  auto cursor = std::make_unique<RowGroupCursor::State>(RowGroupCursor::State{s, s.Group(row_group), {}, {}, 0, nullptr});
   cursor->indices = s.ColumnIndices(names);
   for (const size_t c : cursor->indices) {
     cursor->streams.push_back(s.readers[cursor->ref.file].StreamColumnChunk(c, cursor->ref.group));

@@ -424,7 +424,7 @@ class ChunkDecoder {
         std::vector<uint32_t> indices;
         DecodeDictionaryIndices(data, n, dictionary_.size, indices);
         const std::vector<T>& dict = DictionaryValues<T>(dictionary_);
-        out.reserve(out.size() + n);
+        ReserveMore(out, n);
         for (uint32_t index : indices) out.push_back(dict[index]);
         return;
       }
@@ -456,7 +456,7 @@ class ChunkDecoder {
         std::vector<uint32_t> indices;
         DecodeDictionaryIndices(data, n, dictionary_.size, indices);
         const ByteValues& dict = dictionary_.bytes;
-        out.offsets.reserve(out.offsets.size() + n);
+        ReserveMore(out.offsets, n);
         for (uint32_t index : indices) {
           out.bytes.insert(out.bytes.end(), dict.bytes.data() + dict.offsets[index],
                            dict.bytes.data() + dict.offsets[index + 1]);
@@ -526,13 +526,15 @@ void AdviseHugePages(void* data, size_t bytes) {
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint: failure is fine
 }
 
-// Reserves the value vector a chunk of `num_values` fills, so that it is
-// allocated once rather than regrown (each regrowth copies, and faults in
-// fresh pages). num_values comes from the file: the hint is skipped when
-// it claims more than 64 bytes of values per byte of the chunk.
-void ReserveValues(ColumnBuffer& out, int64_t num_values, uint64_t chunk_bytes) {
+// Reserves the value vector a chunk of `num_values` fills (of `rows` rows),
+// so that it is allocated once rather than regrown (each regrowth copies,
+// and faults in fresh pages). num_values comes from the file: the hint is
+// skipped when it claims more than 64 bytes of values per byte of the
+// chunk.
+void ReserveValues(ColumnBuffer& out, int64_t num_values, int64_t rows, uint64_t chunk_bytes) {
   const auto reserve = [&](auto& values) {
-    const auto n = static_cast<uint64_t>(num_values);
+    // A flat column has one value per row.
+    const auto n = static_cast<uint64_t>(out.info.max_repetition_level > 0 ? num_values : std::min(num_values, rows));
     using T = typename std::remove_reference_t<decltype(values)>::value_type;
     if (n <= chunk_bytes * 64 / sizeof(T)) {
       values.reserve(static_cast<size_t>(n));
@@ -606,9 +608,14 @@ namespace {
 
 // What ReadAhead gathers at most before decompressing the lot in parallel:
 // a few pages of the ~1 MiB writers use, so that one large column (a
-// window's prices) keeps every core busy.
+// window's prices) keeps every core busy. Their sizes count as the headers
+// claim them once decompressed, and a page claiming more than
+// kLargestPageAhead is decompressed only in its turn (as before reading
+// ahead), so that hostile headers cannot make the read ahead allocate more
+// than a few such pages at once.
 constexpr size_t kPagesAhead = 4;
 constexpr size_t kBytesAhead = size_t{4} << 20;
+constexpr size_t kLargestPageAhead = size_t{16} << 20;
 
 // The part of a page that is compressed and its size once decompressed, or
 // nothing when the page is stored as is or its header is inconsistent (the
@@ -656,8 +663,8 @@ void ColumnChunkDecoder::ReadAhead(Batch& batch) {
   ChunkBytes& bytes = *bytes_;
   batch.count = 0;
   batch.error = nullptr;
-  size_t payload_bytes = 0;
-  while (batch.count < kPagesAhead && payload_bytes < kBytesAhead && values_ahead_ < num_values_ &&
+  size_t page_bytes = 0;
+  while (batch.count < kPagesAhead && page_bytes < kBytesAhead && values_ahead_ < num_values_ &&
          pos_ < bytes.size()) {
     format::PageHeader header;
     try {
@@ -676,7 +683,8 @@ void ColumnChunkDecoder::ReadAhead(Batch& batch) {
       page.decompressed = false;
       ++batch.count;
       values_ahead_ += PageValues(page.header);
-      payload_bytes += page.payload.size();
+      page_bytes += std::max(page.payload.size(),
+                                static_cast<size_t>(std::max(page.header.uncompressed_page_size, 0)));
       pos_ += header_size + page.payload.size();
     } catch (...) {
       // Raised once the pages before this one are decoded; pos_ stays here,
@@ -692,7 +700,7 @@ void ColumnChunkDecoder::ReadAhead(Batch& batch) {
   tbb::parallel_for(size_t{0}, batch.count, [&](size_t i) {
     PageAhead& page = batch.pages[i];
     const auto part = CompressedPart(page.header, page.payload, codec_);
-    if (!part) return;
+    if (!part || part->second > kLargestPageAhead) return;
     try {
       page.body.resize(part->second);
       DecompressPage(codec_, part->first, page.body);
@@ -792,7 +800,7 @@ ColumnBuffer ReadColumnChunkData(const FileSource& file, uint64_t data_end, cons
                                  const std::string& context, ColumnBuffer reuse) {
   ColumnBuffer out = std::move(reuse);
   ColumnChunkDecoder decoder(file, data_end, leaf, meta, row_group_rows, context, out);
-  ReserveValues(out, meta.num_values, static_cast<uint64_t>(meta.total_compressed_size));  // checked >= 0
+  ReserveValues(out, meta.num_values, row_group_rows, static_cast<uint64_t>(meta.total_compressed_size));  // checked >= 0
   while (decoder.NextPage()) {
   }
   return out;

@@ -115,9 +115,19 @@ int64_t ColumnChunkStream::rows_left() const { return state_->rows_total - state
 
 ColumnBuffer ColumnChunkStream::Read(int64_t rows, ColumnBuffer reuse) {
   State& s = *state_;
+  if (s.error) std::rethrow_exception(s.error);
+  try {
+    return ReadRows(s, rows, std::move(reuse));
+  } catch (...) {
+    s.error = std::current_exception();
+    throw;
+  }
+}
+
+ColumnBuffer ColumnChunkStream::ReadRows(State& s, int64_t rows, ColumnBuffer reuse) {
   ColumnBuffer& pending = s.pending;
   const bool lists = pending.info.max_repetition_level > 0;
-  rows = std::clamp<int64_t>(rows, 0, rows_left());
+  rows = std::clamp<int64_t>(rows, 0, s.rows_total - s.rows_read);
   // Rows decoded and not handed out. A list row is complete once the next
   // one has started or the chunk is closed (either adds its end offset); a
   // flat row is one slot.
@@ -131,11 +141,26 @@ ColumnBuffer ColumnChunkStream::Read(int64_t rows, ColumnBuffer reuse) {
   // The decoder checks that the chunk holds the row group's rows, so a
   // chunk that ends early has thrown by now.
   const auto take = static_cast<size_t>(std::min(rows, complete()));
+  if (s.rows_read + static_cast<int64_t>(take) == s.rows_total) {
+    // The row group's last rows: the chunk must end here too, which the
+    // decoder checks once it has read all of it.
+    while (s.decoder.NextPage()) {
+    }
+  }
+  ColumnBuffer out = std::move(reuse);
+  if (take == 0) {
+    // Nothing to hand out (a list column may not even hold its first offset).
+    const ColumnInfo info = pending.info;
+    out = ColumnBuffer();
+    out.info = info;
+    if (lists) out.list_offsets.push_back(0);
+    if (!pending.string_offsets.empty()) out.string_offsets.push_back(0);
+    return out;
+  }
   const auto front = static_cast<size_t>(s.front_rows);
   const size_t first = s.front_slots;
   const size_t last = lists ? static_cast<size_t>(pending.list_offsets[front + take]) : front + take;
 
-  ColumnBuffer out = std::move(reuse);
   if (front == 0 && 2 * last >= pending.size()) {
     // The rows taken are most of what is held (the rest is part of a page):
     // they keep pending's memory, and pending goes on in out's.

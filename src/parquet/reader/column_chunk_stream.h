@@ -3,6 +3,7 @@
 // but not yet handed out.
 
 #include <cstdint>
+#include <exception>
 #include <cstddef>
 #include <string>
 
@@ -22,6 +23,9 @@ struct ColumnChunkStream::State {
   // The rows at the front of pending already handed out, and their slots.
   int64_t front_rows = 0;
   size_t front_slots = 0;
+  // The first error: a stream that failed fails again rather than go on
+  // from a page it did not finish.
+  std::exception_ptr error;
   reader::ColumnChunkDecoder decoder;
 };
 

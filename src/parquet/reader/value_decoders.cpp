@@ -125,7 +125,7 @@ template void DecodePlainFixed<double>(std::span<const uint8_t>, size_t, std::ve
 
 void DecodePlainBoolean(std::span<const uint8_t> data, size_t n, std::vector<int32_t>& out) {
   NeedBytes(data, 0, (n + 7) / 8, "PLAIN booleans");
-  out.reserve(out.size() + n);
+  ReserveMore(out, n);
   for (size_t i = 0; i < n; ++i) out.push_back((data[i / 8] >> (i % 8)) & 1);
 }
 
@@ -143,7 +143,7 @@ void DecodePlainInt96(std::span<const uint8_t> data, size_t n, std::vector<int64
   constexpr uint64_t kUnixEpochJulianDay = 2440588;
   constexpr uint64_t kNanosPerDay = 86400ull * 1000000000ull;
   NeedBytes(data, 0, n * 12, "PLAIN INT96 values");
-  out.reserve(out.size() + n);
+  ReserveMore(out, n);
   for (size_t i = 0; i < n; ++i) {
     uint64_t nanos_of_day;
     uint32_t julian_day;
@@ -157,7 +157,7 @@ void DecodePlainInt96(std::span<const uint8_t> data, size_t n, std::vector<int64
 
 void DecodePlainByteArray(std::span<const uint8_t> data, size_t n, ByteValues& out) {
   size_t pos = 0;
-  out.offsets.reserve(out.offsets.size() + n);
+  ReserveMore(out.offsets, n);
   for (size_t i = 0; i < n; ++i) {
     NeedBytes(data, pos, 4, "PLAIN BYTE_ARRAY length");
     const uint32_t length = LoadU32(data.data() + pos);
@@ -173,7 +173,7 @@ void DecodePlainFixedLenByteArray(std::span<const uint8_t> data, size_t n, int w
   if (width < 0) Fail("FIXED_LEN_BYTE_ARRAY has a negative type_length");
   const auto w = static_cast<size_t>(width);
   if (w != 0 && n > data.size() / w) NeedBytes(data, 0, data.size() + 1, "PLAIN FIXED_LEN_BYTE_ARRAY values");
-  out.offsets.reserve(out.offsets.size() + n);
+  ReserveMore(out.offsets, n);
   out.bytes.insert(out.bytes.end(), data.data(), data.data() + n * w);
   for (size_t i = 0; i < n; ++i) out.offsets.push_back(out.offsets.back() + width);
 }
@@ -213,7 +213,7 @@ size_t DecodeDeltaBinaryPacked(std::span<const uint8_t> data, size_t n, std::vec
     Fail(fmt::format("{}: header counts {} values, the page needs {}", what, total, n));
   }
   const uint64_t per_miniblock = block_size / miniblocks;
-  out.reserve(out.size() + n);
+  ReserveMore(out, n);
   if (n == 0) return pos;
   out.push_back(static_cast<T>(value));
   size_t remaining = n - 1;

@@ -4,6 +4,7 @@
 // throws ParquetError (without file context; the caller adds it) when the
 // data ends early or is malformed.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -18,6 +19,14 @@ struct ByteValues {
   std::vector<char> bytes;
   size_t size() const { return offsets.size() - 1; }
 };
+
+/// Makes room for `n` more values, growing geometrically: a column is
+/// appended to page after page, and reserving exactly size() + n each time
+/// would copy the whole column once per page.
+template <class T>
+void ReserveMore(std::vector<T>& values, size_t n) {
+  if (values.capacity() - values.size() < n) values.reserve(std::max(values.size() + n, 2 * values.capacity()));
+}
 
 /// PLAIN fixed-width values of `width` bytes, little-endian: appends `n` to out.
 /// T is int32_t, int64_t, float or double with sizeof(T) == width.

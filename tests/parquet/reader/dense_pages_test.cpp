@@ -192,6 +192,12 @@ TEST(DensePagesTest, ReusedBufferGivesTheSameColumnAsAFreshOne) {
 
 TEST(DensePagesTest, StreamedPiecesOfMixedPagesMatchTheWholeRead) {
   const ParquetReader reader(MixedListFile());
+  ColumnChunkStream fresh = reader.StreamColumnChunk(0, 0);
+  const ColumnBuffer none = fresh.Read(0);  // before any page is read
+  EXPECT_EQ(none.num_rows, 0);
+  EXPECT_EQ(none.list_offsets, (std::vector<int64_t>{0}));
+  EXPECT_TRUE(none.floats.empty());
+  EXPECT_EQ(fresh.rows_left(), 6);
   for (const int64_t piece_rows : {int64_t{1}, int64_t{2}, int64_t{4}, int64_t{6}}) {
     SCOPED_TRACE(piece_rows);
     testing::ExpectStreamMatchesChunk(reader, 0, 0, piece_rows);
