@@ -151,18 +151,23 @@ int Main(int argc, char** argv) {
     if (*validate) return ValidateCommand(validate_file, validate_json);
     if (app.got_subcommand("transform")) return run_transform();
   } catch (const std::exception& e) {
-    // One line, whatever the exception carries.
-    std::string message = e.what();
-    for (char& c : message) {
-      if (c == '\n' || c == '\r') c = ' ';
-    }
-    // NUL and bytes that are not UTF-8 shown escaped, and a bound on the
-    // line whatever a value quoted in it holds.
-    message = io::MessageText(message, kMaxMessageBytes);
-    std::fprintf(stderr, "barforge: error: %s\n", message.c_str());
+    PrintError(e.what());
     return kExitError;
   }
   return kExitUsage;
+}
+
+void PrintError(std::string_view text) {
+  // One line, whatever the exception carries.
+  std::string message(text);
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  // NUL and bytes that are not UTF-8 shown escaped, and a bound on the
+  // line whatever a value quoted in it holds.
+  message = io::MessageText(message, kMaxMessageBytes);
+  std::fprintf(stderr, "barforge: error: %s\n", message.c_str());
+  std::fflush(stderr);
 }
 
 }  // namespace barforge::cli

@@ -148,8 +148,14 @@ int PartsBuildCommand(const RunFlags& flags, std::unique_ptr<RankGroup> group) {
   PartsBuildSummary summary;
   try {
     summary = RunMpiBuild([&flags] { return LoadRunConfig(flags); }, options, *group);
-  } catch (const ReportedElsewhere&) {
-    return kExitError;  // rank 0 prints the failing rank's message
+  } catch (const JobFailed& e) {
+    // Every rank learnt of the failure in the same exchange. Rank 0 prints
+    // it, and one more exchange keeps the other ranks from returning first:
+    // mpirun aborts the job when one rank exits non-zero, which could kill
+    // rank 0 before its message was out.
+    if (leader) PrintError(e.what());
+    group->AllGather(std::string());
+    return kExitError;
   }
   progress.Finish();
   if (leader) Print(summary, flags.json, flags.quiet);
