@@ -264,14 +264,14 @@ class Dataset:
 
 
 class _Carry:
-    """Rows left over from one row group for the next batch."""
+    """Rows left over from one piece or row group for the next batch."""
 
     def __init__(self):
         self.pieces: list[dict[str, np.ndarray]] = []
         self.rows = 0
 
     def cut(self, piece: dict[str, np.ndarray], n: int, batch_size: int) -> Iterator[dict[str, np.ndarray]]:
-        """The batches of a group's `n` rows, after the rows carried over;
+        """The batches of a piece's `n` rows, after the rows carried over;
         the rows left over are carried on."""
         position = 0
         if self.rows:
