@@ -18,14 +18,6 @@
 namespace barforge::parquet {
 namespace {
 
-void AppendLevels(const std::vector<uint32_t>& levels, int bit_width, std::vector<uint8_t>& out) {
-  std::vector<uint8_t> encoded;
-  AppendRleBitPacked(levels, bit_width, encoded);
-  const auto length = static_cast<uint32_t>(encoded.size());
-  for (int b = 0; b < 4; ++b) out.push_back(static_cast<uint8_t>(length >> (8 * b)));
-  out.insert(out.end(), encoded.begin(), encoded.end());
-}
-
 template <class T>
 void AppendValues(const std::vector<T>& values, std::vector<uint8_t>& out) {
   const size_t at = out.size();
@@ -39,8 +31,8 @@ template <class T>
 std::vector<uint8_t> Page(const std::vector<uint32_t>& rep, int rep_width, const std::vector<uint32_t>& def,
                           int def_width, const std::vector<T>& values, size_t num_values) {
   std::vector<uint8_t> body;
-  if (!rep.empty()) AppendLevels(rep, rep_width, body);
-  if (!def.empty()) AppendLevels(def, def_width, body);
+  if (!rep.empty()) testing::AppendPrefixedLevels(rep, rep_width, body);
+  if (!def.empty()) testing::AppendPrefixedLevels(def, def_width, body);
   AppendValues(values, body);
   return testing::UncompressedDataPage(body, static_cast<int64_t>(num_values));
 }
@@ -145,7 +137,7 @@ TEST(DensePagesTest, DensePageWithTooFewLevelsIsAnError) {
   // The page claims 4 values but its definition levels, one RLE run of the
   // maximum, hold 2.
   std::vector<uint8_t> body;
-  AppendLevels({0, 1, 1, 1}, 1, body);
+  testing::AppendPrefixedLevels({0, 1, 1, 1}, 1, body);
   std::vector<uint8_t> run;
   AppendRleRun(run, 2, 2, 2);
   for (int b = 0; b < 4; ++b) body.push_back(static_cast<uint8_t>(run.size() >> (8 * b)));

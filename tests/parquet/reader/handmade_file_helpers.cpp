@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "parquet/rle.h"
 #include "parquet/thrift_io.h"
 
 namespace barforge::parquet::testing {
@@ -28,6 +29,14 @@ format::PageHeader DataPageV1Header(int64_t num_values, size_t raw_size, size_t 
   data.__set_repetition_level_encoding(format::Encoding::RLE);
   header.__set_data_page_header(data);
   return header;
+}
+
+void AppendPrefixedLevels(const std::vector<uint32_t>& levels, int bit_width, std::vector<uint8_t>& out) {
+  std::vector<uint8_t> encoded;
+  AppendRleBitPacked(levels, bit_width, encoded);
+  const auto length = static_cast<uint32_t>(encoded.size());
+  for (int b = 0; b < 4; ++b) out.push_back(static_cast<uint8_t>(length >> (8 * b)));
+  out.insert(out.end(), encoded.begin(), encoded.end());
 }
 
 std::vector<uint8_t> UncompressedDataPage(const std::vector<uint8_t>& body, int64_t num_values,

@@ -22,6 +22,10 @@ std::vector<uint8_t> SerializePage(const format::PageHeader& header, const std::
 format::PageHeader DataPageV1Header(int64_t num_values, size_t raw_size, size_t compressed_size,
                                     format::Encoding::type encoding = format::Encoding::PLAIN);
 
+/// Appends RLE / bit-packed `levels` as a version 1 data page stores them:
+/// a 4-byte little-endian length, then the encoded levels.
+void AppendPrefixedLevels(const std::vector<uint32_t>& levels, int bit_width, std::vector<uint8_t>& out);
+
 /// An uncompressed version 1 data page holding `body`, serialised.
 std::vector<uint8_t> UncompressedDataPage(const std::vector<uint8_t>& body, int64_t num_values,
                                           format::Encoding::type encoding = format::Encoding::PLAIN);

@@ -11,7 +11,6 @@
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
 #include "parquet/reader/handmade_file_helpers.h"
-#include "parquet/rle.h"
 
 namespace barforge::parquet {
 namespace {
@@ -40,14 +39,6 @@ std::vector<uint8_t> FloatBytes(const std::vector<float>& values) {
   return out;
 }
 
-void AppendPrefixedLevels(const std::vector<uint32_t>& levels, int bit_width, std::vector<uint8_t>& out) {
-  std::vector<uint8_t> encoded;
-  AppendRleBitPacked(levels, bit_width, encoded);
-  const auto length = static_cast<uint32_t>(encoded.size());
-  for (int b = 0; b < 4; ++b) out.push_back(static_cast<uint8_t>(length >> (8 * b)));
-  out.insert(out.end(), encoded.begin(), encoded.end());
-}
-
 std::vector<uint8_t> TwoListFile(format::Encoding::type ohlc_encoding = format::Encoding::PLAIN) {
   // ohlc: required list<required float>, 3 rows of 4; bytes from the notes.
   std::vector<float> ohlc;
@@ -60,8 +51,8 @@ std::vector<uint8_t> TwoListFile(format::Encoding::type ohlc_encoding = format::
   // opt: optional list<required float>; rows [1, 2], null, [], [3]... padded
   // to 3 rows: [1, 2], null, [].
   std::vector<uint8_t> raw2;
-  AppendPrefixedLevels({0, 1, 0, 0}, 1, raw2);
-  AppendPrefixedLevels({2, 2, 0, 1}, 2, raw2);
+  testing::AppendPrefixedLevels({0, 1, 0, 0}, 1, raw2);
+  testing::AppendPrefixedLevels({2, 2, 0, 1}, 2, raw2);
   const std::vector<uint8_t> floats2 = FloatBytes({1.0f, 2.0f});
   raw2.insert(raw2.end(), floats2.begin(), floats2.end());
   testing::HandChunk b{format::Type::FLOAT, {"opt", "list", "element"}, format::CompressionCodec::UNCOMPRESSED, 4, false,
