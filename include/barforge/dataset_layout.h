@@ -11,13 +11,11 @@
 #include <utility>
 #include <vector>
 
+#include "barforge/actions.h"
 #include "barforge/config.h"
 #include "barforge/parquet_writer.h"
 
 namespace barforge {
-
-/// Actions a = -1, 0, +1: the length of the `rewards` list.
-inline constexpr int kActionCount = 3;
 
 /// What a column holds, so that code switches on the kind, not the name.
 enum class DatasetColumnKind {

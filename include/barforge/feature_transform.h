@@ -22,6 +22,7 @@
 
 #include "barforge/config.h"
 #include "barforge/meta_features.h"
+#include "barforge/timestamp.h"  // FormatTimestampNs, for the timestamps of a window
 
 namespace barforge {
 
@@ -148,9 +149,5 @@ class FeatureTransform {
   explicit FeatureTransform(std::shared_ptr<const Impl> impl);
   std::shared_ptr<const Impl> impl_;
 };
-
-/// ns since the epoch as ISO-8601 UTC ("2020-01-01T00:01:00Z", with a
-/// fraction only when it is not zero), for messages and output.
-std::string FormatTimestampNs(int64_t timestamp_ns);
 
 }  // namespace barforge

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "barforge/error.h"
-#include "barforge/feature_transform.h"
+#include "barforge/timestamp.h"
 #include "text/human.h"
 
 namespace barforge {

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "barforge/feature_transform.h"
+#include "barforge/timestamp.h"
 
 namespace barforge {
 

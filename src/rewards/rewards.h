@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "barforge/dataset_layout.h"
+#include "barforge/actions.h"
 #include "features/prepared_series.h"
 
 namespace barforge {
