@@ -18,9 +18,9 @@ enum class DataSource { kSynthetic, kFiles };
 enum class OnBadBar { kError, kDrop };
 /// A ticker whose series is too short for one window: stop, or leave it out.
 enum class OnShortSeries { kError, kSkip };
-enum class FloatEncodingOption { kPlain, kByteStreamSplit };
-/// Unit of integer timestamps in raw files; kAuto decides from the magnitude.
-enum class TimestampUnitOption { kAuto, kSeconds, kMillis, kMicros, kNanos };
+/// Unit of integer (epoch) timestamps in raw files, the key timestamp_unit;
+/// kAuto decides from the magnitude.
+enum class EpochUnit { kAuto, kSeconds, kMillis, kMicros, kNanos };
 
 struct SyntheticConfig {
   int64_t n_bars = 500000;
@@ -69,7 +69,7 @@ struct Config {
   OnShortSeries on_short_series = OnShortSeries::kError;
   char csv_delimiter = ',';              ///< CSV raw files
   bool csv_header = true;                ///< CSV raw files start with a header row; false: `columns` are field positions
-  TimestampUnitOption timestamp_unit = TimestampUnitOption::kAuto;
+  EpochUnit timestamp_unit = EpochUnit::kAuto;
   int window = 64;
   int horizon = 16;
   double fee_bps = 5.0;
@@ -79,7 +79,7 @@ struct Config {
   parquet::Codec parquet_compression = parquet::Codec::kZstd;
   int compression_level = 3;
   int64_t chunk_rows = 262144;
-  FloatEncodingOption float_encoding = FloatEncodingOption::kPlain;
+  parquet::FloatEncoding float_encoding = parquet::FloatEncoding::kPlain;
   std::vector<SplitConfig> splits;       ///< empty: one dataset over the whole history
   int64_t embargo_bars = 0;
   std::string max_gap = "0";             ///< as written

@@ -17,6 +17,9 @@ enum class Codec : int32_t {
   kLz4Raw = 7,
 };
 
+/// How FLOAT values (plain and in lists) are encoded.
+enum class FloatEncoding { kPlain, kByteStreamSplit };
+
 /// Time unit of a TIMESTAMP column.
 enum class TimeUnit { kMillis, kMicros, kNanos };
 

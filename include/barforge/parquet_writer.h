@@ -35,9 +35,6 @@ enum class ColumnType {
   kFloatList,  ///< LIST<FLOAT>, every row exactly list_size values
 };
 
-/// How FLOAT values (plain and in lists) are encoded.
-enum class FloatEncoding { kPlain, kByteStreamSplit };
-
 /// One column of the schema. Every column is REQUIRED (no nulls); list
 /// columns are a required list of required elements.
 struct ColumnSpec {

@@ -25,6 +25,7 @@
 #include "cli/commands.h"
 #include "features/bar_series_columns.h"
 #include "rawdata/bar_loader.h"
+#include "pipeline/writer_options.h"
 #include "rawdata/timestamp_text.h"
 
 namespace barforge::cli {
@@ -171,13 +172,7 @@ int WriteAll(const TransformFlags& flags, const Config& config, const FeatureTra
       {"volume", ColumnType::kFloatList, parquet::TimeUnit::kNanos, window},
       {"meta", ColumnType::kFloatList, parquet::TimeUnit::kNanos, kMetaFeatureCount},
   };
-  parquet::WriterOptions options;
-  options.codec = config.parquet_compression;
-  options.compression_level = config.compression_level;
-  options.threads = config.EffectiveJobs();
-  options.float_encoding = config.float_encoding == FloatEncodingOption::kByteStreamSplit
-                               ? parquet::FloatEncoding::kByteStreamSplit
-                               : parquet::FloatEncoding::kPlain;
+  parquet::WriterOptions options = WriterOptionsFor(config, config.EffectiveJobs());
   options.key_value_metadata = {
       {"barforge.version", kVersion},
       {"barforge.bars", flags.bars.string()},

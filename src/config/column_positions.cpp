@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "barforge/error.h"
+#include "config/key_origin.h"
 
 namespace barforge {
 
@@ -31,8 +32,7 @@ std::array<size_t, 6> CsvColumnPositions(const ColumnNames& columns, const std::
   for (size_t i = 0; i < positions.size(); ++i) {
     const std::string& value = *named[i].first;
     const std::string key = "columns." + *named[i].second;
-    const auto origin = origins.find(key);
-    const std::string where = origin == origins.end() ? "defaults" : origin->second;
+    const std::string where = KeyOrigin(origins, key);
     const std::optional<size_t> position = value == *named[i].second ? std::optional<size_t>(i) : ParsePosition(value);
     if (!position) {
       throw ConfigError(fmt::format("{}: key '{}': with csv_header: false, columns are field positions (0 = the "

@@ -13,6 +13,7 @@
 #include "config/column_positions.h"
 #include "config/config_keys.h"
 #include "config/iso8601.h"
+#include "config/key_origin.h"
 #include "io/file_kind.h"
 #include "parquet/codec.h"
 #include "text/suggest.h"
@@ -126,9 +127,8 @@ void CheckOutputNames(const Config& config, const std::map<std::string, std::str
     const std::string& value = std::string_view(key) == "samples_filename" ? config.samples_filename
                                                                            : config.scaler_filename;
     if (config.splits.empty() && value.find("{split}") != std::string::npos) {
-      const auto origin = origins.find(key);
       throw ConfigError(fmt::format("{}: key '{}': '{}' has {{split}}, which only a build with splits replaces",
-                                    origin == origins.end() ? "defaults" : origin->second, key, value));
+                                    KeyOrigin(origins, key), key, value));
     }
   }
   if (config.splits.empty()) {
@@ -164,10 +164,9 @@ void CheckOutputNames(const Config& config, const std::map<std::string, std::str
 void CheckHeaderlessCsv(const Config& config, const std::map<std::string, std::string>& origins) {
   if (config.csv_header) return;
   if (config.source == DataSource::kSynthetic) {
-    const auto origin = origins.find("csv_header");
     throw ConfigError(fmt::format("{}: key 'csv_header': false describes CSV raw files, but source is synthetic "
                                   "(set source: files and a raw_data_filename ending in .csv)",
-                                  origin == origins.end() ? "defaults" : origin->second));
+                                  KeyOrigin(origins, "csv_header")));
   }
   CsvColumnPositions(config.columns, origins);
 }
@@ -192,43 +191,38 @@ void CheckAcrossKeys(const Config& config, const std::map<std::string, std::stri
       __builtin_add_overflow(config.synthetic.start_ns, span_ns, &last_ns)) {
     // Named after the key the user set (start, else n_bars).
     const char* key = origins.count("synthetic.start") != 0 ? "synthetic.start" : "synthetic.n_bars";
-    const auto origin = origins.find(key);
     throw ConfigError(fmt::format("{}: key '{}': {} bars of {} s from {} end after the last timestamp a dataset "
                                   "can hold ({})",
-                                  origin == origins.end() ? "defaults" : origin->second, key, config.synthetic.n_bars,
+                                  KeyOrigin(origins, key), key, config.synthetic.n_bars,
                                   config.synthetic.bar_seconds, config.synthetic.start, kLastInstant));
   }
   CheckOutputNames(config, origins, SplitCountsBeforeData(config));
   CheckHeaderlessCsv(config, origins);
   const int64_t row_groups = (config.n_samples + config.chunk_rows - 1) / config.chunk_rows;
   if (row_groups > kMaxRowGroups) {
-    const auto origin = origins.find("chunk_rows");
     throw ConfigError(fmt::format(
         "{}: key 'chunk_rows': {} samples in row groups of {} rows make {} row groups, more than {} (each keeps "
         "about 10 KB of footer in memory until the end); use chunk_rows >= {}",
-        origin == origins.end() ? "defaults" : origin->second, config.n_samples, config.chunk_rows, row_groups,
+        KeyOrigin(origins, "chunk_rows"), config.n_samples, config.chunk_rows, row_groups,
         kMaxRowGroups, (config.n_samples + kMaxRowGroups - 1) / kMaxRowGroups));
   }
   for (const int h : config.extra_horizons) {
     if (h < 1 || h > config.horizon) {
-      const auto origin = origins.find("extra_horizons");
       throw ConfigError(fmt::format("{}: key 'extra_horizons': horizon {} is outside 1..{} (horizon)",
-                                    origin == origins.end() ? "defaults" : origin->second, h, config.horizon));
+                                    KeyOrigin(origins, "extra_horizons"), h, config.horizon));
     }
   }
   // tb_bars is int16.
   if (config.triple_barrier && config.horizon > std::numeric_limits<int16_t>::max()) {
     const char* key = origins.count("horizon") != 0 ? "horizon" : "triple_barrier";
-    const auto origin = origins.find(key);
     throw ConfigError(fmt::format("{}: key '{}': triple_barrier needs horizon <= {} (tb_bars is int16), got horizon {}",
-                                  origin == origins.end() ? "defaults" : origin->second, key,
+                                  KeyOrigin(origins, key), key,
                                   std::numeric_limits<int16_t>::max(), config.horizon));
   }
   const std::string level_problem =
       parquet::CompressionLevelProblem(config.parquet_compression, config.compression_level);
   if (!level_problem.empty()) {
-    const auto origin = origins.find("compression_level");
-    const std::string where = origin == origins.end() ? "defaults" : origin->second;
+    const std::string where = KeyOrigin(origins, "compression_level");
     throw ConfigError(fmt::format("{}: key 'compression_level': {} (parquet_compression: {})", where, level_problem,
                                   parquet::CodecName(config.parquet_compression)));
   }

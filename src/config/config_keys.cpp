@@ -139,12 +139,12 @@ std::string FormatDouble(double value) {
 
 std::string_view SourceName(DataSource source) { return source == DataSource::kSynthetic ? "synthetic" : "files"; }
 std::string_view OnBadBarName(OnBadBar mode) { return mode == OnBadBar::kError ? "error" : "drop"; }
-constexpr std::string_view kTimestampUnitNames[] = {"auto", "s", "ms", "us", "ns"};
+constexpr std::string_view kTimestampUnitNames[] = {"auto", "s", "ms", "us", "ns"};  // in EpochUnit's order
 
 std::string DelimiterName(char delimiter) { return delimiter == '\t' ? "tab" : Quote(std::string(1, delimiter)); }
 
-std::string_view FloatEncodingName(FloatEncodingOption encoding) {
-  return encoding == FloatEncodingOption::kPlain ? "plain" : "byte_stream_split";
+std::string_view FloatEncodingName(parquet::FloatEncoding encoding) {
+  return encoding == parquet::FloatEncoding::kPlain ? "plain" : "byte_stream_split";
 }
 
 std::string ParseChoice(const YAML::Node& value, std::initializer_list<std::string_view> choices) {
@@ -338,6 +338,8 @@ std::string EscapePipes(std::string_view text) {
 
 }  // namespace
 
+std::string_view EpochUnitName(EpochUnit unit) { return kTimestampUnitNames[static_cast<size_t>(unit)]; }
+
 const std::vector<ConfigKey>& ConfigKeys() {
   static const std::string codec_names = parquet::WritableCodecNames(" | ");
   static const std::vector<ConfigKey> keys = {
@@ -451,7 +453,7 @@ const std::vector<ConfigKey>& ConfigKeys() {
        [](Config& c, const YAML::Node& v) {
          const std::string unit = ParseChoice(v, {"auto", "s", "ms", "us", "ns"});
          for (size_t i = 0; i < std::size(kTimestampUnitNames); ++i) {
-           if (unit == kTimestampUnitNames[i]) c.timestamp_unit = static_cast<TimestampUnitOption>(i);
+           if (unit == kTimestampUnitNames[i]) c.timestamp_unit = static_cast<EpochUnit>(i);
          }
        },
        [](const Config& c) { return std::string(kTimestampUnitNames[static_cast<size_t>(c.timestamp_unit)]); }},
@@ -503,8 +505,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"float_encoding", "string", "encoding of float32 values in the dataset", "plain | byte_stream_split",
        [](Config& c, const YAML::Node& v) {
          c.float_encoding = ParseChoice(v, {"plain", "byte_stream_split"}) == "plain"
-                                ? FloatEncodingOption::kPlain
-                                : FloatEncodingOption::kByteStreamSplit;
+                                ? parquet::FloatEncoding::kPlain
+                                : parquet::FloatEncoding::kByteStreamSplit;
        },
        [](const Config& c) { return std::string(FloatEncodingName(c.float_encoding)); }},
       {"splits", "list of maps",

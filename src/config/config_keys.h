@@ -39,6 +39,10 @@ struct ConfigKey {
   std::string (*get)(const Config& config);
 };
 
+/// The name of a timestamp_unit value as the config spells it: "auto", "s",
+/// "ms", "us", "ns".
+std::string_view EpochUnitName(EpochUnit unit);
+
 /// Every key, in the order of docs/configuration.md.
 const std::vector<ConfigKey>& ConfigKeys();
 

@@ -35,6 +35,7 @@
 #include "pipeline/raw_data_stage.h"
 #include "pipeline/sample_chunk.h"
 #include "pipeline/split_plan.h"
+#include "pipeline/writer_options.h"
 
 namespace barforge {
 
@@ -57,13 +58,7 @@ void RefuseExisting(const std::filesystem::path& path, bool overwrite) {
 parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler& scaler, int jobs,
                                          const std::string& split, const BuildRange& range,
                                          const std::vector<parquet::ColumnSpec>& schema) {
-  parquet::WriterOptions options;
-  options.codec = config.parquet_compression;
-  options.compression_level = config.compression_level;
-  options.threads = jobs;
-  options.float_encoding = config.float_encoding == FloatEncodingOption::kByteStreamSplit
-                               ? parquet::FloatEncoding::kByteStreamSplit
-                               : parquet::FloatEncoding::kPlain;
+  parquet::WriterOptions options = WriterOptionsFor(config, jobs);
   options.key_value_metadata = {
       {"barforge.version", kVersion},
       {"barforge.seed", std::to_string(config.seed)},

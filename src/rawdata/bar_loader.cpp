@@ -45,16 +45,6 @@ ColumnBuffer ReadFlatColumn(const parquet::ParquetReader& reader, const std::fil
   return buffer;
 }
 
-EpochUnit ToEpochUnit(TimestampUnitOption unit) {
-  switch (unit) {
-    case TimestampUnitOption::kSeconds: return EpochUnit::kSeconds;
-    case TimestampUnitOption::kMillis: return EpochUnit::kMillis;
-    case TimestampUnitOption::kMicros: return EpochUnit::kMicros;
-    case TimestampUnitOption::kNanos: return EpochUnit::kNanos;
-    default: return EpochUnit::kAuto;
-  }
-}
-
 int64_t NanosPerUnit(EpochUnit unit) {
   switch (unit) {
     case EpochUnit::kSeconds: return 1000000000;
@@ -68,7 +58,7 @@ int64_t NanosPerUnit(EpochUnit unit) {
 // DATE (days), or a plain INT64 in `timestamp_unit` (auto: from the first
 // value's magnitude).
 std::vector<int64_t> TimestampsNs(const ColumnBuffer& buffer, const std::filesystem::path& path,
-                                  TimestampUnitOption configured_unit) {
+                                  EpochUnit configured_unit) {
   const auto& info = buffer.info;
   int64_t scale = 1;
   const std::vector<int64_t>* values = &buffer.int64s;
@@ -85,7 +75,7 @@ std::vector<int64_t> TimestampsNs(const ColumnBuffer& buffer, const std::filesys
     scale = 1;  // the reader converts INT96 to ns
   } else if (info.physical_type == PhysicalType::kInt64 &&
              (info.logical == parquet::LogicalKind::kNone || info.logical == parquet::LogicalKind::kInteger)) {
-    EpochUnit unit = ToEpochUnit(configured_unit);
+    EpochUnit unit = configured_unit;
     if (unit == EpochUnit::kAuto) {
       unit = EpochUnit::kNanos;
       for (size_t i = 0; i < buffer.int64s.size(); ++i) {
@@ -202,7 +192,7 @@ BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker,
   if (IsCsvPath(path)) {
     CsvOptions options;
     options.delimiter = path.extension() == ".tsv" && config.csv_delimiter == ',' ? '\t' : config.csv_delimiter;
-    options.epoch_unit = ToEpochUnit(config.timestamp_unit);
+    options.epoch_unit = config.timestamp_unit;
     return LoadCsvBars(path, ticker, config, options);
   }
   if (!config.csv_header) {

@@ -6,7 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "barforge/feature_transform.h"
+#include "barforge/timestamp.h"
+#include "config/config_keys.h"  // EpochUnitName
 
 namespace barforge {
 
@@ -134,16 +135,6 @@ std::optional<int64_t> ParseEpochTimestamp(std::string_view text, EpochUnit unit
   int64_t nanos = 0;
   if (__builtin_mul_overflow(value, scale, &nanos)) return std::nullopt;
   return nanos;
-}
-
-std::string_view EpochUnitName(EpochUnit unit) {
-  switch (unit) {
-    case EpochUnit::kSeconds: return "s";
-    case EpochUnit::kMillis: return "ms";
-    case EpochUnit::kMicros: return "us";
-    case EpochUnit::kNanos: return "ns";
-    default: return "auto";
-  }
 }
 
 std::optional<std::string> ImplausibleEpoch(int64_t value, EpochUnit unit, int64_t ns) {

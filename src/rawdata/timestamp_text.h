@@ -6,10 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace barforge {
+#include "barforge/config.h"  // EpochUnit
 
-/// Unit of epoch-number timestamps; kAuto decides from the magnitude.
-enum class EpochUnit { kAuto, kSeconds, kMillis, kMicros, kNanos };
+namespace barforge {
 
 /// Parses an ISO-8601 date ("2020-01-02", midnight UTC) or date-time
 /// ("2020-01-02T03:04:05", a space instead of T, optional fraction of up to
@@ -28,9 +27,6 @@ EpochUnit EpochUnitForMagnitude(int64_t value);
 
 /// ParseIsoTimestamp, else ParseEpochTimestamp.
 std::optional<int64_t> ParseTimestamp(std::string_view text, EpochUnit unit);
-
-/// "s", "ms", "us", "ns".
-std::string_view EpochUnitName(EpochUnit unit);
 
 /// Epoch timestamps are expected between 1980 and 2200. For the first
 /// epoch value of a file (`value` read in `unit`, giving `ns`) outside that

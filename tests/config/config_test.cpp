@@ -148,7 +148,7 @@ TEST(ConfigTest, OverridesApplyInOrderWithDottedKeysAndYamlValues) {
   EXPECT_EQ(config.source, DataSource::kFiles);
   EXPECT_EQ(config.n_jobs, 3);
   EXPECT_EQ(config.EffectiveJobs(), 3);
-  EXPECT_EQ(config.float_encoding, FloatEncodingOption::kByteStreamSplit);
+  EXPECT_EQ(config.float_encoding, parquet::FloatEncoding::kByteStreamSplit);
 }
 
 TEST(ConfigTest, FileThenOverrides) {
@@ -192,9 +192,9 @@ TEST(ConfigTest, ConfigToYamlRoundTrips) {
   config.parquet_compression = parquet::Codec::kGzip;
   config.compression_level = 9;
   config.chunk_rows = 1;
-  config.float_encoding = FloatEncodingOption::kByteStreamSplit;
+  config.float_encoding = parquet::FloatEncoding::kByteStreamSplit;
   config.csv_delimiter = '\t';
-  config.timestamp_unit = TimestampUnitOption::kMillis;
+  config.timestamp_unit = EpochUnit::kMillis;
   const auto file = WriteTemp("round_trip.yaml", ConfigToYaml(config));
   ExpectSameConfig(LoadConfig(file, {}), config);
   config.csv_delimiter = ';';
