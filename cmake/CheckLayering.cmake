@@ -1,0 +1,90 @@
+# cmake -DSETTINGS=<file> -P CheckLayering.cmake
+# Fails when a file includes a header of a later stage: every "stage/..."
+# include of a file under <SOURCE_ROOT>/<stage>/ must name its own stage or
+# an earlier one of STAGE_ORDER, and every "barforge/<h>" include a public
+# header owned (PUBLIC_HEADER_STAGES, h:stage) by its own stage or an earlier
+# one. The public headers under <INCLUDE_ROOT>/barforge/ follow the same rule.
+# A public header the table does not name belongs to DEFAULT_HEADER_STAGE.
+# SETTINGS sets SOURCE_ROOT, INCLUDE_ROOT, STAGE_ORDER, PUBLIC_HEADER_STAGES,
+# DEFAULT_HEADER_STAGE and, optionally, ALIASES (folder:stage, for include
+# roots that are not stage folders, such as gen-cpp).
+cmake_minimum_required(VERSION 3.25)
+include(${SETTINGS})
+
+set(index 0)
+foreach(stage ${STAGE_ORDER})
+  set(rank_${stage} ${index})
+  math(EXPR index "${index} + 1")
+endforeach()
+foreach(alias ${ALIASES})
+  string(REPLACE ":" ";" pair ${alias})
+  list(GET pair 0 folder)
+  list(GET pair 1 stage)
+  set(rank_${folder} ${rank_${stage}})
+endforeach()
+foreach(entry ${PUBLIC_HEADER_STAGES})
+  string(REPLACE ":" ";" pair ${entry})
+  list(GET pair 0 header)
+  list(GET pair 1 stage)
+  set(owner_${header} ${stage})
+endforeach()
+
+function(owner_of header out)
+  if(DEFINED owner_${header})
+    set(${out} ${owner_${header}} PARENT_SCOPE)
+  else()
+    set(${out} ${DEFAULT_HEADER_STAGE} PARENT_SCOPE)
+  endif()
+endfunction()
+
+set(violations 0)
+# check_file(<file> <display name> <stage>)
+function(check_file file name stage)
+  set(rank ${rank_${stage}})
+  file(STRINGS ${file} lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
+  foreach(line ${lines})
+    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\".*" "\\1" included "${line}")
+    string(REGEX MATCH "^[^/]+" root "${included}")
+    if(root STREQUAL included)
+      continue()  # beside the file itself
+    endif()
+    if(root STREQUAL "barforge")
+      string(REGEX REPLACE "^barforge/" "" header "${included}")
+      owner_of(${header} target_stage)
+    elseif(DEFINED rank_${root})
+      set(target_stage ${root})
+      foreach(alias ${ALIASES})
+        if(alias MATCHES "^${root}:(.*)$")
+          set(target_stage ${CMAKE_MATCH_1})
+        endif()
+      endforeach()
+    else()
+      continue()
+    endif()
+    if(${rank_${target_stage}} GREATER ${rank})
+      message("${name}: ${stage} includes ${included}, of ${target_stage}, a later stage")
+      math(EXPR violations "${violations} + 1")
+    endif()
+  endforeach()
+  set(violations ${violations} PARENT_SCOPE)
+endfunction()
+
+foreach(stage ${STAGE_ORDER})
+  file(GLOB_RECURSE files ${SOURCE_ROOT}/${stage}/*.h ${SOURCE_ROOT}/${stage}/*.cpp)
+  foreach(file ${files})
+    file(RELATIVE_PATH name ${SOURCE_ROOT} ${file})
+    check_file(${file} src/${name} ${stage})
+  endforeach()
+endforeach()
+file(GLOB headers ${INCLUDE_ROOT}/barforge/*.h)
+foreach(file ${headers})
+  get_filename_component(header ${file} NAME)
+  owner_of(${header} stage)
+  check_file(${file} include/barforge/${header} ${stage})
+endforeach()
+
+if(violations GREATER 0)
+  message(FATAL_ERROR "${violations} include(s) against the stage order (STAGE_ORDER: ${STAGE_ORDER}); "
+                      "move what is shared to the lower stage, or the stage to its place in src/CMakeLists.txt")
+endif()
+message("stage order kept: ${STAGE_ORDER}")
