@@ -3,7 +3,7 @@
 # project tests/install/consumer against it alone, and runs it. Everything
 # lives under <BINARY_DIR>/install-test and is removed when the test passes
 # (kept for a look when it fails).
-# cmake -DBINARY_DIR=... -DSOURCE_DIR=... -DGENERATOR=... -DCXX_COMPILER=...
+# cmake -DBINARY_DIR=... -DSOURCE_DIR=... -DLIBDIR=lib -DGENERATOR=... -DCXX_COMPILER=...
 #       [-DCOMPILER_LAUNCHER=...] -P run_consumer.cmake
 set(work ${BINARY_DIR}/install-test)
 set(prefix ${work}/prefix)
@@ -28,8 +28,9 @@ list(SORT public_headers)
 if(NOT installed_headers STREQUAL public_headers)
   message(FATAL_ERROR "installed headers:\n  ${installed_headers}\nare not the public headers:\n  ${public_headers}")
 endif()
-foreach(file lib/libbarforge.a lib/cmake/barforge/barforgeConfig.cmake lib/cmake/barforge/barforgeConfigVersion.cmake
-        lib/cmake/barforge/barforgeTargets.cmake)
+foreach(file ${LIBDIR}/libbarforge.a ${LIBDIR}/libbarforge_parquet.a ${LIBDIR}/libbarforge_io.a
+        ${LIBDIR}/cmake/barforge/barforgeConfig.cmake ${LIBDIR}/cmake/barforge/barforgeConfigVersion.cmake
+        ${LIBDIR}/cmake/barforge/barforgeTargets.cmake)
   if(NOT EXISTS ${prefix}/${file})
     message(FATAL_ERROR "not installed: ${file}")
   endif()
