@@ -72,6 +72,13 @@ struct BuildSummary {
   StageTimes stages;
   PhaseTimes phases;
   std::vector<TickerSummary> tickers;
+  /// Distinct valid windows, (ticker, end bar) pairs, the samples were
+  /// drawn from: over all splits (each split's are in `splits`).
+  int64_t valid_pairs = 0;
+  /// What the build did that the user should know, one sentence each: a
+  /// file (or split) with more samples than distinct windows, which
+  /// repeats windows.
+  std::vector<std::string> warnings;
 };
 
 /// What a build is doing, in order.

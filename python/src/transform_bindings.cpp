@@ -92,6 +92,9 @@ void BindTransform(py::module_& m) {
       .def("__len__", [](const Bars& bars) { return bars.columns.size(); })
       .def("find_bar", [](const Bars& bars, int64_t timestamp_ns) {
         return FeatureTransform::FindBar(bars.columns, timestamp_ns);
+      })
+      .def("bar_of_index", [](const Bars& bars, int64_t bar_index) {
+        return FeatureTransform::BarOfIndex(bars.columns, bar_index);
       });
 
   py::class_<FeatureTransform>(m, "MetaScaler",

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <iterator>
+#include <utility>
 #include <optional>
 #include <string>
 
@@ -127,8 +129,23 @@ int Main(int argc, char** argv) {
   io::InstallSignalCleanup();
   try {
     if (*build) {
-      // Dedicated flags win over --set, which wins over the file.
-      // Messages name each override as it was written.
+      // A dedicated flag and a --set of its key are two answers to one
+      // question: refused, rather than one silently winning.
+      const std::pair<bool, std::pair<const char*, std::string>> dedicated[] = {
+          {samples.has_value(), {"--samples", samples ? std::to_string(*samples) : ""}},
+          {seed.has_value(), {"--seed", seed.value_or("")}},
+          {jobs.has_value(), {"--jobs", jobs ? std::to_string(*jobs) : ""}}};
+      const char* keys[] = {"n_samples", "seed", "n_jobs"};
+      for (size_t d = 0; d < std::size(dedicated); ++d) {
+        if (!dedicated[d].first) continue;
+        for (const std::string& item : build_flags.overrides) {
+          if (item.substr(0, item.find('=')) != keys[d]) continue;
+          std::fprintf(stderr, "barforge: error: build: %s %s and --set %s both set %s; give one of them\n",
+                       dedicated[d].second.first, dedicated[d].second.second.c_str(), item.c_str(), keys[d]);
+          return kExitUsage;
+        }
+      }
+      // --set wins over the file. Messages name each override as it was written.
       for (const std::string& item : build_flags.overrides) build_flags.override_origins.push_back("--set " + item);
       const auto add = [&build_flags](const std::string& key, const std::string& flag, const std::string& value) {
         build_flags.overrides.push_back(key + "=" + value);

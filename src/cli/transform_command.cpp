@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -15,9 +17,11 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "barforge/config.h"
+#include "barforge/dataset_layout.h"
 #include "barforge/error.h"
 #include "barforge/feature_transform.h"
 #include "barforge/parquet_writer.h"
@@ -150,10 +154,28 @@ struct AllChunk {
   }
 };
 
+// Whether `a` and `b` are one file (device and inode), whatever the names.
+bool SameFile(const std::filesystem::path& a, const std::filesystem::path& b) {
+  struct stat sa {}, sb {};
+  return !b.empty() && ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
 int WriteAll(const TransformFlags& flags, const Config& config, const FeatureTransform& transform,
              const BarSeries& bars, const BarColumns& columns) {
   const auto start = std::chrono::steady_clock::now();
   if (flags.out.empty()) throw ConfigError("--all needs --out FILE.parquet");
+  // --overwrite replaces an earlier output, never an input of this run
+  // (by another name, a link or a path through another folder).
+  const std::pair<const char*, const std::filesystem::path*> inputs[] = {
+      {"--bars", &flags.bars}, {"--scaler", &flags.scaler}, {"--config", &flags.config_file}};
+  for (const auto& [flag, input] : inputs) {
+    if (SameFile(flags.out, *input)) {
+      throw ConfigError(fmt::format("--out {} is the {} file {}: transform never replaces its own input; choose "
+                                    "another --out",
+                                    flags.out.string(), flag, input->string()));
+    }
+  }
   if (!flags.overwrite && std::filesystem::exists(flags.out)) {
     throw AlreadyExistsError(fmt::format("{}: already exists (use --overwrite to replace it)", flags.out.string()));
   }
@@ -162,15 +184,8 @@ int WriteAll(const TransformFlags& flags, const Config& config, const FeatureTra
   if (n < window) {
     throw DataError(fmt::format("{}: {} bars, fewer than the window of {} bars", columns.source, n, window));
   }
-  using parquet::ColumnType;
-  const std::vector<parquet::ColumnSpec> schema = {
-      {"timestamp", ColumnType::kTimestamp, parquet::TimeUnit::kNanos},
-      {"bar_index", ColumnType::kInt64},
-      {"position", ColumnType::kInt64},
-      {"ohlc", ColumnType::kFloatList, parquet::TimeUnit::kNanos, 4 * window},
-      {"volume", ColumnType::kFloatList, parquet::TimeUnit::kNanos, window},
-      {"meta", ColumnType::kFloatList, parquet::TimeUnit::kNanos, kMetaFeatureCount},
-  };
+  // The layout validate and open_dataset read back (DatasetLayout::FeatureFile).
+  const std::vector<parquet::ColumnSpec> schema = DatasetLayout::FeatureFile(window).Schema();
   parquet::WriterOptions options;
   options.codec = config.parquet_compression;
   options.compression_level = config.compression_level;
@@ -180,7 +195,7 @@ int WriteAll(const TransformFlags& flags, const Config& config, const FeatureTra
                                : parquet::FloatEncoding::kPlain;
   options.key_value_metadata = {
       {"barforge.version", kVersion},
-      {"barforge.bars", flags.bars.string()},
+      {kFeatureFileKey, flags.bars.string()},
       {"barforge.scaler", transform.ToJson()},
   };
   const PreparedBars prepared = transform.Prepare(columns);

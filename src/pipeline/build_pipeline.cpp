@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -35,6 +36,7 @@
 #include "pipeline/raw_data_stage.h"
 #include "pipeline/sample_chunk.h"
 #include "pipeline/split_plan.h"
+#include "text/human.h"
 
 namespace barforge {
 
@@ -125,6 +127,20 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   BuildPlan plan = PlanBuild(config, raw.series);
   for (size_t k = 0; k < summary.tickers.size(); ++k) {
     summary.tickers[k].gap_excluded_end_bars = plan.gap_excluded_end_bars[k];
+  }
+  for (const SplitPlan& split : plan.splits) {
+    const int64_t pairs = split.sampler.num_pairs();
+    summary.valid_pairs += pairs;
+    if (split.n_samples <= pairs) continue;
+    // Drawn with replacement from fewer windows than samples: rows repeat
+    // windows (only the position differs), which a count alone hides.
+    summary.warnings.push_back(fmt::format(
+        "{}{} drawn from {} valid windows (ticker, end bar): each window is in about {} rows on average; set "
+        "n_samples to at most {} (or `all` in a split for every window once), or give more bars",
+        split.name.empty() ? "" : fmt::format("split '{}': ", split.name), text::Count(split.n_samples, "sample"),
+        text::Thousands(pairs), text::Thousands(static_cast<int64_t>(std::llround(
+                                    static_cast<double>(split.n_samples) / static_cast<double>(pairs)))),
+        text::Thousands(pairs)));
   }
   // What this process writes of each split: without splits, the range;
   // with splits, each whole, or in parts as range.split_part says.
