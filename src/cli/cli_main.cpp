@@ -81,11 +81,11 @@ int Main(int argc, char** argv) {
   std::optional<int> jobs;
   CLI::App* build = app.add_subcommand("build", "Build the samples dataset and the meta scaler (columns: docs/dataset.md)");
   AddRunFlags(*build, build_flags);
-  build->add_option("--samples", samples, "Number of samples (config key n_samples)");
-  build->add_option("--seed", seed, "Random seed (config key seed)");
+  build->add_option("--samples", samples, "Number of samples (config key n_samples; not together with --set n_samples=...)");
+  build->add_option("--seed", seed, "Sampling seed (config key seed; the synthetic market has synthetic.seed; not together with --set seed=...)");
   build->add_flag("--skip-existing", build_flags.skip_existing,
                   "If the output file already exists, say so and exit 0 (used by `make run`)");
-  build->add_option("--jobs", jobs, "Threads; -1 for all cores (config key n_jobs)");
+  build->add_option("--jobs", jobs, "Threads; -1 for all cores (config key n_jobs; not together with --set n_jobs=...)");
   build->add_option("--shard", build_flags.shard,
                     "Build only part r of R (r/R, 0 <= r < R) into the dataset directory, for schedulers without "
                     "MPI; `barforge finalize DIR` completes the directory");

@@ -281,8 +281,10 @@ std::function<int()> AddTransformCommand(CLI::App& app) {
       ->check(CLI::Range(-1, 1));
   command->add_flag("--json", flags->json, "Print the features (or, with --all, the summary) as one JSON object");
   CLI::Option* all = command->add_flag("--all", flags->all, "Every valid end bar of the file, written to --out");
-  command->add_option("--out", flags->out, "Parquet file written by --all");
-  command->add_flag("--overwrite", flags->overwrite, "Replace an existing --out file");
+  command->add_option("--out", flags->out,
+                      "Parquet file written by --all (a feature file that validate and open_dataset read)");
+  command->add_flag("--overwrite", flags->overwrite,
+                    "Replace an existing --out file (never one of the inputs: --bars, --scaler, --config)");
   all->excludes(end);
   return [flags] { return RunTransform(*flags); };
 }
