@@ -91,7 +91,7 @@ def _to_ns(value: Any) -> int:
     return int(np.datetime64(value, "ns").astype(np.int64))
 
 
-def _end_index(prepared: Any, end: Any) -> int:
+def _end_index(prepared: Any, end: Any, scaler: MetaScaler) -> int:
     n = len(prepared)
     if end is None:
         return n - 1
@@ -103,7 +103,7 @@ def _end_index(prepared: Any, end: Any) -> int:
             return index + n
         # A dataset row's bar_index counts bars after the build's drops: C++
         # refuses one that an invalid bar before it would shift.
-        return prepared.bar_of_index(index) if index < n else index
+        return scaler._bar_of_index(prepared, index) if index < n else index
     return prepared.find_bar(_to_ns(end))
 
 
@@ -129,7 +129,7 @@ def transform(bars: Any, scaler: Any, position: int = 0, end: Any = None,
     """
     scaler = _scaler(scaler)
     prepared, _ = _bars(bars, columns)
-    ohlc, volume, meta = scaler._transform(prepared, _end_index(prepared, end), int(position))
+    ohlc, volume, meta = scaler._transform(prepared, _end_index(prepared, end, scaler), int(position))
     return {"ohlc": ohlc, "volume": volume, "meta": meta}
 
 
@@ -155,7 +155,7 @@ def transform_many(bars: Any, scaler: Any, ends: Any = None, positions: Any = 0,
             end_index = array.astype(np.int64)
             given = end_index[(end_index >= 0) & (end_index < n)]
             if given.size:
-                prepared.bar_of_index(int(given.max()))  # as in transform: no bar index an invalid bar shifts
+                scaler._bar_of_index(prepared, int(given.max()))  # as in transform: no index an invalid bar shifts
             end_index = np.where(end_index < 0, end_index + n, end_index)
         else:
             wanted = _timestamps_ns(array)

@@ -92,9 +92,6 @@ void BindTransform(py::module_& m) {
       .def("__len__", [](const Bars& bars) { return bars.columns.size(); })
       .def("find_bar", [](const Bars& bars, int64_t timestamp_ns) {
         return FeatureTransform::FindBar(bars.columns, timestamp_ns);
-      })
-      .def("bar_of_index", [](const Bars& bars, int64_t bar_index) {
-        return FeatureTransform::BarOfIndex(bars.columns, bar_index);
       });
 
   py::class_<FeatureTransform>(m, "MetaScaler",
@@ -136,7 +133,13 @@ void BindTransform(py::module_& m) {
             return py::make_tuple(ohlc, volume, meta);
           },
           py::arg("bars"), py::arg("end"), py::arg("position"))
-      .def("_transform_many", &TransformMany, py::arg("bars"), py::arg("ends"), py::arg("positions"));
+      .def("_transform_many", &TransformMany, py::arg("bars"), py::arg("ends"), py::arg("positions"))
+      .def(
+          "_bar_of_index",
+          [](const FeatureTransform& transform, const Bars& bars, int64_t bar_index) {
+            return transform.BarOfIndex(bars.columns, bar_index);
+          },
+          py::arg("bars"), py::arg("bar_index"));
 }
 
 }  // namespace barforge::python

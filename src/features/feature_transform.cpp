@@ -321,15 +321,18 @@ FeatureBatch FeatureTransform::TransformMany(const BarColumns& bars, std::span<c
   return batch;
 }
 
-int64_t FeatureTransform::BarOfIndex(const BarColumns& bars, int64_t bar_index) {
+int64_t FeatureTransform::BarOfIndex(const BarColumns& bars, int64_t bar_index) const {
   CheckColumnSizes(bars);
   if (bar_index < 0 || bar_index >= bars.size()) {
     throw DataError(fmt::format("{}: bar index {} is out of range (bars 0..{})", bars.source, bar_index,
                                 bars.size() - 1));
   }
+  // The bars before the window; Transform checks the window's.
+  const int64_t before = bar_index + 1 - window();
+  if (before <= 0) return bar_index;
   BarSeries series;
   series.source = bars.source;
-  const auto end = static_cast<std::ptrdiff_t>(bar_index + 1);
+  const auto end = static_cast<std::ptrdiff_t>(before);
   series.timestamp_ns.assign(bars.timestamp_ns.begin(), bars.timestamp_ns.begin() + end);
   series.open.assign(bars.open.begin(), bars.open.begin() + end);
   series.high.assign(bars.high.begin(), bars.high.begin() + end);

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -135,11 +134,10 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     // Drawn with replacement from fewer windows than samples: rows repeat
     // windows (only the position differs), which a count alone hides.
     summary.warnings.push_back(fmt::format(
-        "{}{} drawn from {} valid windows (ticker, end bar): each window is in about {} rows on average; set "
+        "{}{} drawn from {} valid windows (ticker, end bar): each window is in about {:.1f} rows on average; set "
         "n_samples to at most {} (or `all` in a split for every window once), or give more bars",
         split.name.empty() ? "" : fmt::format("split '{}': ", split.name), text::Count(split.n_samples, "sample"),
-        text::Thousands(pairs), text::Thousands(static_cast<int64_t>(std::llround(
-                                    static_cast<double>(split.n_samples) / static_cast<double>(pairs)))),
+        text::Thousands(pairs), static_cast<double>(split.n_samples) / static_cast<double>(pairs),
         text::Thousands(pairs)));
   }
   // What this process writes of each split: without splits, the range;

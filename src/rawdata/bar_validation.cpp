@@ -67,14 +67,15 @@ std::optional<Problem> CheckBar(const BarSeries& bars, const ColumnNames& names,
   // ln(close / previous close), with one division each: a ratio that
   // overflows to inf (or a close ratio that underflows to 0) would make a
   // feature, the scaler and every later value infinite.
-  if (const double range = bars.high[i] / bars.low[i]; !std::isfinite(std::log(range))) {
+  // ln(x) is finite exactly when x is finite and > 0; no log is taken here.
+  if (const double range = bars.high[i] / bars.low[i]; !(std::isfinite(range) && range > 0)) {
     return Problem{&names.low, fmt::format("{}", bars.low[i]),
                    fmt::format("high / low = {} / {} overflows a double, so ln(high / low) is not finite",
                                bars.high[i], bars.low[i])};
   }
   if (previous_close) {
     const double ratio = close / *previous_close;
-    if (!std::isfinite(std::log(ratio))) {
+    if (!(std::isfinite(ratio) && ratio > 0)) {
       return Problem{&names.close, fmt::format("{}", close),
                      fmt::format("close / the previous bar's close {} is {}, so the return ln(close / previous "
                                  "close) is not finite",

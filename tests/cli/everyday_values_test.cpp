@@ -54,9 +54,9 @@ TEST_F(EverydayValues, EveryBuildReportsItsValidWindowsAndWarnsWhenNExceedsThem)
   EXPECT_EQ(summary["valid_pairs"], kWindows);
   EXPECT_EQ(summary["warnings"], nlohmann::json::array());
 
-  // 5,000 samples of 978 windows: each window about 5 times.
+  // 5,000 samples of 978 windows: each window about 5.1 times.
   const std::string warning =
-      "5,000 samples drawn from 978 valid windows (ticker, end bar): each window is in about 5 rows on average; set "
+      "5,000 samples drawn from 978 valid windows (ticker, end bar): each window is in about 5.1 rows on average; set "
       "n_samples to at most 978 (or `all` in a split for every window once), or give more bars";
   const CommandResult many = Run("build --config config.yaml --json --samples 5000 --set scaler_filename=c.json");
   ASSERT_EQ(many.exit_code, 0) << many.err;

@@ -371,16 +371,26 @@ TEST(FeatureTransformTest, ExtremeBarsAreRefusedNotInfinite) {
 // A dataset row's bar_index counts the bars the build kept: a frame that
 // still holds a bar the build dropped would shift it to another window.
 TEST(FeatureTransformTest, BarOfIndexRefusesAnIndexAnInvalidBarShifts) {
+  const auto transform = FeatureTransform::FromJson(ScalerJson(8));
   SmallBars small(30);
-  EXPECT_EQ(FeatureTransform::BarOfIndex(small.View(), 29), 29);
+  EXPECT_EQ(transform.BarOfIndex(small.View(), 29), 29);
   small.close[5] = -1;  // dropped by a build with on_bad_bar: drop; bar_index 20 is then this frame's bar 21
-  EXPECT_EQ(FeatureTransform::BarOfIndex(small.View(), 4), 4);
-  ExpectDataError([&] { FeatureTransform::BarOfIndex(small.View(), 20); },
+  EXPECT_EQ(transform.BarOfIndex(small.View(), 4), 4);
+  ExpectDataError([&] { transform.BarOfIndex(small.View(), 20); },
                   "bars: row 6, column close: value -1: price must be > 0; a dataset's bar_index counts the bars left "
                   "after invalid ones are dropped, so bar index 20 would name another bar here: pass the row's "
                   "timestamp as the end, or remove the invalid bars first");
-  ExpectDataError([&] { FeatureTransform::BarOfIndex(small.View(), 30); },
-                  "bars: bar index 30 is out of range (bars 0..29)");
+  // Bar 5 inside the window of 8 bars ending at 12 (5..12): the window's own
+  // check refuses it, as without an index.
+  EXPECT_EQ(transform.BarOfIndex(small.View(), 12), 12);
+  ExpectDataError([&] { transform.Transform(small.View(), transform.BarOfIndex(small.View(), 12), 0); },
+                  "bars: row 6, column close: value -1: price must be > 0");
+  // The first index whose window starts after bar 5 (6..13) is refused.
+  ExpectDataError([&] { transform.BarOfIndex(small.View(), 13); },
+                  "bars: row 6, column close: value -1: price must be > 0; a dataset's bar_index counts the bars left "
+                  "after invalid ones are dropped, so bar index 13 would name another bar here: pass the row's "
+                  "timestamp as the end, or remove the invalid bars first");
+  ExpectDataError([&] { transform.BarOfIndex(small.View(), 30); }, "bars: bar index 30 is out of range (bars 0..29)");
 }
 
 }  // namespace

@@ -165,6 +165,6 @@ def test_more_samples_than_windows_is_a_user_warning(tmp_path):
         warnings.simplefilter("always")
         barforge.build_dataset(cfg=cfg)
     messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-    assert messages == ["3,000 samples drawn from 962 valid windows (ticker, end bar): each window is in about 3 "
+    assert messages == ["3,000 samples drawn from 962 valid windows (ticker, end bar): each window is in about 3.1 "
                         "rows on average; set n_samples to at most 962 (or `all` in a split for every window once), "
                         "or give more bars"], messages
