@@ -568,7 +568,11 @@ std::string ConfigReferenceMarkdown() {
       "override value that is not a YAML scalar (`{ticker}.csv`) is taken as\n"
       "written. Unknown keys (with the nearest known key suggested), keys set\n"
       "twice in one file, ill-typed and out-of-range values are errors naming\n"
-      "the key (and the file and lines, or the override as written).\n\n"
+      "the key (and the file and lines, or the override as written). A config\n"
+      "file with no keys (empty, or comments only) is an error, not a build of\n"
+      "every default. `build --samples`, `--seed` and `--jobs` are short for\n"
+      "`--set n_samples=`, `seed=` and `n_jobs=`; giving one with a `--set` of\n"
+      "its key is an error.\n\n"
       "| key | type | default | description | accepted values |\n"
       "|---|---|---|---|---|\n";
   for (const ConfigKey& key : ConfigKeys()) {
