@@ -161,14 +161,15 @@ bool SameFile(const std::filesystem::path& a, const std::filesystem::path& b) {
          sa.st_ino == sb.st_ino;
 }
 
-int WriteAll(const TransformFlags& flags, const Config& config, const FeatureTransform& transform,
-             const BarSeries& bars, const BarColumns& columns) {
+// `config_file`: the config read (--config, or config/default.yaml by default).
+int WriteAll(const TransformFlags& flags, const std::filesystem::path& config_file, const Config& config,
+             const FeatureTransform& transform, const BarSeries& bars, const BarColumns& columns) {
   const auto start = std::chrono::steady_clock::now();
   if (flags.out.empty()) throw ConfigError("--all needs --out FILE.parquet");
   // --overwrite replaces an earlier output, never an input of this run
   // (by another name, a link or a path through another folder).
   const std::pair<const char*, const std::filesystem::path*> inputs[] = {
-      {"--bars", &flags.bars}, {"--scaler", &flags.scaler}, {"--config", &flags.config_file}};
+      {"--bars", &flags.bars}, {"--scaler", &flags.scaler}, {"--config", &config_file}};
   for (const auto& [flag, input] : inputs) {
     if (SameFile(flags.out, *input)) {
       throw ConfigError(fmt::format("--out {} is the {} file {}: transform never replaces its own input; choose "
@@ -248,7 +249,7 @@ int RunTransform(const TransformFlags& flags) {
   load_config.horizon = 0;
   const BarSeries bars = LoadBars(flags.bars, flags.bars.stem().string(), load_config);
   const BarColumns columns = ColumnsOf(bars, config.columns);
-  if (flags.all) return WriteAll(flags, config, transform, bars, columns);
+  if (flags.all) return WriteAll(flags, config_file, config, transform, bars, columns);
 
   const int64_t end = flags.end.empty() ? bars.size() - 1 : FeatureTransform::FindBar(columns, ParseEnd(flags.end));
   const WindowFeatures features = transform.Transform(columns, end, flags.position);
