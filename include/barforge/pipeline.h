@@ -151,7 +151,7 @@ ExistingDataset CheckExistingDataset(const Config& config);
 
 /// With splits: CheckExistingDataset for every split's file, in config
 /// order. When samples_filename has {n} and a split's count is not a number
-/// (a share of n_samples, or `all`), the data decides the file's name: the
+/// (`all`, or a later split without n_samples), the data decides the file's name: the
 /// raw data is then read to find it (nothing is written).
 std::vector<ExistingDataset> CheckExistingSplits(const Config& config);
 

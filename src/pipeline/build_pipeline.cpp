@@ -277,7 +277,7 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
   // the dataset. The scaler belongs to the dataset: one left behind by a
   // dataset that was deleted never blocks, it is replaced. With splits,
   // every split's file the config names is seen to here; a file the data
-  // names ({n} of a share of n_samples or of `all`) once the data is planned.
+  // names ({n} of every valid window once) once the data is planned.
   CheckOutputs(config, options.on_notice);
   if (config.splits.empty()) {
     RefuseExisting(range.output, options.overwrite);
