@@ -27,6 +27,10 @@ struct SyntheticConfig {
   int64_t bar_seconds = 60;
   std::string start = "2020-01-01T00:00:00Z";
   int64_t start_ns = 1577836800LL * 1000000000LL;  ///< `start` parsed, ns since epoch UTC
+  /// The market's own seed, apart from the sampling `seed`: a new draw over
+  /// the same bars changes only `seed`. 42, the default `seed`, so that the
+  /// default market is the one of the versions before the key.
+  uint64_t seed = 42;
 };
 
 /// Names of the raw-data columns (config key `columns`).
@@ -45,7 +49,7 @@ struct SplitConfig {
   std::string end;                     ///< as written; empty for the last split
   std::optional<int64_t> end_ns;       ///< end given as an instant, ns since epoch UTC
   std::optional<double> end_fraction;  ///< end given as a fraction in (0, 1) of [first bar, last bar]
-  int64_t n_samples = 0;               ///< 0: the global n_samples times the split's share of valid pairs
+  int64_t n_samples = 0;               ///< 0: not given (SplitSampleCount says what the split takes)
   bool all = false;                    ///< `n_samples: all`: every valid pair once
 };
 
@@ -126,9 +130,15 @@ std::filesystem::path SamplesPath(const Config& config);
 /// The file of one split: {n} is its count, {split} its name; a
 /// samples_filename without {split} gets "_<name>" before its extension.
 std::filesystem::path SplitSamplesPath(const Config& config, const std::string& split, int64_t n_samples);
+/// The sample count of split `split` (an index) when the config decides it:
+/// its n_samples; for the first split without one, the n_samples key (the
+/// training file gets the build's N). nullopt: the split takes every valid
+/// pair once, a count the data decides (`n_samples: all`, and every later
+/// split without n_samples: evaluation files hold each window once).
+std::optional<int64_t> SplitSampleCount(const Config& config, size_t split);
 /// The file of split `split` (an index) when the config alone names it:
-/// samples_filename has no {n}, or the split's n_samples is a number.
-/// Otherwise (a share of n_samples, or `all`) the data decides: nullopt.
+/// samples_filename has no {n}, or SplitSampleCount gives the count.
+/// Otherwise (every valid pair once) the data decides: nullopt.
 std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config, size_t split);
 /// Once the data gave every split its count: throws ConfigError if a split's
 /// file would have the name of another output (another split's file, the

@@ -32,7 +32,12 @@ enum class DatasetColumnKind {
   kTbLabel,         ///< triple barrier: int8 label -1 / 0 / +1
   kTbBars,          ///< triple barrier: int16 bars from the end bar to the touch (H when none)
   kTbReturn,        ///< triple barrier: float32 log return at the touch
+  kPosition,        ///< feature files of `transform --all`: the agent's position, int64 -1 / 0 / +1
 };
+
+/// The footer key that marks a feature file written by `transform --all`
+/// (its value: the raw bars file it was computed from).
+inline constexpr const char* kFeatureFileKey = "barforge.bars";
 
 struct DatasetColumn {
   DatasetColumnKind kind;
@@ -46,12 +51,20 @@ struct DatasetLayout {
   std::vector<int> extra_horizons;   ///< in config order
   /// With a value: the tb_label, tb_bars, tb_return columns, with these barriers.
   std::optional<TripleBarrierConfig> triple_barrier;
+  /// A feature file of `transform --all` (footer key barforge.bars, no
+  /// barforge.config): timestamp, bar_index, position, ohlc, volume, meta;
+  /// no labels, since its last rows have no horizon ahead.
+  bool features_only = false;
+
+  /// The layout of `transform --all` with a scaler of window `window`.
+  static DatasetLayout FeatureFile(int window);
 
   /// The layout a build with `config` writes.
   static DatasetLayout FromConfig(const Config& config);
   /// The layout recorded in a samples file's key-value metadata (its stored
-  /// config). Throws DataError naming `file` when the metadata is not a
-  /// barforge samples file's.
+  /// config), or of a feature file of `transform --all` (the window of the
+  /// scaler in its footer). Throws DataError naming `file` when the metadata
+  /// is neither's.
   static DatasetLayout FromKeyValueMetadata(const std::vector<std::pair<std::string, std::string>>& key_values,
                                             const std::filesystem::path& file);
   /// Opens `file` and reads its footer (FromKeyValueMetadata).

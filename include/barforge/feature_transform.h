@@ -142,6 +142,16 @@ class FeatureTransform {
   /// Index of the bar whose timestamp is exactly `timestamp_ns`; DataError
   /// naming bars.source when there is none.
   static int64_t FindBar(const BarColumns& bars, int64_t timestamp_ns);
+  /// The input index of a dataset row's `bar_index`, as an end for
+  /// Transform. A build numbers each ticker's bars after dropping invalid
+  /// ones (on_bad_bar: drop), so an index names the same bar in `bars` only
+  /// when no bar up to it is invalid: the bars before its window
+  /// (0..bar_index-W) are checked with the raw rules here, and an invalid
+  /// one is a DataError naming its row and saying to pass the row's
+  /// timestamp (FindBar) or to remove the invalid bars; the window's own
+  /// bars are checked by Transform, as always. Never another window,
+  /// silently. Reads bar_index + 1 - W bars.
+  int64_t BarOfIndex(const BarColumns& bars, int64_t bar_index) const;
 
   struct Impl;  ///< internal
 

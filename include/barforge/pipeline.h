@@ -72,6 +72,13 @@ struct BuildSummary {
   StageTimes stages;
   PhaseTimes phases;
   std::vector<TickerSummary> tickers;
+  /// Distinct valid windows, (ticker, end bar) pairs, the samples were
+  /// drawn from: over all splits (each split's are in `splits`).
+  int64_t valid_pairs = 0;
+  /// What the build did that the user should know, one sentence each: a
+  /// file (or split) with more samples than distinct windows, which
+  /// repeats windows.
+  std::vector<std::string> warnings;
 };
 
 /// What a build is doing, in order.
@@ -144,7 +151,7 @@ ExistingDataset CheckExistingDataset(const Config& config);
 
 /// With splits: CheckExistingDataset for every split's file, in config
 /// order. When samples_filename has {n} and a split's count is not a number
-/// (a share of n_samples, or `all`), the data decides the file's name: the
+/// (`all`, or a later split without n_samples), the data decides the file's name: the
 /// raw data is then read to find it (nothing is written).
 std::vector<ExistingDataset> CheckExistingSplits(const Config& config);
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -92,7 +93,8 @@ def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, s
     built from the same effective config is returned without rebuilding; one
     built from another config raises FileExistsError. overwrite=True rebuilds
     (and regenerates synthetic raw data), like `barforge build --overwrite`.
-    Prints the stage times as the CLI does. Ctrl-C stops the build within a
+    Prints the stage times as the CLI does; the build's warnings (more samples
+    than valid windows) are UserWarnings. Ctrl-C stops the build within a
     second with KeyboardInterrupt and leaves no file at the final name.
 
     Errors carry the CLI's one-line message: barforge.ConfigError (a
@@ -116,6 +118,8 @@ def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, s
             return output
     summary = run_cancellable(_core.build, text, bool(overwrite))
     print(summary["text"], end="", flush=True)  # the CLI's summary
+    for warning in summary["warnings"]:  # e.g. more samples than valid windows
+        warnings.warn(warning, UserWarning, stacklevel=2)
     if summary["splits"]:
         return {split["name"]: Path(split["output"]) for split in summary["splits"]}
     return Path(summary["output"])

@@ -96,7 +96,9 @@ class Dataset:
 
     @property
     def window(self) -> int:
-        return int(self.metadata["config"]["window"])
+        config = self.metadata["config"]
+        # A feature file of transform --all has no config: its scaler's window.
+        return int(config["window"] if "window" in config else self.metadata["scaler"]["window"])
 
     def _names(self, columns: Sequence[str] | None) -> list[str]:
         if columns is None:

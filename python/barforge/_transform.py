@@ -91,7 +91,7 @@ def _to_ns(value: Any) -> int:
     return int(np.datetime64(value, "ns").astype(np.int64))
 
 
-def _end_index(prepared: Any, end: Any) -> int:
+def _end_index(prepared: Any, end: Any, scaler: MetaScaler) -> int:
     n = len(prepared)
     if end is None:
         return n - 1
@@ -99,7 +99,11 @@ def _end_index(prepared: Any, end: Any) -> int:
         raise TypeError("end must be a bar index or a timestamp")
     if isinstance(end, (int, np.integer)):
         index = int(end)
-        return index + n if index < 0 else index
+        if index < 0:
+            return index + n
+        # A dataset row's bar_index counts bars after the build's drops: C++
+        # refuses one that an invalid bar before it would shift.
+        return scaler._bar_of_index(prepared, index) if index < n else index
     return prepared.find_bar(_to_ns(end))
 
 
@@ -114,6 +118,10 @@ def transform(bars: Any, scaler: Any, position: int = 0, end: Any = None,
     scaler: a MetaScaler or the path of a scaler JSON / dataset .parquet.
     end: None (the last bar), a bar index (negative counts from the end) or a
     timestamp (str, datetime, numpy / pandas timestamp) that must be a bar's.
+    A bar index is a dataset row's bar_index, which counts the bars left
+    after the build dropped invalid ones: with an invalid bar at or before
+    it in `bars` it would name another bar, so that is a ValueError (pass
+    the row's timestamp instead, or drop the invalid bars).
 
     Returns {"ohlc": float32 (W, 4), "volume": (W,), "meta": (6,)}. Raises
     ValueError with the C++ message for too few bars, invalid bars (in the
@@ -121,7 +129,7 @@ def transform(bars: Any, scaler: Any, position: int = 0, end: Any = None,
     """
     scaler = _scaler(scaler)
     prepared, _ = _bars(bars, columns)
-    ohlc, volume, meta = scaler._transform(prepared, _end_index(prepared, end), int(position))
+    ohlc, volume, meta = scaler._transform(prepared, _end_index(prepared, end, scaler), int(position))
     return {"ohlc": ohlc, "volume": volume, "meta": meta}
 
 
@@ -145,6 +153,9 @@ def transform_many(bars: Any, scaler: Any, ends: Any = None, positions: Any = 0,
             array = array.reshape(1)
         if array.dtype.kind in "iu":
             end_index = array.astype(np.int64)
+            given = end_index[(end_index >= 0) & (end_index < n)]
+            if given.size:
+                scaler._bar_of_index(prepared, int(given.max()))  # as in transform: no index an invalid bar shifts
             end_index = np.where(end_index < 0, end_index + n, end_index)
         else:
             wanted = _timestamps_ns(array)

@@ -133,7 +133,13 @@ void BindTransform(py::module_& m) {
             return py::make_tuple(ohlc, volume, meta);
           },
           py::arg("bars"), py::arg("end"), py::arg("position"))
-      .def("_transform_many", &TransformMany, py::arg("bars"), py::arg("ends"), py::arg("positions"));
+      .def("_transform_many", &TransformMany, py::arg("bars"), py::arg("ends"), py::arg("positions"))
+      .def(
+          "_bar_of_index",
+          [](const FeatureTransform& transform, const Bars& bars, int64_t bar_index) {
+            return transform.BarOfIndex(bars.columns, bar_index);
+          },
+          py::arg("bars"), py::arg("bar_index"));
 }
 
 }  // namespace barforge::python

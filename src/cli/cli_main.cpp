@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <iterator>
+#include <utility>
 #include <optional>
 #include <string>
 
@@ -79,11 +81,11 @@ int Main(int argc, char** argv) {
   std::optional<int> jobs;
   CLI::App* build = app.add_subcommand("build", "Build the samples dataset and the meta scaler (columns: docs/dataset.md)");
   AddRunFlags(*build, build_flags);
-  build->add_option("--samples", samples, "Number of samples (config key n_samples)");
-  build->add_option("--seed", seed, "Random seed (config key seed)");
+  build->add_option("--samples", samples, "Number of samples (config key n_samples; not together with --set n_samples=...)");
+  build->add_option("--seed", seed, "Sampling seed (config key seed; the synthetic market has synthetic.seed; not together with --set seed=...)");
   build->add_flag("--skip-existing", build_flags.skip_existing,
                   "If the output file already exists, say so and exit 0 (used by `make run`)");
-  build->add_option("--jobs", jobs, "Threads; -1 for all cores (config key n_jobs)");
+  build->add_option("--jobs", jobs, "Threads; -1 for all cores (config key n_jobs; not together with --set n_jobs=...)");
   build->add_option("--shard", build_flags.shard,
                     "Build only part r of R (r/R, 0 <= r < R) into the dataset directory, for schedulers without "
                     "MPI; `barforge finalize DIR` completes the directory");
@@ -127,8 +129,23 @@ int Main(int argc, char** argv) {
   io::InstallSignalCleanup();
   try {
     if (*build) {
-      // Dedicated flags win over --set, which wins over the file.
-      // Messages name each override as it was written.
+      // A dedicated flag and a --set of its key are two answers to one
+      // question: refused, rather than one silently winning.
+      const std::pair<bool, std::pair<const char*, std::string>> dedicated[] = {
+          {samples.has_value(), {"--samples", samples ? std::to_string(*samples) : ""}},
+          {seed.has_value(), {"--seed", seed.value_or("")}},
+          {jobs.has_value(), {"--jobs", jobs ? std::to_string(*jobs) : ""}}};
+      const char* keys[] = {"n_samples", "seed", "n_jobs"};
+      for (size_t d = 0; d < std::size(dedicated); ++d) {
+        if (!dedicated[d].first) continue;
+        for (const std::string& item : build_flags.overrides) {
+          if (item.substr(0, item.find('=')) != keys[d]) continue;
+          std::fprintf(stderr, "barforge: error: build: %s %s and --set %s both set %s; give one of them\n",
+                       dedicated[d].second.first, dedicated[d].second.second.c_str(), item.c_str(), keys[d]);
+          return kExitUsage;
+        }
+      }
+      // --set wins over the file. Messages name each override as it was written.
       for (const std::string& item : build_flags.overrides) build_flags.override_origins.push_back("--set " + item);
       const auto add = [&build_flags](const std::string& key, const std::string& flag, const std::string& value) {
         build_flags.overrides.push_back(key + "=" + value);

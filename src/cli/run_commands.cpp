@@ -94,7 +94,9 @@ nlohmann::json SummaryJson(const BuildSummary& s) {
             {"writing", s.phases.writing},
             {"finishing", s.phases.finishing}}},
           {"tickers", TickersJson(s.tickers)},
-          {"splits", SplitsJson(s.splits)}};
+          {"splits", SplitsJson(s.splits)},
+          {"valid_pairs", s.valid_pairs},
+          {"warnings", s.warnings}};
 }
 
 void PrintSummary(const BuildSummary& s) { fmt::print("{}", BuildSummaryText(s)); }
@@ -142,6 +144,10 @@ std::string BuildSummaryText(const BuildSummary& s) {
   for (const SplitSummary& split : s.splits) {
     fmt::format_to(sink, "split {}: {} of {} valid pairs \u2192 {}, {}\n", split.name, text::Count(split.rows, "sample"),
                text::Thousands(split.valid_pairs), split.output.string(), text::Bytes(split.bytes));
+  }
+  if (s.splits.empty()) {
+    fmt::format_to(sink, "{} drawn from {} valid windows (ticker, end bar)\n", text::Count(s.rows, "sample"),
+                   text::Thousands(s.valid_pairs));
   }
   fmt::format_to(sink, "{}, {} samples/s, peak memory {}; scaler {}\n", text::Count(s.row_groups, "row group"),
              text::Thousands(s.seconds > 0 ? static_cast<int64_t>(static_cast<double>(s.rows) / s.seconds) : 0),
@@ -259,6 +265,9 @@ int BuildCommand(const RunFlags& flags) {
   }
   const BuildSummary summary = RunBuild(config, options);
   progress.Finish();
+  if (!flags.quiet) {
+    for (const std::string& warning : summary.warnings) std::fprintf(stderr, "barforge: warning: %s\n", warning.c_str());
+  }
   if (flags.json) {
     fmt::print("{}\n", BuildSummaryJson(summary));
   } else if (!flags.quiet) {

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -15,9 +17,11 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "barforge/config.h"
+#include "barforge/dataset_layout.h"
 #include "barforge/error.h"
 #include "barforge/feature_transform.h"
 #include "barforge/parquet_writer.h"
@@ -151,10 +155,29 @@ struct AllChunk {
   }
 };
 
-int WriteAll(const TransformFlags& flags, const Config& config, const FeatureTransform& transform,
-             const BarSeries& bars, const BarColumns& columns) {
+// Whether `a` and `b` are one file (device and inode), whatever the names.
+bool SameFile(const std::filesystem::path& a, const std::filesystem::path& b) {
+  struct stat sa {}, sb {};
+  return !b.empty() && ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+// `config_file`: the config read (--config, or config/default.yaml by default).
+int WriteAll(const TransformFlags& flags, const std::filesystem::path& config_file, const Config& config,
+             const FeatureTransform& transform, const BarSeries& bars, const BarColumns& columns) {
   const auto start = std::chrono::steady_clock::now();
   if (flags.out.empty()) throw ConfigError("--all needs --out FILE.parquet");
+  // --overwrite replaces an earlier output, never an input of this run
+  // (by another name, a link or a path through another folder).
+  const std::pair<const char*, const std::filesystem::path*> inputs[] = {
+      {"--bars", &flags.bars}, {"--scaler", &flags.scaler}, {"--config", &config_file}};
+  for (const auto& [flag, input] : inputs) {
+    if (SameFile(flags.out, *input)) {
+      throw ConfigError(fmt::format("--out {} is the {} file {}: transform never replaces its own input; choose "
+                                    "another --out",
+                                    flags.out.string(), flag, input->string()));
+    }
+  }
   if (!flags.overwrite && std::filesystem::exists(flags.out)) {
     throw AlreadyExistsError(fmt::format("{}: already exists (use --overwrite to replace it)", flags.out.string()));
   }
@@ -163,19 +186,12 @@ int WriteAll(const TransformFlags& flags, const Config& config, const FeatureTra
   if (n < window) {
     throw DataError(fmt::format("{}: {} bars, fewer than the window of {} bars", columns.source, n, window));
   }
-  using parquet::ColumnType;
-  const std::vector<parquet::ColumnSpec> schema = {
-      {"timestamp", ColumnType::kTimestamp, parquet::TimeUnit::kNanos},
-      {"bar_index", ColumnType::kInt64},
-      {"position", ColumnType::kInt64},
-      {"ohlc", ColumnType::kFloatList, parquet::TimeUnit::kNanos, 4 * window},
-      {"volume", ColumnType::kFloatList, parquet::TimeUnit::kNanos, window},
-      {"meta", ColumnType::kFloatList, parquet::TimeUnit::kNanos, kMetaFeatureCount},
-  };
+  // The layout validate and open_dataset read back (DatasetLayout::FeatureFile).
+  const std::vector<parquet::ColumnSpec> schema = DatasetLayout::FeatureFile(window).Schema();
   parquet::WriterOptions options = WriterOptionsFor(config, config.EffectiveJobs());
   options.key_value_metadata = {
       {"barforge.version", kVersion},
-      {"barforge.bars", flags.bars.string()},
+      {kFeatureFileKey, flags.bars.string()},
       {"barforge.scaler", transform.ToJson()},
   };
   const PreparedBars prepared = transform.Prepare(columns);
@@ -228,7 +244,7 @@ int RunTransform(const TransformFlags& flags) {
   load_config.horizon = 0;
   const BarSeries bars = LoadBars(flags.bars, flags.bars.stem().string(), load_config);
   const BarColumns columns = ColumnsOf(bars, config.columns);
-  if (flags.all) return WriteAll(flags, config, transform, bars, columns);
+  if (flags.all) return WriteAll(flags, config_file, config, transform, bars, columns);
 
   const int64_t end = flags.end.empty() ? bars.size() - 1 : FeatureTransform::FindBar(columns, ParseEnd(flags.end));
   const WindowFeatures features = transform.Transform(columns, end, flags.position);
@@ -261,8 +277,10 @@ std::function<int()> AddTransformCommand(CLI::App& app) {
       ->check(CLI::Range(-1, 1));
   command->add_flag("--json", flags->json, "Print the features (or, with --all, the summary) as one JSON object");
   CLI::Option* all = command->add_flag("--all", flags->all, "Every valid end bar of the file, written to --out");
-  command->add_option("--out", flags->out, "Parquet file written by --all");
-  command->add_flag("--overwrite", flags->overwrite, "Replace an existing --out file");
+  command->add_option("--out", flags->out,
+                      "Parquet file written by --all (a feature file that validate and open_dataset read)");
+  command->add_flag("--overwrite", flags->overwrite,
+                    "Replace an existing --out file (never one of the inputs: --bars, --scaler, --config)");
   all->excludes(end);
   return [flags] { return RunTransform(*flags); };
 }

@@ -89,6 +89,20 @@ void Apply(Config& config, const std::string& name, const YAML::Node& value, con
   origins[name] = where;
 }
 
+YAML::Node LoadYamlFile(const std::filesystem::path& file);
+
+// A config file must hold keys: an empty one (or one of comments only)
+// would silently build every default, 1,000,000 samples.
+YAML::Node LoadConfigFile(const std::filesystem::path& file) {
+  YAML::Node root = LoadYamlFile(file);
+  if (root.IsNull() || (root.IsMap() && root.size() == 0)) {
+    throw ConfigError(fmt::format("{}: the config file has no keys (it is empty); write the keys to set "
+                                  "(config/default.yaml lists them all), or leave out --config",
+                                  file.string()));
+  }
+  return root;
+}
+
 YAML::Node LoadYamlFile(const std::filesystem::path& file) {
   const io::FileKind kind = io::KindOf(file);
   if (kind == io::FileKind::kMissing) throw NotFoundError(fmt::format("{}: config file not found", file.string()));
@@ -171,13 +185,13 @@ void CheckHeaderlessCsv(const Config& config, const std::map<std::string, std::s
   CsvColumnPositions(config.columns, origins);
 }
 
-// A split's count before the data is read: given, or -1 when the data
-// decides it (a share of n_samples, or `all`).
+// A split's count before the data is read: known, or -1 when the data
+// decides it (every valid pair once).
 std::vector<int64_t> SplitCountsBeforeData(const Config& config) {
   std::vector<int64_t> counts;
-  for (const SplitConfig& split : config.splits) {
+  for (size_t s = 0; s < config.splits.size(); ++s) {
     const bool named = config.samples_filename.find("{n}") == std::string::npos;
-    counts.push_back(named ? 0 : split.all || split.n_samples == 0 ? -1 : split.n_samples);
+    counts.push_back(named ? 0 : SplitSampleCount(config, s).value_or(-1));
   }
   return counts;
 }
@@ -257,7 +271,7 @@ Config LoadConfig(const std::filesystem::path& config_file, const std::vector<st
                   const std::vector<std::string>& override_origins) {
   Config config;
   std::map<std::string, std::string> origins;
-  if (!config_file.empty()) ApplyRoot(config, LoadYamlFile(config_file), config_file.string(), origins);
+  if (!config_file.empty()) ApplyRoot(config, LoadConfigFile(config_file), config_file.string(), origins);
   for (size_t i = 0; i < overrides.size(); ++i) {
     const std::string& item = overrides[i];
     const std::string where = i < override_origins.size() && !override_origins[i].empty()
@@ -296,8 +310,8 @@ namespace {
 // Keys added after datasets were first written: the stored config leaves
 // them out while they hold their default, so that files of configs without
 // them keep their bytes.
-constexpr std::string_view kOptionalKeys[] = {"splits",         "embargo_bars",    "max_gap",   "extra_horizons",
-                                              "triple_barrier", "on_short_series", "csv_header"};
+constexpr std::string_view kOptionalKeys[] = {"splits",         "embargo_bars",    "max_gap",    "extra_horizons",
+                                              "triple_barrier", "on_short_series", "csv_header", "synthetic.seed"};
 
 template <class Keep>
 std::string KeysToYaml(const Config& config, Keep keep) {
@@ -390,11 +404,18 @@ std::filesystem::path SplitSamplesPath(const Config& config, const std::string& 
 
 std::filesystem::path ScalerPath(const Config& config) { return config.data_dir / ScalerName(config); }
 
-std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config, size_t split) {
+std::optional<int64_t> SplitSampleCount(const Config& config, size_t split) {
   const SplitConfig& s = config.splits.at(split);
-  const bool counted = !s.all && s.n_samples > 0;
-  if (!counted && config.samples_filename.find("{n}") != std::string::npos) return std::nullopt;
-  return SplitSamplesPath(config, s.name, counted ? s.n_samples : 0);
+  if (s.all) return std::nullopt;
+  if (s.n_samples > 0) return s.n_samples;
+  if (split == 0) return config.n_samples;
+  return std::nullopt;
+}
+
+std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config, size_t split) {
+  const std::optional<int64_t> count = SplitSampleCount(config, split);
+  if (!count && config.samples_filename.find("{n}") != std::string::npos) return std::nullopt;
+  return SplitSamplesPath(config, config.splits.at(split).name, count.value_or(0));
 }
 
 void CheckSplitFileNames(const Config& config, std::span<const int64_t> split_counts) {

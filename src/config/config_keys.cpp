@@ -396,6 +396,12 @@ const std::vector<ConfigKey>& ConfigKeys() {
          c.synthetic.start_ns = *ns;
        },
        [](const Config& c) { return Quote(c.synthetic.start); }},
+      {"synthetic.seed", "integer",
+       "seed of the synthetic market (its bars); `seed` draws the samples, so a new draw over the same market "
+       "changes only `seed`",
+       "in [0, 2^64)",
+       [](Config& c, const YAML::Node& v) { c.synthetic.seed = ParseUint64(v); },
+       [](const Config& c) { return std::to_string(c.synthetic.seed); }},
       {"columns.timestamp", "string", "name of the timestamp column in raw files", "non-empty",
        [](Config& c, const YAML::Node& v) { c.columns.timestamp = ParseNonEmpty(v); },
        [](const Config& c) { return Quote(c.columns.timestamp); }},
@@ -476,7 +482,7 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "in [1, 10^10] (10^10 samples at W=64 are 13 TB of float32 features; the build also checks free disk space)",
        [](Config& c, const YAML::Node& v) { c.n_samples = ParseInt(v, 1, kMaxSamples); },
        [](const Config& c) { return std::to_string(c.n_samples); }},
-      {"seed", "integer", "seed of the synthetic market and of sampling", "in [0, 2^64)",
+      {"seed", "integer", "seed of sampling: which (ticker, end bar, position) each sample is (the market has synthetic.seed)", "in [0, 2^64)",
        [](Config& c, const YAML::Node& v) { c.seed = ParseUint64(v); },
        [](const Config& c) { return std::to_string(c.seed); }},
       {"n_jobs", "integer", "worker threads; -1: all cores",
@@ -511,7 +517,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
        [](const Config& c) { return std::string(FloatEncodingName(c.float_encoding)); }},
       {"splits", "list of maps",
        "time splits, one file each: {name, end, n_samples}; end: an ISO-8601 instant or a fraction in (0, 1) of the "
-       "data's time range, none for the last split; n_samples: a count or all",
+       "data's time range, none for the last split; n_samples: a count (drawn with replacement) or all (every valid "
+       "window once); without it the first split takes the n_samples key and every later split all",
        "names distinct, ends increasing",
        [](Config& c, const YAML::Node& v) { c.splits = ParseSplits(v); },
        [](const Config& c) { return SplitsToYaml(c.splits); }},
@@ -563,7 +570,11 @@ std::string ConfigReferenceMarkdown() {
       "override value that is not a YAML scalar (`{ticker}.csv`) is taken as\n"
       "written. Unknown keys (with the nearest known key suggested), keys set\n"
       "twice in one file, ill-typed and out-of-range values are errors naming\n"
-      "the key (and the file and lines, or the override as written).\n\n"
+      "the key (and the file and lines, or the override as written). A config\n"
+      "file with no keys (empty, or comments only) is an error, not a build of\n"
+      "every default. `build --samples`, `--seed` and `--jobs` are short for\n"
+      "`--set n_samples=`, `seed=` and `n_jobs=`; giving one with a `--set` of\n"
+      "its key is an error.\n\n"
       "| key | type | default | description | accepted values |\n"
       "|---|---|---|---|---|\n";
   for (const ConfigKey& key : ConfigKeys()) {

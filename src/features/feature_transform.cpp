@@ -321,6 +321,35 @@ FeatureBatch FeatureTransform::TransformMany(const BarColumns& bars, std::span<c
   return batch;
 }
 
+int64_t FeatureTransform::BarOfIndex(const BarColumns& bars, int64_t bar_index) const {
+  CheckColumnSizes(bars);
+  if (bar_index < 0 || bar_index >= bars.size()) {
+    throw DataError(fmt::format("{}: bar index {} is out of range (bars 0..{})", bars.source, bar_index,
+                                bars.size() - 1));
+  }
+  // The bars before the window; Transform checks the window's.
+  const int64_t before = bar_index + 1 - window();
+  if (before <= 0) return bar_index;
+  BarSeries series;
+  series.source = bars.source;
+  const auto end = static_cast<std::ptrdiff_t>(before);
+  series.timestamp_ns.assign(bars.timestamp_ns.begin(), bars.timestamp_ns.begin() + end);
+  series.open.assign(bars.open.begin(), bars.open.begin() + end);
+  series.high.assign(bars.high.begin(), bars.high.begin() + end);
+  series.low.assign(bars.low.begin(), bars.low.begin() + end);
+  series.close.assign(bars.close.begin(), bars.close.begin() + end);
+  series.volume.assign(bars.volume.begin(), bars.volume.begin() + end);
+  try {
+    ValidateBars(series, bars.names, OnBadBar::kError);
+  } catch (const DataError& e) {
+    throw DataError(fmt::format("{}; a dataset's bar_index counts the bars left after invalid ones are dropped, so "
+                                "bar index {} would name another bar here: pass the row's timestamp as the end, or "
+                                "remove the invalid bars first",
+                                e.what(), bar_index));
+  }
+  return bar_index;
+}
+
 int64_t FeatureTransform::FindBar(const BarColumns& bars, int64_t timestamp_ns) {
   // Bars are in time order when valid; a linear scan would also find a bar
   // among invalid ones, but those are refused once their window is read.

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -156,13 +157,31 @@ MetaScaler MetaScaler::FromJson(const std::string& text) {
     const auto names = json.at("features").get<std::vector<std::string>>();
     const auto means = json.at("mean").get<std::vector<double>>();
     const auto stds = json.at("std").get<std::vector<double>>();
-    if (names.size() != kMetaFeatureCount || means.size() != kMetaFeatureCount || stds.size() != kMetaFeatureCount) {
-      throw DataError(fmt::format("meta scaler JSON: expected {} features", kMetaFeatureCount));
+    // A hand-edited scaler is refused here, naming the key, rather than
+    // giving infinite or wrong features later.
+    const std::pair<const char*, size_t> sizes[] = {
+        {"features", names.size()}, {"mean", means.size()}, {"std", stds.size()}};
+    for (const auto& [key, size] : sizes) {
+      if (size != kMetaFeatureCount) {
+        throw DataError(fmt::format("meta scaler JSON: key '{}' has {} values, expected {} (one per meta feature: {})",
+                                    key, size, kMetaFeatureCount, fmt::join(kMetaFeatureNames, ", ")));
+      }
     }
     for (size_t f = 0; f < kMetaFeatureCount; ++f) {
       if (names[f] != kMetaFeatureNames[f]) {
-        throw DataError(fmt::format("meta scaler JSON: feature {} is '{}', expected '{}'", f, names[f],
-                                    kMetaFeatureNames[f]));
+        throw DataError(fmt::format("meta scaler JSON: key 'features': feature {} is '{}', expected '{}'", f,
+                                    names[f], kMetaFeatureNames[f]));
+      }
+      if (!std::isfinite(means[f])) {
+        throw DataError(fmt::format("meta scaler JSON: key 'mean', feature '{}': {} is not finite",
+                                    kMetaFeatureNames[f], means[f]));
+      }
+      // A fit stores a std below kMinStd as 1, so anything smaller (0,
+      // negative, subnormal) or not finite was not written by a build.
+      if (!std::isfinite(stds[f]) || !(stds[f] >= kMinStd)) {
+        throw DataError(fmt::format("meta scaler JSON: key 'std', feature '{}': {} is not a standard deviation a "
+                                    "scaler can hold (finite and >= {})",
+                                    kMetaFeatureNames[f], stds[f], kMinStd));
       }
       scaler.mean[f] = means[f];
       scaler.std[f] = stds[f];

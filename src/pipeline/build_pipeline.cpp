@@ -36,6 +36,7 @@
 #include "pipeline/sample_chunk.h"
 #include "pipeline/split_plan.h"
 #include "pipeline/writer_options.h"
+#include "text/human.h"
 
 namespace barforge {
 
@@ -120,6 +121,19 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   BuildPlan plan = PlanBuild(config, raw.series);
   for (size_t k = 0; k < summary.tickers.size(); ++k) {
     summary.tickers[k].gap_excluded_end_bars = plan.gap_excluded_end_bars[k];
+  }
+  for (const SplitPlan& split : plan.splits) {
+    const int64_t pairs = split.sampler.num_pairs();
+    summary.valid_pairs += pairs;
+    if (split.n_samples <= pairs) continue;
+    // Drawn with replacement from fewer windows than samples: rows repeat
+    // windows (only the position differs), which a count alone hides.
+    summary.warnings.push_back(fmt::format(
+        "{}{} drawn from {} valid windows (ticker, end bar): each window is in about {:.1f} rows on average; set "
+        "n_samples to at most {} (or `all` in a split for every window once), or give more bars",
+        split.name.empty() ? "" : fmt::format("split '{}': ", split.name), text::Count(split.n_samples, "sample"),
+        text::Thousands(pairs), static_cast<double>(split.n_samples) / static_cast<double>(pairs),
+        text::Thousands(pairs)));
   }
   // What this process writes of each split: without splits, the range;
   // with splits, each whole, or in parts as range.split_part says.
@@ -258,7 +272,7 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
   // the dataset. The scaler belongs to the dataset: one left behind by a
   // dataset that was deleted never blocks, it is replaced. With splits,
   // every split's file the config names is seen to here; a file the data
-  // names ({n} of a share of n_samples or of `all`) once the data is planned.
+  // names ({n} of every valid window once) once the data is planned.
   CheckOutputs(config, options.on_notice);
   if (config.splits.empty()) {
     RefuseExisting(range.output, options.overwrite);

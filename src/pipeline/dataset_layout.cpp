@@ -4,6 +4,7 @@
 
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
+#include "features/meta_scaler.h"
 #include "features/window_features.h"
 
 namespace barforge {
@@ -14,6 +15,14 @@ DatasetLayout DatasetLayout::FromConfig(const Config& config) {
   layout.horizon = config.horizon;
   layout.extra_horizons = config.extra_horizons;
   layout.triple_barrier = config.triple_barrier;
+  return layout;
+}
+
+DatasetLayout DatasetLayout::FeatureFile(int window) {
+  DatasetLayout layout;
+  layout.window = window;
+  layout.horizon = 0;
+  layout.features_only = true;
   return layout;
 }
 
@@ -28,7 +37,20 @@ DatasetLayout DatasetLayout::FromKeyValueMetadata(
       throw DataError(e.what());
     }
   }
-  throw DataError(fmt::format("{}: not a barforge dataset (its footer has no barforge.config)", file.string()));
+  // A feature file of `transform --all`: the window is its scaler's.
+  bool feature_file = false;
+  for (const auto& [key, value] : key_values) feature_file = feature_file || key == kFeatureFileKey;
+  for (const auto& [key, value] : key_values) {
+    if (key != "barforge.scaler" || !feature_file) continue;
+    try {
+      return FeatureFile(MetaScaler::FromJson(value).window);
+    } catch (const DataError& e) {
+      throw DataError(fmt::format("{}: key-value metadata 'barforge.scaler': {}", file.string(), e.what()));
+    }
+  }
+  throw DataError(fmt::format("{}: not a barforge dataset (its footer has no barforge.config, nor the {} of a "
+                              "transform --all file)",
+                              file.string(), kFeatureFileKey));
 }
 
 DatasetLayout DatasetLayout::FromFile(const std::filesystem::path& file) {
@@ -39,6 +61,16 @@ std::vector<DatasetColumn> DatasetLayout::Columns() const {
   using parquet::ColumnType;
   using Kind = DatasetColumnKind;
   constexpr auto kNanos = parquet::TimeUnit::kNanos;
+  if (features_only) {
+    return {
+        {Kind::kTimestamp, {"timestamp", ColumnType::kTimestamp, kNanos}},
+        {Kind::kBarIndex, {"bar_index", ColumnType::kInt64}},
+        {Kind::kPosition, {"position", ColumnType::kInt64}},
+        {Kind::kOhlc, {"ohlc", ColumnType::kFloatList, kNanos, 4 * window}},
+        {Kind::kVolume, {"volume", ColumnType::kFloatList, kNanos, window}},
+        {Kind::kMeta, {"meta", ColumnType::kFloatList, kNanos, kMetaFeatureCount}},
+    };
+  }
   std::vector<DatasetColumn> columns = {
       {Kind::kSampleId, {"sample_id", ColumnType::kInt64}},
       {Kind::kTicker, {"ticker", ColumnType::kString}},

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "barforge/dataset_layout.h"
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
 
@@ -167,8 +168,12 @@ DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::ma
   for (const std::filesystem::path& file : s.files) {
     ParquetReader reader(file);
     const auto key_values = reader.key_value_metadata();
-    if (std::none_of(key_values.begin(), key_values.end(), [](const auto& kv) { return kv.first == kConfigKey; })) {
-      throw DataError(fmt::format("{}: not a barforge dataset (its footer has no {})", file.string(), kConfigKey));
+    // A dataset (barforge.config) or a feature file of transform --all.
+    if (std::none_of(key_values.begin(), key_values.end(),
+                     [](const auto& kv) { return kv.first == kConfigKey || kv.first == kFeatureFileKey; })) {
+      throw DataError(fmt::format("{}: not a barforge dataset (its footer has no {}, nor the {} of a transform --all "
+                                  "file)",
+                                  file.string(), kConfigKey, kFeatureFileKey));
     }
     std::vector<DatasetColumnInfo> columns;
     for (const ColumnInfo& info : reader.columns()) columns.push_back({info.name, KindOf(file, info)});

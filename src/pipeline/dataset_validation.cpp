@@ -115,6 +115,9 @@ class Validator {
         Fail(fmt::format("column 'bar_index', row {}: value {} is before the first full window", row, column.int64s[i]));
       }
       if (kind == DatasetColumnKind::kTicker && column.string(i).empty()) Fail(fmt::format("column 'ticker', row {}: empty ticker", row));
+      if (kind == DatasetColumnKind::kPosition && (column.int64s[i] < -1 || column.int64s[i] > 1)) {
+        Fail(fmt::format("column 'position', row {}: value {}, expected -1, 0 or 1", row, column.int64s[i]));
+      }
       if (kind == DatasetColumnKind::kTbLabel) CheckTbLabel(column.int32s[i], row);
       if (kind == DatasetColumnKind::kTbBars) CheckTbBars(column.int32s[i], i, row);
     }

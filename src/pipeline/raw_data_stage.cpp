@@ -43,6 +43,8 @@ void CheckKeptSyntheticFile(const std::filesystem::path& path, const std::string
                                 path.string(), kSyntheticMetadataKey));
   }
   std::string differences;
+  std::string seed_hint;  // when the seed is all that differs
+  int different = 0;
   try {
     const nlohmann::ordered_json file = nlohmann::ordered_json::parse(found);
     const nlohmann::ordered_json wanted = nlohmann::ordered_json::parse(expected);
@@ -50,15 +52,19 @@ void CheckKeptSyntheticFile(const std::filesystem::path& path, const std::string
       const auto it = file.find(key);
       const std::string in_file = it == file.end() ? "none" : it->dump();
       if (in_file == value.dump()) continue;
-      differences += fmt::format("{}{} {} in the file, {} in the config", differences.empty() ? "" : "; ", key,
+      // The file's "seed" is the market's, config key synthetic.seed.
+      const std::string name = key == "seed" ? "synthetic.seed" : key;
+      differences += fmt::format("{}{} {} in the file, {} in the config", differences.empty() ? "" : "; ", name,
                                  in_file, value.dump());
+      if (key == "seed") seed_hint = fmt::format(", or set synthetic.seed: {} to use the market on disk", in_file);
+      ++different;
     }
   } catch (const nlohmann::json::exception&) {
     differences = "unreadable " + std::string(kSyntheticMetadataKey) + " metadata";
   }
   throw DataError(fmt::format("{}: this raw file was generated with other parameters ({}); pass --overwrite to "
-                              "regenerate it",
-                              path.string(), differences));
+                              "regenerate it{}",
+                              path.string(), differences, different == 1 ? seed_hint : std::string()));
 }
 
 BarSeries PrepareTicker(const Config& config, const std::string& ticker, bool overwrite, TickerSummary& summary,
@@ -69,21 +75,21 @@ BarSeries PrepareTicker(const Config& config, const std::string& ticker, bool ov
   BarSeries bars;
   if (generate) {
     EnsureDirectory(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
-    bars = GenerateSyntheticBars(ticker, config.synthetic, config.seed);
+    bars = GenerateSyntheticBars(ticker, config.synthetic, config.synthetic.seed);
     bars.source = path;
     // Refused before writing, so a series that could never be used is
     // not left on disk.
     CheckSeriesLength(bars, config.window, config.horizon);
     uncommitted = WriteBarsParquetUncommitted(
         bars, path, config.columns, overwrite,
-        {{kSyntheticMetadataKey, SyntheticParametersJson(ticker, config.synthetic, config.seed)}});
+        {{kSyntheticMetadataKey, SyntheticParametersJson(ticker, config.synthetic, config.synthetic.seed)}});
     // Generated bars satisfy the bar validity rules by construction (tested on every
     // bar), and Parquet stores doubles exactly, so they are used as they
     // are instead of being read back.
     summary.generated = true;
   } else {
     if (config.source == DataSource::kSynthetic) {
-      CheckKeptSyntheticFile(path, SyntheticParametersJson(ticker, config.synthetic, config.seed));
+      CheckKeptSyntheticFile(path, SyntheticParametersJson(ticker, config.synthetic, config.synthetic.seed));
     }
     bars = LoadBars(path, ticker, config);
   }

@@ -147,6 +147,7 @@ parquet::RowGroupData SampleChunk::View(std::span<const std::string> tickers) co
       case DatasetColumnKind::kTbLabel: data.columns.emplace_back(std::span<const int8_t>(tb_label_)); break;
       case DatasetColumnKind::kTbBars: data.columns.emplace_back(std::span<const int16_t>(tb_bars_)); break;
       case DatasetColumnKind::kTbReturn: data.columns.emplace_back(std::span<const float>(tb_return_)); break;
+      case DatasetColumnKind::kPosition: break;  // feature files of transform --all only
     }
   }
   return data;

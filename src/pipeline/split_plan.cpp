@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -99,7 +100,6 @@ BuildPlan PlanBuild(const Config& config, std::span<const BarSeries> series) {
 
   std::vector<std::vector<EndBarRun>> runs(config.splits.size());
   int64_t start_ns = kNoStart;
-  int64_t total_pairs = 0;
   std::vector<int64_t> ends;
   for (size_t s = 0; s < config.splits.size(); ++s) {
     const SplitConfig& split = config.splits[s];
@@ -119,7 +119,6 @@ BuildPlan PlanBuild(const Config& config, std::span<const BarSeries> series) {
       throw DataError(fmt::format("split '{}' has no valid (ticker, end bar) pair: {}", split.name,
                                   NoPairReason(config, series, start_ns, end_ns, embargo)));
     }
-    total_pairs += CountPairs(runs[s]);
     ends.push_back(end_ns);
     start_ns = end_ns;
   }
@@ -127,19 +126,13 @@ BuildPlan PlanBuild(const Config& config, std::span<const BarSeries> series) {
   std::vector<int64_t> counts;
   for (size_t s = 0; s < config.splits.size(); ++s) {
     const SplitConfig& split = config.splits[s];
-    const int64_t pairs = CountPairs(runs[s]);
-    int64_t n = split.n_samples;
-    if (split.all) {
-      n = pairs;
-    } else if (n == 0) {
-      // The global n_samples times the split's share of all valid pairs, rounded.
-      const long double share = static_cast<long double>(pairs) / static_cast<long double>(total_pairs);
-      n = std::max<int64_t>(1, std::llround(static_cast<long double>(config.n_samples) * share));
-    }
+    // A count, or every valid pair once (`all`, and a later split without n_samples).
+    const std::optional<int64_t> given = SplitSampleCount(config, s);
+    const int64_t n = given.value_or(CountPairs(runs[s]));
     counts.push_back(n);
     plan.splits.push_back({split.name, start_ns, ends[s], n, SplitSamplesPath(config, split.name, n),
                            Sampler(config.seed, static_cast<uint32_t>(s), std::move(runs[s]),
-                                   split.all ? PairChoice::kEveryPairOnce : PairChoice::kUniform)});
+                                   given ? PairChoice::kUniform : PairChoice::kEveryPairOnce)});
     start_ns = ends[s];
   }
   CheckSplitFileNames(config, counts);

@@ -1,11 +1,15 @@
 #include "rawdata/bar_loader.h"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "barforge/error.h"
 #include "io/file_kind.h"
@@ -29,20 +33,63 @@ std::vector<uint8_t> NullFlags(const ColumnBuffer& buffer) {
   return flags;
 }
 
-ColumnBuffer ReadFlatColumn(const parquet::ParquetReader& reader, const std::filesystem::path& path,
-                            const std::string& name) {
-  const auto index = reader.FindColumn(name);
-  if (!index) {
-    std::string available;
-    for (const auto& info : reader.columns()) available += (available.empty() ? "" : ", ") + info.name;
-    throw DataError(fmt::format("{}: missing column '{}' (the file has: {})", path.string(), name, available));
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The column a `columns` name maps to, by the rule of CSV headers: the name
+// exactly, else the name in any case. Two columns that match (exactly, or
+// only in case) are refused: either could be meant. nullopt: none.
+std::optional<size_t> MatchColumn(const parquet::ParquetReader& reader, const std::filesystem::path& path,
+                                  const std::string& name) {
+  const std::vector<parquet::ColumnInfo>& columns = reader.columns();
+  for (const bool exact : {true, false}) {
+    std::vector<size_t> found;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (exact ? columns[i].name == name : EqualsIgnoreCase(columns[i].name, name)) found.push_back(i);
+    }
+    if (found.size() > 1) {
+      throw DataError(fmt::format("{}: {} columns are named '{}'{} (columns {} and {}): rename one, so that it is "
+                                  "clear which holds the values",
+                                  path.string(), found.size(), exact ? name : columns[found[0]].name,
+                                  exact ? "" : fmt::format(" and '{}' (names match in any case)",
+                                                           columns[found[1]].name),
+                                  found[0], found[1]));
+    }
+    if (!found.empty()) return found.front();
   }
-  ColumnBuffer buffer = reader.ReadColumn(*index);
+  return std::nullopt;
+}
+
+ColumnBuffer ReadFlatColumn(const parquet::ParquetReader& reader, const std::filesystem::path& path, size_t index) {
+  ColumnBuffer buffer = reader.ReadColumn(index);
   if (buffer.info.is_list || buffer.size() != static_cast<size_t>(reader.num_rows())) {
     throw DataError(fmt::format("{}: column '{}': expected one value per row, found a nested column", path.string(),
-                                name));
+                                buffer.info.name));
   }
   return buffer;
+}
+
+// The file's column of each of `names`, all missing ones named in one message.
+std::vector<size_t> MatchColumns(const parquet::ParquetReader& reader, const std::filesystem::path& path,
+                                 const std::vector<std::string>& names) {
+  std::vector<size_t> indices;
+  std::vector<std::string> missing;
+  for (const std::string& name : names) {
+    const std::optional<size_t> index = MatchColumn(reader, path, name);
+    if (index) {
+      indices.push_back(*index);
+    } else {
+      missing.push_back(fmt::format("'{}'", name));
+    }
+  }
+  if (missing.empty()) return indices;
+  std::string available;
+  for (const auto& info : reader.columns()) available += (available.empty() ? "" : ", ") + info.name;
+  throw DataError(fmt::format("{}: missing column{} {} (the file has: {})", path.string(), missing.size() > 1 ? "s" : "",
+                              fmt::join(missing, ", "), available));
 }
 
 int64_t NanosPerUnit(EpochUnit unit) {
@@ -156,15 +203,30 @@ std::vector<double> Numbers(ColumnBuffer& buffer, const std::filesystem::path& p
     case PhysicalType::kFloat:
       if (logical == parquet::LogicalKind::kNone) return {buffer.floats.begin(), buffer.floats.end()};
       break;
+    // Unsigned integers (UINT_32, UINT_64, INT(n, false)) are stored in the
+    // signed physical type: values above its maximum read as negative
+    // unless reinterpreted.
     case PhysicalType::kInt64:
       if (volume && plain_integer) {
+        const bool is_unsigned = logical == parquet::LogicalKind::kInteger && !buffer.info.is_signed;
         std::vector<double> out(buffer.int64s.size());
-        for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(buffer.int64s[i]);
+        for (size_t i = 0; i < out.size(); ++i) {
+          out[i] = is_unsigned ? static_cast<double>(static_cast<uint64_t>(buffer.int64s[i]))
+                               : static_cast<double>(buffer.int64s[i]);
+        }
         return out;
       }
       break;
     case PhysicalType::kInt32:
-      if (volume && plain_integer) return {buffer.int32s.begin(), buffer.int32s.end()};
+      if (volume && plain_integer) {
+        const bool is_unsigned = logical == parquet::LogicalKind::kInteger && !buffer.info.is_signed;
+        std::vector<double> out(buffer.int32s.size());
+        for (size_t i = 0; i < out.size(); ++i) {
+          out[i] = is_unsigned ? static_cast<double>(static_cast<uint32_t>(buffer.int32s[i]))
+                               : static_cast<double>(buffer.int32s[i]);
+        }
+        return out;
+      }
       break;
     default:
       break;
@@ -206,27 +268,30 @@ BarSeries LoadBars(const std::filesystem::path& path, const std::string& ticker,
   bars.ticker = ticker;
   bars.source = path;
   BarNulls nulls;
-
-  ColumnBuffer timestamp = ReadFlatColumn(reader, path, names.timestamp);
+  const std::vector<size_t> at =
+      MatchColumns(reader, path, {names.timestamp, names.open, names.high, names.low, names.close, names.volume});
+  ColumnBuffer timestamp = ReadFlatColumn(reader, path, at[0]);
   bars.timestamp_ns = TimestampsNs(timestamp, path, config.timestamp_unit);
   nulls.timestamp = NullFlags(timestamp);
   struct NumberColumn {
     std::string_view role;  // the key under `columns`
-    const std::string& name;
     std::vector<double>& values;
     std::vector<uint8_t>& nulls;
   };
   const NumberColumn numbers[] = {
-      {"open", names.open, bars.open, nulls.open},     {"high", names.high, bars.high, nulls.high},
-      {"low", names.low, bars.low, nulls.low},         {"close", names.close, bars.close, nulls.close},
-      {"volume", names.volume, bars.volume, nulls.volume},
+      {"open", bars.open, nulls.open},     {"high", bars.high, nulls.high},       {"low", bars.low, nulls.low},
+      {"close", bars.close, nulls.close},  {"volume", bars.volume, nulls.volume},
   };
-  for (const NumberColumn& column : numbers) {
-    ColumnBuffer buffer = ReadFlatColumn(reader, path, column.name);
+  for (size_t c = 0; c < std::size(numbers); ++c) {
+    const NumberColumn& column = numbers[c];
+    ColumnBuffer buffer = ReadFlatColumn(reader, path, at[c + 1]);
     column.nulls = NullFlags(buffer);
     column.values = Numbers(buffer, path, column.role, column.role == "volume");
   }
-  ValidateBars(bars, names, config.on_bad_bar, nulls);
+  // Messages name the file's own columns (which may differ in case).
+  const auto file_name = [&](size_t c) { return reader.columns()[at[c]].name; };
+  const ColumnNames file_names{file_name(0), file_name(1), file_name(2), file_name(3), file_name(4), file_name(5)};
+  ValidateBars(bars, file_names, config.on_bad_bar, nulls);
   CheckSeriesLength(bars, config.window, config.horizon, config.on_short_series == OnShortSeries::kSkip);
   return bars;
 }

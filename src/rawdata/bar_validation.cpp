@@ -32,7 +32,7 @@ std::optional<Problem> CheckPrice(const std::string& column, double value) {
 // The first rule bar i breaks, in the order of the rules; nullopt when valid.
 // `previous_ns` is the timestamp of the last kept bar, if any.
 std::optional<Problem> CheckBar(const BarSeries& bars, const ColumnNames& names, const BarNulls& nulls, size_t i,
-                                std::optional<int64_t> previous_ns) {
+                                std::optional<int64_t> previous_ns, std::optional<double> previous_close) {
   const std::pair<const std::vector<uint8_t>*, const std::string*> null_checks[] = {
       {&nulls.timestamp, &names.timestamp}, {&nulls.open, &names.open},   {&nulls.high, &names.high},
       {&nulls.low, &names.low},             {&nulls.close, &names.close}, {&nulls.volume, &names.volume}};
@@ -63,6 +63,25 @@ std::optional<Problem> CheckBar(const BarSeries& bars, const ColumnNames& names,
     return Problem{&names.low, fmt::format("{}", bars.low[i]),
                    fmt::format("low is above min(open, close) = {}", std::min(open, close))};
   }
+  // Every rule above holds, yet the features take ln(high / low) and
+  // ln(close / previous close), with one division each: a ratio that
+  // overflows to inf (or a close ratio that underflows to 0) would make a
+  // feature, the scaler and every later value infinite.
+  // ln(x) is finite exactly when x is finite and > 0; no log is taken here.
+  if (const double range = bars.high[i] / bars.low[i]; !(std::isfinite(range) && range > 0)) {
+    return Problem{&names.low, fmt::format("{}", bars.low[i]),
+                   fmt::format("high / low = {} / {} overflows a double, so ln(high / low) is not finite",
+                               bars.high[i], bars.low[i])};
+  }
+  if (previous_close) {
+    const double ratio = close / *previous_close;
+    if (!(std::isfinite(ratio) && ratio > 0)) {
+      return Problem{&names.close, fmt::format("{}", close),
+                     fmt::format("close / the previous bar's close {} is {}, so the return ln(close / previous "
+                                 "close) is not finite",
+                                 *previous_close, ratio)};
+    }
+  }
   return std::nullopt;
 }
 
@@ -85,8 +104,9 @@ void ValidateBars(BarSeries& bars, const ColumnNames& names, OnBadBar mode, cons
   }
   size_t kept = 0;
   std::optional<int64_t> previous_ns;
+  std::optional<double> previous_close;
   for (size_t i = 0; i < n; ++i) {
-    if (const auto problem = CheckBar(bars, names, nulls, i, previous_ns)) {
+    if (const auto problem = CheckBar(bars, names, nulls, i, previous_ns, previous_close)) {
       if (mode == OnBadBar::kError) {
         throw DataError(fmt::format("{}: row {}, column {}: value {}: {}", bars.source.string(),
                                     static_cast<int64_t>(i) + first_row_number, *problem->column, problem->value,
@@ -96,6 +116,7 @@ void ValidateBars(BarSeries& bars, const ColumnNames& names, OnBadBar mode, cons
       continue;
     }
     previous_ns = bars.timestamp_ns[i];
+    previous_close = bars.close[i];
     if (kept != i) {
       bars.timestamp_ns[kept] = bars.timestamp_ns[i];
       bars.open[kept] = bars.open[i];

@@ -19,7 +19,10 @@ struct BarNulls {
 /// Checks every bar of `bars` (its `source` names the file in messages):
 /// timestamp strictly greater than the previous kept bar's; open, high, low,
 /// close finite and > 0; volume finite and >= 0; high >= max(open, close);
-/// low <= min(open, close). With OnBadBar::kError the first invalid bar
+/// low <= min(open, close); and the arithmetic the features do holds:
+/// high / low and close / the previous kept bar's close are finite and
+/// non-zero doubles (so their logarithms are finite: an extreme bar such as
+/// low = 1e-310 is bad, not an infinite feature). With OnBadBar::kError the first invalid bar
 /// throws DataError "FILE: row R, column COL: value V: REASON", R being
 /// index + first_row_number (1 for the first data row of a Parquet file).
 /// With kDrop invalid bars are removed and added to bars.dropped_bars.

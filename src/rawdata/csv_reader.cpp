@@ -12,7 +12,9 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -123,14 +125,39 @@ bool IsMissing(std::string_view value) {
          EqualsIgnoreCase(value, "na");
 }
 
-size_t FindColumn(const std::vector<std::string_view>& header, const std::string& name,
-                  const std::filesystem::path& path) {
-  for (size_t i = 0; i < header.size(); ++i) {
-    if (Trim(header[i]) == name) return i;
+// The header field a `columns` name maps to: the name exactly, else in any
+// case; two fields that match (exactly, or only in case) are refused.
+std::optional<size_t> MatchHeader(const std::vector<std::string_view>& header, const std::string& name,
+                                  const std::filesystem::path& path) {
+  for (const bool exact : {true, false}) {
+    std::vector<size_t> found;
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (exact ? Trim(header[i]) == name : EqualsIgnoreCase(Trim(header[i]), name)) found.push_back(i);
+    }
+    if (found.size() > 1) {
+      throw DataError(fmt::format("{}: the header names '{}' {} times{} (fields {} and {}, 0 = the first): rename one, "
+                                  "so that it is clear which holds the values",
+                                  path.string(), io::MessageText(name, 64), found.size(),
+                                  exact ? "" : " (names match in any case)", found[0], found[1]));
+    }
+    if (!found.empty()) return found.front();
   }
-  for (size_t i = 0; i < header.size(); ++i) {
-    if (EqualsIgnoreCase(Trim(header[i]), name)) return i;
+  return std::nullopt;
+}
+
+// The field of each name; all missing names in one message.
+std::vector<size_t> FindColumns(const std::vector<std::string_view>& header, const std::vector<std::string>& names,
+                                const std::filesystem::path& path) {
+  std::vector<size_t> indices;
+  std::vector<std::string> missing;
+  for (const std::string& name : names) {
+    if (const std::optional<size_t> index = MatchHeader(header, name, path)) {
+      indices.push_back(*index);
+    } else {
+      missing.push_back(fmt::format("'{}'", io::MessageText(name, 64)));
+    }
   }
+  if (missing.empty()) return indices;
   std::string columns;
   for (size_t i = 0; i < header.size() && i < kMaxListedColumns; ++i) {
     columns += fmt::format("{}'{}'", columns.empty() ? "" : ", ", io::MessageText(Trim(header[i]), 64));
@@ -147,7 +174,10 @@ size_t FindColumn(const std::vector<std::string_view>& header, const std::string
       }
     }
   }
-  throw DataError(fmt::format("{}: missing column '{}' (header has {})", path.string(), name, columns));
+  std::string list;
+  for (const std::string& name : missing) list += (list.empty() ? "" : ", ") + name;
+  throw DataError(fmt::format("{}: missing column{} {} (header has {})", path.string(), missing.size() > 1 ? "s" : "",
+                              list, columns));
 }
 
 }  // namespace
@@ -173,8 +203,11 @@ CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& p
     }
     const std::vector<std::string> header(fields.begin(), fields.end());
     const std::vector<std::string_view> header_views(header.begin(), header.end());
-    timestamp_index = FindColumn(header_views, timestamp_column, path.string());
-    for (const std::string& name : number_columns) number_index.push_back(FindColumn(header_views, name, path.string()));
+    std::vector<std::string> wanted = {timestamp_column};
+    wanted.insert(wanted.end(), number_columns.begin(), number_columns.end());
+    const std::vector<size_t> found = FindColumns(header_views, wanted, path);
+    timestamp_index = found[0];
+    number_index.assign(found.begin() + 1, found.end());
     timestamp_label = fmt::format("column '{}'", timestamp_column);
     for (const std::string& name : number_columns) number_labels.push_back(fmt::format("column '{}'", name));
     expected_fields = header.size();

@@ -124,7 +124,7 @@ TEST(ConfigTest, ReferenceDocMatchesTheTable) {
   // comparison above only if the doc also lacked it.
   const std::string doc = ConfigReferenceMarkdown();
   for (const ConfigKey& key : ConfigKeys()) EXPECT_THAT(doc, HasSubstr(fmt::format("`{}`", key.name)));
-  EXPECT_EQ(ConfigKeys().size(), 35u);
+  EXPECT_EQ(ConfigKeys().size(), 36u);
 }
 
 TEST(ConfigTest, OverridesApplyInOrderWithDottedKeysAndYamlValues) {
@@ -286,8 +286,8 @@ TEST(ConfigTest, FileErrorsNameFileAndKey) {
               ::testing::ThrowsMessage<NotFoundError>(
                   ::testing::StrEq("/nonexistent/barforge.yaml: config file not found")));
   EXPECT_THROW(LoadConfig({}, {"window"}), ConfigError);
-  // An empty file is a file with no keys: the defaults.
-  ExpectSameConfig(LoadConfig(WriteTemp("empty.yaml", ""), {}), Config{});
+  // An empty file is an error, not the 1M-sample defaults (seed_and_defaults_test.cpp).
+  EXPECT_THROW(LoadConfig(WriteTemp("empty.yaml", ""), {}), ConfigError);
 }
 
 TEST(ConfigTest, FormatSampleCount) {

@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // train's name comes from the config; valid's ({n} of `all`) and test's ({n}
-// of a share of n_samples) from the data.
+// of `all`, the default of a later split) from the data.
 constexpr const char* kConfig = R"(data_dir: data
 tickers: [AAA, BBB, CCC]
 synthetic: {n_bars: 1200}

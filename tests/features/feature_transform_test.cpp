@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstring>
@@ -271,7 +272,8 @@ TEST(FeatureTransformTest, RefusesScalersThatDoNotFit) {
   ExpectDataError([&] { FeatureTransform::FromJson(
                       "{\"features\": [], \"mean\": [], \"std\": [], \"count\": 1, \"window\": 8, \"horizon\": 1}",
                       "s.json"); },
-                  "s.json: meta scaler JSON: expected 6 features");
+                  "s.json: meta scaler JSON: key 'features' has 0 values, expected 6 (one per meta feature: "
+                  "ret_window, volatility, mean_range, log_volume, log_price, position)");
 
   // A Parquet file that is not a dataset: a synthetic raw file.
   const Config config = LoadConfig({}, {"data_dir=" + dir.path().string(), "tickers=[R]", "synthetic.n_bars=200"});
@@ -297,6 +299,98 @@ TEST(FeatureTransformTest, RefusesScalersThatDoNotFit) {
   } catch (const IoError& e) {
     EXPECT_EQ(std::string(e.what()), (dir / "missing.json").string() + ": cannot open file: No such file or directory");
   }
+}
+
+// Hand-edited scalers are refused at load, naming the file and the key,
+// instead of giving infinite features.
+TEST(FeatureTransformTest, RefusesScalersThatWouldGiveInfiniteFeatures) {
+  const auto with = [](const std::string& key, const std::string& values) {
+    nlohmann::json json = nlohmann::json::parse(ScalerJson(8));
+    json[key] = nlohmann::json::parse(values);
+    return json.dump();
+  };
+  const char* kRule = "is not a standard deviation a scaler can hold (finite and >= 1e-12)";
+  ExpectDataError([&] { FeatureTransform::FromJson(with("std", "[0.01, 0, 0.001, 0.5, 0.1, 0.8]"), "s.json"); },
+                  std::string("s.json: meta scaler JSON: key 'std', feature 'volatility': 0 ") + kRule);
+  ExpectDataError([&] { FeatureTransform::FromJson(with("std", "[0.01, 0.1, -0.5, 0.5, 0.1, 0.8]"), "s.json"); },
+                  std::string("s.json: meta scaler JSON: key 'std', feature 'mean_range': -0.5 ") + kRule);
+  // Subnormal: 1 / 1e-310 overflows, so the scaled feature would be inf.
+  ExpectDataError([&] { FeatureTransform::FromJson(with("std", "[0.01, 0.1, 0.1, 0.5, 1e-310, 0.8]"), "s.json"); },
+                  std::string("s.json: meta scaler JSON: key 'std', feature 'log_price': 1e-310 ") + kRule);
+  ExpectDataError([&] { FeatureTransform::FromJson(with("mean", "[0, 0, 0, 0, 0]"), "s.json"); },
+                  "s.json: meta scaler JSON: key 'mean' has 5 values, expected 6 (one per meta feature: ret_window, "
+                  "volatility, mean_range, log_volume, log_price, position)");
+  ExpectDataError([&] { FeatureTransform::FromJson(with("std", "[1, 1, 1, 1, 1, 1, 1]"), "s.json"); },
+                  "s.json: meta scaler JSON: key 'std' has 7 values, expected 6 (one per meta feature: ret_window, "
+                  "volatility, mean_range, log_volume, log_price, position)");
+  // NaN is not JSON; a file that holds it is refused with the file's name.
+  const TempDir dir;
+  const auto path = dir / "edited.json";
+  std::string text = ScalerJson(8);
+  text.replace(text.find("0.0005"), 6, "NaN");
+  std::ofstream(path) << text;
+  try {
+    FeatureTransform::FromFile(path);
+    ADD_FAILURE() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path.string() + ": meta scaler JSON: ", 0), 0u) << e.what();
+  }
+  std::ofstream(path, std::ios::trunc) << with("std", "[0.01, 0.1, 0.1, 0.5, 0.1, 0]");
+  ExpectDataError([&] { FeatureTransform::FromFile(path); },
+                  path.string() + ": meta scaler JSON: key 'std', feature 'position': 0 " + kRule);
+  // The scaler a fit writes (std 1 for a constant feature) loads.
+  EXPECT_EQ(FeatureTransform::FromJson(with("std", "[1, 1, 1, 1, 1, 1]")).std()[0], 1.0);
+}
+
+// A bar that passes the value rules but whose high / low overflows is a bad
+// bar: the transform refuses it, naming row and column, never returns inf.
+TEST(FeatureTransformTest, ExtremeBarsAreRefusedNotInfinite) {
+  const auto transform = FeatureTransform::FromJson(ScalerJson(8));
+  SmallBars small(20);
+  small.low[15] = 1e-310;
+  const std::string message = fmt::format(
+      "bars: row 16, column low: value 1e-310: high / low = {} / 1e-310 overflows a double, so ln(high / low) is not "
+      "finite",
+      small.high[15]);
+  ExpectDataError([&] { transform.Transform(small.View(), 19, 0); }, message);
+  ExpectDataError([&] { transform.TransformMany(small.View(), std::vector<int64_t>{19, 18}, {}); }, message);
+  SmallBars jump(20);
+  for (size_t i = 12; i < 20; ++i) {
+    jump.open[i] = jump.high[i] = jump.low[i] = jump.close[i] = 1e300;
+  }
+  jump.open[11] = jump.high[11] = jump.low[11] = jump.close[11] = 1e-300;
+  ExpectDataError([&] { transform.Transform(jump.View(), 15, 0); },
+                  "bars: row 13, column close: value 1e+300: close / the previous bar's close 1e-300 is inf, so the "
+                  "return ln(close / previous close) is not finite");
+  // Every feature of a valid window is finite.
+  const WindowFeatures features = transform.Transform(SmallBars(20).View(), 19, 1);
+  for (const float v : features.ohlc) EXPECT_TRUE(std::isfinite(v));
+  for (const float v : features.meta) EXPECT_TRUE(std::isfinite(v));
+}
+
+// A dataset row's bar_index counts the bars the build kept: a frame that
+// still holds a bar the build dropped would shift it to another window.
+TEST(FeatureTransformTest, BarOfIndexRefusesAnIndexAnInvalidBarShifts) {
+  const auto transform = FeatureTransform::FromJson(ScalerJson(8));
+  SmallBars small(30);
+  EXPECT_EQ(transform.BarOfIndex(small.View(), 29), 29);
+  small.close[5] = -1;  // dropped by a build with on_bad_bar: drop; bar_index 20 is then this frame's bar 21
+  EXPECT_EQ(transform.BarOfIndex(small.View(), 4), 4);
+  ExpectDataError([&] { transform.BarOfIndex(small.View(), 20); },
+                  "bars: row 6, column close: value -1: price must be > 0; a dataset's bar_index counts the bars left "
+                  "after invalid ones are dropped, so bar index 20 would name another bar here: pass the row's "
+                  "timestamp as the end, or remove the invalid bars first");
+  // Bar 5 inside the window of 8 bars ending at 12 (5..12): the window's own
+  // check refuses it, as without an index.
+  EXPECT_EQ(transform.BarOfIndex(small.View(), 12), 12);
+  ExpectDataError([&] { transform.Transform(small.View(), transform.BarOfIndex(small.View(), 12), 0); },
+                  "bars: row 6, column close: value -1: price must be > 0");
+  // The first index whose window starts after bar 5 (6..13) is refused.
+  ExpectDataError([&] { transform.BarOfIndex(small.View(), 13); },
+                  "bars: row 6, column close: value -1: price must be > 0; a dataset's bar_index counts the bars left "
+                  "after invalid ones are dropped, so bar index 13 would name another bar here: pass the row's "
+                  "timestamp as the end, or remove the invalid bars first");
+  ExpectDataError([&] { transform.BarOfIndex(small.View(), 30); }, "bars: bar index 30 is out of range (bars 0..29)");
 }
 
 }  // namespace

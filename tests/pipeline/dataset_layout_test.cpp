@@ -57,7 +57,8 @@ TEST(DatasetLayout, RefusesMetadataWithoutAStoredConfig) {
     DatasetLayout::FromKeyValueMetadata({{"other", "x"}}, "f.parquet");
     FAIL() << "no error";
   } catch (const DataError& e) {
-    EXPECT_STREQ(e.what(), "f.parquet: not a barforge dataset (its footer has no barforge.config)");
+    EXPECT_STREQ(e.what(), "f.parquet: not a barforge dataset (its footer has no barforge.config, nor the barforge.bars of a "
+                 "transform --all file)");
   }
   try {
     DatasetLayout::FromKeyValueMetadata({{"barforge.config", "window: 1\n"}}, "f.parquet");

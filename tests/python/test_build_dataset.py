@@ -154,3 +154,17 @@ def test_splits_return_a_dict_of_paths_each_readable(tmp_path, capsys):
         barforge.build_dataset(cfg)
     rebuilt = barforge.build_dataset(cfg, overwrite=True)
     assert rebuilt == paths and all(path.exists() for path in paths.values())
+
+
+def test_more_samples_than_windows_is_a_user_warning(tmp_path):
+    # 2 tickers of 500 bars, W 16, H 4: 2 * 481 = 962 windows for 3,000 samples.
+    import warnings
+    cfg = small_config(tmp_path / "data", tickers=["AAA", "BBB"], window=16, horizon=4, n_samples=3000)
+    cfg["synthetic"]["n_bars"] = 500
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        barforge.build_dataset(cfg=cfg)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert messages == ["3,000 samples drawn from 962 valid windows (ticker, end bar): each window is in about 3.1 "
+                        "rows on average; set n_samples to at most 962 (or `all` in a split for every window once), "
+                        "or give more bars"], messages

@@ -108,8 +108,9 @@ def test_truncated_foreign_and_non_parquet_files(dataset, tmp_path):
         assert type(error) is cls, (path, error)
         assert str(error) == cli_error("validate", str(path)), path
         assert str(error).startswith(f"{path}: "), error
-    assert str(raised(lambda: barforge.open_dataset(raw))) == \
-        f"{raw}: not a barforge dataset (its footer has no barforge.config)"
+    assert str(raised(lambda: barforge.open_dataset(raw))) == (
+        f"{raw}: not a barforge dataset (its footer has no barforge.config, nor the barforge.bars of a "
+        "transform --all file)")
 
 
 def test_invalid_bars_are_data_errors(dataset):

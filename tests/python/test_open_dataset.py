@@ -247,7 +247,8 @@ def test_missing_truncated_and_foreign_files_raise_one_clear_error(tmp_path, pla
     raw = plain.parent / "raw_AAA.parquet"
     with pytest.raises(ValueError) as error:
         barforge.open_dataset(raw)
-    assert str(error.value) == f"{raw}: not a barforge dataset (its footer has no barforge.config)"
+    assert str(error.value) == (f"{raw}: not a barforge dataset (its footer has no barforge.config, nor the barforge.bars of a "
+                                 "transform --all file)")
 
     text = tmp_path / "notes.parquet"
     text.write_text("hello, not parquet at all\n" * 10)

@@ -213,3 +213,66 @@ def test_refusals_carry_the_cli_message(small, tmp_path):
     assert type(error) is FileNotFoundError
     assert str(error) == cli_error(data_dir, csv, scaler=tmp_path / "missing.json") == \
         f"{tmp_path / 'missing.json'}: cannot open file: No such file or directory"
+
+
+def test_a_bar_index_an_invalid_bar_would_shift_is_refused(tmp_path):
+    # The Yahoo example drops its row of nulls (frame row 300): the dataset's
+    # bar_index counts the bars after it one lower than the raw frame does.
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(SOURCE_DIR / "examples" / "yahoo" / "ACME.csv", data_dir / "ACME.csv")
+    import yaml
+    cfg = yaml.safe_load(open(SOURCE_DIR / "examples" / "yahoo" / "config.yaml"))
+    cfg.update({"data_dir": str(data_dir), "n_samples": 400})
+    result = run_cli("build", "--config", str(write_config(tmp_path / "y.yaml", cfg)), "--quiet")
+    assert result.returncode == 0, result.stderr
+    data = barforge.open_dataset(data_dir / "samples_400.parquet").read(
+        columns=["bar_index", "timestamp", "ohlc", "volume", "meta"])
+    scaler = barforge.MetaScaler.load(data_dir / "meta_scaler.json")
+    raw = pd.read_csv(data_dir / "ACME.csv", na_values=["null"])
+    raw["Date"] = pd.to_datetime(raw["Date"], utc=True)
+    assert np.flatnonzero(raw["Open"].isna()).tolist() == [300]
+    positions = positions_of(data["meta"], scaler)
+    # A row whose window lies wholly after the invalid bar.
+    after = int(np.flatnonzero(data["bar_index"] >= 300 + scaler.window)[0])
+    end = int(data["bar_index"][after])
+    # Before: this was silently the window ending one bar earlier.
+    with pytest.raises(barforge.DataError) as error:
+        barforge.transform(raw, scaler, position=int(positions[after]), end=end, columns=cfg["columns"])
+    assert str(error.value) == (
+        "bars: row 301, column Open: value nan: price is not finite; a dataset's bar_index counts the bars left "
+        f"after invalid ones are dropped, so bar index {end} would name another bar here: pass the row's timestamp "
+        "as the end, or remove the invalid bars first")
+    with pytest.raises(barforge.DataError):
+        barforge.transform_many(raw, scaler, data["bar_index"][[0, after]], positions[[0, after]],
+                                columns=cfg["columns"])
+    # The row's timestamp names the bar exactly: the dataset row's bits.
+    by_time = barforge.transform(raw, scaler, position=int(positions[after]), end=data["timestamp"][after],
+                                 columns=cfg["columns"])
+    for name in ("ohlc", "volume", "meta"):
+        assert by_time[name].tobytes() == data[name][after].tobytes(), name
+    # An index before the invalid bar is the same bar in both numberings.
+    before = int(np.flatnonzero(data["bar_index"] < 300)[0])
+    one = barforge.transform(raw, scaler, position=int(positions[before]), end=int(data["bar_index"][before]),
+                             columns=cfg["columns"])
+    assert one["meta"].tobytes() == data["meta"][before].tobytes()
+
+
+def test_a_transform_all_file_opens_like_a_dataset(small, tmp_path):
+    data_dir, frame = small
+    out = tmp_path / "features.parquet"
+    result = run_cli("transform", "--config", str(data_dir.parent / "c.yaml"), "--scaler",
+                     str(data_dir / "meta_scaler.json"), "--bars", str(data_dir / "raw_AAA.parquet"), "--all",
+                     "--position", "1", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    ds = barforge.open_dataset(out)
+    assert ds.window == 16
+    assert ds.columns == ["timestamp", "bar_index", "position", "ohlc", "volume", "meta"]
+    assert ds.num_rows == len(frame) - 15
+    rows = ds.read()
+    assert rows["ohlc"].shape == (len(frame) - 15, 16, 4)
+    assert (rows["position"] == 1).all() and rows["bar_index"][0] == 15
+    every = barforge.transform_many(frame, data_dir / "meta_scaler.json", positions=1)
+    for name in ("ohlc", "volume", "meta"):
+        assert rows[name].tobytes() == every[name].tobytes(), name
+    assert run_cli("validate", str(out)).returncode == 0
