@@ -24,6 +24,7 @@
 #include "barforge/version.h"
 #include "cli/commands.h"
 #include "features/bar_series_columns.h"
+#include "io/atomic_file.h"
 #include "rawdata/bar_loader.h"
 #include "rawdata/timestamp_text.h"
 
@@ -154,6 +155,8 @@ int WriteAll(const TransformFlags& flags, const Config& config, const FeatureTra
              const BarSeries& bars, const BarColumns& columns) {
   const auto start = std::chrono::steady_clock::now();
   if (flags.out.empty()) throw ConfigError("--all needs --out FILE.parquet");
+  // Leftovers of killed runs (a transform --all, a build) in --out's folder.
+  io::RemoveStaleTemporariesIn(flags.out.has_parent_path() ? flags.out.parent_path() : ".");
   if (!flags.overwrite && std::filesystem::exists(flags.out)) {
     throw AlreadyExistsError(fmt::format("{}: already exists (use --overwrite to replace it)", flags.out.string()));
   }
