@@ -226,6 +226,7 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   commit.scaler = range.scaler;
   commit.scaler_json = scaler.ToJson();
   commit.replace_scaler = range.replace_scaler;
+  commit.config = &config;
   CommitOutputs(commit);
   for (size_t s = 0; s < writers.size(); ++s) {
     const parquet::ParquetWriter& writer = *writers[s];

@@ -13,6 +13,7 @@
 #include "barforge/parquet_reader.h"
 #include "barforge/pipeline.h"
 #include "features/meta_scaler.h"
+#include "pipeline/output_pair.h"
 #include "pipeline/raw_data_stage.h"
 #include "rawdata/synthetic_market.h"
 
@@ -79,7 +80,9 @@ void CheckRawFilesOf(const Config& config, const std::filesystem::path& dataset)
   }
 }
 
-ExistingDataset CheckExistingFile(const Config& config, const std::filesystem::path& path) {
+}  // namespace
+
+ExistingDataset CheckExistingFile(const Config& config, const std::filesystem::path& path, bool check_raw_files) {
   ExistingDataset existing;
   existing.path = path;
   if (!std::filesystem::exists(existing.path)) return existing;
@@ -119,19 +122,17 @@ ExistingDataset CheckExistingFile(const Config& config, const std::filesystem::p
   }
   if (difference.empty()) {
     existing.state = ExistingDataset::State::kSameConfig;
-    CheckRawFilesOf(config, existing.path);
+    if (check_raw_files) CheckRawFilesOf(config, existing.path);
   }
   existing.difference = std::move(difference);
   return existing;
 }
 
-}  // namespace
-
-ExistingDataset CheckExistingDataset(const Config& config) { return CheckExistingFile(config, SamplesPath(config)); }
+ExistingDataset CheckExistingDataset(const Config& config) { return CheckExistingFile(config, SamplesPath(config), true); }
 
 std::vector<ExistingDataset> CheckExistingSplits(const Config& config) {
   std::vector<ExistingDataset> out;
-  for (const std::filesystem::path& path : SplitOutputPaths(config)) out.push_back(CheckExistingFile(config, path));
+  for (const std::filesystem::path& path : SplitOutputPaths(config)) out.push_back(CheckExistingFile(config, path, true));
   return out;
 }
 

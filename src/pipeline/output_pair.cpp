@@ -103,6 +103,17 @@ bool IsParquetName(const fs::path& path) {
   return path.extension() == ".parquet" && !io::IsTemporaryName(path.filename().string());
 }
 
+// A directory of parts' first Parquet file (every part holds the scaler and
+// the config); empty when it has none.
+fs::path DatasetsHoldingFile(const fs::path& dir) {
+  std::vector<fs::path> parts;
+  std::error_code ec;
+  for (fs::directory_iterator p(dir, ec), end; !ec && p != end; p.increment(ec)) {
+    if (IsParquetName(p->path())) parts.push_back(p->path());
+  }
+  return parts.empty() ? fs::path() : *std::min_element(parts.begin(), parts.end());
+}
+
 // The datasets in `folder` whose footer holds `scaler`: its Parquet files,
 // and a directory of parts by its first part (every part holds the scaler).
 std::vector<fs::path> DatasetsHolding(const fs::path& folder, const std::string& scaler) {
@@ -114,12 +125,8 @@ std::vector<fs::path> DatasetsHolding(const fs::path& folder, const std::string&
     if (IsParquetName(path) && it->is_regular_file(kind_ec)) {
       candidates.push_back(path);
     } else if (it->is_directory(kind_ec) && !it->is_symlink(kind_ec)) {
-      std::vector<fs::path> parts;
-      std::error_code part_ec;
-      for (fs::directory_iterator p(path, part_ec), part_end; !part_ec && p != part_end; p.increment(part_ec)) {
-        if (IsParquetName(p->path())) parts.push_back(p->path());
-      }
-      if (!parts.empty()) candidates.push_back(path / std::min_element(parts.begin(), parts.end())->filename());
+      const fs::path first = DatasetsHoldingFile(path);
+      if (!first.empty()) candidates.push_back(first);
     }
   }
   std::sort(candidates.begin(), candidates.end());
@@ -139,7 +146,8 @@ void Refuse(const std::string& refusal) {
 
 // Brings `scaler` in line with `dataset`, the build's own dataset (with
 // splits, the first split's file), whose footer holds its scaler.
-void CheckScalerPair(const fs::path& dataset, const fs::path& scaler, bool overwrite, const NoticeFn& notice) {
+void CheckScalerPair(const Config& config, const fs::path& dataset, const fs::path& scaler, bool overwrite,
+                     const NoticeFn& notice) {
   const std::optional<std::string> footer = FooterScaler(dataset);
   if (footer && IsScaler(*footer)) {
     if (!Exists(scaler)) {
@@ -153,7 +161,7 @@ void CheckScalerPair(const fs::path& dataset, const fs::path& scaler, bool overw
     const std::optional<std::string> current = ReadSmallFile(scaler);
     if (current && SameScaler(*current, *footer)) return;  // in line
     if (overwrite) return;  // the build replaces both
-    Refuse(ScalerRefusal(scaler));
+    Refuse(ScalerRefusal(scaler, config));
     // A barforge scaler of no dataset beside this dataset: left by a build
     // that stopped between its dataset and its scaler.
     io::WriteFileAtomically(scaler, *footer, true);
@@ -165,7 +173,7 @@ void CheckScalerPair(const fs::path& dataset, const fs::path& scaler, bool overw
     return;
   }
   if (!Exists(scaler) || overwrite) return;
-  Refuse(ScalerRefusal(scaler));
+  Refuse(ScalerRefusal(scaler, config));
   if (notice) {
     notice(fmt::format("{} belongs to no dataset in {} (its dataset was deleted, or a build stopped before writing "
                        "{}); the build replaces it",
@@ -193,13 +201,24 @@ void FaultPoint(const char* step) {
 
 }  // namespace
 
-std::string ScalerRefusal(const fs::path& scaler) {
+std::string ScalerRefusal(const fs::path& scaler, const Config& config, const std::string& new_scaler) {
   if (!Exists(scaler)) return "";
   const std::optional<std::string> current = ReadSmallFile(scaler);
   if (!current || !IsScaler(*current)) {
     return fmt::format("{}: exists, not a barforge scaler; pass --overwrite to replace it", scaler.string());
   }
-  const std::vector<fs::path> holders = DatasetsHolding(FolderOf(scaler), *current);
+  if (!new_scaler.empty() && SameScaler(*current, new_scaler)) return "";
+  std::vector<fs::path> holders = DatasetsHolding(FolderOf(scaler), *current);
+  // A dataset of the same effective config holds the scaler this build
+  // writes (the fit is reproducible): replacing the file changes nothing.
+  std::erase_if(holders, [&](const fs::path& holder) {
+    const fs::path file = fs::is_directory(holder) ? DatasetsHoldingFile(holder) : holder;
+    try {
+      return CheckExistingFile(config, file, false).state == ExistingDataset::State::kSameConfig;
+    } catch (const std::exception&) {
+      return false;
+    }
+  });
   if (holders.empty()) return "";
   std::vector<std::string> names;
   for (const fs::path& holder : holders) names.push_back(holder.string());
@@ -231,7 +250,7 @@ void CheckOutputs(const Config& config, bool overwrite, const NoticeFn& notice) 
   // whose footer holds it as every split's does.
   const std::optional<fs::path> dataset =
       config.splits.empty() ? std::optional<fs::path>(SamplesPath(config)) : KnownSplitSamplesPath(config, 0);
-  CheckScalerPair(dataset.value_or(fs::path()), scaler, overwrite, notice);
+  CheckScalerPair(config, dataset.value_or(fs::path()), scaler, overwrite, notice);
 }
 
 double DiskBytesPerFloatByte(parquet::Codec codec) {
@@ -303,7 +322,9 @@ void CommitOutputs(OutputCommit& commit) {
       }
     }
   }
-  if (!commit.scaler.empty() && !commit.replace_scaler) Refuse(ScalerRefusal(commit.scaler));
+  if (!commit.scaler.empty() && !commit.replace_scaler && commit.config != nullptr) {
+    Refuse(ScalerRefusal(commit.scaler, *commit.config, commit.scaler_json));
+  }
   // The old scaler goes first: from now until the new one is renamed into
   // place, no scaler file is visible, so none can disagree with the dataset.
   std::optional<std::string> old_scaler;

@@ -22,6 +22,7 @@
 
 #include "barforge/config.h"
 #include "barforge/parquet_writer.h"
+#include "barforge/pipeline.h"
 
 namespace barforge {
 
@@ -57,11 +58,18 @@ void CheckOutputFolder(const Config& config);
 /// snappy and lz4, 1 uncompressed.
 double DiskBytesPerFloatByte(parquet::Codec codec);
 
-/// Why the file at `scaler` may not be replaced without --overwrite, or ""
-/// when it may (no file, or a barforge scaler no dataset in its folder
-/// holds). E.g. "data/meta_scaler.json: exists, not a barforge scaler; pass
-/// --overwrite to replace it".
-std::string ScalerRefusal(const std::filesystem::path& scaler);
+/// Why the file at `scaler` may not be replaced by a build of `config`
+/// without --overwrite, or "" when it may: no file, a barforge scaler that
+/// no dataset in its folder holds, one that only datasets built from the
+/// same effective config hold (this build writes the same scaler), or one
+/// equal to `new_scaler` (when known). E.g. "data/meta_scaler.json: exists,
+/// not a barforge scaler; pass --overwrite to replace it".
+std::string ScalerRefusal(const std::filesystem::path& scaler, const Config& config,
+                          const std::string& new_scaler = "");
+
+/// CheckExistingDataset for the file at `path` (existing_dataset.cpp);
+/// `check_raw_files` false skips the raw files' generator check.
+ExistingDataset CheckExistingFile(const Config& config, const std::filesystem::path& path, bool check_raw_files);
 
 /// One build's result, finished but not yet visible.
 struct OutputCommit {
@@ -71,6 +79,7 @@ struct OutputCommit {
   std::filesystem::path scaler;                      ///< empty: no scaler file
   std::string scaler_json;
   bool replace_scaler = false;                       ///< false: ScalerRefusal applies
+  const Config* config = nullptr;                    ///< the build's (for ScalerRefusal)
 };
 
 /// Commits `commit` under the lock of the scaler's folder (the datasets'
