@@ -177,7 +177,8 @@ void CheckScalerPair(const Config& config, const fs::path& dataset, const fs::pa
   if (notice) {
     notice(fmt::format("{} belongs to no dataset in {} (its dataset was deleted, or a build stopped before writing "
                        "{}); the build replaces it",
-                       scaler.string(), FolderOf(scaler).string(), dataset.string()));
+                       scaler.string(), FolderOf(scaler).string(),
+                       dataset.empty() ? "its dataset" : dataset.string()));
   }
 }
 
