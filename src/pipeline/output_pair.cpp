@@ -311,6 +311,7 @@ void CommitOutputs(OutputCommit& commit) {
   const fs::path folder = !commit.scaler.empty()   ? FolderOf(commit.scaler)
                           : !commit.datasets.empty() ? FolderOf(commit.datasets.front()->path())
                                                      : fs::path();
+  FaultPoint("before-lock");
   std::optional<io::FolderLock> lock;
   if (!commit.scaler.empty()) lock.emplace(folder);
   // Under the lock, before anything is renamed: what appeared while this

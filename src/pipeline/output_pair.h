@@ -90,8 +90,8 @@ struct OutputCommit {
 /// AlreadyExistsError or IoError.
 ///
 /// Test hook: BARFORGE_FAULT_COMMIT=STEP kills the process (SIGKILL) right
-/// after STEP, one of scaler-removed, raw-committed, dataset-committed;
-/// STEP:MS sleeps MS milliseconds there instead.
+/// after STEP, one of before-lock, scaler-removed, raw-committed,
+/// dataset-committed; STEP:MS sleeps MS milliseconds there instead.
 void CommitOutputs(OutputCommit& commit);
 
 }  // namespace barforge

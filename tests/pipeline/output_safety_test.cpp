@@ -277,6 +277,39 @@ TEST(OutputSafety, KillDuringTheCommitNeverShowsAnotherBuildsScaler) {
   EXPECT_EQ(Temporaries(dir / "data"), std::vector<std::string>{});
 }
 
+// Two builds of different datasets at once, without --overwrite: the one
+// that commits second finds, under the lock, that the scaler file now
+// belongs to the first's dataset, and stops without renaming anything.
+TEST(OutputSafety, ScalerTakenWhileABuildRanIsRefusedAtItsCommit) {
+  TempDir dir;
+  WriteConfig(dir.path(), kPairConfig);
+  const std::string build = "cd " + ShellQuote(dir.path().string()) + " && ";
+  auto late = std::async(std::launch::async, [&] {
+    return RunCommand(build + "BARFORGE_FAULT_COMMIT=before-lock:2000 " + ShellQuote(BarforgeBinary()) +
+                      " build --config config.yaml --quiet --samples 3000");
+  });
+  // The late build has passed its checks and written its dataset.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool writing = false;
+  while (!writing && std::chrono::steady_clock::now() < deadline) {
+    for (const std::string& name : Temporaries(dir / "data")) writing = writing || name.rfind("samples_3K", 0) == 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(writing) << "the late build never started writing";
+  ASSERT_EQ(RunBarforge(dir.path(), "build --config config.yaml --quiet").exit_code, 0);
+  const std::string scaler = ReadFile(dir / "data/meta_scaler.json");
+  const CommandResult refused = late.get();
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.err,
+            "barforge: error: data/meta_scaler.json: is the scaler of data/samples_6K.parquet (its footer holds it), "
+            "which still exists; give each dataset its own scaler (scaler_filename: meta_scaler_{n}.json) or pass "
+            "--overwrite to replace it\n");
+  EXPECT_EQ(ReadFile(dir / "data/meta_scaler.json"), scaler);
+  EXPECT_EQ(FooterScaler(dir / "data/samples_6K.parquet"), scaler);
+  EXPECT_FALSE(fs::exists(dir / "data/samples_3K.parquet"));
+  EXPECT_EQ(Temporaries(dir / "data"), std::vector<std::string>{});
+}
+
 // Two --overwrite builds of different seeds at once: the second to commit
 // waits for the first's whole pair, however long the first takes between its
 // dataset and its scaler (widened here to 1.5 s), so the pair left is one
