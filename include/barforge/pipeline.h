@@ -146,7 +146,10 @@ struct ExistingDataset {
 };
 
 /// Reads the footer of SamplesPath(config), if it exists, and compares.
-/// Throws ParquetError for a file that is not Parquet.
+/// Throws ParquetError for a file that is not Parquet, and DataError for a
+/// kSameConfig dataset of source: synthetic beside which a raw file of the
+/// config holds other generator parameters than the config's (a later
+/// --overwrite build regenerated it and stopped before its dataset).
 ExistingDataset CheckExistingDataset(const Config& config);
 
 /// With splits: CheckExistingDataset for every split's file, in config

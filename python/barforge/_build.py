@@ -91,11 +91,17 @@ def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, s
 
     With overwrite=False, existing raw data is reused, and an existing dataset
     built from the same effective config is returned without rebuilding; one
-    built from another config raises FileExistsError. overwrite=True rebuilds
-    (and regenerates synthetic raw data), like `barforge build --overwrite`.
-    Prints the stage times as the CLI does; the build's warnings (more samples
-    than valid windows) are UserWarnings. Ctrl-C stops the build within a
-    second with KeyboardInterrupt and leaves no file at the final name.
+    built from another config raises FileExistsError, and so does a scaler
+    file that another existing dataset in the folder holds, or a file at the
+    scaler path that is not a barforge scaler (give each dataset its own:
+    scaler_filename "meta_scaler_{n}.json"). A kept synthetic dataset whose
+    raw files were regenerated since raises barforge.DataError. overwrite=True
+    rebuilds (and regenerates synthetic raw data), like `barforge build
+    --overwrite`. Prints the stage times as the CLI does; the build's warnings
+    (more samples than valid windows) are UserWarnings. Ctrl-C stops the
+    build within a second with KeyboardInterrupt and leaves no file at the
+    final name; SIGTERM, SIGHUP and SIGQUIT (left at their default action)
+    end the process once the build's temporary files are removed.
 
     Errors carry the CLI's one-line message: barforge.ConfigError (a
     ValueError) for a bad config key, barforge.DataError / ParquetError

@@ -13,6 +13,8 @@
 #include "barforge/parquet_reader.h"
 #include "barforge/pipeline.h"
 #include "cli/commands.h"
+#include "io/signal_cleanup.h"
+#include "pipeline/output_pair.h"
 #include "bindings.h"
 #include "errors.h"
 
@@ -54,6 +56,7 @@ py::dict Existing(const std::string& yaml_text) {
       out["state"] = "same";
       out["splits"] = splits;
       out["scaler_restored"] = RestoreScalerFromDataset(config);
+      CheckOutputs(config, false, {});
     }
     return out;
   }
@@ -64,6 +67,7 @@ py::dict Existing(const std::string& yaml_text) {
     case ExistingDataset::State::kSameConfig:
       out["state"] = "same";
       out["scaler_restored"] = RestoreScalerFromDataset(config);
+      CheckOutputs(config, false, {});  // a stale scaler file replaced, or refused
       break;
     case ExistingDataset::State::kOtherConfig:
       throw cli::ExistsFromOtherConfig(existing, "overwrite=True");
@@ -95,6 +99,9 @@ py::dict Build(const std::string& yaml_text, bool overwrite, std::shared_ptr<Can
     const Config config = LoadConfigText(yaml_text, "config");
     BuildOptions options;
     options.overwrite = overwrite;
+    // SIGTERM, SIGHUP, SIGQUIT (where Python left the default action) then
+    // remove the build's temporaries before they end the process.
+    io::InstallSignalCleanup();
     // Called on this thread every 100 ms while the build runs on others.
     options.on_progress = [token](const BuildProgress&) {
       if (token && token->cancelled()) throw Cancelled();

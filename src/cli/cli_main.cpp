@@ -84,7 +84,9 @@ int Main(int argc, char** argv) {
   build->add_option("--samples", samples, "Number of samples (config key n_samples; not together with --set n_samples=...)");
   build->add_option("--seed", seed, "Sampling seed (config key seed; the synthetic market has synthetic.seed; not together with --set seed=...)");
   build->add_flag("--skip-existing", build_flags.skip_existing,
-                  "If the output file already exists, say so and exit 0 (used by `make run`)");
+                  "Reuse an existing dataset built from the same effective config: exit 0 without work (a missing scaler "
+                  "is restored from its footer); one built from another config is an error naming the keys that "
+                  "differ. Without it an existing dataset stops the build (used by `make run`)");
   build->add_option("--jobs", jobs, "Threads; -1 for all cores (config key n_jobs; not together with --set n_jobs=...)");
   build->add_option("--shard", build_flags.shard,
                     "Build only part r of R (r/R, 0 <= r < R) into the dataset directory, for schedulers without "

@@ -198,7 +198,7 @@ bool SkipExistingSplits(const Config& config, const RunFlags& flags,
   std::vector<std::string> present;
   for (const ExistingDataset& file : existing) present.push_back(file.path.string());
   const bool restored = RestoreScalerFromDataset(config);
-  CheckOutputs(config, notice);
+  CheckOutputs(config, false, notice);
   if (flags.json) {
     fmt::print("{}\n", nlohmann::json{{"outputs", present},
                                       {"scaler", ScalerPath(config).string()},
@@ -240,7 +240,7 @@ int BuildCommand(const RunFlags& flags) {
       const bool restored = RestoreScalerFromDataset(config);
       // Leftovers of interrupted runs removed, a stale scaler file replaced
       // by the dataset's copy.
-      CheckOutputs(config, notice);
+      CheckOutputs(config, false, notice);
       if (flags.json) {
         fmt::print("{}\n", nlohmann::json{{"output", existing.path.string()},
                                           {"scaler", ScalerPath(config).string()},

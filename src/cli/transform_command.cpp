@@ -28,6 +28,7 @@
 #include "barforge/version.h"
 #include "cli/commands.h"
 #include "features/bar_series_columns.h"
+#include "io/atomic_file.h"
 #include "rawdata/bar_loader.h"
 #include "pipeline/writer_options.h"
 #include "rawdata/timestamp_text.h"
@@ -178,6 +179,8 @@ int WriteAll(const TransformFlags& flags, const std::filesystem::path& config_fi
                                     flags.out.string(), flag, input->string()));
     }
   }
+  // Leftovers of killed runs (a transform --all, a build) in --out's folder.
+  io::RemoveStaleTemporariesIn(flags.out.has_parent_path() ? flags.out.parent_path() : ".");
   if (!flags.overwrite && std::filesystem::exists(flags.out)) {
     throw AlreadyExistsError(fmt::format("{}: already exists (use --overwrite to replace it)", flags.out.string()));
   }

@@ -9,7 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <ctime>
+#include <functional>
+#include <optional>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -54,12 +58,8 @@ int RenameNoReplace(const char* from, const char* to) {
 }  // namespace
 
 AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
-  // SIGINT and SIGTERM wait until the temporary is registered for removal.
-  sigset_t block, previous;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &block, &previous);
+  // A signal waits until the temporary is registered for removal.
+  std::optional<CleanupSignalsBlocked> blocked(std::in_place);
   // A few tries: a name taken by chance (or planted) is skipped, not used.
   for (int attempt = 0; attempt < 8; ++attempt) {
     temporary_path_ = FolderOf(path_) / fmt::format("{}{}{}-{:016x}", path_.filename().string(), kTemporaryInfix,
@@ -68,11 +68,13 @@ AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
     if (fd_ >= 0 || errno != EEXIST) break;
   }
   const std::string reason = Reason();
-  if (fd_ >= 0) cleanup_slot_ = RegisterTemporary(temporary_path_);
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (fd_ >= 0) {
+    // Held until the file is committed or removed: tells later runs the owner lives.
+    ::flock(fd_, LOCK_EX | LOCK_NB);
+    cleanup_slot_ = RegisterTemporary(temporary_path_);
+  }
+  blocked.reset();
   if (fd_ < 0) throw IoError(fmt::format("{}: cannot create file: {}", temporary_path_.string(), reason));
-  // Held until the file is committed or removed: tells later runs the owner lives.
-  ::flock(fd_, LOCK_EX | LOCK_NB);
 }
 
 AtomicFile::~AtomicFile() {
@@ -133,31 +135,80 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view con
   file.Commit(replace);
 }
 
-std::vector<std::filesystem::path> RemoveStaleTemporaries(const std::filesystem::path& path) {
+bool IsTemporaryName(std::string_view filename) {
+  const size_t infix = filename.rfind(kTemporaryInfix);
+  if (infix == std::string_view::npos || infix == 0) return false;
+  const std::string_view tail = filename.substr(infix + kTemporaryInfix.size());
+  const size_t dash = tail.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 10) return false;
+  const std::string_view pid = tail.substr(0, dash);
+  const std::string_view random = tail.substr(dash + 1);
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  const auto is_hex = [&](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); };
+  return std::all_of(pid.begin(), pid.end(), is_digit) && random.size() == 16 &&
+         std::all_of(random.begin(), random.end(), is_hex);
+}
+
+namespace {
+
+// The PID a temporary's name carries (IsTemporaryName holds).
+pid_t OwnerPid(const std::string& filename) {
+  const size_t start = filename.rfind(kTemporaryInfix) + kTemporaryInfix.size();
+  return static_cast<pid_t>(std::stol(filename.substr(start, filename.find('-', start) - start)));
+}
+
+// Removes `candidate` if it is a leftover of a dead run: a regular file
+// (never a symlink) whose lock is free, unless its PID lives and it was
+// modified just now (its owner may be between open() and flock()), and only
+// if the name still points to the file that was locked.
+bool RemoveIfStale(const std::filesystem::path& candidate) {
+  const int fd = ::open(candidate.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;  // a symlink or gone: not ours to remove
+  bool removed = false;
+  struct stat opened {};
+  struct stat named {};
+  if (::fstat(fd, &opened) == 0 && S_ISREG(opened.st_mode) && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    const pid_t pid = OwnerPid(candidate.filename().string());
+    const bool alive = pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+    const bool fresh = ::time(nullptr) - opened.st_mtime < 5;
+    if (!(alive && fresh) && ::lstat(candidate.c_str(), &named) == 0 && named.st_ino == opened.st_ino &&
+        named.st_dev == opened.st_dev && ::unlink(candidate.c_str()) == 0) {
+      removed = true;
+    }
+  }
+  ::close(fd);
+  return removed;
+}
+
+std::vector<std::filesystem::path> RemoveStaleMatching(const std::filesystem::path& folder,
+                                                       const std::function<bool(const std::string&)>& wanted) {
   std::vector<std::filesystem::path> removed;
-  const std::string prefix = path.filename().string() + std::string(kTemporaryInfix);
   std::error_code ec;
-  std::filesystem::directory_iterator it(FolderOf(path), ec);
+  std::filesystem::directory_iterator it(folder, ec);
   if (ec) return removed;
   for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
     if (ec) break;
     const std::filesystem::path candidate = it->path();
-    if (candidate.filename().string().rfind(prefix, 0) != 0) continue;
-    const int fd = ::open(candidate.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) continue;  // a symlink or gone: not ours to remove
-    struct stat opened {};
-    struct stat named {};
-    // Only a regular file whose lock is free (its owner is dead), and only
-    // if the name still points to the file that was locked.
-    if (::fstat(fd, &opened) == 0 && S_ISREG(opened.st_mode) && ::flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-        ::lstat(candidate.c_str(), &named) == 0 && named.st_ino == opened.st_ino && named.st_dev == opened.st_dev &&
-        ::unlink(candidate.c_str()) == 0) {
-      removed.push_back(candidate);
-    }
-    ::close(fd);
+    const std::string name = candidate.filename().string();
+    if (IsTemporaryName(name) && wanted(name) && RemoveIfStale(candidate)) removed.push_back(candidate);
   }
-  if (!removed.empty()) SyncParentFolder(path);
+  std::sort(removed.begin(), removed.end());
+  if (!removed.empty()) SyncParentFolder(removed.front());
   return removed;
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> RemoveStaleTemporaries(const std::filesystem::path& path) {
+  const std::string prefix = path.filename().string() + std::string(kTemporaryInfix);
+  return RemoveStaleMatching(FolderOf(path), [&](const std::string& name) {
+    // The exact pattern for this name: the rest holds no further ".tmp-".
+    return name.rfind(prefix, 0) == 0 && name.find(kTemporaryInfix, prefix.size()) == std::string::npos;
+  });
+}
+
+std::vector<std::filesystem::path> RemoveStaleTemporariesIn(const std::filesystem::path& folder) {
+  return RemoveStaleMatching(folder, [](const std::string&) { return true; });
 }
 
 void SyncParentFolder(const std::filesystem::path& path) {

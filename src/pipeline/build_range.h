@@ -34,6 +34,9 @@ struct BuildRange {
   /// Replace a file that appears at `output` while the build runs; false:
   /// the build fails with "already exists" instead.
   bool replace_output = true;
+  /// Replace whatever file is at `scaler`; false: only a barforge scaler
+  /// that no dataset in its folder holds (ScalerRefusal, output_pair.h).
+  bool replace_scaler = true;
   /// Footer key-values added after barforge's own.
   std::vector<std::pair<std::string, std::string>> metadata;
   /// Turns this process's scaler sums over [first, end) into the sums over

@@ -5,6 +5,7 @@
 
 #include "barforge/error.h"
 #include "io/atomic_file.h"
+#include "pipeline/output_pair.h"
 
 namespace barforge {
 
@@ -13,6 +14,7 @@ std::vector<TickerSummary> RunSynth(const Config& config, bool overwrite,
   if (config.source != DataSource::kSynthetic) {
     throw ConfigError("source: `barforge synth` needs source: synthetic");
   }
+  RefuseTemporaryNames(config);
   for (const std::string& ticker : config.tickers) {
     for (const std::filesystem::path& leftover : io::RemoveStaleTemporaries(RawDataPath(config, ticker))) {
       if (on_notice) on_notice(fmt::format("removed {}, left by an interrupted run", leftover.string()));

@@ -217,5 +217,25 @@ TEST_F(TransformErrors, EndThatIsNotABar) {
   EXPECT_EQ(nlohmann::json::parse(result.out)["end_bar"], 20);
 }
 
+// A killed `transform --all` leaves its temporary; the next one into that
+// folder removes it (and only names of barforge's exact pattern).
+TEST(TransformCommand, AllRemovesTheTemporariesOfKilledRuns) {
+  TempDir dir;
+  WriteConfig(dir.path(), "data_dir: data\ntickers: [AAA]\nsynthetic: {n_bars: 400}\nwindow: 8\nhorizon: 4\n"
+                          "n_samples: 100\n");
+  ASSERT_EQ(RunBarforge(dir.path(), "build --config config.yaml --quiet").exit_code, 0);
+  std::filesystem::create_directories(dir / "out");
+  const std::string leftover = "old_backtest.parquet.tmp-2147483646-0123456789abcdef";
+  std::ofstream(dir / "out" / leftover) << "partial";
+  std::ofstream(dir / "out/notes.tmp-old") << "the user's";
+  const CommandResult result =
+      RunBarforge(dir.path(), "transform --scaler data/meta_scaler.json --bars data/raw_AAA.parquet --config "
+                              "config.yaml --all --out out/backtest.parquet --json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out" / leftover));
+  EXPECT_EQ(ReadFile(dir / "out/notes.tmp-old"), "the user's");
+  EXPECT_TRUE(std::filesystem::exists(dir / "out/backtest.parquet"));
+}
+
 }  // namespace
 }  // namespace barforge::testing

@@ -2,12 +2,18 @@
 // leftovers, no writing through planted links, no silent replacement.
 
 #include "io/atomic_file.h"
+#include "io/signal_cleanup.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -120,20 +126,82 @@ TEST(AtomicFile, LeftoverWithThisPidDoesNotCollide) {
 TEST(AtomicFile, StaleTemporariesOfDeadRunsAreRemovedLiveOnesKept) {
   TempDir dir;
   const auto path = dir / "samples.parquet";
-  std::ofstream(dir / "samples.parquet.tmp-1-0") << "dead run";
-  std::ofstream(dir / "samples.parquet.tmp-77-00ff00ff00ff00ff") << "dead run";
-  std::ofstream(dir / "other.parquet.tmp-1-0") << "another output's";
-  std::filesystem::create_symlink(dir / "other.parquet.tmp-1-0", dir / "samples.parquet.tmp-5-link");
+  // PIDs above any pid_max: their owners are dead.
+  std::ofstream(dir / "samples.parquet.tmp-2147483646-0000000000000000") << "dead run";
+  std::ofstream(dir / "samples.parquet.tmp-2147483645-00ff00ff00ff00ff") << "dead run";
+  std::ofstream(dir / "other.parquet.tmp-2147483646-0000000000000000") << "another output's";
+  std::filesystem::create_symlink(dir / "other.parquet.tmp-2147483646-0000000000000000",
+                                  dir / "samples.parquet.tmp-2147483646-1111111111111111");
   io::AtomicFile live(path);  // holds its lock
   const std::vector<std::filesystem::path> removed = io::RemoveStaleTemporaries(path);
   std::vector<std::string> removed_names;
   for (const auto& p : removed) removed_names.push_back(p.filename().string());
-  std::sort(removed_names.begin(), removed_names.end());
-  EXPECT_EQ(removed_names,
-            (std::vector<std::string>{"samples.parquet.tmp-1-0", "samples.parquet.tmp-77-00ff00ff00ff00ff"}));
+  EXPECT_EQ(removed_names, (std::vector<std::string>{"samples.parquet.tmp-2147483645-00ff00ff00ff00ff",
+                                                     "samples.parquet.tmp-2147483646-0000000000000000"}));
   EXPECT_TRUE(std::filesystem::exists(live.temporary_path()));
-  EXPECT_TRUE(std::filesystem::exists(dir / "other.parquet.tmp-1-0"));
-  EXPECT_TRUE(std::filesystem::is_symlink(dir / "samples.parquet.tmp-5-link"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "other.parquet.tmp-2147483646-0000000000000000"));
+  EXPECT_TRUE(std::filesystem::is_symlink(dir / "samples.parquet.tmp-2147483646-1111111111111111"));
+}
+
+// Only barforge's exact pattern is its namespace: a user's file that merely
+// starts like a temporary is never removed, whatever its lock.
+TEST(AtomicFile, OnlyTheExactTemporaryPatternIsRemoved) {
+  TempDir dir;
+  const auto path = dir / "samples_100.parquet";
+  const std::vector<std::string> users = {
+      "samples_100.parquet.tmp-backup", "samples_100.parquet.tmp-X.csv", "samples_100.parquet.tmp-1-0",
+      "samples_100.parquet.tmp-1-0123456789ABCDEF", "samples_100.parquet.tmp-1-0123456789abcdef.csv",
+      "samples_100.parquet.tmp--0123456789abcdef", "samples_100.parquet.tmp-12345678901-0123456789abcdef"};
+  for (const std::string& name : users) std::ofstream(dir / name) << "the user's";
+  std::ofstream(dir / "samples_100.parquet.tmp-2147483646-0123456789abcdef") << "dead run";
+  EXPECT_EQ(io::RemoveStaleTemporaries(path),
+            std::vector<std::filesystem::path>{dir / "samples_100.parquet.tmp-2147483646-0123456789abcdef"});
+  for (const std::string& name : users) EXPECT_EQ(ReadFile(dir / name), "the user's") << name;
+  EXPECT_TRUE(io::IsTemporaryName("x.tmp-1-0123456789abcdef"));
+  EXPECT_FALSE(io::IsTemporaryName(".tmp-1-0123456789abcdef"));
+  EXPECT_FALSE(io::IsTemporaryName("x.tmp-1-0123456789abcde"));
+}
+
+// A lock-free temporary whose PID is alive is kept while it is fresh (its
+// owner may be between creating and locking it), removed once old (the PID
+// was reused by another process).
+TEST(AtomicFile, FreshTemporaryOfALivePidIsKeptAnOldOneRemoved) {
+  TempDir dir;
+  const std::string name = "samples.parquet.tmp-" + std::to_string(::getppid()) + "-0123456789abcdef";
+  std::ofstream(dir / name) << "maybe live";
+  EXPECT_TRUE(io::RemoveStaleTemporaries(dir / "samples.parquet").empty());
+  std::filesystem::last_write_time(dir / name, std::filesystem::file_time_type::clock::now() - std::chrono::minutes(1));
+  EXPECT_EQ(io::RemoveStaleTemporaries(dir / "samples.parquet"), std::vector<std::filesystem::path>{dir / name});
+}
+
+// Every temporary of a folder, whatever its final name.
+TEST(AtomicFile, StaleTemporariesOfEveryOutputInAFolderAreRemoved) {
+  TempDir dir;
+  std::ofstream(dir / "samples_20K.parquet.tmp-2147483646-0123456789abcdef") << "dead run";
+  std::ofstream(dir / "backtest.parquet.tmp-2147483646-0123456789abcdef") << "dead run";
+  std::ofstream(dir / "notes.txt.tmp-old") << "the user's";
+  io::AtomicFile live(dir / "samples_10K.parquet");
+  EXPECT_EQ(io::RemoveStaleTemporariesIn(dir.path()),
+            (std::vector<std::filesystem::path>{dir / "backtest.parquet.tmp-2147483646-0123456789abcdef",
+                                                dir / "samples_20K.parquet.tmp-2147483646-0123456789abcdef"}));
+  EXPECT_TRUE(std::filesystem::exists(live.temporary_path()));
+  EXPECT_TRUE(std::filesystem::exists(dir / "notes.txt.tmp-old"));
+}
+
+// More temporaries than the signal handler's first block of slots: every one
+// is registered, so a signal removes every one.
+TEST(AtomicFile, EveryTemporaryIsRegisteredForSignals) {
+  TempDir dir;
+  std::vector<std::unique_ptr<io::AtomicFile>> files;
+  for (int i = 0; i < 300; ++i) files.push_back(std::make_unique<io::AtomicFile>(dir / fmt::format("f{}", i)));
+  std::vector<int> slots;
+  for (int i = 0; i < 300; ++i) {
+    slots.push_back(io::RegisterTemporary(dir / fmt::format("extra{}", i)));
+    EXPECT_GE(slots.back(), 0);
+  }
+  std::sort(slots.begin(), slots.end());
+  EXPECT_EQ(std::adjacent_find(slots.begin(), slots.end()), slots.end()) << "a slot was given twice";
+  for (int slot : slots) io::UnregisterTemporary(slot);
 }
 
 }  // namespace

@@ -153,7 +153,9 @@ TEST_F(SplitReuse, ExistingFileNamedByTheDataIsRefusedAndNothingIsReplaced) {
 TEST_F(SplitReuse, LeftoversBesideSplitFilesAreRemoved) {
   fs::remove(dir_ / train_);
   fs::remove(dir_ / test_);
-  const std::vector<std::string> leftovers = {train_ + ".tmp-1-0", test_ + ".tmp-1-2"};
+  // PID 2147483646 is above any pid_max: their owner is dead.
+  const std::vector<std::string> leftovers = {train_ + ".tmp-2147483646-0000000000000000",
+                                              test_ + ".tmp-2147483646-0000000000000002"};
   for (const std::string& name : leftovers) std::ofstream(dir_ / name) << "partial";
   const CommandResult result = RunBarforge(dir_.path(), "build --config config.yaml");
   ASSERT_EQ(result.exit_code, 0) << result.err;

@@ -59,6 +59,24 @@ def test_same_config_is_returned_without_rebuilding_and_another_is_refused(tmp_p
     assert rebuilt == path and path.stat().st_mtime_ns != before
 
 
+def test_a_scaler_another_dataset_holds_is_not_replaced(tmp_path):
+    cfg = small_config(tmp_path)
+    first = barforge.build_dataset(cfg, n_samples=1000)
+    scaler = (tmp_path / "meta_scaler.json").read_bytes()
+    with pytest.raises(FileExistsError) as error:
+        barforge.build_dataset(cfg, n_samples=2000)
+    assert str(error.value) == (f"{tmp_path}/meta_scaler.json: is the scaler of {first} (its footer holds it), which "
+                                "still exists; give each dataset its own scaler (scaler_filename: "
+                                "meta_scaler_{n}.json) or pass --overwrite to replace it")
+    assert (tmp_path / "meta_scaler.json").read_bytes() == scaler
+    assert not (tmp_path / "samples_2K.parquet").exists()
+    # Each dataset with its own scaler, as the message says.
+    second = barforge.build_dataset(dict(cfg, scaler_filename="meta_scaler_{n}.json"), n_samples=2000)
+    assert second == tmp_path / "samples_2K.parquet"
+    assert (tmp_path / "meta_scaler_2K.json").exists()
+    assert (tmp_path / "meta_scaler.json").read_bytes() == scaler
+
+
 def test_unquoted_start_timestamp_loads_as_yaml_gives_it(tmp_path):
     # yaml.safe_load turns an unquoted ISO timestamp into a datetime.
     cfg = small_config(tmp_path)

@@ -39,3 +39,24 @@ def test_sigint_mid_build_raises_keyboard_interrupt_and_leaves_no_file(tmp_path)
     # no dataset, no scaler, no temporary file.
     left = sorted(p.name for p in data.iterdir()) if data.exists() else []
     assert set(left) <= {"raw_AAA.parquet", "raw_BBB.parquet"}, left
+
+
+def test_sigterm_mid_build_removes_the_temporaries(tmp_path):
+    # SIGTERM (a job scheduler's stop, `kill`) ends the process as by default,
+    # but only once the build's temporaries (dataset and raw files) are gone.
+    data = tmp_path / "data"
+    cfg = small_config(data, window=64, n_samples=400_000, chunk_rows=50_000)
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, json.dumps(cfg)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(".tmp-" in p.name for p in data.glob("samples_*")):
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the build finished before it could be stopped; make it larger"
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGTERM, (out, err)
+    left = sorted(p.name for p in data.iterdir()) if data.exists() else []
+    assert [name for name in left if ".tmp-" in name] == [], left
+    assert set(left) <= {"raw_AAA.parquet", "raw_BBB.parquet"}, left
