@@ -18,6 +18,10 @@
 
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
+#include "io/atomic_file.h"
+#include "pipeline/output_pair.h"
+#include "pipeline/raw_data_stage.h"
+#include "rawdata/synthetic_market.h"
 #include "pipeline/build_range.h"
 #include "pipeline/peak_rss.h"
 
@@ -83,15 +87,64 @@ void EnsureDirectory(const std::filesystem::path& dir) {
 }
 
 // Temporaries of this part left by a process that was killed while writing
-// it (a finished write renames its temporary into place).
-void RemoveStaleTemporaries(const std::filesystem::path& part) {
-  const std::string prefix = part.filename().string() + ".tmp-";
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(part.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename().string().starts_with(prefix)) {
-      std::error_code ignored;
-      std::filesystem::remove(it->path(), ignored);
+// it. A temporary's owner holds a lock on it while it lives (io::AtomicFile),
+// so a second copy of the same shard, started while the first still writes,
+// leaves the first's temporary alone; both then write the same bytes.
+void RemoveStaleTemporaries(const std::filesystem::path& part) { io::RemoveStaleTemporaries(part); }
+
+// A build in parts writes a directory where one process writes a file: the
+// dataset's name without its extension. The config's check of the output
+// names (LoadConfig) knows only the file, so a scaler or raw file of the
+// directory's name is refused here, before anything is written, naming the
+// key the user changed from its default (the directory's samples_filename
+// if both or neither were).
+void CheckDirectoryName(const Config& config, const std::filesystem::path& dir) {
+  const Config defaults;
+  const std::string name = dir.filename().string();
+  const auto refuse = [&](const char* key, bool key_set, const std::string& what) {
+    const bool blame_other = key_set && config.samples_filename == defaults.samples_filename;
+    throw ConfigError(fmt::format("key '{}': '{}' would be both {} and the dataset directory of a build in parts "
+                                  "({} without its extension) in {}; give them different names",
+                                  blame_other ? key : "samples_filename", name, what,
+                                  config.samples_filename, config.data_dir.string()));
+  };
+  if (ScalerPath(config).filename() == name) {
+    refuse("scaler_filename", config.scaler_filename != defaults.scaler_filename, "the scaler");
+  }
+  for (const std::string& ticker : config.tickers) {
+    if (RawDataPath(config, ticker).filename() == name) {
+      refuse("raw_data_filename", config.raw_data_filename != defaults.raw_data_filename,
+             fmt::format("the raw file of ticker '{}'", ticker));
     }
+  }
+}
+
+// What one process of `count` writes at most: its share of every count
+// (rounded up), for the free-disk check of the process's own part.
+Config PartShare(Config config, int count) {
+  const auto share = [count](int64_t n) { return (n + count - 1) / count; };
+  config.n_samples = share(config.n_samples);
+  for (SplitConfig& split : config.splits) split.n_samples = share(split.n_samples);
+  return config;
+}
+
+// A shard never generates the synthetic market: shards run at once would
+// race to write the same raw files, and one that regenerated them (as
+// --overwrite does in one process) would change the bars under the others.
+// `barforge synth` writes them once, before the shards.
+void CheckShardRawFiles(const Config& config) {
+  if (config.source != DataSource::kSynthetic) return;
+  for (const std::string& ticker : config.tickers) {
+    const std::filesystem::path path = RawDataPath(config, ticker);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      throw DataError(fmt::format("{}: missing: with --shard, run `barforge synth` with this config once before the "
+                                  "shards (a shard never generates the synthetic market, which every shard reads)",
+                                  path.string()));
+    }
+    CheckKeptSyntheticFile(path, SyntheticParametersJson(ticker, config.synthetic, config.seed),
+                           "run `barforge synth --overwrite` with this config once, while no shard runs, to "
+                           "regenerate it");
   }
 }
 
@@ -133,11 +186,12 @@ PartReport ReportOf(int index, bool kept, const BuildSummary& local, const std::
 class SplitParts {
  public:
   SplitParts(const Config& config, int index, int count, bool overwrite, bool leader)
-      : config_(StoredConfigYaml(config)), index_(index), count_(count), overwrite_(overwrite), leader_(leader) {}
+      : config_values_(config), config_(StoredConfigYaml(config)), index_(index), count_(count), overwrite_(overwrite), leader_(leader) {}
 
   SplitPart operator()(size_t split, const std::filesystem::path& file, int64_t n_samples) {
     std::filesystem::path dir = file;
     dir.replace_extension();
+    CheckDirectoryName(config_values_, dir);
     if (directories_.size() <= split) directories_.resize(split + 1);
     directories_[split] = dir;
     const ExpectedPart expected{dir / PartFileName(index_), index_, count_, PartRange(index_, count_, n_samples),
@@ -181,6 +235,7 @@ class SplitParts {
   }
 
  private:
+  Config config_values_;
   std::string config_;
   int index_, count_;
   bool overwrite_, leader_;
@@ -281,6 +336,12 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   if (count < 1 || index < 0 || index >= count) {
     throw ConfigError(fmt::format("--shard {}/{}: expected r/R with 0 <= r < R", index, count));
   }
+  // What one process checks before loading anything (RunBuild), for this
+  // shard's part: the raw files, a writable output folder with room for the
+  // part.
+  if (config.splits.empty()) CheckDirectoryName(config, DatasetDirectory(config));
+  CheckShardRawFiles(config);
+  CheckOutputFolder(PartShare(config, count));
   PartsBuildSummary summary;
   summary.scaler = ScalerPath(config);
   summary.parts = count;
@@ -290,7 +351,6 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
     SplitParts parts(config, index, count, options.overwrite, true);
     BuildRange range;
     range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
-    range.overwrite_raw = options.overwrite;
     range.split_part = std::ref(parts);
     summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
     summary.split_directories = parts.directories();
@@ -319,7 +379,6 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   range.end = expected.range.end;
   range.output = expected.path;
   range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
-  range.overwrite_raw = options.overwrite;
   range.metadata = {{kPartMetadataKey, PartMetadataJson(index, count, expected.range, config.n_samples)}};
   summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
   summary.reports.push_back(ReportOf(index, false, summary.local, expected.path));
@@ -349,6 +408,7 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
       own.writes_part = 1;
       return;
     }
+    CheckDirectoryName(config, DatasetDirectory(config));
     kept = KeptPart(expected, options.overwrite);
     own.writes_part = kept ? 0 : 1;
     if (leader) {
@@ -380,7 +440,11 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
 
   // 2. Rank 0 prepares the directory and the synthetic raw files, so that
   // ranks sharing a file system do not all generate them.
+  // Before that, what one process checks before loading anything
+  // (RunBuild): every rank can write in the output folder, which has room
+  // for all the parts (they share one file system).
   coordinator.Run([&](Record&) {
+    CheckOutputFolder(leader ? config : PartShare(config, ranks));
     if (!leader) return;
     if (config.source == DataSource::kSynthetic && !config.splits.empty()) RunSynth(config, options.overwrite);
     if (!config.splits.empty()) return;
