@@ -23,6 +23,7 @@
 #include "barforge/parquet_writer.h"
 #include "barforge/version.h"
 #include "cli/commands.h"
+#include "dataset/dataset_footer.h"
 #include "features/bar_series_columns.h"
 #include "rawdata/bar_loader.h"
 #include "rawdata/timestamp_text.h"
@@ -178,11 +179,11 @@ int WriteAll(const TransformFlags& flags, const Config& config, const FeatureTra
   options.float_encoding = config.float_encoding == FloatEncodingOption::kByteStreamSplit
                                ? parquet::FloatEncoding::kByteStreamSplit
                                : parquet::FloatEncoding::kPlain;
-  options.key_value_metadata = {
-      {"barforge.version", kVersion},
-      {"barforge.bars", flags.bars.string()},
-      {"barforge.scaler", transform.ToJson()},
-  };
+  DatasetFooter footer;
+  footer.version = kVersion;
+  footer.bars = flags.bars.string();
+  footer.scaler = transform.ToJson();
+  options.key_value_metadata = footer.ToKeyValues();
   const PreparedBars prepared = transform.Prepare(columns);
   parquet::ParquetWriter writer(flags.out, schema, options);
   AllChunk chunk;

@@ -218,7 +218,7 @@ class SplitParts {
     RemoveStaleTemporaries(expected.path);
     written_.push_back(expected.path);
     return {expected.range.first, expected.range.end, expected.path,
-            {{kPartMetadataKey, PartMetadataJson(index_, count_, expected.range, n_samples)}}};
+            {{DatasetFooter::kPartKey, PartMetadataJson(index_, count_, expected.range, n_samples)}}};
   }
 
   const std::vector<std::filesystem::path>& directories() const { return directories_; }
@@ -379,7 +379,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   range.end = expected.range.end;
   range.output = expected.path;
   range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
-  range.metadata = {{kPartMetadataKey, PartMetadataJson(index, count, expected.range, config.n_samples)}};
+  range.metadata = {{DatasetFooter::kPartKey, PartMetadataJson(index, count, expected.range, config.n_samples)}};
   summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
   summary.reports.push_back(ReportOf(index, false, summary.local, expected.path));
   return summary;
@@ -470,7 +470,7 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
       range.first = expected.range.first;
       range.end = expected.range.end;
       range.output = kept ? std::filesystem::path() : expected.path;
-      range.metadata = {{kPartMetadataKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}};
+      range.metadata = {{DatasetFooter::kPartKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}};
     } else {
       range.split_part = std::ref(split_parts);
     }

@@ -4,6 +4,7 @@
 
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
+#include "dataset/dataset_footer.h"
 #include "features/window_features.h"
 
 namespace barforge {
@@ -19,16 +20,13 @@ DatasetLayout DatasetLayout::FromConfig(const Config& config) {
 
 DatasetLayout DatasetLayout::FromKeyValueMetadata(
     const std::vector<std::pair<std::string, std::string>>& key_values, const std::filesystem::path& file) {
-  for (const auto& [key, value] : key_values) {
-    if (key != "barforge.config") continue;
-    const std::string where = fmt::format("{}: key-value metadata 'barforge.config'", file.string());
-    try {
-      return FromConfig(LoadConfigText(value, where));
-    } catch (const ConfigError& e) {
-      throw DataError(e.what());
-    }
+  const std::string& stored = DatasetFooter::FromKeyValues(key_values).RequireConfig(file);
+  const std::string where = fmt::format("{}: key-value metadata '{}'", file.string(), DatasetFooter::kConfigKey);
+  try {
+    return FromConfig(LoadConfigText(stored, where));
+  } catch (const ConfigError& e) {
+    throw DataError(e.what());
   }
-  throw DataError(fmt::format("{}: not a barforge dataset (its footer has no barforge.config)", file.string()));
 }
 
 DatasetLayout DatasetLayout::FromFile(const std::filesystem::path& file) {

@@ -10,8 +10,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "barforge/error.h"
-#include "barforge/parquet_reader.h"
 #include "barforge/pipeline.h"
+#include "dataset/dataset_footer.h"
 #include "features/meta_scaler.h"
 
 namespace barforge {
@@ -45,19 +45,11 @@ std::map<std::string, std::string> FlatConfig(const std::string& yaml) {
   return out;
 }
 
-std::string FooterValue(const parquet::ParquetReader& reader, const std::string& key) {
-  for (const auto& [name, value] : reader.key_value_metadata()) {
-    if (name == key) return value;
-  }
-  return {};
-}
-
 ExistingDataset CheckExistingFile(const Config& config, const std::filesystem::path& path) {
   ExistingDataset existing;
   existing.path = path;
   if (!std::filesystem::exists(existing.path)) return existing;
-  const parquet::ParquetReader reader(existing.path);
-  const std::string stored = FooterValue(reader, "barforge.config");
+  const std::string stored = DatasetFooter::Read(existing.path).config.value_or("");
   existing.state = ExistingDataset::State::kOtherConfig;
   if (stored.empty()) {
     existing.difference = "the file has no barforge.config metadata: it was not written by barforge build";
@@ -110,8 +102,7 @@ bool RestoreScalerFromDataset(const Config& config) {
   if (std::filesystem::exists(scaler_path)) return false;
   // With splits, every file's footer holds the scaler: the first's is read.
   const std::filesystem::path dataset = config.splits.empty() ? SamplesPath(config) : SplitOutputPaths(config).front();
-  const parquet::ParquetReader reader(dataset);
-  const std::string json = FooterValue(reader, "barforge.scaler");
+  const std::string json = DatasetFooter::Read(dataset).scaler.value_or("");
   if (json.empty()) {
     throw DataError(fmt::format("{}: no barforge.scaler metadata to restore {} from", dataset.string(),
                                 scaler_path.string()));

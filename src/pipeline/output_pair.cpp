@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "barforge/error.h"
-#include "barforge/parquet_reader.h"
+#include "dataset/dataset_footer.h"
 #include "features/meta_scaler.h"
 #include "features/window_features.h"
 #include "io/atomic_file.h"
@@ -18,8 +18,6 @@
 namespace barforge {
 
 namespace {
-
-constexpr char kScalerKey[] = "barforge.scaler";
 
 void RemoveLeftovers(const std::filesystem::path& path, const NoticeFn& notice) {
   for (const std::filesystem::path& leftover : io::RemoveStaleTemporaries(path)) {
@@ -43,10 +41,7 @@ std::optional<std::string> ReadSmallFile(const std::filesystem::path& path) {
 std::optional<std::string> FooterScaler(const std::filesystem::path& dataset) {
   if (!IsRegularFile(dataset)) return std::nullopt;
   try {
-    const parquet::ParquetReader reader(dataset);
-    for (const auto& [key, value] : reader.key_value_metadata()) {
-      if (key == kScalerKey) return value;
-    }
+    return DatasetFooter::Read(dataset).scaler;
   } catch (const Error&) {
   }
   return std::nullopt;
