@@ -19,11 +19,11 @@
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
 #include "io/atomic_file.h"
+#include "pipeline/build_range.h"
 #include "pipeline/output_pair.h"
+#include "pipeline/peak_rss.h"
 #include "pipeline/raw_data_stage.h"
 #include "rawdata/synthetic_market.h"
-#include "pipeline/build_range.h"
-#include "pipeline/peak_rss.h"
 
 namespace barforge {
 
@@ -186,7 +186,12 @@ PartReport ReportOf(int index, bool kept, const BuildSummary& local, const std::
 class SplitParts {
  public:
   SplitParts(const Config& config, int index, int count, bool overwrite, bool leader)
-      : config_values_(config), config_(StoredConfigYaml(config)), index_(index), count_(count), overwrite_(overwrite), leader_(leader) {}
+      : config_values_(config),
+        config_(StoredConfigYaml(config)),
+        index_(index),
+        count_(count),
+        overwrite_(overwrite),
+        leader_(leader) {}
 
   SplitPart operator()(size_t split, const std::filesystem::path& file, int64_t n_samples) {
     std::filesystem::path dir = file;
@@ -235,8 +240,8 @@ class SplitParts {
   }
 
  private:
-  Config config_values_;
-  std::string config_;
+  Config config_values_;  ///< for the directories' names
+  std::string config_;    ///< the stored config a kept part's footer must hold
   int index_, count_;
   bool overwrite_, leader_;
   std::vector<std::filesystem::path> directories_;

@@ -20,7 +20,8 @@ DatasetLayout DatasetLayout::FromConfig(const Config& config) {
 
 DatasetLayout DatasetLayout::FromKeyValueMetadata(
     const std::vector<std::pair<std::string, std::string>>& key_values, const std::filesystem::path& file) {
-  const std::string& stored = DatasetFooter::FromKeyValues(key_values).RequireConfig(file);
+  const DatasetFooter footer = DatasetFooter::FromKeyValues(key_values);
+  const std::string& stored = footer.RequireConfig(file);
   const std::string where = fmt::format("{}: key-value metadata '{}'", file.string(), DatasetFooter::kConfigKey);
   try {
     return FromConfig(LoadConfigText(stored, where));
