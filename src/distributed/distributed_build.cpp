@@ -341,18 +341,21 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   if (count < 1 || index < 0 || index >= count) {
     throw ConfigError(fmt::format("--shard {}/{}: expected r/R with 0 <= r < R", index, count));
   }
-  // What one process checks before loading anything (RunBuild), for this
+  // Before loading anything, what one process checks (RunBuild), for this
   // shard's part: the raw files, a writable output folder with room for the
-  // part.
+  // part (without splits: unless the part is kept, which needs neither).
+  const auto check_before_loading = [&] {
+    CheckShardRawFiles(config);
+    CheckOutputFolder(PartShare(config, count));
+  };
   if (config.splits.empty()) CheckDirectoryName(config, DatasetDirectory(config));
-  CheckShardRawFiles(config);
-  CheckOutputFolder(PartShare(config, count));
   PartsBuildSummary summary;
   summary.scaler = ScalerPath(config);
   summary.parts = count;
   if (!config.splits.empty()) {
     // Shard 0 writes the scaler, fitted here on the whole first split as
     // every shard fits it.
+    check_before_loading();
     SplitParts parts(config, index, count, options.overwrite, true);
     BuildRange range;
     range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
@@ -376,6 +379,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
     summary.reports.push_back({index, true, kept->rows, FileBytes(expected.path), 0, PeakRssBytes()});
     return summary;
   }
+  check_before_loading();
   EnsureDirectory(summary.directory);
   RemoveSuccessMarker(summary.directory);  // the directory is incomplete until finalize
   RemoveStaleTemporaries(expected.path);
@@ -447,9 +451,10 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   // ranks sharing a file system do not all generate them.
   // Before that, what one process checks before loading anything
   // (RunBuild): every rank can write in the output folder, which has room
-  // for all the parts (they share one file system).
+  // for all the parts (they share one file system); not needed when every
+  // part is kept.
   coordinator.Run([&](Record&) {
-    CheckOutputFolder(leader ? config : PartShare(config, ranks));
+    if (any_writes || !config.splits.empty()) CheckOutputFolder(leader ? config : PartShare(config, ranks));
     if (!leader) return;
     if (config.source == DataSource::kSynthetic && !config.splits.empty()) RunSynth(config, options.overwrite);
     if (!config.splits.empty()) return;

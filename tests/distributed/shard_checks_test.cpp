@@ -96,6 +96,21 @@ TEST(ShardChecks, OverwriteRebuildsThePartButNeverTheRawFiles) {
   EXPECT_NE(Inode(dir / "data/samples_6K/part-00000.parquet"), part) << "the part was not rebuilt";
 }
 
+// A complete part is kept by a rerun before any check of what building it
+// would need: it needs neither the raw files nor room on the disk.
+TEST(ShardChecks, AKeptPartNeedsNoRawFiles) {
+  TempDir dir;
+  WriteConfig(dir.path(), kConfig);
+  ASSERT_EQ(RunBarforge(dir.path(), "synth --config config.yaml --quiet").exit_code, 0);
+  ASSERT_EQ(Shard(dir, "2/3").exit_code, 0);
+  for (const char* ticker : {"AAA", "BBB", "CCC"}) fs::remove(dir / (std::string("data/raw_") + ticker + ".parquet"));
+  const CommandResult rerun = RunBarforge(dir.path(), "build --config config.yaml --jobs 1 --shard 2/3");
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_EQ(rerun.out.rfind("kept data/samples_6K/part-00002.parquet (2000 rows, complete from an earlier run)\n", 0),
+            0u)
+      << rerun.out;
+}
+
 // A temporary whose owner still runs (its lock held, here by this test, as a
 // first copy of shard 1 would) is left alone; a dead run's is removed.
 TEST(ShardChecks, SecondCopyOfAShardLeavesTheFirstCopysTemporary) {
