@@ -35,10 +35,6 @@ enum class DatasetColumnKind {
   kPosition,        ///< feature files of `transform --all`: the agent's position, int64 -1 / 0 / +1
 };
 
-/// The footer key that marks a feature file written by `transform --all`
-/// (its value: the raw bars file it was computed from).
-inline constexpr const char* kFeatureFileKey = "barforge.bars";
-
 struct DatasetColumn {
   DatasetColumnKind kind;
   parquet::ColumnSpec spec;  ///< name, type, list length

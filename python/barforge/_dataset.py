@@ -83,12 +83,13 @@ class Dataset:
         'seed', and 'key_value' (every footer key, as text)."""
         if self._metadata is None:
             kv = dict(self._reader.key_value_metadata)
-            scaler = kv.get("barforge.scaler")
-            seed = kv.get("barforge.seed")
+            footer = self._reader.footer  # barforge's keys, as the library reads them
+            scaler = footer.get("scaler")
+            seed = footer.get("seed")
             self._metadata = {
-                "config": yaml.safe_load(kv.get("barforge.config", "")) or {},
+                "config": yaml.safe_load(footer.get("config", "")) or {},
                 "scaler": json.loads(scaler) if scaler else None,
-                "version": kv.get("barforge.version"),
+                "version": footer.get("version"),
                 "seed": int(seed) if seed is not None else None,
                 "key_value": kv,
             }

@@ -10,11 +10,11 @@
 
 #include "barforge/config.h"
 #include "barforge/error.h"
-#include "barforge/parquet_reader.h"
 #include "barforge/pipeline.h"
 #include "cli/commands.h"
 #include "io/signal_cleanup.h"
 #include "pipeline/output_pair.h"
+#include "dataset/dataset_footer.h"
 #include "bindings.h"
 #include "errors.h"
 
@@ -75,14 +75,8 @@ py::dict Existing(const std::string& yaml_text) {
   return out;
 }
 
-// The "barforge.config" footer value of an existing dataset.
-std::string StoredConfigOf(const std::string& path) {
-  const parquet::ParquetReader reader(path);
-  for (const auto& [key, value] : reader.key_value_metadata()) {
-    if (key == "barforge.config") return value;
-  }
-  throw DataError(path + ": not a barforge dataset (its footer has no barforge.config)");
-}
+// The barforge.config footer value of an existing dataset.
+std::string StoredConfigOf(const std::string& path) { return DatasetFooter::Read(path).RequireConfig(path); }
 
 // The CLI's --json summary, parsed, plus its text: one description of a
 // build for both doors.

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@
 
 #include "barforge/dataset_reader.h"
 #include "bindings.h"
+#include "dataset/dataset_footer.h"
 
 namespace py = pybind11;
 
@@ -179,6 +181,24 @@ void BindDataset(py::module_& m) {
                                return out;
                              })
       .def_property_readonly("key_value_metadata", &DatasetReader::key_value_metadata)
+      // barforge's own footer entries, read as the library reads them
+      // (DatasetFooter): the keys the footer holds, as text.
+      .def_property_readonly("footer",
+                             [](const DatasetReader& r) {
+                               const DatasetFooter footer = DatasetFooter::FromKeyValues(r.key_value_metadata());
+                               py::dict out;
+                               const auto add = [&](const char* name, const std::optional<std::string>& value) {
+                                 if (value) out[name] = *value;
+                               };
+                               add("version", footer.version);
+                               add("seed", footer.seed);
+                               add("bars", footer.bars);
+                               add("config", footer.config);
+                               add("scaler", footer.scaler);
+                               add("split", footer.split);
+                               add("part", footer.part);
+                               return out;
+                             })
       .def("row_group_rows", &DatasetReader::row_group_rows, py::arg("row_group"))
       .def("row_group_first_row", &DatasetReader::row_group_first_row, py::arg("row_group"))
       .def("read_row_group", &ReadRowGroup, py::arg("row_group"), py::arg("columns"))

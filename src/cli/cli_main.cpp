@@ -90,7 +90,8 @@ int Main(int argc, char** argv) {
   build->add_option("--jobs", jobs, "Threads; -1 for all cores (config key n_jobs; not together with --set n_jobs=...)");
   build->add_option("--shard", build_flags.shard,
                     "Build only part r of R (r/R, 0 <= r < R) into the dataset directory, for schedulers without "
-                    "MPI; `barforge finalize DIR` completes the directory");
+                    "MPI; `barforge finalize DIR` completes the directory. Reads the raw files and never writes "
+                    "them (source: synthetic: run `barforge synth` first)");
 
   std::vector<std::filesystem::path> finalize_dirs;
   bool finalize_json = false;

@@ -166,7 +166,7 @@ int FinalizeCommand(const std::filesystem::path& dir, bool json) {
   std::vector<PartFooter> parts;
   try {
     parts = CheckParts(dir);
-  } catch (const DistributedError&) {
+  } catch (const Error&) {
     // A _SUCCESS left from before would now claim a complete directory.
     if (std::filesystem::is_directory(dir)) RemoveSuccessMarker(dir);
     throw;
@@ -188,7 +188,7 @@ int FinalizeCommand(const std::filesystem::path& dir, bool json) {
 
 int InspectDatasetDirectory(const std::filesystem::path& dir) {
   const auto listed = ListParts(dir);
-  const bool success = std::filesystem::exists(dir / kSuccessFileName);
+  const bool success = HasSuccessMarker(dir);
   fmt::print("directory:   {}\n", dir.string());
   fmt::print("status:      {}\n", success ? "complete (_SUCCESS)" : "incomplete (no _SUCCESS)");
   int64_t rows = 0, bytes = 0;
@@ -212,7 +212,7 @@ int InspectDatasetDirectory(const std::filesystem::path& dir) {
 }
 
 int ValidateDatasetDirectory(const std::filesystem::path& dir, bool json) {
-  if (!std::filesystem::exists(dir / kSuccessFileName)) {
+  if (!HasSuccessMarker(dir)) {
     throw DistributedError(fmt::format("{}: incomplete: no {} (parts still being written, or `barforge finalize` "
                                        "not run)",
                                        dir.string(), kSuccessFileName));

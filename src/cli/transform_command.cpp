@@ -27,6 +27,7 @@
 #include "barforge/parquet_writer.h"
 #include "barforge/version.h"
 #include "cli/commands.h"
+#include "dataset/dataset_footer.h"
 #include "features/bar_series_columns.h"
 #include "io/atomic_file.h"
 #include "rawdata/bar_loader.h"
@@ -192,11 +193,11 @@ int WriteAll(const TransformFlags& flags, const std::filesystem::path& config_fi
   // The layout validate and open_dataset read back (DatasetLayout::FeatureFile).
   const std::vector<parquet::ColumnSpec> schema = DatasetLayout::FeatureFile(window).Schema();
   parquet::WriterOptions options = WriterOptionsFor(config, config.EffectiveJobs());
-  options.key_value_metadata = {
-      {"barforge.version", kVersion},
-      {kFeatureFileKey, flags.bars.string()},
-      {"barforge.scaler", transform.ToJson()},
-  };
+  DatasetFooter footer;
+  footer.version = kVersion;
+  footer.bars = flags.bars.string();
+  footer.scaler = transform.ToJson();
+  options.key_value_metadata = footer.ToKeyValues();
   const PreparedBars prepared = transform.Prepare(columns);
   parquet::ParquetWriter writer(flags.out, schema, options);
   AllChunk chunk;

@@ -1,17 +1,18 @@
 #pragma once
-// The layout of a dataset built in parts (by MPI ranks or independent
-// shards): DIR/part-{r:05d}.parquet for r in [0, R), each holding sample ids
-// [floor(rN/R), floor((r+1)N/R)) and saying so in its footer, and an empty
-// DIR/_SUCCESS once every part is there.
+// Checking a dataset built in parts (by MPI ranks or independent shards)
+// against its layout (dataset/parts_layout.h): each part's footer says which
+// part it is, and the parts of one directory must come from one build.
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "barforge/config.h"
 #include "barforge/error.h"
+#include "dataset/dataset_footer.h"
+#include "dataset/parts_layout.h"
+#include "dataset/success_marker.h"
 
 namespace barforge {
 
@@ -22,27 +23,7 @@ class DistributedError : public Error {
   using Error::Error;
 };
 
-inline constexpr const char* kSuccessFileName = "_SUCCESS";
-inline constexpr const char* kPartMetadataKey = "barforge.part";
-
-struct SampleRange {
-  int64_t first = 0;
-  int64_t end = 0;
-};
-
-/// Part `index` of `count` of n_samples sample ids.
-SampleRange PartRange(int index, int count, int64_t n_samples);
-
-/// data_dir / samples_filename without its extension ({n} substituted).
-std::filesystem::path DatasetDirectory(const Config& config);
-
-/// part-00003.parquet
-std::string PartFileName(int index);
-
-/// The index in a part's file name (part-00003.parquet -> 3), if it is one.
-std::optional<int> PartIndexFromFileName(const std::string& name);
-
-/// The value stored under kPartMetadataKey.
+/// The value stored under DatasetFooter::kPartKey.
 std::string PartMetadataJson(int index, int count, SampleRange range, int64_t n_samples);
 
 /// What a part's footer says about it.
@@ -62,20 +43,12 @@ struct PartFooter {
 /// readable barforge part.
 PartFooter ReadPartFooter(const std::filesystem::path& path);
 
-/// The parts in `dir` (files named part-NNNNN.parquet), by index.
-std::vector<std::pair<int, std::filesystem::path>> ListParts(const std::filesystem::path& dir);
-
 /// Checks that `dir` holds a complete dataset: parts 0..R-1 all present and
 /// none beyond, each saying it is part r of R, ranges contiguous from 0 to
 /// n_samples with the rows they promise, and the same barforge version,
 /// config and scaler in every footer. Throws DistributedError naming the
-/// part at fault. Returns the footers in order.
+/// part at fault (DataError for a file named like a part that is not one).
+/// Returns the footers in order.
 std::vector<PartFooter> CheckParts(const std::filesystem::path& dir);
-
-/// Writes the empty DIR/_SUCCESS durably.
-void WriteSuccessMarker(const std::filesystem::path& dir);
-
-/// Removes DIR/_SUCCESS if it exists (the directory is being rebuilt).
-void RemoveSuccessMarker(const std::filesystem::path& dir);
 
 }  // namespace barforge

@@ -18,8 +18,12 @@
 
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
+#include "io/atomic_file.h"
 #include "pipeline/build_range.h"
+#include "pipeline/output_pair.h"
 #include "pipeline/peak_rss.h"
+#include "pipeline/raw_data_stage.h"
+#include "rawdata/synthetic_market.h"
 
 namespace barforge {
 
@@ -83,15 +87,64 @@ void EnsureDirectory(const std::filesystem::path& dir) {
 }
 
 // Temporaries of this part left by a process that was killed while writing
-// it (a finished write renames its temporary into place).
-void RemoveStaleTemporaries(const std::filesystem::path& part) {
-  const std::string prefix = part.filename().string() + ".tmp-";
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(part.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename().string().starts_with(prefix)) {
-      std::error_code ignored;
-      std::filesystem::remove(it->path(), ignored);
+// it. A temporary's owner holds a lock on it while it lives (io::AtomicFile),
+// so a second copy of the same shard, started while the first still writes,
+// leaves the first's temporary alone; both then write the same bytes.
+void RemoveStaleTemporaries(const std::filesystem::path& part) { io::RemoveStaleTemporaries(part); }
+
+// A build in parts writes a directory where one process writes a file: the
+// dataset's name without its extension. The config's check of the output
+// names (LoadConfig) knows only the file, so a scaler or raw file of the
+// directory's name is refused here, before anything is written, naming the
+// key the user changed from its default (the directory's samples_filename
+// if both or neither were).
+void CheckDirectoryName(const Config& config, const std::filesystem::path& dir) {
+  const Config defaults;
+  const std::string name = dir.filename().string();
+  const auto refuse = [&](const char* key, bool key_set, const std::string& what) {
+    const bool blame_other = key_set && config.samples_filename == defaults.samples_filename;
+    throw ConfigError(fmt::format("key '{}': '{}' would be both {} and the dataset directory of a build in parts "
+                                  "({} without its extension) in {}; give them different names",
+                                  blame_other ? key : "samples_filename", name, what,
+                                  config.samples_filename, config.data_dir.string()));
+  };
+  if (ScalerPath(config).filename() == name) {
+    refuse("scaler_filename", config.scaler_filename != defaults.scaler_filename, "the scaler");
+  }
+  for (const std::string& ticker : config.tickers) {
+    if (RawDataPath(config, ticker).filename() == name) {
+      refuse("raw_data_filename", config.raw_data_filename != defaults.raw_data_filename,
+             fmt::format("the raw file of ticker '{}'", ticker));
     }
+  }
+}
+
+// What one process of `count` writes at most: its share of every count
+// (rounded up), for the free-disk check of the process's own part.
+Config PartShare(Config config, int count) {
+  const auto share = [count](int64_t n) { return (n + count - 1) / count; };
+  config.n_samples = share(config.n_samples);
+  for (SplitConfig& split : config.splits) split.n_samples = share(split.n_samples);
+  return config;
+}
+
+// A shard never generates the synthetic market: shards run at once would
+// race to write the same raw files, and one that regenerated them (as
+// --overwrite does in one process) would change the bars under the others.
+// `barforge synth` writes them once, before the shards.
+void CheckShardRawFiles(const Config& config) {
+  if (config.source != DataSource::kSynthetic) return;
+  for (const std::string& ticker : config.tickers) {
+    const std::filesystem::path path = RawDataPath(config, ticker);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      throw DataError(fmt::format("{}: missing: with --shard, run `barforge synth` with this config once before the "
+                                  "shards (a shard never generates the synthetic market, which every shard reads)",
+                                  path.string()));
+    }
+    CheckKeptSyntheticFile(path, SyntheticParametersJson(ticker, config.synthetic, config.synthetic.seed),
+                           "run `barforge synth --overwrite` with this config once, while no shard runs, to "
+                           "regenerate it");
   }
 }
 
@@ -133,11 +186,17 @@ PartReport ReportOf(int index, bool kept, const BuildSummary& local, const std::
 class SplitParts {
  public:
   SplitParts(const Config& config, int index, int count, bool overwrite, bool leader)
-      : config_(StoredConfigYaml(config)), index_(index), count_(count), overwrite_(overwrite), leader_(leader) {}
+      : config_values_(config),
+        config_(StoredConfigYaml(config)),
+        index_(index),
+        count_(count),
+        overwrite_(overwrite),
+        leader_(leader) {}
 
   SplitPart operator()(size_t split, const std::filesystem::path& file, int64_t n_samples) {
     std::filesystem::path dir = file;
     dir.replace_extension();
+    CheckDirectoryName(config_values_, dir);
     if (directories_.size() <= split) directories_.resize(split + 1);
     directories_[split] = dir;
     const ExpectedPart expected{dir / PartFileName(index_), index_, count_, PartRange(index_, count_, n_samples),
@@ -164,7 +223,7 @@ class SplitParts {
     RemoveStaleTemporaries(expected.path);
     written_.push_back(expected.path);
     return {expected.range.first, expected.range.end, expected.path,
-            {{kPartMetadataKey, PartMetadataJson(index_, count_, expected.range, n_samples)}}};
+            {{DatasetFooter::kPartKey, PartMetadataJson(index_, count_, expected.range, n_samples)}}};
   }
 
   const std::vector<std::filesystem::path>& directories() const { return directories_; }
@@ -181,7 +240,8 @@ class SplitParts {
   }
 
  private:
-  std::string config_;
+  Config config_values_;  ///< for the directories' names
+  std::string config_;    ///< the stored config a kept part's footer must hold
   int index_, count_;
   bool overwrite_, leader_;
   std::vector<std::filesystem::path> directories_;
@@ -281,16 +341,24 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   if (count < 1 || index < 0 || index >= count) {
     throw ConfigError(fmt::format("--shard {}/{}: expected r/R with 0 <= r < R", index, count));
   }
+  // Before loading anything, what one process checks (RunBuild), for this
+  // shard's part: the raw files, a writable output folder with room for the
+  // part (without splits: unless the part is kept, which needs neither).
+  const auto check_before_loading = [&] {
+    CheckShardRawFiles(config);
+    CheckOutputFolder(PartShare(config, count));
+  };
+  if (config.splits.empty()) CheckDirectoryName(config, DatasetDirectory(config));
   PartsBuildSummary summary;
   summary.scaler = ScalerPath(config);
   summary.parts = count;
   if (!config.splits.empty()) {
     // Shard 0 writes the scaler, fitted here on the whole first split as
     // every shard fits it.
+    check_before_loading();
     SplitParts parts(config, index, count, options.overwrite, true);
     BuildRange range;
     range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
-    range.overwrite_raw = options.overwrite;
     range.split_part = std::ref(parts);
     summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
     summary.split_directories = parts.directories();
@@ -311,6 +379,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
     summary.reports.push_back({index, true, kept->rows, FileBytes(expected.path), 0, PeakRssBytes()});
     return summary;
   }
+  check_before_loading();
   EnsureDirectory(summary.directory);
   RemoveSuccessMarker(summary.directory);  // the directory is incomplete until finalize
   RemoveStaleTemporaries(expected.path);
@@ -319,8 +388,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   range.end = expected.range.end;
   range.output = expected.path;
   range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
-  range.overwrite_raw = options.overwrite;
-  range.metadata = {{kPartMetadataKey, PartMetadataJson(index, count, expected.range, config.n_samples)}};
+  range.metadata = {{DatasetFooter::kPartKey, PartMetadataJson(index, count, expected.range, config.n_samples)}};
   summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
   summary.reports.push_back(ReportOf(index, false, summary.local, expected.path));
   return summary;
@@ -349,6 +417,7 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
       own.writes_part = 1;
       return;
     }
+    CheckDirectoryName(config, DatasetDirectory(config));
     kept = KeptPart(expected, options.overwrite);
     own.writes_part = kept ? 0 : 1;
     if (leader) {
@@ -380,7 +449,12 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
 
   // 2. Rank 0 prepares the directory and the synthetic raw files, so that
   // ranks sharing a file system do not all generate them.
+  // Before that, what one process checks before loading anything
+  // (RunBuild): every rank can write in the output folder, which has room
+  // for all the parts (they share one file system); not needed when every
+  // part is kept.
   coordinator.Run([&](Record&) {
+    if (any_writes || !config.splits.empty()) CheckOutputFolder(leader ? config : PartShare(config, ranks));
     if (!leader) return;
     if (config.source == DataSource::kSynthetic && !config.splits.empty()) RunSynth(config, options.overwrite);
     if (!config.splits.empty()) return;
@@ -406,7 +480,7 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
       range.first = expected.range.first;
       range.end = expected.range.end;
       range.output = kept ? std::filesystem::path() : expected.path;
-      range.metadata = {{kPartMetadataKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}};
+      range.metadata = {{DatasetFooter::kPartKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}};
     } else {
       range.split_part = std::ref(split_parts);
     }

@@ -19,7 +19,8 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include "barforge/error.h"
-#include "barforge/parquet_reader.h"
+#include "dataset/dataset_footer.h"
+#include "dataset/parts_layout.h"
 #include "features/meta_scaler.h"
 #include "features/prepared_series.h"
 #include "features/window_features.h"
@@ -45,8 +46,6 @@ namespace {
 // Windows computed per task: enough to amortise scheduling, few enough to
 // spread a backtest's windows over all threads.
 constexpr size_t kTaskWindows = 512;
-// The scaler key of a dataset file's footer.
-constexpr const char* kScalerKey = "barforge.scaler";
 constexpr char kParquetMagic[] = "PAR1";
 
 void CheckColumnSizes(const BarColumns& bars) {
@@ -99,18 +98,12 @@ void CheckScaler(const MetaScaler& scaler, const std::string& source) {
 // A dataset written in parts (a directory of part-NNNNN.parquet): its first
 // part, whose footer holds the scaler like every part's.
 std::filesystem::path FirstPart(const std::filesystem::path& directory) {
-  std::vector<std::filesystem::path> parts;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("part-", 0) == 0 && entry.path().extension() == ".parquet") parts.push_back(entry.path());
-  }
-  if (ec) throw IoError(fmt::format("{}: cannot list directory: {}", directory.string(), ec.message()));
+  const auto parts = ListParts(directory);
   if (parts.empty()) {
     throw DataError(fmt::format("{}: a directory without part-*.parquet files (not a dataset written in parts)",
                                 directory.string()));
   }
-  return *std::min_element(parts.begin(), parts.end());
+  return parts.front().second;
 }
 
 std::string ReadScalerText(const std::filesystem::path& given) {
@@ -126,12 +119,9 @@ std::string ReadScalerText(const std::filesystem::path& given) {
   in.read(magic, sizeof magic);
   if (in.gcount() == 4 && std::memcmp(magic, kParquetMagic, 4) == 0) {
     in.close();
-    const parquet::ParquetReader reader(path);
-    for (const auto& [key, value] : reader.key_value_metadata()) {
-      if (key == kScalerKey) return value;
-    }
+    if (auto scaler = DatasetFooter::Read(path).scaler) return *std::move(scaler);
     throw DataError(fmt::format("{}: the file's footer has no {} entry (not a dataset written by barforge build)",
-                                path.string(), kScalerKey));
+                                path.string(), DatasetFooter::kScalerKey));
   }
   in.clear();
   in.seekg(0);

@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "barforge/parquet_writer.h"
+#include "dataset/dataset_footer.h"
 
 namespace barforge {
 
 /// The key under which Arrow's Parquet readers look for the schema.
-inline constexpr const char* kArrowSchemaKey = "ARROW:schema";
+inline constexpr const char* kArrowSchemaKey = DatasetFooter::kArrowSchemaKey;
 
 /// `schema` as an Arrow IPC Schema message (flatbuffers, with the 0xFFFFFFFF
 /// continuation marker and length prefix), base64-encoded, as pyarrow

@@ -25,6 +25,7 @@
 #include "barforge/parquet_writer.h"
 #include "barforge/pipeline.h"
 #include "barforge/version.h"
+#include "dataset/dataset_footer.h"
 #include "features/meta_scaler.h"
 #include "io/atomic_file.h"
 #include "pipeline/arrow_schema.h"
@@ -60,14 +61,14 @@ parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler&
                                          const std::string& split, const BuildRange& range,
                                          const std::vector<parquet::ColumnSpec>& schema) {
   parquet::WriterOptions options = WriterOptionsFor(config, jobs);
-  options.key_value_metadata = {
-      {"barforge.version", kVersion},
-      {"barforge.seed", std::to_string(config.seed)},
-      {"barforge.config", StoredConfigYaml(config)},
-      {"barforge.scaler", scaler.ToJson()},
-      {kArrowSchemaKey, ArrowSchemaBase64(schema)},
-  };
-  if (!split.empty()) options.key_value_metadata.emplace_back("barforge.split", split);
+  DatasetFooter footer;
+  footer.version = kVersion;
+  footer.seed = std::to_string(config.seed);
+  footer.config = StoredConfigYaml(config);
+  footer.scaler = scaler.ToJson();
+  footer.arrow_schema = ArrowSchemaBase64(schema);
+  if (!split.empty()) footer.split = split;
+  options.key_value_metadata = footer.ToKeyValues();
   options.key_value_metadata.insert(options.key_value_metadata.end(), range.metadata.begin(), range.metadata.end());
   return options;
 }

@@ -5,6 +5,7 @@
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
 #include "features/meta_scaler.h"
+#include "dataset/dataset_footer.h"
 #include "features/window_features.h"
 
 namespace barforge {
@@ -28,29 +29,27 @@ DatasetLayout DatasetLayout::FeatureFile(int window) {
 
 DatasetLayout DatasetLayout::FromKeyValueMetadata(
     const std::vector<std::pair<std::string, std::string>>& key_values, const std::filesystem::path& file) {
-  for (const auto& [key, value] : key_values) {
-    if (key != "barforge.config") continue;
-    const std::string where = fmt::format("{}: key-value metadata 'barforge.config'", file.string());
+  const DatasetFooter footer = DatasetFooter::FromKeyValues(key_values);
+  if (footer.config) {
+    const std::string where = fmt::format("{}: key-value metadata '{}'", file.string(), DatasetFooter::kConfigKey);
     try {
-      return FromConfig(LoadConfigText(value, where));
+      return FromConfig(LoadConfigText(*footer.config, where));
     } catch (const ConfigError& e) {
       throw DataError(e.what());
     }
   }
   // A feature file of `transform --all`: the window is its scaler's.
-  bool feature_file = false;
-  for (const auto& [key, value] : key_values) feature_file = feature_file || key == kFeatureFileKey;
-  for (const auto& [key, value] : key_values) {
-    if (key != "barforge.scaler" || !feature_file) continue;
+  if (footer.bars && footer.scaler) {
     try {
-      return FeatureFile(MetaScaler::FromJson(value).window);
+      return FeatureFile(MetaScaler::FromJson(*footer.scaler).window);
     } catch (const DataError& e) {
-      throw DataError(fmt::format("{}: key-value metadata 'barforge.scaler': {}", file.string(), e.what()));
+      throw DataError(
+          fmt::format("{}: key-value metadata '{}': {}", file.string(), DatasetFooter::kScalerKey, e.what()));
     }
   }
-  throw DataError(fmt::format("{}: not a barforge dataset (its footer has no barforge.config, nor the {} of a "
-                              "transform --all file)",
-                              file.string(), kFeatureFileKey));
+  throw DataError(fmt::format("{}: not a barforge dataset (its footer has no {}, nor the {} of a transform --all "
+                              "file)",
+                              file.string(), DatasetFooter::kConfigKey, DatasetFooter::kBarsKey));
 }
 
 DatasetLayout DatasetLayout::FromFile(const std::filesystem::path& file) {

@@ -9,7 +9,6 @@
 #include <exception>
 #include <limits>
 #include <mutex>
-#include <regex>
 #include <string_view>
 #include <unordered_map>
 
@@ -18,6 +17,9 @@
 #include "barforge/dataset_layout.h"
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
+#include "dataset/dataset_footer.h"
+#include "dataset/parts_layout.h"
+#include "dataset/success_marker.h"
 
 namespace barforge {
 
@@ -31,9 +33,6 @@ using parquet::PhysicalType;
 
 __extension__ typedef __int128 Int128;  // GCC/Clang; -Wpedantic needs the marker
 __extension__ typedef unsigned __int128 Uint128;
-
-constexpr std::string_view kConfigKey = "barforge.config";
-constexpr std::string_view kSuccessMarker = "_SUCCESS";
 
 struct RowGroupRef {
   size_t file = 0;
@@ -149,17 +148,13 @@ DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::ma
   const auto status = std::filesystem::status(path, error);
   if (!std::filesystem::exists(status)) throw NotFoundError(fmt::format("{}: dataset not found", path.string()));
   if (std::filesystem::is_directory(status)) {
-    const std::regex part_name(R"(part-\d+\.parquet)");
-    for (const auto& entry : std::filesystem::directory_iterator(path)) {
-      if (std::regex_match(entry.path().filename().string(), part_name)) s.files.push_back(entry.path());
-    }
-    std::sort(s.files.begin(), s.files.end());
+    for (const auto& [index, part] : ListParts(path)) s.files.push_back(part);
     if (s.files.empty()) {
       throw DataError(fmt::format("{}: not a dataset directory (no part-NNNNN.parquet files)", path.string()));
     }
-    if (!std::filesystem::exists(path / kSuccessMarker)) {
+    if (!HasSuccessMarker(path)) {
       throw DataError(fmt::format("{}: incomplete dataset directory (no {} marker: its build has not finished)",
-                                  path.string(), kSuccessMarker));
+                                  path.string(), kSuccessFileName));
     }
   } else {
     s.files.push_back(path);
@@ -168,13 +163,9 @@ DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::ma
   for (const std::filesystem::path& file : s.files) {
     ParquetReader reader(file);
     const auto key_values = reader.key_value_metadata();
-    // A dataset (barforge.config) or a feature file of transform --all.
-    if (std::none_of(key_values.begin(), key_values.end(),
-                     [](const auto& kv) { return kv.first == kConfigKey || kv.first == kFeatureFileKey; })) {
-      throw DataError(fmt::format("{}: not a barforge dataset (its footer has no {}, nor the {} of a transform --all "
-                                  "file)",
-                                  file.string(), kConfigKey, kFeatureFileKey));
-    }
+    // A dataset (barforge.config) or a feature file of transform --all;
+    // anything else is refused with the layout's message.
+    DatasetLayout::FromKeyValueMetadata(key_values, file);
     std::vector<DatasetColumnInfo> columns;
     for (const ColumnInfo& info : reader.columns()) columns.push_back({info.name, KindOf(file, info)});
     if (s.readers.empty()) {

@@ -10,6 +10,7 @@
 #include "barforge/dataset_layout.h"
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
+#include "dataset/dataset_footer.h"
 
 namespace barforge {
 
@@ -52,9 +53,7 @@ class Validator {
     std::vector<size_t> index;
     for (const DatasetColumn& column : columns_) index.push_back(CheckSchema(column));
     report_.window = layout_.window;
-    for (const auto& [key, value] : reader_.key_value_metadata()) {
-      if (key == "barforge.split") report_.split = value;
-    }
+    report_.split = DatasetFooter::FromKeyValues(reader_.key_value_metadata()).split.value_or("");
     report_.rows = reader_.num_rows();
     report_.row_groups = reader_.num_row_groups();
     int64_t first_row = 0;

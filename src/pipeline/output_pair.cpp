@@ -19,7 +19,7 @@
 
 #include "barforge/dataset_layout.h"
 #include "barforge/error.h"
-#include "barforge/parquet_reader.h"
+#include "dataset/dataset_footer.h"
 #include "features/meta_scaler.h"
 #include "io/atomic_file.h"
 #include "io/folder_lock.h"
@@ -34,7 +34,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kScalerKey[] = "barforge.scaler";
 // Larger than any scaler JSON (a few kB with many splits); a bigger file at
 // the scaler path is not read, and not a scaler.
 constexpr uintmax_t kMaxScalerBytes = 1 << 24;
@@ -90,10 +89,7 @@ bool SameScaler(const std::string& a, const std::string& b) {
 std::optional<std::string> FooterScaler(const fs::path& dataset) {
   if (!IsRegularFile(dataset)) return std::nullopt;
   try {
-    const parquet::ParquetReader reader(dataset);
-    for (const auto& [key, value] : reader.key_value_metadata()) {
-      if (key == kScalerKey) return value;
-    }
+    return DatasetFooter::Read(dataset).scaler;
   } catch (const Error&) {
   }
   return std::nullopt;

@@ -120,6 +120,8 @@ TEST(DistributedBuild, MpiRanksWriteTheOneProcessRows) {
 TEST(DistributedBuild, ShardsPlusFinalizeWriteTheOneProcessRows) {
   TempDir dir;
   WriteConfig(dir.path(), kConfig);
+  // Shards read the market `synth` writes once; none generates it.
+  ASSERT_EQ(RunBarforge(dir.path(), "synth --config config.yaml --quiet").exit_code, 0);
   for (const char* shard : {"2/3", "0/3", "1/3"}) {
     const CommandResult result =
         RunBarforge(dir.path(), std::string("build --config config.yaml --quiet --jobs 1 --shard ") + shard);
@@ -256,6 +258,7 @@ TEST(DistributedBuild, OneRankIsOneProcess) {
 // Three shards in `dir`, not finalized.
 void BuildShards(const TempDir& dir, const std::string& extra = "") {
   WriteConfig(dir.path(), kConfig);
+  ASSERT_EQ(RunBarforge(dir.path(), "synth --config config.yaml --quiet " + extra).exit_code, 0);
   for (const char* shard : {"0/3", "1/3", "2/3"}) {
     const CommandResult result = RunBarforge(
         dir.path(), std::string("build --config config.yaml --quiet --jobs 1 --shard ") + shard + " " + extra);
@@ -282,13 +285,14 @@ TEST(DistributedBuild, FinalizeRefusesPartsThatDoNotBelongTogether) {
   ExpectFinalizeRefuses(dir, "data/samples_6K/part-00001.parquet: missing (3 parts expected)");
 
   // A shard built with another config.
-  BuildShards(other_seed, "--seed 9");
+  BuildShards(other_seed, "--set seed=9");
   fs::copy_file(other_seed / kDir / "part-00001.parquet", part1);
   ExpectFinalizeRefuses(dir, "data/samples_6K/part-00001.parquet: from another build: its config differs from "
                              "part-00000.parquet's");
 
   // A part of a build in four parts.
   WriteConfig(other_count.path(), kConfig);
+  ASSERT_EQ(RunBarforge(other_count.path(), "synth --config config.yaml --quiet").exit_code, 0);
   ASSERT_EQ(RunBarforge(other_count.path(), "build --config config.yaml --quiet --jobs 1 --shard 1/4").exit_code, 0);
   fs::copy_file(other_count / kDir / "part-00001.parquet", part1, fs::copy_options::overwrite_existing);
   ExpectFinalizeRefuses(dir, "data/samples_6K/part-00001.parquet: from another build: it is part 1 of 4, "

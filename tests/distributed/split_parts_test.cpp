@@ -117,6 +117,8 @@ TEST(SplitParts, MpiRanksWriteEachSplitsOneProcessRows) {
 TEST(SplitParts, ShardsPlusFinalizeWriteEachSplitsOneProcessRows) {
   TempDir dir;
   WriteConfig(dir.path(), kConfig);
+  // Shards read the market `synth` writes once; none generates it.
+  ASSERT_EQ(RunBarforge(dir.path(), "synth --config config.yaml --quiet").exit_code, 0);
   std::vector<std::string> dirs;
   for (const char* shard : {"2/3", "0/3", "1/3"}) {
     const CommandResult result =

@@ -232,6 +232,30 @@ def test_directory_of_parts_reads_in_order_and_needs_success_marker(tmp_path, pl
         barforge.open_dataset(empty)
 
 
+def test_a_file_named_like_a_part_in_another_spelling_is_refused(tmp_path, plain):
+    # One rule for every reader and for finalize: part-1.parquet is not a
+    # part, and a directory holding one is refused rather than read whole.
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    shutil.copy(plain, parts / "part-00000.parquet")
+    shutil.copy(plain, parts / "part-1.parquet")
+    (parts / "_SUCCESS").touch()
+    with pytest.raises(barforge.DataError) as error:
+        barforge.open_dataset(parts)
+    assert str(error.value) == (
+        f"{parts}/part-1.parquet: not a part's name (parts are named part-00000.parquet, part-00001.parquet, ...): "
+        "rename or remove it"
+    )
+    (parts / "part-1.parquet").unlink()
+    ds = barforge.open_dataset(parts)
+    assert ds.num_rows == 3000
+    # The footer as the library reads it, beside every key as text.
+    kv = ds.metadata["key_value"]
+    assert ds.metadata["version"] == kv["barforge.version"]
+    assert ds.metadata["seed"] == int(kv["barforge.seed"])
+    assert ds.metadata["scaler"]["window"] == ds.metadata["config"]["window"] == ds.window
+
+
 def test_missing_truncated_and_foreign_files_raise_one_clear_error(tmp_path, plain):
     with pytest.raises(FileNotFoundError) as error:
         barforge.open_dataset(tmp_path / "nope.parquet")
