@@ -3,6 +3,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
+#include <bit>
 #include <optional>
 #include <span>
 #include <utility>
@@ -12,6 +13,8 @@
 #include "barforge/error.h"
 #include "parquet/reader/chunk_bytes.h"
 #include "parquet/reader/page_decoder.h"
+#include "parquet/enum_names.h"
+#include "parquet/page_crc.h"
 #include "parquet/reader/raw_enum.h"
 #include "parquet/thrift_io.h"
 
@@ -36,6 +39,25 @@ size_t ReadPageHeader(ChunkBytes& bytes, uint64_t pos, format::PageHeader& heade
       look = std::min(left, look * 16);
     }
   }
+}
+
+// A page header whose enum fields hold a value the format does not define
+// is corrupt; such a value is only ever looked at as an integer (RawEnum),
+// and the header is checked before it is copied, which would load it.
+void CheckDefinedEnums(const format::PageHeader& header) {
+  const int32_t type = RawEnum(header.type);
+  if (!IsDefinedPageType(type)) throw ParquetError(fmt::format("page type {} is not one the format defines", type));
+  const auto check = [](const format::Encoding::type& encoding, const char* what) {
+    const int32_t raw = RawEnum(encoding);
+    if (!IsDefinedEncoding(raw)) throw ParquetError(fmt::format("{} {} is not one the format defines", what, raw));
+  };
+  if (header.__isset.data_page_header) {
+    check(header.data_page_header.encoding, "encoding");
+    check(header.data_page_header.definition_level_encoding, "definition level encoding");
+    check(header.data_page_header.repetition_level_encoding, "repetition level encoding");
+  }
+  if (header.__isset.data_page_header_v2) check(header.data_page_header_v2.encoding, "encoding");
+  if (header.__isset.dictionary_page_header) check(header.dictionary_page_header.encoding, "dictionary encoding");
 }
 
 // What ReadAhead gathers at most before decompressing the lot in parallel:
@@ -112,6 +134,7 @@ void PageReadAhead::ReadAhead(Batch& batch) {
     format::PageHeader header;
     try {
       const size_t header_size = ReadPageHeader(bytes, pos_, header);
+      CheckDefinedEnums(header);
       const uint64_t left = bytes.size() - pos_ - header_size;
       if (header.compressed_page_size < 0 || static_cast<uint64_t>(header.compressed_page_size) > left) {
         throw ParquetError(fmt::format("page of {} bytes runs past the end of the column chunk ({} bytes left)",
@@ -142,6 +165,10 @@ void PageReadAhead::ReadAhead(Batch& batch) {
   // reports the error in order.
   tbb::parallel_for(size_t{0}, batch.count, [&](size_t i) {
     PageAhead& page = batch.pages[i];
+    if (page.header.__isset.crc) {
+      page.crc = PageCrc(page.payload);
+      if (page.crc != page.header.crc) return;  // corrupt: reported in its turn, never decompressed
+    }
     const auto part = CompressedPart(page.header, page.payload, codec_);
     if (!part || part->second > kLargestPageAhead) return;
     try {
@@ -189,7 +216,14 @@ const PageAhead* PageReadAhead::Next() {
     }
     StartReadAhead();
   }
-  return &batches_[current_].pages[next_page_++];
+  const PageAhead& page = batches_[current_].pages[next_page_++];
+  if (page.header.__isset.crc && page.crc != page.header.crc) {
+    throw ParquetError(fmt::format(
+        "page at byte offset {}: its {} stored bytes have the CRC-32 {:08x}, its header says {:08x}: the page is "
+        "corrupt",
+        page.offset, page.payload.size(), std::bit_cast<uint32_t>(page.crc), std::bit_cast<uint32_t>(page.header.crc)));
+  }
+  return &page;
 }
 
 }  // namespace barforge::parquet::reader

@@ -26,6 +26,8 @@ struct PageAhead {
   std::vector<uint8_t> payload;  ///< the bytes after the header
   std::vector<uint8_t> body;
   bool decompressed = false;  ///< else body is unused: stored as is, or to decompress in turn
+  /// The CRC-32 of payload, when the header has one to check it against.
+  int32_t crc = 0;
   uint64_t offset = 0;        ///< of the header, in the file
 };
 
@@ -43,7 +45,8 @@ class PageReadAhead {
   /// bytes end or its data pages hold num_values values. A page that cannot
   /// be read (a corrupt header, a page running past the chunk) throws
   /// ParquetError "page at byte offset N: ..." when its turn comes, once the
-  /// pages before it were taken, as if pages were read one by one.
+  /// pages before it were taken, as if pages were read one by one; so does
+  /// a page whose bytes do not have the CRC-32 its header gives.
   const PageAhead* Next();
   /// The file offset of the first byte not read.
   uint64_t offset() const { return begin_ + pos_; }

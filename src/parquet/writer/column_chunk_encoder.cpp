@@ -92,7 +92,7 @@ EncodedPage ColumnChunkEncoder::EncodeDataPage(size_t data_page, PageCompressor&
   const std::span<const uint8_t> payload = DataPagePayload(first_row, rows, page);
 
   format::PageHeader header;
-  const std::span<const uint8_t> compressed = CompressPage(format::PageType::DATA_PAGE, payload, compressor, header);
+  const std::span<const uint8_t> compressed = CompressPage(format::PageType::DATA_PAGE, payload, compressor, options_.page_checksums, header);
   format::DataPageHeader data;
   data.__set_num_values(static_cast<int32_t>(rows * values_per_row_));
   data.__set_encoding(ValueEncoding());

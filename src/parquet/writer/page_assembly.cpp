@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "barforge/error.h"
+#include "parquet/page_crc.h"
 #include "parquet/thrift_io.h"
 
 namespace barforge::parquet {
@@ -19,7 +20,7 @@ int32_t CheckedPageSize(size_t size) {
 }  // namespace
 
 std::span<const uint8_t> CompressPage(format::PageType::type type, std::span<const uint8_t> payload,
-                                      PageCompressor& compressor, format::PageHeader& header) {
+                                      PageCompressor& compressor, bool checksum, format::PageHeader& header) {
   thread_local std::vector<uint8_t> compressed;
   const size_t bound = compressor.MaxCompressedSize(payload.size());
   if (compressed.size() < bound) compressed.resize(bound);
@@ -27,7 +28,9 @@ std::span<const uint8_t> CompressPage(format::PageType::type type, std::span<con
   header.__set_type(type);
   header.__set_uncompressed_page_size(CheckedPageSize(payload.size()));
   header.__set_compressed_page_size(CheckedPageSize(size));
-  return std::span<const uint8_t>(compressed).first(size);
+  const auto stored = std::span<const uint8_t>(compressed).first(size);
+  if (checksum) header.__set_crc(PageCrc(stored));
+  return stored;
 }
 
 EncodedPage FinishPage(const format::PageHeader& header, std::span<const uint8_t> compressed,

@@ -33,9 +33,9 @@ void AppendLittleEndian(std::vector<uint8_t>& out, T value) {
 /// Compresses `payload` into this thread's buffer, which only ever grows (so
 /// it is never cleared or zero-filled again), and returns a view of the
 /// compressed bytes, valid until this thread's next call; `header` gets
-/// `type` and both sizes.
+/// `type`, both sizes and, with `checksum`, the CRC of the compressed bytes.
 std::span<const uint8_t> CompressPage(format::PageType::type type, std::span<const uint8_t> payload,
-                                      PageCompressor& compressor, format::PageHeader& header);
+                                      PageCompressor& compressor, bool checksum, format::PageHeader& header);
 
 /// `page` with `header` + `compressed` as its bytes, and its sizes.
 EncodedPage FinishPage(const format::PageHeader& header, std::span<const uint8_t> compressed,

@@ -142,7 +142,7 @@ class StringEncoder final : public ColumnChunkEncoder {
     }
     format::PageHeader header;
     const std::span<const uint8_t> compressed =
-        CompressPage(format::PageType::DICTIONARY_PAGE, payload, compressor, header);
+        CompressPage(format::PageType::DICTIONARY_PAGE, payload, compressor, options_.page_checksums, header);
     format::DictionaryPageHeader dictionary;
     dictionary.__set_num_values(static_cast<int32_t>(dictionary_.size()));
     dictionary.__set_encoding(format::Encoding::PLAIN);

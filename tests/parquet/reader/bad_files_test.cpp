@@ -297,6 +297,17 @@ TEST(BadFileTest, CorruptPageHeader) {
   ExpectError(WriteTempFile("pageheader.parquet", bytes), "page at byte offset 4");
 }
 
+TEST(BadFileTest, PageTypeTheFormatDoesNotDefine) {
+  // The first page header starts with field 1 `type` (i32: 0x15) holding
+  // DATA_PAGE (zigzag 0x00): make it 60 (0x78), which no page type is.
+  std::vector<uint8_t> bytes = BuildGoodFile();
+  ASSERT_EQ(bytes[4], 0x15);
+  ASSERT_EQ(bytes[5], 0x00);
+  bytes[5] = 0x78;
+  ExpectError(WriteTempFile("pagetype.parquet", bytes),
+              "column 'x', row group 0, page at byte offset 4: page type 60 is not one the format defines");
+}
+
 TEST(BadFileTest, NumValuesInconsistentWithThePages) {
   Corruption c;
   c.mutate = [](format::FileMetaData& m) { m.row_groups[0].columns[0].meta_data.num_values += 5; };
