@@ -31,8 +31,9 @@ void AppendThrift(const T& value, std::vector<uint8_t>& out) {
 /// encoding (plus kThriftMemorySlack): the generated code sizes a list for
 /// the count its header claims before reading an element, and an element
 /// can be a one-byte empty struct, so without this a few MB of footer
-/// could claim GBs. Real footers need about 5 to 20 (a column chunk's
-/// metadata is a few dozen bytes, its struct 392).
+/// could claim GBs. Real footers need 3 to 20 (those of barforge, DuckDB,
+/// arrow-rs and hyparquet files: a column chunk's metadata is a few dozen
+/// bytes, its struct 392).
 inline constexpr uint64_t kThriftMemoryPerByte = 64;
 inline constexpr uint64_t kThriftMemorySlack = uint64_t{1} << 20;
 

@@ -33,7 +33,7 @@ class PageDecoder {
   int64_t values_seen() const;
   /// Decodes the page of `header` whose bytes after the header are
   /// `payload`; `ready`, when not null, is its compressed part already
-  /// decompressed. Index pages and unknown page types are skipped. Throws
+  /// decompressed. Index pages are skipped. Throws
   /// ParquetError (without file or page context) for a bad page.
   void Decode(const format::PageHeader& header, std::span<const uint8_t> payload, const std::vector<uint8_t>* ready);
   /// After the last page: the last list offset, and the check that the
