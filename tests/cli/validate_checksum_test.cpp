@@ -52,7 +52,7 @@ TEST(ValidateChecksum, EveryBitFlipInADataPageIsRefused) {
   ASSERT_EQ(RunBarforge(dir.path(), "validate data/samples_400.parquet").exit_code, 0);
   const std::string good = ReadFile(dataset);
   const std::vector<DataPage> pages = DataPages(dataset, good);
-  ASSERT_GE(pages.size(), 20u);
+  ASSERT_GE(pages.size(), 18u);  // a page per column (9) and row group (2)
   const auto flipped = dir / "flipped.parquet";
   int flips = 0;
   for (size_t i = 0; flips < 60; ++i) {
