@@ -75,7 +75,9 @@ std::string FormatTimestamp(const parquet::ColumnInfo& column, int64_t value) {
   const int64_t per_second = column.time_unit == parquet::TimeUnit::kMillis   ? 1000
                              : column.time_unit == parquet::TimeUnit::kMicros ? 1000000
                                                                                : 1000000000;
-  const int digits = column.time_unit == parquet::TimeUnit::kMillis ? 3 : column.time_unit == parquet::TimeUnit::kMicros ? 6 : 9;
+  const int digits = column.time_unit == parquet::TimeUnit::kMillis   ? 3
+                     : column.time_unit == parquet::TimeUnit::kMicros ? 6
+                                                                       : 9;
   const int64_t seconds = FloorDiv(value, per_second);
   int64_t fraction = value - seconds * per_second;
   const int64_t days = FloorDiv(seconds, 86400);

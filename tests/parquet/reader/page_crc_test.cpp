@@ -111,8 +111,8 @@ TEST(PageCrc, EveryPageCarriesTheCrc32OfItsStoredBytes) {
   for (const Page& page : pages) {
     ASSERT_TRUE(page.header.__isset.crc) << page.column << " at " << page.offset;
     // zlib's crc32 over the bytes after the header, independently of the writer.
-    const uLong expected =
-        crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()) + page.payload_offset, static_cast<uInt>(page.payload_size));
+    const uLong expected = crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()) + page.payload_offset,
+                                 static_cast<uInt>(page.payload_size));
     uint32_t stored = 0;
     std::memcpy(&stored, &page.header.crc, 4);
     EXPECT_EQ(stored, static_cast<uint32_t>(expected)) << page.column << " at " << page.offset;

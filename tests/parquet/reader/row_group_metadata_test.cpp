@@ -96,8 +96,10 @@ TEST(RowGroupMetadata, DescribesEachRowGroupAndChunk) {
     EXPECT_EQ(list.path, std::vector<std::string>({"window", "list", "element"}));
     EXPECT_EQ(list.encodings, std::vector<std::string>({"PLAIN", "RLE"}));
     EXPECT_EQ(list.num_values, static_cast<int64_t>(2 * n));
-    EXPECT_EQ(Decode<float>(*list.statistics->min), *std::min_element(window.begin() + 2 * first, window.begin() + 2 * (first + n)));
-    EXPECT_EQ(Decode<float>(*list.statistics->max), *std::max_element(window.begin() + 2 * first, window.begin() + 2 * (first + n)));
+    const auto group_window = window.begin() + static_cast<std::ptrdiff_t>(2 * first);
+    const auto group_end = group_window + static_cast<std::ptrdiff_t>(2 * n);
+    EXPECT_EQ(Decode<float>(*list.statistics->min), *std::min_element(group_window, group_end));
+    EXPECT_EQ(Decode<float>(*list.statistics->max), *std::max_element(group_window, group_end));
 
     const ColumnChunkMetadata& strings = group.columns[2];
     EXPECT_EQ(strings.encodings, std::vector<std::string>({"PLAIN", "RLE_DICTIONARY"}));
