@@ -482,7 +482,7 @@ void PageDecoder::Decode(const format::PageHeader& header, std::span<const uint8
     case format::PageType::DICTIONARY_PAGE: impl_->DictionaryPage(header, payload, ready); break;
     case format::PageType::DATA_PAGE: impl_->DataPageV1(header, payload, ready); break;
     case format::PageType::DATA_PAGE_V2: impl_->DataPageV2(header, payload, ready); break;
-    default: break;  // index pages: skipped by size (other types are refused as the page is read)
+    default: break;  // index pages (and types the format does not define, read as index pages): skipped by size
   }
 }
 

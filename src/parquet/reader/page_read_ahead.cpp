@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <utility>
@@ -41,12 +42,17 @@ size_t ReadPageHeader(ChunkBytes& bytes, uint64_t pos, format::PageHeader& heade
   }
 }
 
-// A page header whose enum fields hold a value the format does not define
-// is corrupt; such a value is only ever looked at as an integer (RawEnum),
-// and the header is checked before it is copied, which would load it.
-void CheckDefinedEnums(const format::PageHeader& header) {
-  const int32_t type = RawEnum(header.type);
-  if (!IsDefinedPageType(type)) throw ParquetError(fmt::format("page type {} is not one the format defines", type));
+// A value the format does not define must never be loaded as its enum
+// type, and copying the header would load every field: so before the copy,
+// a page type the format does not define is replaced by INDEX_PAGE (such a
+// page is skipped by its size, as readers do with page types they do not
+// know, and as an index page is), and an encoding it does not define makes
+// the header corrupt.
+void CheckDefinedEnums(format::PageHeader& header) {
+  if (!IsDefinedPageType(RawEnum(header.type))) {
+    const format::PageType::type skipped = format::PageType::INDEX_PAGE;
+    std::memcpy(&header.type, &skipped, sizeof skipped);  // stored over, never loaded
+  }
   const auto check = [](const format::Encoding::type& encoding, const char* what) {
     const int32_t raw = RawEnum(encoding);
     if (!IsDefinedEncoding(raw)) throw ParquetError(fmt::format("{} {} is not one the format defines", what, raw));
