@@ -14,10 +14,6 @@
 
 namespace barforge::parquet {
 
-namespace detail {
-struct ReaderAccess;  // the raw footer, for barforge's own tools (src/parquet/reader)
-}
-
 enum class PhysicalType { kBoolean, kInt32, kInt64, kInt96, kFloat, kDouble, kByteArray, kFixedLenByteArray };
 
 /// What a column's values mean, from its logical or converted type.
@@ -121,6 +117,39 @@ class ColumnChunkStream {
   std::unique_ptr<State> state_;
 };
 
+/// A column chunk's statistics as the footer holds them. `min` and `max`
+/// are PLAIN-encoded values of the column's physical type (little-endian
+/// numbers; a string's bytes), from min_value/max_value, or else from the
+/// deprecated min/max.
+struct ChunkStatistics {
+  std::optional<int64_t> null_count;
+  std::optional<std::string> min;
+  std::optional<std::string> max;
+};
+
+/// What the footer says of one column chunk (what Arrow's
+/// ColumnChunkMetaData is for). Enum values are named as the format names
+/// them; a value the format does not define is named "#<value>".
+struct ColumnChunkMetadata {
+  std::vector<std::string> path;       ///< path_in_schema
+  std::string codec;                   ///< "ZSTD", "SNAPPY", "UNCOMPRESSED", ...
+  std::vector<std::string> encodings;  ///< "PLAIN", "RLE_DICTIONARY", ...
+  int64_t num_values = 0;
+  int64_t total_compressed_size = 0;    ///< bytes of its pages, headers included
+  int64_t total_uncompressed_size = 0;  ///< the same, decompressed
+  int64_t data_page_offset = 0;
+  std::optional<int64_t> dictionary_page_offset;
+  std::optional<ChunkStatistics> statistics;
+};
+
+/// What the footer says of one row group (what Arrow's RowGroupMetaData is for).
+struct RowGroupMetadata {
+  int64_t num_rows = 0;
+  int64_t total_byte_size = 0;                   ///< uncompressed bytes of its column chunks
+  std::optional<int64_t> total_compressed_size;  ///< optional in the format
+  std::vector<ColumnChunkMetadata> columns;      ///< one per leaf column, in schema order
+};
+
 class ParquetReader {
  public:
   /// Opens the file and reads its footer. Throws IoError if it cannot be
@@ -142,6 +171,9 @@ class ParquetReader {
   std::optional<size_t> FindColumn(std::string_view name) const;
   std::vector<std::pair<std::string, std::string>> key_value_metadata() const;
   std::string created_by() const;
+  /// What the footer says of row group `row_group` (ParquetError if there
+  /// is no such row group).
+  RowGroupMetadata row_group_metadata(int row_group) const;
 
   /// Reads a whole column (all row groups). Throws ParquetError naming the
   /// file, column, row group and what is wrong.
@@ -157,7 +189,6 @@ class ParquetReader {
   ColumnChunkStream StreamColumnChunk(size_t index, int row_group) const;
 
  private:
-  friend struct detail::ReaderAccess;
   struct State;
   std::unique_ptr<State> state_;
 };

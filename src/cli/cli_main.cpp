@@ -113,7 +113,8 @@ int Main(int argc, char** argv) {
 
   std::filesystem::path validate_file;
   bool validate_json = false;
-  CLI::App* validate = app.add_subcommand("validate", "Read every value of a samples file and check shapes, NaN/inf and ordering");
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Read every value of a samples file and check its page checksums, shapes, NaN/inf and ordering");
   validate->add_option("FILE", validate_file, "Parquet file or dataset directory written by barforge build")
       ->required();
   validate->add_flag("--json", validate_json, "Print the result as JSON");

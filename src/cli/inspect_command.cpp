@@ -1,7 +1,9 @@
 // `barforge inspect FILE`: schema, row groups, codecs, sizes, key-value metadata.
+// Every string that comes from the file is printed escaped (text::Escaped).
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -9,22 +11,19 @@
 #include "cli/cli_main.h"
 #include "cli/commands.h"
 #include "cli/inspect_statistics.h"
-#include "gen-cpp/parquet_types.h"
-#include "parquet/reader/reader_access.h"
+#include "text/terminal_text.h"
 
 namespace barforge::cli {
 
 namespace {
 
-namespace format = parquet::format;
-
 std::string Megabytes(int64_t bytes) { return fmt::format("{:.2f} MB", static_cast<double>(bytes) / 1e6); }
 
-std::string Encodings(const format::ColumnMetaData& meta) {
+std::string Joined(const std::vector<std::string>& parts, const char* separator) {
   std::string out;
-  for (const auto encoding : meta.encodings) {
-    if (!out.empty()) out += ",";
-    out += format::to_string(encoding);
+  for (const std::string& part : parts) {
+    if (!out.empty()) out += separator;
+    out += part;
   }
   return out;
 }
@@ -34,30 +33,23 @@ std::string Encodings(const format::ColumnMetaData& meta) {
 int InspectCommand(const std::filesystem::path& file) {
   if (std::filesystem::is_directory(file)) return InspectDatasetDirectory(file);
   const parquet::ParquetReader reader(file);
-  const format::FileMetaData& meta = parquet::detail::ReaderAccess::Footer(reader);
   fmt::print("file:        {}\n", file.string());
   fmt::print("size:        {} bytes\n", std::filesystem::file_size(file));
-  fmt::print("created by:  {}\n", reader.created_by());
+  fmt::print("created by:  {}\n", text::Escaped(reader.created_by()));
   fmt::print("rows:        {}\n", reader.num_rows());
   fmt::print("row groups:  {}\n", reader.num_row_groups());
   fmt::print("\nschema ({} columns):\n", reader.columns().size());
   for (const parquet::ColumnInfo& column : reader.columns()) {
-    std::string path;
-    for (const std::string& part : column.path) path += (path.empty() ? "" : ".") + part;
-    fmt::print("  {:<14} {:<32} {}\n", column.name, parquet::TypeName(column), path);
+    fmt::print("  {:<14} {:<32} {}\n", text::Escaped(column.name), text::Escaped(parquet::TypeName(column)),
+               text::Escaped(Joined(column.path, ".")));
   }
-  for (size_t g = 0; g < meta.row_groups.size(); ++g) {
-    const format::RowGroup& group = meta.row_groups[g];
+  for (int g = 0; g < reader.num_row_groups(); ++g) {
+    const parquet::RowGroupMetadata group = reader.row_group_metadata(g);
     fmt::print("\nrow group {}: {} rows, {} compressed, {} uncompressed\n", g, group.num_rows,
-               Megabytes(group.__isset.total_compressed_size ? group.total_compressed_size : 0),
-               Megabytes(group.total_byte_size));
-    for (const format::ColumnChunk& chunk : group.columns) {
-      if (!chunk.__isset.meta_data) continue;
-      const format::ColumnMetaData& column = chunk.meta_data;
-      std::string path;
-      for (const std::string& part : column.path_in_schema) path += (path.empty() ? "" : ".") + part;
-      fmt::print("  {:<22} {:<12} {:<32} {:>12} -> {:>12}  values {}\n", path, format::to_string(column.codec),
-                 Encodings(column), Megabytes(column.total_uncompressed_size),
+               Megabytes(group.total_compressed_size.value_or(0)), Megabytes(group.total_byte_size));
+    for (const parquet::ColumnChunkMetadata& column : group.columns) {
+      fmt::print("  {:<22} {:<12} {:<32} {:>12} -> {:>12}  values {}\n", text::Escaped(Joined(column.path, ".")),
+                 column.codec, Joined(column.encodings, ","), Megabytes(column.total_uncompressed_size),
                  Megabytes(column.total_compressed_size), column.num_values);
     }
   }
@@ -66,14 +58,15 @@ int InspectCommand(const std::filesystem::path& file) {
   fmt::print("\nkey-value metadata ({} entries):\n", key_values.size());
   for (const auto& [key, value] : key_values) {
     if (value.find('\n') == std::string::npos) {
-      fmt::print("  {}: {}\n", key, value);
+      fmt::print("  {}: {}\n", text::Escaped(key), text::Escaped(value));
       continue;
     }
-    fmt::print("  {}:\n", key);
+    fmt::print("  {}:\n", text::Escaped(key));
     size_t start = 0;
     while (start < value.size()) {
       const size_t end = value.find('\n', start);
-      fmt::print("    {}\n", value.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      fmt::print("    {}\n",
+                 text::Escaped(value.substr(start, end == std::string::npos ? std::string::npos : end - start)));
       if (end == std::string::npos) break;
       start = end + 1;
     }

@@ -10,16 +10,12 @@
 
 #include <fmt/format.h>
 
-#include "barforge/feature_transform.h"
-#include "gen-cpp/parquet_types.h"
-#include "parquet/reader/reader_access.h"
 #include "text/human.h"
+#include "text/terminal_text.h"
 
 namespace barforge::cli {
 
 namespace {
-
-namespace format = parquet::format;
 
 // One column's range over the row groups whose statistics have one.
 struct Range {
@@ -69,12 +65,45 @@ void Widen(Range& range, const parquet::ColumnInfo& column, const std::string& m
   range.any = true;
 }
 
-int64_t Nanoseconds(const parquet::ColumnInfo& column, int64_t value) {
-  switch (column.time_unit) {
-    case parquet::TimeUnit::kMillis: return value * 1000000;
-    case parquet::TimeUnit::kMicros: return value * 1000;
-    default: return value;
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
+
+// A timestamp of the column's unit as ISO 8601 in UTC, as FormatTimestampNs
+// writes nanoseconds ("2020-01-01T00:00:00.5Z"), for every int64 of every
+// unit: converting ms or us to ns first overflows past the year 2262 (and
+// DuckDB writes 9999-12-31 as a placeholder).
+std::string FormatTimestamp(const parquet::ColumnInfo& column, int64_t value) {
+  const int64_t per_second = column.time_unit == parquet::TimeUnit::kMillis   ? 1000
+                             : column.time_unit == parquet::TimeUnit::kMicros ? 1000000
+                                                                               : 1000000000;
+  const int digits = column.time_unit == parquet::TimeUnit::kMillis   ? 3
+                     : column.time_unit == parquet::TimeUnit::kMicros ? 6
+                                                                       : 9;
+  const int64_t seconds = FloorDiv(value, per_second);
+  int64_t fraction = value - seconds * per_second;
+  const int64_t days = FloorDiv(seconds, 86400);
+  const int64_t second_of_day = seconds - days * 86400;
+  // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm), in
+  // 64 bits so that any int64 of seconds has its year.
+  const int64_t z = days + 719468;
+  const int64_t era = FloorDiv(z, 146097);
+  const int64_t day_of_era = z - era * 146097;
+  const int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t mp = (5 * day_of_year + 2) / 153;
+  const int64_t day = day_of_year - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+  std::string text = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", year, month, day, second_of_day / 3600,
+                                 second_of_day / 60 % 60, second_of_day % 60);
+  if (fraction != 0) {
+    int shown = digits;
+    while (fraction % 10 == 0) {
+      fraction /= 10;
+      --shown;
+    }
+    text += fmt::format(".{:0{}}", fraction, shown);
   }
+  return text + "Z";
 }
 
 bool IsTimestamp(const parquet::ColumnInfo& column) {
@@ -87,32 +116,26 @@ std::string Show(const parquet::ColumnInfo& column, const Range& range) {
     case PhysicalType::kInt64:
     case PhysicalType::kInt32:
       if (IsTimestamp(column)) {
-        return fmt::format("{} .. {}", FormatTimestampNs(Nanoseconds(column, range.int_min)),
-                           FormatTimestampNs(Nanoseconds(column, range.int_max)));
+        return fmt::format("{} .. {}", FormatTimestamp(column, range.int_min), FormatTimestamp(column, range.int_max));
       }
       return fmt::format("{} .. {}", text::Thousands(range.int_min), text::Thousands(range.int_max));
     case PhysicalType::kFloat:
     case PhysicalType::kDouble: return fmt::format("{:.6g} .. {:.6g}", range.real_min, range.real_max);
-    default: return fmt::format("'{}' .. '{}'", range.text_min, range.text_max);
+    default: return fmt::format("'{}' .. '{}'", text::Escaped(range.text_min), text::Escaped(range.text_max));
   }
 }
 
 }  // namespace
 
 void PrintStatistics(const parquet::ParquetReader& reader) {
-  const format::FileMetaData& meta = parquet::detail::ReaderAccess::Footer(reader);
   const std::vector<parquet::ColumnInfo>& columns = reader.columns();
   std::vector<Range> ranges(columns.size());
-  for (const format::RowGroup& group : meta.row_groups) {
+  for (int g = 0; g < reader.num_row_groups(); ++g) {
+    const parquet::RowGroupMetadata group = reader.row_group_metadata(g);
     for (size_t c = 0; c < group.columns.size() && c < columns.size(); ++c) {
-      const format::ColumnChunk& chunk = group.columns[c];
-      const format::Statistics& stats = chunk.meta_data.statistics;
-      if (!chunk.__isset.meta_data || !chunk.meta_data.__isset.statistics) {
-        ++ranges[c].chunks_without;
-      } else if (stats.__isset.min_value && stats.__isset.max_value) {
-        Widen(ranges[c], columns[c], stats.min_value, stats.max_value);
-      } else if (stats.__isset.min && stats.__isset.max) {
-        Widen(ranges[c], columns[c], stats.min, stats.max);
+      const std::optional<parquet::ChunkStatistics>& stats = group.columns[c].statistics;
+      if (stats && stats->min && stats->max) {
+        Widen(ranges[c], columns[c], *stats->min, *stats->max);
       } else {
         ++ranges[c].chunks_without;
       }
@@ -124,13 +147,13 @@ void PrintStatistics(const parquet::ParquetReader& reader) {
     const Range& range = ranges[c];
     std::string note;
     if (range.chunks_without > 0) note = fmt::format("  ({} without statistics)", text::Count(range.chunks_without, "row group"));
-    fmt::print("  {:<14} {}{}\n", columns[c].name, range.any ? Show(columns[c], range) : "none", note);
+    fmt::print("  {:<14} {}{}\n", text::Escaped(columns[c].name), range.any ? Show(columns[c], range) : "none", note);
     if (!time_column && range.any && IsTimestamp(columns[c]) && range.chunks_without == 0) time_column = c;
   }
   if (time_column) {
     const Range& range = ranges[*time_column];
-    fmt::print("time range:  {} .. {} ({})\n", FormatTimestampNs(Nanoseconds(columns[*time_column], range.int_min)),
-               FormatTimestampNs(Nanoseconds(columns[*time_column], range.int_max)), columns[*time_column].name);
+    fmt::print("time range:  {} .. {} ({})\n", FormatTimestamp(columns[*time_column], range.int_min),
+               FormatTimestamp(columns[*time_column], range.int_max), text::Escaped(columns[*time_column].name));
   }
   // Rows per ticker: not in the statistics, so the column is read (a
   // dictionary of a few names; about a second per 10M rows).
@@ -143,8 +166,10 @@ void PrintStatistics(const parquet::ParquetReader& reader) {
     }
     fmt::print("rows per ticker:\n");
     size_t width = 0;
-    for (const auto& entry : counts) width = std::max(width, entry.first.size());
-    for (const auto& [name, count] : counts) {
+    std::map<std::string, int64_t, std::less<>> shown;
+    for (const auto& [name, count] : counts) shown[text::Escaped(name)] += count;
+    for (const auto& entry : shown) width = std::max(width, entry.first.size());
+    for (const auto& [name, count] : shown) {
       fmt::print("  {:<{}}  {:>12}  {:5.1f}%\n", name, width, text::Thousands(count),
                  100.0 * static_cast<double>(count) / static_cast<double>(std::max<int64_t>(1, reader.num_rows())));
     }

@@ -103,5 +103,38 @@ TEST(ThriftIo, AListLongerThanItsBytesIsRefusedBeforeItIsAllocated) {
   }
 }
 
+TEST(ThriftIo, ListsMayNotClaimMoreMemoryThanTheirBytesCanHold) {
+  // A 5 MB footer whose schema list claims 5 million elements, each present
+  // as a 1-byte empty struct: the list fits its bytes, but Thrift sizes it
+  // before reading an element, 5M SchemaElements of 328 bytes, 1.6 GB.
+  // The bound (64 bytes of memory per byte, plus 1 MiB) refuses it first.
+  constexpr uint32_t kClaimed = 5'000'000;
+  std::vector<uint8_t> footer = Bytes({0x15, 0x02, 0x19, 0xFC});
+  AppendVarint(footer, kClaimed);
+  footer.resize(footer.size() + kClaimed, 0x00);
+  format::FileMetaData meta;
+  try {
+    ReadThrift(footer.data(), footer.size(), &meta, "footer");
+    FAIL() << "read the footer";
+  } catch (const ParquetError& e) {
+    EXPECT_NE(std::string(e.what()).find("footer is corrupt: its lists claim more elements than its bytes can hold"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(meta.schema.empty()) << "allocated " << meta.schema.size() << " schema elements";
+
+  // A list of 2,000 such elements (784 kB, within the 1 MiB) is sized, and
+  // fails on its first element, which lacks its required name.
+  std::vector<uint8_t> small = Bytes({0x15, 0x02, 0x19, 0xFC});
+  AppendVarint(small, 2000);
+  small.resize(small.size() + 2000, 0x00);
+  try {
+    ReadThrift(small.data(), small.size(), &meta, "footer");
+    FAIL() << "read the footer";
+  } catch (const ParquetError& e) {
+    EXPECT_EQ(std::string(e.what()).find("claim more elements"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace barforge::parquet

@@ -1,31 +1,22 @@
 #pragma once
-// Reads one column chunk (dictionary page, data pages v1/v2) into a
-// ColumnBuffer: whole, or page by page for a stream.
-
-#include <oneapi/tbb/task_group.h>
+// Reads one column chunk into a ColumnBuffer, whole or page by page for a
+// stream: checks where the chunk lies, then hands the pages that
+// page_read_ahead reads to the page_decoder, with the file, column, row
+// group and page offset in every error.
 
 #include <cstdint>
-#include <exception>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "barforge/parquet_reader.h"
 #include "gen-cpp/parquet_types.h"
-#include "parquet/codec.h"
 #include "parquet/reader/file_source.h"
 #include "parquet/reader/schema.h"
 
 namespace barforge::parquet::reader {
 
-/// Where a chunk's bytes lie in the file: [begin, end).
-struct ChunkRange {
-  uint64_t begin = 0;
-  uint64_t end = 0;
-};
-
-class ChunkBytes;
-class ChunkDecoder;
+class PageDecoder;
+class PageReadAhead;
 
 /// Decodes the chunk `meta` of `leaf` (a row group of `row_group_rows`
 /// rows) page by page, appending to `out`, which it first empties (keeping
@@ -53,44 +44,9 @@ class ColumnChunkDecoder {
   int64_t num_values_;
   int64_t row_group_rows_;
   std::string context_;
-  // A page read ahead: its header, its bytes, and its body decompressed
-  // (with the other pages read with it, in parallel).
-  struct PageAhead {
-    format::PageHeader header;
-    std::vector<uint8_t> payload;
-    std::vector<uint8_t> body;
-    bool decompressed = false;  // else body is unused: stored as is, or to decompress in turn
-    uint64_t offset = 0;        // in the file
-  };
-  // The next few pages, read and decompressed together. `error` is what
-  // stopped the read at `error_offset`, raised once the pages before it
-  // are decoded; no pages and no error means that the chunk has no more.
-  struct Batch {
-    std::vector<PageAhead> pages;  // [0, count) read; reused
-    size_t count = 0;
-    std::exception_ptr error;
-    uint64_t error_offset = 0;
-  };
-  // Reads the next few pages into `batch` and decompresses them in parallel.
-  void ReadAhead(Batch& batch);
-  // Starts reading the batch after the current one, in the background.
-  void StartReadAhead();
-  // Waits for that batch and makes it the current one.
-  void TakeReadAhead();
-
-  int64_t begin_ = 0;  // the chunk's first byte in the file
-  uint64_t pos_ = 0;   // the next page's offset in the chunk, past the pages read ahead
-  Codec codec_ = Codec::kUncompressed;
-  // The batch being decoded, and the next one being read meanwhile.
-  Batch batches_[2];
-  int current_ = 0;
-  size_t next_page_ = 0;  // in the current batch
-  bool reading_ = false;  // the other batch is being read by reader_
-  oneapi::tbb::task_group reader_;
-  int64_t values_ahead_ = 0;  // values of the data pages read so far
   bool finished_ = false;
-  std::unique_ptr<ChunkBytes> bytes_;
-  std::unique_ptr<ChunkDecoder> decoder_;
+  std::unique_ptr<PageReadAhead> pages_;
+  std::unique_ptr<PageDecoder> decoder_;
 };
 
 /// Reads the chunk `meta` of `leaf` (a row group of `row_group_rows` rows),

@@ -13,8 +13,8 @@
 #include "parquet/reader/column_chunk_reader.h"
 #include "parquet/reader/column_chunk_stream.h"
 #include "parquet/reader/file_source.h"
+#include "parquet/enum_names.h"
 #include "parquet/reader/raw_enum.h"
-#include "parquet/reader/reader_access.h"
 #include "parquet/reader/schema.h"
 #include "parquet/thrift_io.h"
 
@@ -106,6 +106,12 @@ ParquetReader::ParquetReader(std::filesystem::path path) : state_(std::make_uniq
       if (!chunk.__isset.meta_data) {
         s.Fail(fmt::format("row group {}, column '{}' has no ColumnMetaData", g, s.leaves[c].info.name));
       }
+      for (const auto& encoding : chunk.meta_data.encodings) {
+        if (!IsDefinedEncoding(reader::RawEnum(encoding))) {
+          s.Fail(fmt::format("row group {}, column '{}': its encodings list holds {}, which is not an encoding the "
+                             "format defines", g, s.leaves[c].info.name, reader::RawEnum(encoding)));
+        }
+      }
       if (chunk.__isset.file_path) {
         s.Fail(fmt::format("row group {}, column '{}' lives in another file ({})", g, s.leaves[c].info.name,
                            chunk.file_path));
@@ -150,8 +156,38 @@ std::vector<std::pair<std::string, std::string>> ParquetReader::key_value_metada
 
 std::string ParquetReader::created_by() const { return state_->metadata.created_by; }
 
-const format::FileMetaData& detail::ReaderAccess::Footer(const ParquetReader& reader) {
-  return reader.state_->metadata;
+RowGroupMetadata ParquetReader::row_group_metadata(int row_group) const {
+  row_group_num_rows(row_group);  // checks that it exists
+  const format::RowGroup& group = state_->metadata.row_groups[static_cast<size_t>(row_group)];
+  RowGroupMetadata out;
+  out.num_rows = group.num_rows;
+  out.total_byte_size = group.total_byte_size;
+  if (group.__isset.total_compressed_size) out.total_compressed_size = group.total_compressed_size;
+  for (const format::ColumnChunk& chunk : group.columns) {
+    const format::ColumnMetaData& meta = chunk.meta_data;  // present: checked on opening
+    ColumnChunkMetadata& column = out.columns.emplace_back();
+    column.path = meta.path_in_schema;
+    column.codec = CompressionCodecName(reader::RawEnum(meta.codec));
+    for (const auto& encoding : meta.encodings) column.encodings.push_back(EncodingName(reader::RawEnum(encoding)));
+    column.num_values = meta.num_values;
+    column.total_compressed_size = meta.total_compressed_size;
+    column.total_uncompressed_size = meta.total_uncompressed_size;
+    column.data_page_offset = meta.data_page_offset;
+    if (meta.__isset.dictionary_page_offset) column.dictionary_page_offset = meta.dictionary_page_offset;
+    if (meta.__isset.statistics) {
+      const format::Statistics& stats = meta.statistics;
+      ChunkStatistics& statistics = column.statistics.emplace();
+      if (stats.__isset.null_count) statistics.null_count = stats.null_count;
+      if (stats.__isset.min_value && stats.__isset.max_value) {
+        statistics.min = stats.min_value;
+        statistics.max = stats.max_value;
+      } else if (stats.__isset.min && stats.__isset.max) {
+        statistics.min = stats.min;
+        statistics.max = stats.max;
+      }
+    }
+  }
+  return out;
 }
 
 ParquetReader::State::Chunk ParquetReader::State::FindChunk(size_t index, int row_group, int64_t rows) const {

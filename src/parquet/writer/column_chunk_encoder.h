@@ -1,42 +1,37 @@
 #pragma once
 // Encodes one column of one row group: plans pages at row boundaries of
-// about page_size_bytes, builds a dictionary for strings when that is
-// smaller, and encodes + compresses each page independently, so pages can be
-// done on several threads and the bytes never depend on how many.
+// about page_size_bytes and encodes + compresses each page independently, so
+// pages can be done on several threads and the bytes never depend on how
+// many. What varies by column kind (how values become a page's payload, a
+// dictionary, the statistics) lives in one encoder per kind:
+// fixed_width_encoder (integers, timestamps, doubles), float_encoder (floats
+// and float lists), string_encoder; ColumnChunkEncoder::Make picks it.
 
 #include <cstdint>
+#include <memory>
 #include <span>
-#include <string>
 #include <vector>
 
 #include "barforge/parquet_writer.h"
 #include "parquet/codec.h"
 #include "parquet/writer/encoded_row_group.h"
+#include "parquet/writer/page_assembly.h"
 
 namespace barforge::parquet {
 
-/// One encoded page and what the chunk metadata needs to know of it.
-struct EncodedPage {
-  std::vector<uint8_t> bytes;        ///< header + compressed payload
-  int64_t compressed_size = 0;       ///< bytes.size(), kept when the bytes are released after writing
-  int64_t uncompressed_size = 0;     ///< header + uncompressed payload
-  double fill_seconds = 0;           ///< time inside FloatPages::fill
-  // Min/max of the page's values (numbers only); NaN makes them unusable.
-  bool has_value = false;
-  bool has_nan = false;
-  int64_t int_min = 0, int_max = 0;
-  double real_min = 0, real_max = 0;
-};
-
 class ColumnChunkEncoder {
  public:
-  /// Checks `values` against `column` (ParquetUsageError naming the column) and
-  /// plans the pages. Keeps views of `values`: they must outlive this.
-  ColumnChunkEncoder(const ColumnSpec& column, const ColumnValues& values, int64_t num_rows,
-                     const WriterOptions& options);
+  /// The encoder for `column`'s kind. Checks `values` against `column`
+  /// (ParquetUsageError naming the column) and plans the pages. Keeps views
+  /// of all four arguments: they must outlive it.
+  static std::unique_ptr<ColumnChunkEncoder> Make(const ColumnSpec& column, const ColumnValues& values,
+                                                  int64_t num_rows, const WriterOptions& options);
+  virtual ~ColumnChunkEncoder() = default;
+  ColumnChunkEncoder(const ColumnChunkEncoder&) = delete;
+  ColumnChunkEncoder& operator=(const ColumnChunkEncoder&) = delete;
 
   /// Pages to encode, the dictionary page (if any) first.
-  size_t num_pages() const { return page_first_row_.size() - 1 + (use_dictionary_ ? 1 : 0); }
+  size_t num_pages() const { return page_first_row_.size() - 1 + (has_dictionary() ? 1 : 0); }
 
   /// Encodes page `page` with `compressor`. Thread-safe for distinct pages.
   EncodedPage EncodePage(size_t page, PageCompressor& compressor) const;
@@ -45,37 +40,57 @@ class ColumnChunkEncoder {
   /// bytes are moved in, and may already have been released.
   EncodedColumnChunk Finish(std::vector<EncodedPage> pages) const;
 
- private:
+ protected:
+  ColumnChunkEncoder(const ColumnSpec& column, int64_t num_rows, int64_t values_per_row,
+                     const WriterOptions& options);
+
+  /// Never more rows than this in one page, whatever the value width.
+  static constexpr int64_t kMaxRowsPerPage = 1 << 20;
+
+  /// Plans data pages of about page_size_bytes for rows of `bytes_per_row`.
   void PlanFixedWidthPages(int64_t bytes_per_row);
-  void PlanStrings();
-  std::string_view StringAt(int64_t row) const;
+
+  /// The uncompressed payload of the data page of rows [first_row, first_row
+  /// + rows): levels (if any), then values. Its bytes stay valid until this
+  /// thread's next call; the values' min/max go to `page.values`.
+  virtual std::span<const uint8_t> DataPagePayload(int64_t first_row, int64_t rows, EncodedPage& page) const = 0;
   /// Encoding of the data pages' values.
-  format::Encoding::type ValueEncoding() const;
-  EncodedPage EncodeDataPage(size_t data_page, PageCompressor& compressor) const;
-  EncodedPage EncodeDictionaryPage(PageCompressor& compressor) const;
-  /// Appends the values of rows [first_row, first_row + rows) of a column
-  /// other than a float one to `payload`, noting their min/max in `page`.
-  void AppendValues(int64_t first_row, int64_t rows, std::vector<uint8_t>& payload, EncodedPage& page) const;
-  /// A float column's page payload, `prefix` (its levels) then the values,
-  /// in this thread's buffer (valid until its next call); min/max in `page`.
-  std::span<const uint8_t> FloatPayload(int64_t first_row, int64_t rows, std::span<const uint8_t> prefix,
-                                        EncodedPage& page) const;
+  virtual format::Encoding::type ValueEncoding() const { return format::Encoding::PLAIN; }
+  /// Every encoding the chunk uses, for its metadata.
+  virtual std::vector<format::Encoding::type> Encodings() const { return {ValueEncoding()}; }
+  virtual bool has_dictionary() const { return false; }
+  /// The dictionary page; only called when has_dictionary().
+  virtual EncodedPage EncodeDictionaryPage(PageCompressor& compressor) const;
+  /// The chunk's statistics, given the min/max of all its pages' values.
+  virtual format::Statistics Statistics(const ValueRange& values) const;
+
+  /// This thread's buffer for page payloads, emptied.
+  static std::vector<uint8_t>& PayloadBuffer();
 
   const ColumnSpec& column_;
-  const ColumnValues& values_;
   const WriterOptions& options_;
   int64_t num_rows_;
-  int64_t values_per_row_ = 1;
+  int64_t values_per_row_;
   /// page_first_row_[p]..page_first_row_[p+1] are data page p's rows.
   std::vector<int64_t> page_first_row_;
 
-  // Strings.
-  bool use_dictionary_ = false;
-  std::vector<std::string_view> dictionary_;  ///< entries in first-use order
-  std::vector<uint32_t> dictionary_index_;    ///< per row
-  int dictionary_bit_width_ = 0;
-  std::string string_min_, string_max_;
-  bool has_string_stats_ = false;
+ private:
+  EncodedPage EncodeDataPage(size_t data_page, PageCompressor& compressor) const;
 };
+
+/// The encoders of each column kind, made by ColumnChunkEncoder::Make.
+std::unique_ptr<ColumnChunkEncoder> MakeFixedWidthEncoder(const ColumnSpec& column, const ColumnValues& values,
+                                                          int64_t num_rows, const WriterOptions& options);
+std::unique_ptr<ColumnChunkEncoder> MakeFloatEncoder(const ColumnSpec& column, const ColumnValues& values,
+                                                     int64_t num_rows, const WriterOptions& options);
+std::unique_ptr<ColumnChunkEncoder> MakeStringEncoder(const ColumnSpec& column, const ColumnValues& values,
+                                                      int64_t num_rows, const WriterOptions& options);
+
+/// Checks that `values` holds a span of T (ParquetUsageError naming the
+/// column and `type` otherwise) and returns it.
+template <class T>
+std::span<const T> ExpectValues(const ColumnSpec& column, const ColumnValues& values, const char* type);
+/// Checks that `got` values are the `want` the row group needs.
+void ExpectCount(const ColumnSpec& column, size_t got, int64_t want);
 
 }  // namespace barforge::parquet

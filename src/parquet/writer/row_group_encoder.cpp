@@ -32,7 +32,7 @@ RowGroupEncoder::RowGroupEncoder(std::span<const ColumnSpec> schema, const RowGr
   }
   if (data.num_rows < 0) throw ParquetUsageError("parquet writer: negative row count");
   for (size_t c = 0; c < schema.size(); ++c) {
-    encoders_.push_back(std::make_unique<ColumnChunkEncoder>(schema[c], data.columns[c], data.num_rows, options));
+    encoders_.push_back(ColumnChunkEncoder::Make(schema[c], data.columns[c], data.num_rows, options));
     for (size_t p = 0; p < encoders_.back()->num_pages(); ++p) jobs_.push_back({c, p});
     pages_.emplace_back(encoders_.back()->num_pages());
   }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -295,6 +296,19 @@ TEST(BadFileTest, CorruptPageHeader) {
   std::vector<uint8_t> bytes = BuildGoodFile();
   for (size_t i = 4; i < 12; ++i) bytes[i] = 0xFF;
   ExpectError(WriteTempFile("pageheader.parquet", bytes), "page at byte offset 4");
+}
+
+TEST(BadFileTest, PageEncodingTheFormatDoesNotDefine) {
+  // The first page's DataPageHeader (field 5, struct: 0x2C) holds field 1
+  // num_values (i32: 0x15) 60 (zigzag 0x78), then field 2 encoding PLAIN
+  // (0x15 0x00): make the encoding 60 (0x78), which no encoding is.
+  std::vector<uint8_t> bytes = BuildGoodFile();
+  const uint8_t pattern[] = {0x2C, 0x15, 0x78, 0x15, 0x00};
+  const auto at = std::search(bytes.begin() + 4, bytes.begin() + 40, std::begin(pattern), std::end(pattern));
+  ASSERT_NE(at, bytes.begin() + 40);
+  at[4] = 0x78;
+  ExpectError(WriteTempFile("pageencoding.parquet", bytes),
+              "column 'x', row group 0, page at byte offset 4: encoding 60 is not one the format defines");
 }
 
 TEST(BadFileTest, NumValuesInconsistentWithThePages) {
