@@ -85,10 +85,12 @@ class Dataset:
         return f"barforge.Dataset({str(self._path)!r}, num_rows={self.num_rows}, columns={self.columns})"
 
     def __len__(self) -> int:
+        """The number of rows (samples)."""
         return self.num_rows
 
     @property
     def path(self) -> Path:
+        """The path opened: a samples file or a directory of parts."""
         return self._path
 
     @property
@@ -98,14 +100,17 @@ class Dataset:
 
     @property
     def num_rows(self) -> int:
+        """The number of rows (samples), over every part."""
         return self._reader.num_rows
 
     @property
     def columns(self) -> list[str]:
+        """The column names, in the file's order."""
         return list(self._kinds)
 
     @property
     def num_row_groups(self) -> int:
+        """The number of row groups, over every part."""
         return self._reader.num_row_groups
 
     @property
@@ -128,6 +133,7 @@ class Dataset:
 
     @property
     def window(self) -> int:
+        """W, the bars in each sample's window (from the stored config)."""
         return int(self.metadata["config"]["window"])
 
     def _names(self, columns: Sequence[str] | None) -> list[str]:
