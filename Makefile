@@ -75,16 +75,22 @@ bench: deps all python
 
 # The wheel users install: `pip wheel .` (scikit-build-core over this CMake,
 # in build-pip/) repaired by auditwheel into wheelhouse/ with a manylinux tag.
+# Built with the PyPI venv's scikit-build-core and pybind11 (no download),
+# through ccache when it is installed, in its preprocessor mode: Debian's
+# pybind11 2.10 in /usr/include is shadowed by the venv's, which direct mode
+# cannot tell from a build that fell back to it.
+WHEEL_CCACHE := $(if $(shell command -v ccache),--config-settings=cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache)
 wheel: deps
 	rm -rf build-wheel-dist wheelhouse
-	PIP_DISABLE_PIP_VERSION_CHECK=1 $(PYPI_VENV)/bin/pip wheel --no-build-isolation --no-deps -w build-wheel-dist \
-	  --config-settings=build-dir=build-pip .
-	$(PYPI_VENV)/bin/auditwheel repair -w wheelhouse build-wheel-dist/barforge-*.whl
+	CCACHE_NODIRECT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 $(PYPI_VENV)/bin/pip wheel --no-build-isolation --no-deps -w build-wheel-dist \
+	  --config-settings=build-dir=build-pip $(WHEEL_CCACHE) .
+	PATH="$(CURDIR)/$(PYPI_VENV)/bin:$$PATH" auditwheel repair -w wheelhouse build-wheel-dist/barforge-*.whl
+	rm -rf build-wheel-dist
 
 # The repaired wheel checked by `auditwheel show` and installed into a fresh
 # venv, where barforge imports, `barforge --version` runs and a small build works.
 wheel-test: wheel
-	$(PYPI_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/wheel_check.py
+	PATH="$(CURDIR)/$(PYPI_VENV)/bin:$$PATH" $(PYPI_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/wheel_check.py
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-pip build-wheel-dist wheelhouse $(VENV) $(PYPI_VENV)
