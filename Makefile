@@ -4,11 +4,14 @@ WERROR   ?= ON
 JOBS     ?= $(shell nproc)
 CMAKE_FLAGS ?=
 VENV     ?= .venv
+# The PyPI venv (numpy 2, pyarrow, polars, ...) that scripts/install-deps.sh
+# makes from python/requirements-test.lock.
+PYPI_VENV := .venv-pypi
 # Debian's interpreter, whose numpy/torch/matplotlib come from Debian; a
 # python3 that comes first on PATH may be another one.
 PYTHON   ?= /usr/bin/python3
 
-.PHONY: all deps configure python run test test-asan bench fuzz clean
+.PHONY: all deps configure python run test test-asan bench fuzz clean wheel wheel-test
 FUZZ_SECONDS ?= 60
 
 all: configure
@@ -23,13 +26,19 @@ configure:
 	    -DBARFORGE_WERROR=$(WERROR) $(CMAKE_FLAGS); \
 	fi
 
-# The Python package: a venv of Debian's python3 (seeing its numpy, torch,
-# ...) with barforge installed from the build, offline.
+# The Python package: a venv of Debian's python3 (seeing its numpy 1, torch,
+# ...) with barforge installed from the build, offline; and the same build
+# installed into the PyPI venv (numpy 2), when it exists.
 python: all
 	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv --system-site-packages $(VENV)
 	@PIP_DISABLE_PIP_VERSION_CHECK=1 $(VENV)/bin/python -m pip install --quiet --no-index --no-build-isolation \
 	  --no-deps --root-user-action=ignore ./$(BUILD)/python
 	@$(VENV)/bin/python -c "import barforge" && echo "python: barforge installed in $(VENV)/"
+	@if [ -x $(PYPI_VENV)/bin/python ]; then \
+	  PIP_DISABLE_PIP_VERSION_CHECK=1 $(PYPI_VENV)/bin/python -m pip install --quiet --no-index --no-build-isolation \
+	    --no-deps --root-user-action=ignore ./$(BUILD)/python && \
+	  $(PYPI_VENV)/bin/python -c "import barforge" && echo "python: barforge installed in $(PYPI_VENV)/"; \
+	fi
 
 # Installs what is missing, builds, and makes the default dataset.
 run: deps all python
@@ -64,5 +73,24 @@ bench: deps all python
 	bash bench/run.sh
 	$(VENV)/bin/python bench/python_bench.py
 
+# The wheel users install: `pip wheel .` (scikit-build-core over this CMake,
+# in build-pip/) repaired by auditwheel into wheelhouse/ with a manylinux tag.
+# Built with the PyPI venv's scikit-build-core and pybind11 (no download),
+# through ccache when it is installed, in its preprocessor mode: Debian's
+# pybind11 2.10 in /usr/include is shadowed by the venv's, which direct mode
+# cannot tell from a build that fell back to it.
+WHEEL_CCACHE := $(if $(shell command -v ccache),--config-settings=cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache)
+wheel: deps
+	rm -rf build-wheel-dist wheelhouse
+	CCACHE_NODIRECT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 $(PYPI_VENV)/bin/pip wheel --no-build-isolation --no-deps -w build-wheel-dist \
+	  --config-settings=build-dir=build-pip $(WHEEL_CCACHE) .
+	PATH="$(CURDIR)/$(PYPI_VENV)/bin:$$PATH" auditwheel repair -w wheelhouse build-wheel-dist/barforge-*.whl
+	rm -rf build-wheel-dist
+
+# The repaired wheel checked by `auditwheel show` and installed into a fresh
+# venv, where barforge imports, `barforge --version` runs and a small build works.
+wheel-test: wheel
+	PATH="$(CURDIR)/$(PYPI_VENV)/bin:$$PATH" $(PYPI_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/python/wheel_check.py
+
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz $(VENV)
+	rm -rf $(BUILD) build-asan build-fuzz build-pip build-wheel-dist wheelhouse $(VENV) $(PYPI_VENV)

@@ -50,3 +50,23 @@ if [[ -f "$tools_dir/package-lock.json" ]]; then
     cp "$tools_dir/package-lock.json" "$stamp"
   fi
 fi
+
+# The PyPI test venv (.venv-pypi/): numpy 2 and the readers users call
+# (pyarrow, polars, pandas, duckdb, fastparquet, datasets), pybind11 >= 2.12
+# for the extension, and the pip build's tools, pinned with their hashes by
+# python/requirements-test.lock. Made anew only when the lock changed since
+# the last complete install (the stamp is written last, so an interrupted
+# install is redone). BARFORGE_NO_PYPI_VENV=1 skips it.
+pypi_venv="$root_dir/.venv-pypi"
+pypi_lock="$root_dir/python/requirements-test.lock"
+if [[ -f "$pypi_lock" && -z "${BARFORGE_NO_PYPI_VENV:-}" ]]; then
+  stamp="$pypi_venv/.barforge-lock-stamp"
+  if [[ ! -f "$stamp" ]] || ! cmp -s "$stamp" "$pypi_lock"; then
+    echo "install-deps: PyPI test venv .venv-pypi/ from python/requirements-test.lock"
+    rm -rf "$pypi_venv"
+    /usr/bin/python3 -m venv "$pypi_venv"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$pypi_venv/bin/pip" install --quiet --root-user-action=ignore \
+      --require-hashes --no-deps -r "$pypi_lock"
+    cp "$pypi_lock" "$stamp"
+  fi
+fi

@@ -12,10 +12,14 @@
 Neither is imported here, so ``import barforge`` needs only numpy and PyYAML.
 """
 
-from barforge._core import ConfigError, DataError, ParquetError, __version__
-from barforge._build import build_dataset
-from barforge._dataset import Dataset, open_dataset
-from barforge._transform import MetaScaler, transform, transform_many
+from barforge._supported import check_environment as _check_environment
+
+_check_environment()  # an interpreter or numpy this build does not support: ImportError naming the supported ones
+
+from barforge._core import ConfigError, DataError, ParquetError, __version__  # noqa: E402
+from barforge._build import build_dataset  # noqa: E402
+from barforge._dataset import Dataset, open_dataset  # noqa: E402
+from barforge._transform import MetaScaler, transform, transform_many  # noqa: E402
 
 
 def report(path, out="report.html", max_rows=20_000, seed=0):

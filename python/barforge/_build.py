@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import os
 import threading
 import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
 import yaml
 
 from barforge import _core
@@ -16,7 +18,15 @@ from barforge import _core
 def _yaml_ready(value: Any) -> Any:
     """What yaml.safe_load gives, made exact for the C++ loader: an unquoted
     timestamp (`start: 2020-01-01T00:00:00Z`) loads as a datetime and goes
-    back as ISO 8601 text."""
+    back as ISO 8601 text. numpy scalars and arrays become Python numbers and
+    lists (the YAML emitter knows neither), paths and bytes (os.fsdecode, as
+    Python's own path functions decode them) become text."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return _yaml_ready(value.tolist())
+    if isinstance(value, (bytes, os.PathLike)):
+        return os.fsdecode(value)
     if isinstance(value, Mapping):
         return {str(k): _yaml_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -31,11 +41,13 @@ def _yaml_ready(value: Any) -> Any:
     return value
 
 
-def config_text(cfg: Mapping[str, Any] | None, **overrides: Any) -> str:
+def config_text(cfg: Mapping[str, Any], **overrides: Any) -> str:
     """The config dict (as yaml.safe_load gives it) plus keyword overrides
     that are not None, as the YAML text the C++ loader validates."""
     if cfg is None:
-        cfg = {}
+        # Not the defaults: a forgotten config would build 1,000,000 samples.
+        raise TypeError("cfg is None: pass the config as a dict (yaml.safe_load of a config file such as "
+                        "config/default.yaml; {} for every default)")
     if not isinstance(cfg, Mapping):
         raise TypeError(f"cfg must be a dict of config keys (as yaml.safe_load gives it), not {type(cfg).__name__}")
     merged = dict(_yaml_ready(cfg))
@@ -82,7 +94,7 @@ def run_cancellable(function, *args):
     return outcome["value"]
 
 
-def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, seed: int | None = None,
+def build_dataset(cfg: Mapping[str, Any], n_samples: int | None = None, seed: int | None = None,
                   overwrite: bool = False) -> Path | dict[str, Path]:
     """Builds the dataset of `cfg` (a dict as yaml.safe_load gives for a
     config file; n_samples and seed, when given, replace its keys) and returns

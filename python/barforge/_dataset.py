@@ -7,6 +7,7 @@ arrays handed out are views of the decoded values, not copies.
 
 from __future__ import annotations
 
+import atexit
 import json
 import queue
 import threading
@@ -31,6 +32,37 @@ _PIECE_ROWS = 16384
 _PIECES_AHEAD = 2
 
 
+# The background readers of file-order batches still running: (stop event,
+# thread). A reader left running when the interpreter finalizes would be
+# killed inside the C++ decoder (a daemon thread taking the GIL back then
+# ends with pthread_exit, which unwinds through C++ and aborts the process:
+# "terminate called without an active exception", exit 134). So closing or
+# collecting a batch iterator stops and joins its reader, and at exit
+# (atexit runs after the main thread is done and before the interpreter is
+# torn down) every reader still running is stopped and joined.
+_readers: set[tuple[threading.Event, threading.Thread]] = set()
+_readers_lock = threading.Lock()
+
+
+def _stop_reader(reader: tuple[threading.Event, threading.Thread]) -> None:
+    """Stops a background reader and waits for it: it ends once its current
+    piece is decoded."""
+    stop, thread = reader
+    stop.set()
+    if thread is not threading.current_thread():
+        thread.join()
+    with _readers_lock:
+        _readers.discard(reader)
+
+
+@atexit.register
+def _stop_readers() -> None:
+    with _readers_lock:
+        running = list(_readers)
+    for reader in running:
+        _stop_reader(reader)
+
+
 def mix_seed(*parts: int) -> int:
     """One 64-bit seed from several integers (epoch, row group, ...)."""
     state = 0
@@ -53,10 +85,12 @@ class Dataset:
         return f"barforge.Dataset({str(self._path)!r}, num_rows={self.num_rows}, columns={self.columns})"
 
     def __len__(self) -> int:
+        """The number of rows (samples)."""
         return self.num_rows
 
     @property
     def path(self) -> Path:
+        """The path opened: a samples file or a directory of parts."""
         return self._path
 
     @property
@@ -66,14 +100,17 @@ class Dataset:
 
     @property
     def num_rows(self) -> int:
+        """The number of rows (samples), over every part."""
         return self._reader.num_rows
 
     @property
     def columns(self) -> list[str]:
+        """The column names, in the file's order."""
         return list(self._kinds)
 
     @property
     def num_row_groups(self) -> int:
+        """The number of row groups, over every part."""
         return self._reader.num_row_groups
 
     @property
@@ -97,6 +134,8 @@ class Dataset:
 
     @property
     def window(self) -> int:
+        """W, the bars in each sample's window (from the stored config; a
+        transform --all file's from its scaler)."""
         config = self.metadata["config"]
         # A feature file of transform --all has no config: its scaler's window.
         return int(config["window"] if "window" in config else self.metadata["scaler"]["window"])
@@ -216,7 +255,12 @@ class Dataset:
             except BaseException as error:  # handed to the consumer, raised there
                 put(error)
 
-        threading.Thread(target=produce, name="barforge-read", daemon=True).start()
+        # A daemon thread, so that a program that keeps an unfinished
+        # iterator to its end does not wait for it; _stop_readers joins it.
+        reader = (stop, threading.Thread(target=produce, name="barforge-read", daemon=True))
+        with _readers_lock:
+            _readers.add(reader)
+        reader[1].start()
         carry = _Carry()
         try:
             while (item := pieces.get()) is not None:
@@ -228,7 +272,7 @@ class Dataset:
             if carry.rows and not drop_last:
                 yield _join(carry.pieces)
         finally:
-            stop.set()
+            _stop_reader(reader)
 
     def _batches(self, plan, names, batch_size, shuffle, seed, drop_last):
         carry = _Carry()

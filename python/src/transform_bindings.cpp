@@ -106,17 +106,25 @@ void BindTransform(py::module_& m) {
           py::arg("path"), py::arg("window") = py::none(),
           "Reads a scaler JSON file or a dataset Parquet file's footer; with `window`, refuses a scaler fitted "
           "with another window (ValueError).")
-      .def_static("from_json", &FeatureTransform::FromJson, py::arg("text"), py::arg("source") = "meta scaler JSON")
-      .def_property_readonly("window", &FeatureTransform::window)
-      .def_property_readonly("horizon", &FeatureTransform::horizon)
-      .def_property_readonly("count", &FeatureTransform::count)
-      .def_property_readonly("mean", [](const FeatureTransform& t) { return std::vector<double>(t.mean().begin(), t.mean().end()); })
-      .def_property_readonly("std", [](const FeatureTransform& t) { return std::vector<double>(t.std().begin(), t.std().end()); })
-      .def_property_readonly("features", [](const FeatureTransform&) {
-        return std::vector<std::string>(kMetaFeatureNames.begin(), kMetaFeatureNames.end());
-      })
-      .def_property_readonly("source", &FeatureTransform::source)
-      .def("to_json", &FeatureTransform::ToJson)
+      .def_static("from_json", &FeatureTransform::FromJson, py::arg("text"), py::arg("source") = "meta scaler JSON",
+                  "Reads a scaler from its JSON text; `source` names it in errors.")
+      .def_property_readonly("window", &FeatureTransform::window, "W, the window the scaler was fitted with.")
+      .def_property_readonly("horizon", &FeatureTransform::horizon, "H, the horizon of the build that fitted it.")
+      .def_property_readonly("count", &FeatureTransform::count, "The number of samples it was fitted on.")
+      .def_property_readonly(
+          "mean", [](const FeatureTransform& t) { return std::vector<double>(t.mean().begin(), t.mean().end()); },
+          "The mean of each raw meta feature, in the order of `features`.")
+      .def_property_readonly(
+          "std", [](const FeatureTransform& t) { return std::vector<double>(t.std().begin(), t.std().end()); },
+          "The population std of each raw meta feature, in the order of `features`.")
+      .def_property_readonly(
+          "features",
+          [](const FeatureTransform&) {
+            return std::vector<std::string>(kMetaFeatureNames.begin(), kMetaFeatureNames.end());
+          },
+          "The six meta features' names, in the dataset's order.")
+      .def_property_readonly("source", &FeatureTransform::source, "Where the scaler was read from (its file).")
+      .def("to_json", &FeatureTransform::ToJson, "The scaler as the JSON text a build writes.")
       .def("__repr__", [](const FeatureTransform& t) {
         return "MetaScaler(window=" + std::to_string(t.window()) + ", horizon=" + std::to_string(t.horizon()) +
                ", count=" + std::to_string(t.count()) + ", source='" + t.source() + "')";
