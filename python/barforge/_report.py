@@ -22,10 +22,35 @@ from barforge._dataset import open_dataset
 
 _ACTIONS = ("-1 (short)", "0 (flat)", "+1 (long)")
 
+# Chart text sizes, in points at the page's 100 dpi: titles 11, axes 10,
+# ticks 9. Below 9 pt the labels of a figure scaled to the page width are
+# hard to read.
+_STYLE = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 9,
+          "ytick.labelsize": 9, "figure.titlesize": 12, "legend.fontsize": 9}
+
+
+def _feature_names(scaler: dict, count: int) -> list[str]:
+    """The scaler's feature names ('features'; 'names' in hand-made files),
+    padded with meta[i] where the scaler names fewer than `count`."""
+    names = list(scaler.get("features") or scaler.get("names") or [])
+    return [str(names[i]) if i < len(names) else f"meta[{i}]" for i in range(count)]
+
+
+def _time_text(ns) -> str:
+    if ns is None:
+        return "open"
+    return str(np.datetime64(int(ns), "ns").astype("datetime64[s]")).replace("T", " ") + " UTC"
+
+
+def _few_ticks(ax, x: int = 4, y: int = 4) -> None:
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=x))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=y))
+
 
 def _figure_html(fig, caption: str) -> str:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=72, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     import matplotlib.pyplot as plt
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -60,7 +85,7 @@ def _candles(ax, ohlc: np.ndarray) -> None:
     ax.bar(x[up], (c - o)[up], bottom=o[up], color="#2a9d5c", width=0.7)
     ax.bar(x[~up], (o - c)[~up], bottom=c[~up], color="#d1495b", width=0.7)
     ax.set_xlim(-1, len(ohlc))
-    ax.tick_params(labelsize=6)
+    _few_ticks(ax, 4, 3)
 
 
 def report(path: str | Path, out: str | Path = "report.html", max_rows: int = 20_000, seed: int = 0) -> Path:
@@ -69,91 +94,127 @@ def report(path: str | Path, out: str | Path = "report.html", max_rows: int = 20
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    with plt.rc_context(_STYLE):
+        return _write_report(path, out, max_rows, seed, plt)
+
+
+def _write_report(path, out, max_rows: int, seed: int, plt) -> Path:
     ds = open_dataset(path)
     meta_info = ds.metadata
     cfg, scaler = meta_info["config"], meta_info["scaler"] or {}
     sample = _sample(ds, max_rows, seed)
     n = len(sample.get("sample_id", []))
+    n_meta = sample["meta"].shape[1] if n else len(scaler.get("mean", []))
+    names = _feature_names(scaler, n_meta)
     sections = []
 
     if n:
         # Sample windows: candlesticks over volume, with position and rewards.
         picks = np.random.default_rng(seed + 1).choice(n, size=min(9, n), replace=False)
-        names = scaler.get("names", [])
-        mean = np.array(scaler.get("mean", [0.0] * 6))
-        std = np.array(scaler.get("std", [1.0] * 6))
+        mean = np.array(scaler.get("mean", [0.0] * n_meta))
+        std = np.array(scaler.get("std", [1.0] * n_meta))
         raw_meta = sample["meta"].astype(np.float64) * std + mean
         position_index = names.index("position") if "position" in names else 5
-        fig = plt.figure(figsize=(12, 10))
-        grid = fig.add_gridspec(6, 3, height_ratios=[3, 1] * 3, hspace=0.55)
+        fig = plt.figure(figsize=(13, 12))
+        grid = fig.add_gridspec(6, 3, height_ratios=[3, 1] * 3, hspace=0.75, wspace=0.25)
         for k, i in enumerate(picks):
             row, col = divmod(k, 3)
             top = fig.add_subplot(grid[2 * row, col])
             bottom = fig.add_subplot(grid[2 * row + 1, col], sharex=top)
             _candles(top, sample["ohlc"][i])
             bottom.bar(np.arange(sample["volume"].shape[1]), sample["volume"][i], color="0.5", width=0.7)
-            bottom.tick_params(labelsize=6)
+            _few_ticks(bottom, 4, 2)
+            top.tick_params(labelbottom=False)
             rewards = ", ".join(f"{r:+.4f}" for r in sample["rewards"][i])
             position = int(round(raw_meta[i, position_index]))
             top.set_title(f"#{sample['sample_id'][i]} {sample['ticker'][i]} "
                           f"{np.datetime_as_string(sample['timestamp'][i], unit='m')}\n"
-                          f"position {position:+d}, rewards [{rewards}]", fontsize=7)
+                          f"position {position:+d}, rewards [{rewards}]", fontsize=9)
         fig.suptitle("Sample windows: ln(price / last close) as candlesticks, scaled volume below")
         sections.append(("Sample windows", _figure_html(fig, f"{len(picks)} windows drawn from the sample")))
 
         # Meta features, raw and scaled, with the scaler's mean and std.
-        fig, axes = plt.subplots(2, 6, figsize=(15, 5))
-        for f in range(sample["meta"].shape[1]):
-            name = names[f] if f < len(names) else f"meta[{f}]"
-            ax = axes[0, f]
+        columns = 3
+        rows = -(-n_meta // columns)
+        fig, axes = plt.subplots(2 * rows, columns, figsize=(14, 3.2 * 2 * rows), squeeze=False)
+        for f in range(n_meta):
+            name = names[f]
+            block, col = divmod(f, columns)
+            ax = axes[2 * block, col]
             ax.hist(raw_meta[:, f], bins=50, histtype="stepfilled", color="#457b9d")
             ax.axvline(mean[f], color="k", linewidth=1)
             ax.axvline(mean[f] - std[f], color="k", linestyle="--", linewidth=0.8)
             ax.axvline(mean[f] + std[f], color="k", linestyle="--", linewidth=0.8)
-            ax.set_title(f"{name} (raw)", fontsize=8)
-            ax = axes[1, f]
+            ax.set_title(f"{name} (raw)")
+            _few_ticks(ax)
+            ax = axes[2 * block + 1, col]
             ax.hist(sample["meta"][:, f], bins=50, histtype="stepfilled", color="#e9c46a")
             for x, style in ((0, "-"), (-1, "--"), (1, "--")):
                 ax.axvline(x, color="k", linestyle=style, linewidth=0.8)
-            ax.set_title(f"{name} (scaled)", fontsize=8)
-            for a in axes[:, f]:
-                a.tick_params(labelsize=6)
+            ax.set_title(f"{name} (scaled)")
+            _few_ticks(ax)
+        for f in range(n_meta, rows * columns):
+            block, col = divmod(f, columns)
+            axes[2 * block, col].set_visible(False)
+            axes[2 * block + 1, col].set_visible(False)
         fig.tight_layout()
         sections.append(("Meta features", _figure_html(
             fig, f"meta features of {n} rows: raw (top, scaler mean solid, mean ± std dashed) and as stored (bottom)")))
 
         # Forward return and rewards per action.
-        fig, axes = plt.subplots(1, 4, figsize=(15, 3.2))
+        fig, axes = plt.subplots(2, 2, figsize=(13, 7))
+        axes = axes.ravel()
         axes[0].hist(sample["fwd_return"], bins=60, histtype="stepfilled", color="#264653")
-        axes[0].set_title("fwd_return", fontsize=9)
+        axes[0].set_title("fwd_return")
         for a in range(3):
             axes[a + 1].hist(sample["rewards"][:, a], bins=60, histtype="stepfilled", color=("#d1495b", "0.5", "#2a9d5c")[a])
-            axes[a + 1].set_title(f"reward of action {_ACTIONS[a]}", fontsize=9)
+            axes[a + 1].set_title(f"reward of action {_ACTIONS[a]}")
         for ax in axes:
-            ax.tick_params(labelsize=7)
+            _few_ticks(ax, 5, 4)
         fig.tight_layout()
         sections.append(("Returns and rewards", _figure_html(fig, f"distributions over {n} rows")))
 
         # Counts per ticker and over time.
-        fig, axes = plt.subplots(1, 2, figsize=(14, 3.5))
+        fig, axes = plt.subplots(1, 2, figsize=(14, 4))
         tickers, counts = np.unique(sample["ticker"].astype(str), return_counts=True)
         axes[0].bar(tickers, counts, color="#457b9d")
-        axes[0].set_title("samples per ticker", fontsize=9)
-        axes[0].tick_params(axis="x", labelrotation=60, labelsize=7)
+        axes[0].set_title("samples per ticker")
+        if len(tickers) > 12:  # every k-th name, so that labels do not overlap
+            step = -(-len(tickers) // 12)
+            axes[0].set_xticks(np.arange(0, len(tickers), step), tickers[::step])
+        axes[0].tick_params(axis="x", labelrotation=45 if len(tickers) > 6 else 0)
         times = sample["timestamp"].astype("datetime64[s]").astype(object)
         axes[1].hist(times, bins=50, histtype="stepfilled", color="#2a9d5c")
-        axes[1].set_title("samples over time (timestamp of the last bar)", fontsize=9)
-        axes[1].tick_params(labelsize=7)
+        axes[1].set_title("samples over time (timestamp of the last bar)")
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+        locator = AutoDateLocator(minticks=3, maxticks=7)
+        axes[1].xaxis.set_major_locator(locator)
+        axes[1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
         fig.tight_layout()
         sections.append(("Counts", _figure_html(fig, f"counts in the sample of {n} rows")))
 
     scaler_rows = "".join(
-        f"<tr><td>{html.escape(str(name))}</td><td>{m:.6g}</td><td>{s:.6g}</td></tr>"
-        for name, m, s in zip(scaler.get("names", []), scaler.get("mean", []), scaler.get("std", [])))
-    facts = [("file", str(ds.path)), ("rows", f"{ds.num_rows:,}"), ("row groups", str(ds.num_row_groups)),
-             ("rows in the sample", f"{n:,}"), ("window / horizon", f"{cfg.get('window')} / {cfg.get('horizon')}"),
-             ("tickers", ", ".join(map(str, cfg.get("tickers", [])))), ("seed", str(meta_info.get("seed"))),
-             ("codec", str(cfg.get("parquet_compression"))), ("barforge", str(meta_info.get("version")))]
+        f"<tr><td>{html.escape(name)}</td><td>{m:.6g}</td><td>{s:.6g}</td></tr>"
+        for name, m, s in zip(names, scaler.get("mean", []), scaler.get("std", [])))
+    facts = [("file", str(ds.path)), ("rows", f"{ds.num_rows:,}"), ("row groups", str(ds.num_row_groups))]
+    split = meta_info["key_value"].get("barforge.split")
+    if split:
+        plan = {p.get("name"): p for p in scaler.get("splits", [])}.get(split, {})
+        facts.append(("split", f"{split} (scaler fitted on {scaler.get('fitted_on', '?')})"))
+        facts.append(("split's time range", f"[{_time_text(plan.get('start_ns'))}, {_time_text(plan.get('end_ns'))}):"
+                      " every bar of a row's window and horizon lies in it"))
+    facts.append(("rows in the sample", f"{n:,}"))
+    if n:
+        # A window is a (ticker, end bar) pair; rows drawn with replacement
+        # repeat windows, each row with its own position.
+        windows = len(set(zip(sample["ticker"].astype(str).tolist(), sample["bar_index"].tolist())))
+        facts.append(("distinct windows in the sample", f"{windows:,} ({n / windows:.2f} rows per window)"))
+        first, last = sample["timestamp"].min(), sample["timestamp"].max()
+        facts.append(("sample's end bars", f"{_time_text(first.astype('datetime64[ns]').astype(np.int64))} to "
+                      f"{_time_text(last.astype('datetime64[ns]').astype(np.int64))}"))
+    facts += [("window / horizon", f"{cfg.get('window')} / {cfg.get('horizon')}"),
+              ("tickers", ", ".join(map(str, cfg.get("tickers", [])))), ("seed", str(meta_info.get("seed"))),
+              ("codec", str(cfg.get("parquet_compression"))), ("barforge", str(meta_info.get("version")))]
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts)
     page = ["<!DOCTYPE html><html><head><meta charset='utf-8'>",
             f"<title>barforge dataset {html.escape(ds.path.name)}</title>",
