@@ -4,6 +4,7 @@ and on two Ray nodes on loopback; reading as a ray.data.Dataset."""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -13,7 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+# No usage reports, and token authentication with a token of this run's
+# own (given, Ray writes none under ~/.ray).
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+os.environ["RAY_AUTH_MODE"] = "token"
+os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
 import ray  # noqa: E402
 
 import barforge  # noqa: E402
