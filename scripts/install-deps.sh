@@ -17,6 +17,7 @@ debian_packages=(
   python3 python3-dev python3-venv python3-pip pybind11-dev
   python3-numpy python3-pandas python3-yaml python3-pytest python3-matplotlib python3-torch
   libopenmpi-dev openmpi-bin
+  chromium iproute2 util-linux
 )
 
 missing=()

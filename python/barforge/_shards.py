@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -41,12 +42,11 @@ class ShardBuildError(RuntimeError):
 
 
 def barforge_binary() -> str:
-    """The `barforge` command this package runs: $BARFORGE_CLI, the binary
-    installed with the package, `barforge` on PATH, or the build tree's
-    ($BARFORGE_BINARY_DIR)."""
-    candidates = [os.environ.get("BARFORGE_CLI")]
-    here = Path(__file__).resolve().parent
-    candidates += [str(here / "bin" / "barforge"), shutil.which("barforge")]
+    """The `barforge` command this package runs: $BARFORGE_CLI, the one pip
+    installed beside this interpreter (the environment's bin/), `barforge` on
+    PATH, or the build tree's ($BARFORGE_BINARY_DIR)."""
+    candidates = [os.environ.get("BARFORGE_CLI"), str(Path(sys.executable).parent / "barforge"),
+                  shutil.which("barforge")]
     if os.environ.get("BARFORGE_BINARY_DIR"):
         candidates.append(str(Path(os.environ["BARFORGE_BINARY_DIR"]) / "barforge"))
     for candidate in candidates:
