@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -74,12 +75,13 @@ TEST(ShardChecks, ShardWithoutSynthIsToldToRunSynth) {
 TEST(ShardChecks, RawFilesOfAnotherMarketAreForSynthToReplace) {
   TempDir dir;
   WriteConfig(dir.path(), kConfig);
-  ASSERT_EQ(RunBarforge(dir.path(), "synth --config config.yaml --quiet --set seed=9").exit_code, 0);
+  ASSERT_EQ(RunBarforge(dir.path(), "synth --config config.yaml --quiet --set synthetic.seed=9").exit_code, 0);
   const CommandResult result = Shard(dir, "0/3");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.err, "barforge: error: data/raw_AAA.parquet: this raw file was generated with other parameters "
-                        "(seed 9 in the file, 42 in the config); run `barforge synth --overwrite` with this config "
-                        "once, while no shard runs, to regenerate it\n");
+                        "(synthetic.seed 9 in the file, 42 in the config); run `barforge synth --overwrite` with this "
+                        "config once, while no shard runs, to regenerate it, or set synthetic.seed: 9 to use the "
+                        "market on disk\n");
   EXPECT_FALSE(fs::exists(dir / "data/samples_6K"));
 }
 
@@ -121,6 +123,9 @@ TEST(ShardChecks, SecondCopyOfAShardLeavesTheFirstCopysTemporary) {
   const fs::path live = dir / "data/samples_6K/part-00001.parquet.tmp-1-00000000000000aa";
   const fs::path dead = dir / "data/samples_6K/part-00001.parquet.tmp-2-00000000000000bb";
   std::ofstream(dead) << "left by a killed run";
+  // Old enough that a live PID of that number (2 is the kernel's) does not
+  // make it a temporary being created.
+  fs::last_write_time(dead, fs::file_time_type::clock::now() - std::chrono::minutes(1));
   const int fd = ::open(live.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
@@ -145,9 +150,10 @@ TEST(ShardChecks, ShardChecksTheDiskBeforeLoading) {
       RunCommand("cd " + ShellQuote(dir.path().string()) + " && timeout 30 " + ShellQuote(BarforgeBinary()) +
                  " build --config config.yaml --quiet --jobs 1 --samples 10000000000 --set window=512 --set chunk_rows=3000000 --shard 1/2");
   EXPECT_EQ(result.exit_code, 1);
-  // The part's share: 5e9 samples of 4 x (5 x 512 + 10) float32 bytes, half of it.
-  EXPECT_EQ(result.err.rfind("barforge: error: data: 5000000000 samples need at least 25700.0 GB of disk (10280 "
-                             "bytes of float32 values per sample at window 512, compressed to no less than half), and ",
+  // The part's share: 5e9 samples of 4 x (5 x 512 + 10) float32 bytes, 83% of
+  // them with zstd, plus 40 bytes of the other columns.
+  EXPECT_EQ(result.err.rfind("barforge: error: data: 5,000,000,000 samples need about 42.9 TB of disk (about 8.57 kB "
+                             "per sample with parquet_compression: zstd), and ",
                              0),
             0)
       << result.err;
@@ -166,7 +172,7 @@ TEST(ShardChecks, MpiChecksTheDiskBeforeLoading) {
                  " build --config config.yaml --quiet --jobs 1 --samples 10000000000 --set window=512 --set chunk_rows=3000000");
   EXPECT_NE(result.exit_code, 0);
   // Rank 0 checks room for all the parts, which share one file system.
-  EXPECT_NE(result.err.find("barforge: error: rank 0: data: 10000000000 samples need at least 51400.0 GB of disk"),
+  EXPECT_NE(result.err.find("barforge: error: rank 0: data: 10,000,000,000 samples need about 85.7 TB of disk"),
             std::string::npos)
       << result.err;
   EXPECT_EQ(OnlyRawFiles(dir / "data"), "");
