@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <cstring>
@@ -157,6 +158,20 @@ pid_t OwnerPid(const std::string& filename) {
   return static_cast<pid_t>(std::stol(filename.substr(start, filename.find('-', start) - start)));
 }
 
+// Whether process `pid` runs: it exists and is not a zombie (a process
+// killed outright whose parent died with it may stay a zombie for as long
+// as its new parent does not reap it; it holds no lock and writes nothing).
+bool ProcessRuns(pid_t pid) {
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;  // no /proc: trust kill()
+  const size_t name_end = line.rfind(')');
+  if (name_end == std::string::npos || name_end + 2 >= line.size()) return true;
+  const char state = line[name_end + 2];
+  return state != 'Z' && state != 'X';
+}
+
 // Removes `candidate` if it is a leftover of a dead run: a regular file
 // (never a symlink) whose lock is free, unless its PID lives and it was
 // modified just now (its owner may be between open() and flock()), and only
@@ -169,7 +184,7 @@ bool RemoveIfStale(const std::filesystem::path& candidate) {
   struct stat named {};
   if (::fstat(fd, &opened) == 0 && S_ISREG(opened.st_mode) && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
     const pid_t pid = OwnerPid(candidate.filename().string());
-    const bool alive = pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+    const bool alive = ProcessRuns(pid);
     const bool fresh = ::time(nullptr) - opened.st_mtime < 5;
     if (!(alive && fresh) && ::lstat(candidate.c_str(), &named) == 0 && named.st_ino == opened.st_ino &&
         named.st_dev == opened.st_dev && ::unlink(candidate.c_str()) == 0) {

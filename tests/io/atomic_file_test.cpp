@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "barforge/error.h"
@@ -172,6 +174,28 @@ TEST(AtomicFile, FreshTemporaryOfALivePidIsKeptAnOldOneRemoved) {
   EXPECT_TRUE(io::RemoveStaleTemporaries(dir / "samples.parquet").empty());
   std::filesystem::last_write_time(dir / name, std::filesystem::file_time_type::clock::now() - std::chrono::minutes(1));
   EXPECT_EQ(io::RemoveStaleTemporaries(dir / "samples.parquet"), std::vector<std::filesystem::path>{dir / name});
+}
+
+// A zombie (a killed writer whose parent died too and that nobody reaped
+// yet) is not alive: its fresh temporary is removed at once.
+TEST(AtomicFile, FreshTemporaryOfAZombieIsRemoved) {
+  TempDir dir;
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  // Not reaped: the child stays a zombie until waitpid below.
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    if (line.find(") Z") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const std::string name = "samples.parquet.tmp-" + std::to_string(child) + "-0123456789abcdef";
+  std::ofstream(dir / name) << "left by a killed run";
+  EXPECT_EQ(io::RemoveStaleTemporaries(dir / "samples.parquet"), std::vector<std::filesystem::path>{dir / name});
+  int status = 0;
+  ::waitpid(child, &status, 0);
 }
 
 // Every temporary of a folder, whatever its final name.

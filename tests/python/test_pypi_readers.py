@@ -47,6 +47,9 @@ def datasets_built(tmp_path_factory):
     out["split_train"] = tmp / "split" / "samples_2K_train.parquet"
     out["split_test"] = tmp / "split" / "samples_500_test.parquet"
     config = None
+    parts_config = write_config(tmp / "parts.yaml", small_config(tmp / "parts", n_samples=N, chunk_rows=700))
+    result = run_cli("synth", "--config", str(parts_config), "--quiet")  # shards read the market, never write it
+    assert result.returncode == 0, result.stderr
     for shard in ("0/3", "1/3", "2/3"):
         config = build(tmp, "parts", "--shard", shard)
     result = run_cli("finalize", str(tmp / "parts" / "samples_2K"))
