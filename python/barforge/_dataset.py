@@ -194,6 +194,15 @@ class Dataset:
             return {k: v[:0] for k, v in data.items()}
         return _join(pieces)
 
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """The rows, in file order, as an Arrow C stream (PyCapsule): what
+        `pyarrow.table(ds)`, `polars.DataFrame(ds)` and DuckDB
+        (`duckdb.sql("SELECT ... FROM ds")`) read. Batches of 65,536 rows
+        from barforge's reader, their fixed-width values not copied; the
+        schema is the footer's ARROW:schema. Needs pyarrow."""
+        from barforge._arrow_stream import stream_capsule
+        return stream_capsule(self, requested_schema)
+
     def iter_batches(self, batch_size: int, columns: Sequence[str] | None = None, shuffle: bool = False,
                      seed: int = 0, rank: int = 0, world_size: int = 1, drop_last: bool = False
                      ) -> Iterator[dict[str, np.ndarray]]:
