@@ -41,7 +41,8 @@ def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, s
 
     num_shards defaults to the cluster's CPUs divided by num_cpus_per_shard.
     Each task runs `barforge build --shard r/R` with n_jobs threads (the
-    config's) and asks Ray for num_cpus_per_shard CPUs. A worker that dies
+    config's) and asks Ray for num_cpus_per_shard CPUs; tasks are spread
+    over the nodes (scheduling strategy SPREAD). A worker that dies
     mid-task (killed, node lost) is retried up to max_retries times; the retry
     keeps nothing of the dead attempt but its removable temporary. A rerun of
     the same call keeps the complete parts and builds the others. With
@@ -56,7 +57,10 @@ def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, s
         num_shards = max(1, int(_ray.cluster_resources().get("CPU", 1) // num_cpus_per_shard))
     shard_plan = _shards.plan(cfg, n_samples, seed, overwrite, num_shards)
     _shards.synthesize(shard_plan)
-    task = _ray.remote(num_cpus=num_cpus_per_shard, max_retries=max_retries, retry_exceptions=False)(_build_part)
+    # SPREAD: parts go to as many nodes as there are, each node's cores and
+    # disk bandwidth working on its own part.
+    task = _ray.remote(num_cpus=num_cpus_per_shard, max_retries=max_retries, retry_exceptions=False,
+                       scheduling_strategy="SPREAD")(_build_part)
     refs = [task.remote(shard_plan, r) for r in range(num_shards)]
     results = []
     try:

@@ -86,6 +86,7 @@ while len([n for n in ray.nodes() if n["Alive"]]) < 2:
     time.sleep(0.5)
 from barforge import _shards
 def traced(plan, part):  # pickled by value: records the node each part ran on
+    time.sleep(3)  # holds its node's one CPU, so the other part must run on the other node
     result = _shards.build_part(plan, part)
     open(os.path.join({str(tmp_path)!r}, f"node-{{part}}"), "w").write(ray.get_runtime_context().get_node_id())
     return result
