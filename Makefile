@@ -69,9 +69,13 @@ fuzz: deps
 	  $$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus/$$name fuzz/corpus/$$name || exit 1; \
 	done
 
+# The benchmarks; the last compares Ray and Dask with one process, in a
+# network namespace with only the loopback interface (as root), where their
+# nodes use 127.0.0.1.
 bench: deps all python
 	bash bench/run.sh
 	$(VENV)/bin/python bench/python_bench.py
+	unshare --net sh -c 'ip link set lo up && exec $(PYPI_VENV)/bin/python bench/engines_bench.py --cli $(CURDIR)/$(BUILD)/barforge'
 
 # The wheel users install: `pip wheel .` (scikit-build-core over this CMake,
 # in build-pip/) repaired by auditwheel into wheelhouse/ with a manylinux tag.

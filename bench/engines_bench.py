@@ -33,6 +33,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("BARFORGE_CLI", args.cli)
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    # Token authentication with a token of this run's own: Ray writes none
+    # under ~/.ray.
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
+    os.environ.setdefault("RAY_AUTH_TOKEN", __import__("secrets").token_hex(32))
 
     import ray
     import barforge.dask

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,8 +49,9 @@ struct Reference {
 };
 
 const Reference& OneProcessBuild() {
-  static Reference* reference = [] {
-    auto* r = new Reference;
+  // Destroyed at exit, so its folder is removed with it.
+  static const std::unique_ptr<Reference> reference = [] {
+    auto r = std::make_unique<Reference>();
     WriteConfig(r->dir.path(), kConfig);
     const CommandResult result = RunBarforge(r->dir.path(), "build --config config.yaml --quiet");
     EXPECT_EQ(result.exit_code, 0) << result.err;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,9 @@ struct Reference {
 };
 
 const Reference& OneProcessBuild() {
-  static Reference* reference = [] {
-    auto* r = new Reference;
+  // Destroyed at exit, so its folder is removed with it.
+  static const std::unique_ptr<Reference> reference = [] {
+    auto r = std::make_unique<Reference>();
     WriteConfig(r->dir.path(), kConfig);
     const CommandResult result = RunBarforge(r->dir.path(), "build --config config.yaml --json");
     EXPECT_EQ(result.exit_code, 0) << result.err;

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -27,11 +29,14 @@ from shard_helpers import CLI, assert_same_rows, kill_worker_of, one_process, pa
 
 
 @pytest.fixture(scope="module", autouse=True)
-def local_cluster(tmp_path_factory):
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             _temp_dir=str(tmp_path_factory.mktemp("ray")), configure_logging=False)
+def local_cluster():
+    # A short folder of its own: Ray's Unix sockets live under it (107 bytes
+    # at most), so not under pytest's --basetemp in the build tree.
+    temp = tempfile.mkdtemp(prefix="bfray-")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _temp_dir=temp, configure_logging=False)
     yield
     ray.shutdown()
+    shutil.rmtree(temp, ignore_errors=True)
 
 
 @pytest.mark.parametrize("num_shards", [1, 2, 3])
