@@ -101,10 +101,24 @@ std::vector<uint8_t> BuildFile(const std::vector<format::SchemaElement>& schema,
   return file;
 }
 
+namespace {
+
+// This test process's folder of handmade files, removed when it exits.
+struct ProcessTempDir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("barforge_reader_tests_" + std::to_string(::getpid()));
+  ~ProcessTempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+}  // namespace
+
 std::filesystem::path WriteTempFile(const std::string& name, const std::vector<uint8_t>& bytes) {
-  const auto dir = std::filesystem::temp_directory_path() / ("barforge_reader_tests_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto path = dir / name;
+  static const ProcessTempDir dir;
+  std::filesystem::create_directories(dir.path);
+  const auto path = dir.path / name;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   return path;
