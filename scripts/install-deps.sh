@@ -17,7 +17,7 @@ debian_packages=(
   python3 python3-dev python3-venv python3-pip pybind11-dev
   python3-numpy python3-pandas python3-yaml python3-pytest python3-matplotlib python3-torch
   libopenmpi-dev openmpi-bin
-  chromium iproute2 util-linux
+  chromium iproute2 util-linux   # the report's browser check; the Ray/Dask tests' loopback-only namespace
 )
 
 missing=()
@@ -52,8 +52,9 @@ if [[ -f "$tools_dir/package-lock.json" ]]; then
   fi
 fi
 
-# The PyPI test venv (.venv-pypi/): numpy 2 and the readers users call
-# (pyarrow, polars, pandas, duckdb, fastparquet, datasets), pybind11 >= 2.12
+# The PyPI test venv (.venv-pypi/): numpy 2, the readers users call
+# (pyarrow, polars, pandas, duckdb, fastparquet, datasets), Ray and Dask
+# (barforge.ray, barforge.dask), pybind11 >= 2.12
 # for the extension, and the pip build's tools, pinned with their hashes by
 # python/requirements-test.lock. Made anew only when the lock changed since
 # the last complete install (the stamp is written last, so an interrupted
