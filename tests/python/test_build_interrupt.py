@@ -19,9 +19,10 @@ print("finished", flush=True)
 """
 
 
-def test_sigint_mid_build_raises_keyboard_interrupt_and_leaves_no_file(tmp_path):
-    data = tmp_path / "data"
-    # Big enough to be mid-write for a while: 400,000 rows of window 64.
+def start_mid_write(data):
+    """A build_dataset process of a config big enough to be mid-write for a
+    while (400,000 rows of window 64), returned once its dataset's temporary
+    file exists (or it ended)."""
     cfg = small_config(data, window=64, n_samples=400_000, chunk_rows=50_000)
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, json.dumps(cfg)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -30,6 +31,12 @@ def test_sigint_mid_build_raises_keyboard_interrupt_and_leaves_no_file(tmp_path)
         if any(".tmp-" in p.name for p in data.glob("samples_*")):
             break
         time.sleep(0.005)
+    return proc
+
+
+def test_sigint_mid_build_raises_keyboard_interrupt_and_leaves_no_file(tmp_path):
+    data = tmp_path / "data"
+    proc = start_mid_write(data)
     assert proc.poll() is None, "the build finished before it could be interrupted; make it larger"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
@@ -45,14 +52,7 @@ def test_sigterm_mid_build_removes_the_temporaries(tmp_path):
     # SIGTERM (a job scheduler's stop, `kill`) ends the process as by default,
     # but only once the build's temporaries (dataset and raw files) are gone.
     data = tmp_path / "data"
-    cfg = small_config(data, window=64, n_samples=400_000, chunk_rows=50_000)
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, json.dumps(cfg)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if any(".tmp-" in p.name for p in data.glob("samples_*")):
-            break
-        time.sleep(0.005)
+    proc = start_mid_write(data)
     assert proc.poll() is None, "the build finished before it could be stopped; make it larger"
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
