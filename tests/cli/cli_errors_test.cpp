@@ -11,18 +11,10 @@
 namespace barforge::testing {
 namespace {
 
-constexpr const char* kSmallConfig = R"(data_dir: data
-tickers: [AAA, BBB]
-synthetic: {n_bars: 500}
-window: 8
-horizon: 4
-n_samples: 300
-chunk_rows: 100
-)";
 
 class CliErrors : public ::testing::Test {
  protected:
-  void SetUp() override { WriteConfig(dir_.path(), kSmallConfig); }
+  void SetUp() override { WriteConfig(dir_.path(), kTwoTickerConfig); }
 
   // Runs build with extra args; expects failure naming `needle`, one stderr
   // line, and no samples file.
@@ -51,7 +43,7 @@ TEST_F(CliErrors, BadConfigValuesNameTheKey) {
 }
 
 TEST_F(CliErrors, UnknownKeyInTheFileNamesKeyAndFile) {
-  WriteConfig(dir_.path(), std::string(kSmallConfig) + "windw: 16\n", "typo.yaml");
+  WriteConfig(dir_.path(), std::string(kTwoTickerConfig) + "windw: 16\n", "typo.yaml");
   const CommandResult result = RunBarforge(dir_.path(), "build --config typo.yaml --quiet");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("windw"), std::string::npos) << result.err;

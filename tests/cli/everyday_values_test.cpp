@@ -21,19 +21,11 @@ namespace barforge::testing {
 namespace {
 
 // Two tickers of 500 bars, W = 8, H = 4: 2 * (500 - 8 - 4 + 1) = 978 windows.
-constexpr const char* kSmallConfig = R"(data_dir: data
-tickers: [AAA, BBB]
-synthetic: {n_bars: 500}
-window: 8
-horizon: 4
-n_samples: 300
-chunk_rows: 100
-)";
 constexpr int64_t kWindows = 978;
 
 class EverydayValues : public ::testing::Test {
  protected:
-  void SetUp() override { WriteConfig(dir_.path(), kSmallConfig); }
+  void SetUp() override { WriteConfig(dir_.path(), kTwoTickerConfig); }
 
   CommandResult Run(const std::string& args) { return RunBarforge(dir_.path(), args); }
 
@@ -217,7 +209,7 @@ TEST_F(EverydayValues, TransformNeverReplacesItsOwnInput) {
   EXPECT_EQ(ReadFile(dir_ / "data/raw_AAA.parquet"), raw);
   EXPECT_EQ(ReadFile(dir_ / "link.parquet"), raw);
   EXPECT_EQ(ReadFile(dir_ / "data/meta_scaler.json"), scaler);
-  EXPECT_EQ(ReadFile(dir_ / "config.yaml"), kSmallConfig);
+  EXPECT_EQ(ReadFile(dir_ / "config.yaml"), kTwoTickerConfig);
   // Another file is replaced with --overwrite, as before.
   ASSERT_EQ(Run(base + "out.parquet").exit_code, 0);
   EXPECT_EQ(Run(base + "out.parquet").exit_code, 0);

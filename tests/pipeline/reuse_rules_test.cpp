@@ -20,19 +20,11 @@
 namespace barforge::testing {
 namespace {
 
-constexpr const char* kConfig = R"(data_dir: data
-tickers: [AAA, BBB]
-synthetic: {n_bars: 500}
-window: 8
-horizon: 4
-n_samples: 300
-chunk_rows: 100
-)";
 
 class ReuseRules : public ::testing::Test {
  protected:
   void SetUp() override {
-    WriteConfig(dir_.path(), kConfig);
+    WriteConfig(dir_.path(), kTwoTickerConfig);
     const CommandResult first = Build("");
     ASSERT_EQ(first.exit_code, 0) << first.err;
   }

@@ -49,6 +49,18 @@ inline double JsonNumber(const nlohmann::json& value) {
   throw std::runtime_error("not a number: " + text);
 }
 
+/// A small synthetic build for command-line tests: two tickers of 500 bars,
+/// W = 8, H = 4 (2 * (500 - 8 - 4 + 1) = 978 windows), 300 samples in row
+/// groups of 100.
+inline constexpr const char* kTwoTickerConfig = R"(data_dir: data
+tickers: [AAA, BBB]
+synthetic: {n_bars: 500}
+window: 8
+horizon: 4
+n_samples: 300
+chunk_rows: 100
+)";
+
 /// Writes a YAML config file and returns its path.
 inline std::filesystem::path WriteConfig(const std::filesystem::path& dir, const std::string& yaml,
                                          const std::string& name = "config.yaml") {
