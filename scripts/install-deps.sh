@@ -56,18 +56,33 @@ fi
 # (pyarrow, polars, pandas, duckdb, fastparquet, datasets), Ray and Dask
 # (barforge.ray, barforge.dask), pybind11 >= 2.12
 # for the extension, and the pip build's tools, pinned with their hashes by
-# python/requirements-test.lock. Made anew only when the lock changed since
-# the last complete install (the stamp is written last, so an interrupted
-# install is redone). BARFORGE_NO_PYPI_VENV=1 skips it.
+# python/requirements-test.lock. The lock's wheels are downloaded (and their
+# hashes checked) into .wheelhouse-pypi/ first, and the venv is installed
+# from that folder only: the tests that make fresh venvs (a user's
+# `pip install <clone>`, the repaired wheel) install numpy, PyYAML and the
+# build's requirements (scikit-build-core, pybind11) from it with
+# `--no-index --find-links`, offline. Made anew only when the lock changed
+# since the last complete install (the stamps are written last, so an
+# interrupted download or install is redone). BARFORGE_NO_PYPI_VENV=1 skips it.
 pypi_venv="$root_dir/.venv-pypi"
+pypi_wheelhouse="$root_dir/.wheelhouse-pypi"
 pypi_lock="$root_dir/python/requirements-test.lock"
 if [[ -f "$pypi_lock" && -z "${BARFORGE_NO_PYPI_VENV:-}" ]]; then
+  export PIP_DISABLE_PIP_VERSION_CHECK=1
+  stamp="$pypi_wheelhouse/.barforge-lock-stamp"
+  if [[ ! -f "$stamp" ]] || ! cmp -s "$stamp" "$pypi_lock"; then
+    echo "install-deps: PyPI wheels of python/requirements-test.lock into .wheelhouse-pypi/"
+    # pip download keeps a file already there whose hash matches the lock.
+    /usr/bin/python3 -m pip download --quiet --require-hashes --no-deps --only-binary=:all: \
+      -d "$pypi_wheelhouse" -r "$pypi_lock"
+    cp "$pypi_lock" "$stamp"
+  fi
   stamp="$pypi_venv/.barforge-lock-stamp"
   if [[ ! -f "$stamp" ]] || ! cmp -s "$stamp" "$pypi_lock"; then
-    echo "install-deps: PyPI test venv .venv-pypi/ from python/requirements-test.lock"
+    echo "install-deps: PyPI test venv .venv-pypi/ from .wheelhouse-pypi/"
     rm -rf "$pypi_venv"
     /usr/bin/python3 -m venv "$pypi_venv"
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$pypi_venv/bin/pip" install --quiet --root-user-action=ignore \
+    "$pypi_venv/bin/pip" install --quiet --root-user-action=ignore --no-index --find-links "$pypi_wheelhouse" \
       --require-hashes --no-deps -r "$pypi_lock"
     cp "$pypi_lock" "$stamp"
   fi
