@@ -1,8 +1,12 @@
 """The readers users call, from PyPI (python/requirements-test.lock), read
 barforge's files value for value: pyarrow (read_table, iter_batches), polars
 (read_parquet, scan_parquet), pandas, DuckDB, fastparquet and Hugging Face
-datasets, on a default build, a split build, a triple-barrier build and a
-dataset in parts. Every column of every row equals barforge's own reader
+datasets, on a default build, a split build, a triple-barrier build, a
+dataset in parts and a build of BYTE_STREAM_SPLIT floats (`float_encoding:
+byte_stream_split`, with the triple barrier's columns: every float column),
+which the npm readers of the C++ tests (DuckDB's node package, arrow-rs as
+parquet-wasm, hyparquet: tools/dump_parquet.mjs) read too, and fastparquet
+refuses (NotImplementedError: it has no BYTE_STREAM_SPLIT decoder). Every column of every row equals barforge's own reader
 (floats bit for bit), with the types docs/dataset.md promises; fastparquet's
 departures (lists as Python lists, the timestamp's UTC dropped) are asserted
 as what it does and docs/python.md says so. Runs in .venv-pypi (numpy 2)."""
@@ -46,6 +50,9 @@ def datasets_built(tmp_path_factory):
                                 {"name": "test", "n_samples": 500}])
     out["split_train"] = tmp / "split" / "samples_2K_train.parquet"
     out["split_test"] = tmp / "split" / "samples_500_test.parquet"
+    build(tmp, "bss", float_encoding="byte_stream_split", triple_barrier={"profit": 1.0, "stop": 2.0},
+          extra_horizons=[2])
+    out["byte_stream_split"] = tmp / "bss" / "samples_2K.parquet"
     config = None
     parts_config = write_config(tmp / "parts.yaml", small_config(tmp / "parts", n_samples=N, chunk_rows=700))
     result = run_cli("synth", "--config", str(parts_config), "--quiet")  # shards read the market, never write it
@@ -59,7 +66,8 @@ def datasets_built(tmp_path_factory):
     return out
 
 
-CASES = ["default", "triple_barrier", "split_train", "split_test", "parts"]
+CASES = ["default", "triple_barrier", "split_train", "split_test", "parts", "byte_stream_split"]
+TRIPLE_BARRIER_CASES = ("triple_barrier", "byte_stream_split")
 
 
 def ours(path):
@@ -119,7 +127,7 @@ def assert_same(expected: dict, got: dict, reader: str):
 
 
 def narrow_types_promised(got: dict, case: str):
-    if case == "triple_barrier":
+    if case in TRIPLE_BARRIER_CASES:
         assert got["tb_label"].dtype == np.int8 and got["tb_bars"].dtype == np.int16
         assert got["tb_return"].dtype == np.float32 and got["fwd_return_2"].dtype == np.float32
     assert got["fwd_return"].dtype == np.float32 and got["sample_id"].dtype == np.int64
@@ -180,7 +188,7 @@ def test_pandas_read_parquet(datasets_built, case):
     expected = ours(path)
     frame = pd.read_parquet(path) if case == "parts" else pd.read_parquet(files(path)[0])
     assert str(frame["timestamp"].dtype) == "datetime64[ns, UTC]"
-    if case == "triple_barrier":
+    if case in TRIPLE_BARRIER_CASES:
         assert frame["tb_label"].dtype == np.int8 and frame["tb_bars"].dtype == np.int16
     frame = frame.sort_values("sample_id", kind="stable").reset_index(drop=True)
     got = {}
@@ -208,7 +216,7 @@ def test_duckdb(datasets_built, case):
                  for i in range(len(expected)))
     assert types["timestamp"] == "TIMESTAMPTZ_NS" or types["timestamp"].startswith("TIMESTAMP WITH TIME ZONE")
     assert types["ohlc"] == "FLOAT[]" and types["fwd_return"] == "FLOAT"
-    if case == "triple_barrier":
+    if case in TRIPLE_BARRIER_CASES:
         assert types["tb_label"] == "TINYINT" and types["tb_bars"] == "SMALLINT"
     table = con.sql(f"SELECT * FROM read_parquet('{source}') ORDER BY sample_id").to_arrow_table()
     got = {}
@@ -231,6 +239,13 @@ def test_duckdb(datasets_built, case):
 def test_fastparquet_reads_every_value_with_its_own_types(datasets_built, case):
     path = datasets_built[case]
     expected = ours(path)
+    if case == "byte_stream_split":
+        # fastparquet decodes PLAIN, dictionaries, RLE and DELTA_BINARY_PACKED
+        # data pages only: a BYTE_STREAM_SPLIT page (encoding 9) is refused
+        # (docs/parquet.md: why float_encoding's default stays plain).
+        with pytest.raises(NotImplementedError, match="^Encoding 9$"):
+            fastparquet.ParquetFile(str(path)).to_pandas()
+        return
     frame = pd.concat([fastparquet.ParquetFile(str(f)).to_pandas() for f in files(path)], ignore_index=True)
     # What fastparquet does (recorded in docs/python.md): the timestamp comes
     # naive (datetime64[ns], the UTC of the schema dropped), lists come as
@@ -238,7 +253,7 @@ def test_fastparquet_reads_every_value_with_its_own_types(datasets_built, case):
     assert str(frame["timestamp"].dtype) == "datetime64[ns]"
     first = frame["ohlc"].iloc[0]
     assert isinstance(first, list) and len(first) == LISTS["ohlc"] and isinstance(first[0], np.float32)
-    if case == "triple_barrier":
+    if case in TRIPLE_BARRIER_CASES:
         assert frame["tb_label"].dtype == np.int8 and frame["tb_bars"].dtype == np.int16
     got = {}
     for name in frame.columns:
@@ -266,7 +281,56 @@ def test_hugging_face_datasets_load_dataset(datasets_built, case, tmp_path, monk
     features = train.features
     assert features["ohlc"] == datasets.List(datasets.Value("float32"), length=LISTS["ohlc"])
     assert features["timestamp"] == datasets.Value("timestamp[ns, tz=UTC]")
-    if case == "triple_barrier":
+    if case in TRIPLE_BARRIER_CASES:
         assert features["tb_label"] == datasets.Value("int8") and features["tb_bars"] == datasets.Value("int16")
     assert_same(expected, from_arrow(train.data.table), "datasets.load_dataset")
     np.testing.assert_array_equal(train.with_format("numpy")[:5]["ohlc"], expected["ohlc"][:5])
+
+
+FLOAT_COLUMNS = ("ohlc", "volume", "meta", "rewards", "fwd_return", "fwd_return_2", "tb_return")
+
+
+def float_encodings(path) -> dict:
+    """Each float column's data-page encodings, from pyarrow's view of the footer."""
+    meta = pq.ParquetFile(path).metadata
+    out = {}
+    for group in range(meta.num_row_groups):
+        for i in range(meta.num_columns):
+            column = meta.row_group(group).column(i)
+            name = column.path_in_schema.split(".")[0]
+            if name in FLOAT_COLUMNS:
+                out.setdefault(name, set()).update(e for e in column.encodings if e not in ("RLE", "BIT_PACKED"))
+    return out
+
+
+def test_the_byte_stream_split_build_splits_every_float_column(datasets_built):
+    got = float_encodings(datasets_built["byte_stream_split"])
+    assert got == {name: {"BYTE_STREAM_SPLIT"} for name in FLOAT_COLUMNS}, got
+    assert all(e == {"PLAIN"} for e in float_encodings(datasets_built["triple_barrier"]).values())
+
+
+def json_floats(values) -> np.ndarray:
+    """dump_parquet.mjs's JSON numbers (float32 values widened to double,
+    printed shortest round-trip) back to float32: exact, so bit for bit."""
+    special = {"NaN": np.nan, "Infinity": np.inf, "-Infinity": -np.inf, "-0": -0.0}
+    return np.array([special.get(v, v) if isinstance(v, str) else v for v in values], dtype=np.float64).astype(np.float32)
+
+
+@pytest.mark.parametrize("reader", ["duckdb", "arrow", "hyparquet"])
+def test_npm_readers_read_the_byte_stream_split_build(datasets_built, reader):
+    from conftest import dump_parquet
+    path = datasets_built["byte_stream_split"]
+    expected = ours(path)
+    dump = dump_parquet(reader, path)
+    assert dump["num_rows"] == N, reader
+    columns = {column["name"]: column["values"] for column in dump["columns"]}
+    assert list(columns) == list(expected), reader
+    for name in FLOAT_COLUMNS:
+        want = expected[name]
+        values = columns[name]
+        have = json_floats([x for row in values for x in row] if name in LISTS else values).reshape(want.shape)
+        np.testing.assert_array_equal(have.view(np.uint32), want.view(np.uint32), err_msg=f"{reader}: {name}")
+    assert [int(v) for v in columns["sample_id"]] == expected["sample_id"].tolist(), reader
+    assert [int(v) for v in columns["timestamp"]] == expected["timestamp"].tolist(), reader
+    assert columns["ticker"] == expected["ticker"].tolist(), reader
+    assert [int(v) for v in columns["tb_label"]] == expected["tb_label"].tolist(), reader
