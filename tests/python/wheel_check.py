@@ -3,7 +3,9 @@ it: `auditwheel show` gives it a manylinux tag and nothing outside the wheel
 and the policy is loaded; installed into a fresh venv (no build tree, no
 PYTHONPATH), `import barforge` works under numpy 2, `barforge --version`
 runs from the venv's bin/, and a small build works from Python and from the
-CLI. Run by `make wheel-test` (not by ctest: it needs `make wheel` first)."""
+CLI. Run by `make wheel-test` (not by ctest: it needs `make wheel` first;
+make test's python_pypi.test_pypi_pip_install builds and checks a wheel of
+its own)."""
 
 import glob
 import os
@@ -16,7 +18,7 @@ import yaml
 
 SOURCE_DIR = Path(__file__).resolve().parents[2]
 WHEELHOUSE = SOURCE_DIR / "wheelhouse"
-PYPI_LOCK = SOURCE_DIR / "python" / "requirements-test.lock"
+WHEELHOUSE_PYPI = SOURCE_DIR / ".wheelhouse-pypi"
 
 
 def the_wheel() -> Path:
@@ -49,15 +51,14 @@ def test_wheel_has_a_manylinux_tag_and_carries_its_libraries():
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory):
-    """A fresh venv of /usr/bin/python3 without system site-packages: numpy
-    and PyYAML from the lock's pins (the pip cache), barforge from the wheel."""
+    """A fresh venv of /usr/bin/python3 without system site-packages: the
+    wheel, with numpy and PyYAML from the lock's wheels (.wheelhouse-pypi/,
+    filled by make deps), offline."""
+    assert (WHEELHOUSE_PYPI / ".barforge-lock-stamp").exists(), f"no {WHEELHOUSE_PYPI}: run make deps"
     root = tmp_path_factory.mktemp("wheel_venv") / "venv"
     run("/usr/bin/python3", "-m", "venv", root)
-    pins = [line.split(" ")[0] for line in PYPI_LOCK.read_text().splitlines()
-            if line.lower().startswith(("numpy==", "pyyaml=="))]
-    assert len(pins) == 2, pins
-    run(root / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check", *pins)
-    run(root / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", the_wheel())
+    run(root / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check", "--no-index",
+        "--find-links", WHEELHOUSE_PYPI, the_wheel())
     return root
 
 
