@@ -18,9 +18,9 @@ from it too):
 
 The C++ code is compiled once for both: the two pip builds share
 scikit-build-core's build-dir (BARFORGE_PIP_BUILD_DIR, kept in the build
-tree between runs), so the second reconfigures and recompiles only the
-bindings, whose pybind11 include path is in pip's temporary build
-environment. Run by CTest as python_pypi.test_pypi_pip_install, alone
+tree between runs), and a pip build compiles the extension against a copy
+of pybind11's headers in that folder (python/CMakeLists.txt), not against
+pip's temporary build environment: the second build recompiles nothing. Run by CTest as python_pypi.test_pypi_pip_install, alone
 (RUN_SERIAL): the first run compiles the library again."""
 
 import glob
