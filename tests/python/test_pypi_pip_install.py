@@ -83,6 +83,17 @@ BUILD_SETTINGS = (f"--config-settings=build-dir={PIP_BUILD_DIR}",)
 BUILD_ENV = {"CMAKE_BUILD_PARALLEL_LEVEL": "2"}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def temporary_files_in_basetemp(tmp_path_factory):
+    """pip's build environments and auditwheel's scratch folders go under
+    the suite's --basetemp (TMPDIR), not into the system's temporary
+    directory, even when a step is killed."""
+    tmp = tmp_path_factory.mktemp("tmp")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(tmp))
+        yield
+
+
 @pytest.fixture(scope="module")
 def wheelhouse_ready():
     assert (WHEELHOUSE / ".barforge-lock-stamp").exists(), f"no {WHEELHOUSE}: run make deps"
