@@ -86,12 +86,14 @@ void WriteBehindFile::WriteOut(const std::vector<uint8_t>& bytes) {
 }
 
 void WriteBehindFile::HandToWriteback() {
-  const int64_t range_start = writeback_start_;
-  ::sync_file_range(fd_, range_start, offset_ - range_start, SYNC_FILE_RANGE_WRITE);
+  ::sync_file_range(fd_, writeback_start_, offset_ - writeback_start_, SYNC_FILE_RANGE_WRITE);
   writeback_start_ = offset_;
-  // The range before: whole pages only, so the page shared with the range
-  // just started (still being written) is left for the next round.
-  const int64_t drop_end = PageFloor(range_start);
+  // Whole pages only: the page this range shares with the next one (still
+  // being written) is dropped with the next.
+  started_ends_.push_back(PageFloor(offset_));
+  if (started_ends_.size() <= kRangesInFlight) return;
+  const int64_t drop_end = started_ends_.front();
+  started_ends_.pop_front();
   if (!can_drop_ || drop_end <= drop_start_) return;
   if (::sync_file_range(fd_, drop_start_, drop_end - drop_start_,
                         SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0) {

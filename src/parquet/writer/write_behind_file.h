@@ -6,12 +6,14 @@
 // `max_queued_bytes` wait in memory; Write() blocks beyond that. Every
 // kWritebackBytes written, it starts their writeback to disk without
 // waiting, so the disk works all along and the final fsync has little left;
-// then it waits for the writeback of the range before (which has had a
-// whole range's time to finish) and drops that range from the page cache
-// (POSIX_FADV_DONTNEED). A streaming writer never reads back what it wrote,
-// so the cache holds at most about two ranges of the file instead of all of
-// it: a build of tens of GB does not push everything else out of memory,
-// and whatever runs next gets the memory back. Durability is unchanged:
+// then it waits for the writeback of the range started kRangesInFlight
+// ranges before (which has had that long to finish) and drops it from the
+// page cache (POSIX_FADV_DONTNEED). A streaming writer never reads back what
+// it wrote, so the cache holds at most kRangesInFlight + 1 ranges of the
+// file (80 MiB) instead of all of it: a build of tens of GB does not push
+// everything else out of memory, and whatever runs next gets the memory
+// back. The ranges in flight let the writer ride out a disk that stalls for
+// a moment (a journal commit, another process's fsync) without waiting. Durability is unchanged:
 // the caller still fsyncs the file; a writeback error seen while waiting
 // fails the writer (the wait consumes it, so the fsync would not see it).
 
@@ -29,6 +31,7 @@ namespace barforge::parquet {
 class WriteBehindFile {
  public:
   static constexpr int64_t kWritebackBytes = 16 << 20;
+  static constexpr size_t kRangesInFlight = 4;  ///< handed to writeback, not waited for yet
 
   /// Appends to the open file `fd` (not owned), whose `offset` bytes are
   /// already written; `path` names it in errors. `writeback_bytes` is the
@@ -52,8 +55,9 @@ class WriteBehindFile {
  private:
   void Run();
   void WriteOut(const std::vector<uint8_t>& bytes);
-  /// Starts writeback of [writeback_start_, offset_), waits for the range
-  /// before it and drops that one from the page cache.
+  /// Starts writeback of [writeback_start_, offset_); once more than
+  /// kRangesInFlight ranges are in flight, waits for the oldest and drops it
+  /// from the page cache.
   void HandToWriteback();
   void ThrowIfFailed();
 
@@ -72,6 +76,7 @@ class WriteBehindFile {
   int64_t offset_ = 0;            ///< file offset of the next byte written
   int64_t writeback_start_ = 0;   ///< first byte whose writeback is not started yet
   int64_t drop_start_ = 0;        ///< first byte still in the page cache (page-aligned)
+  std::deque<int64_t> started_ends_;  ///< page-aligned ends of the ranges in flight, oldest first
   bool can_drop_ = true;          ///< false once the file system refused sync_file_range's wait
   std::thread thread_;
 };

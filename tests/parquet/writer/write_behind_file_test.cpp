@@ -90,17 +90,19 @@ TEST(WriteBehindFile, RangesWrittenBackLeaveThePageCache) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   ASSERT_GE(fd, 0);
   constexpr int64_t kRange = 1 << 20;
+  static_assert(WriteBehindFile::kRangesInFlight <= 4, "the checks below expect ranges 0-19 dropped");
   std::string expected;
   {
-    // 24 ranges of 1 MiB in buffers that do not divide a range or a page.
+    // Ranges of 1 MiB in buffers that do not divide a range or a page.
     WriteBehindFile file(fd, path, 0, 4 << 20, kRange);
     expected = WriteBuffers(file, std::vector<size_t>(24 * kRange / 65'537 + 1, 65'537));
   }
   const auto size = static_cast<int64_t>(expected.size());
   ASSERT_GT(size, 24 * kRange);
-  // Every range but the last two was waited for and dropped; the last one
-  // was only handed to writeback, so it is still cached (which shows that
-  // mincore sees the written pages at all).
+  // 24 ranges of 16 buffers: every range but the last kRangesInFlight (4)
+  // was waited for and dropped; the last ones were only handed to
+  // writeback, so they are still cached (which shows that mincore sees the
+  // written pages at all).
   EXPECT_LT(ResidentShare(path, 0, 20 * kRange), 0.05);
   EXPECT_GT(ResidentShare(path, 23 * kRange, 24 * kRange), 0.5);
   ::close(fd);
