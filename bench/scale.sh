@@ -3,7 +3,8 @@
 # 40M samples, interleaved in one run, for the cost per sample at scale.
 # For each build: wall time, time per sample, peak RSS, and the machine's
 # cached memory (/proc/meminfo "Cached") just before it and just after it
-# (before its file is removed). The builds' files are removed one by one, so
+# (before its file is removed), and how much of its file is resident
+# (fincore). The builds' files are removed one by one, so
 # the disk needs room for the largest only (about 1.09 kB a sample: 43.5 GB
 # at 40M). Not a test: it asserts nothing and prints a table (also written
 # to $BUILD/bench/scale.md).
@@ -51,10 +52,13 @@ for ((i = 1; i <= rounds; i++)); do
         --set "samples_filename=scale-${n}-${i}_{n}.parquet" --set "scaler_filename=scale-${n}-${i}.json" \
         > "$work/run.json"
       after=$(cached_kb)
+      # What of the output file itself is still in the page cache (other
+      # processes move "Cached" too; this is the build's own share).
+      resident=$(fincore -b -n -r -o RES "$work/data/scale-${n}-${i}_"*.parquet 2>/dev/null | awk '{s += $1} END {print s + 0}')
       bytes=$(/usr/bin/python3 -c "import json; print(json.load(open('$work/run.json'))['bytes'])")
       rm -f "$work/data/scale-${n}-${i}"*
       read -r wall user sys rss < "$work/run.time"
-      echo "$name $n $i $wall $user $sys $rss $before $after $bytes" >> "$work/runs"
+      echo "$name $n $i $wall $user $sys $rss $before $after $bytes $resident" >> "$work/runs"
     done
   done
 done
@@ -65,15 +69,16 @@ mkdir -p "$build/bench"
 import statistics, sys
 runs = [line.split() for line in open(sys.argv[1])]
 reference = int(sys.argv[2])
-print("| binary | samples | round | wall s | us per sample | CPU s | peak RSS MiB | file GB | cached before GiB | cached after GiB | cache growth / file |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| binary | samples | round | wall s | us per sample | CPU s | peak RSS MiB | file GB | cached before GiB | cached after GiB | cache growth / file | file in cache MiB |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 per_sample, peak = {}, {}
-for name, n, i, wall, user, sys_, rss, before, after, size in runs:
+for name, n, i, wall, user, sys_, rss, before, after, size, resident in runs:
     n, wall, rss, before, after, size = int(n), float(wall), int(rss), int(before), int(after), int(size)
     per_sample.setdefault((name, n), []).append(wall / n)
     peak.setdefault((name, n), []).append(rss)
     print(f"| {name} | {n:,} | {i} | {wall:.2f} | {wall / n * 1e6:.2f} | {float(user) + float(sys_):.2f} | {rss / 1024:.0f} | "
-          f"{size / 1e9:.2f} | {before / 2**20:.2f} | {after / 2**20:.2f} | {(after - before) * 1024 / size:.3f} |")
+          f"{size / 1e9:.2f} | {before / 2**20:.2f} | {after / 2**20:.2f} | {(after - before) * 1024 / size:.3f} | "
+          f"{int(resident) / 2**20:.0f} |")
 print()
 for (name, n), times in per_sample.items():
     if n == reference:
@@ -81,5 +86,6 @@ for (name, n), times in per_sample.items():
     base = statistics.median(per_sample[name, reference])
     print(f"- {name} build, time per sample, {n:,} / {reference:,}: **{statistics.median(times) / base:.3f}x** "
           f"(medians of {len(times)}; target <= 1.05x); peak RSS {max(peak[name, n]) / max(peak[name, reference]):.2f}x")
-print("- cache growth / file: how much of the file the page cache still held right after the build")
+print("- cache growth / file: the machine's Cached after the build minus before, over the file's size (other "
+      "processes move it too); file in cache: the part of the output file resident right after the build (fincore)")
 PY
