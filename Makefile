@@ -11,7 +11,7 @@ PYPI_VENV := .venv-pypi
 # python3 that comes first on PATH may be another one.
 PYTHON   ?= /usr/bin/python3
 
-.PHONY: all deps configure python run test test-asan bench fuzz clean wheel wheel-test
+.PHONY: all deps configure python run test test-asan bench bench-scale fuzz clean wheel wheel-test
 FUZZ_SECONDS ?= 60
 
 all: configure
@@ -76,6 +76,13 @@ bench: deps all python
 	bash bench/run.sh
 	$(VENV)/bin/python bench/python_bench.py
 	unshare --net sh -c 'ip link set lo up && exec $(PYPI_VENV)/bin/python bench/engines_bench.py --cli $(CURDIR)/$(BUILD)/barforge'
+
+# The default build at 10M and 40M samples, interleaved: time per sample,
+# peak RSS and the page cache before and after each build (bench/scale.sh).
+# Not part of `make bench`: the 40M build writes 43.5 GB and takes minutes.
+# SAMPLES="1000000 4000000" checks it at a small size.
+bench-scale: all
+	SAMPLES="$(SAMPLES)" ROUNDS="$(ROUNDS)" bash bench/scale.sh $(BUILD)
 
 # The wheel users install: `pip wheel .` (scikit-build-core over this CMake,
 # in build-pip/) repaired by auditwheel into wheelhouse/ with a manylinux tag.

@@ -170,7 +170,10 @@ bool RestoreScalerFromDataset(const Config& config);
 
 /// Writes the missing raw files of `source: synthetic` (all of them with
 /// overwrite). Leftover temporaries of interrupted runs are removed and told
-/// to `on_notice`. Returns one summary per ticker.
+/// to `on_notice`. A kept file is checked by its generator record (as a
+/// build checks it) and its bars counted from its footer; its bars are read
+/// and validated by the build that uses it, not here. Returns one summary
+/// per ticker.
 std::vector<TickerSummary> RunSynth(const Config& config, bool overwrite,
                                     const std::function<void(const std::string&)>& on_notice = {});
 

@@ -12,12 +12,24 @@
 
 namespace barforge::parquet {
 
-WriteBehindFile::WriteBehindFile(int fd, std::filesystem::path path, int64_t offset, int64_t max_queued_bytes)
+namespace {
+
+int64_t PageFloor(int64_t offset) {
+  static const int64_t page = ::sysconf(_SC_PAGESIZE);
+  return offset - offset % page;
+}
+
+}  // namespace
+
+WriteBehindFile::WriteBehindFile(int fd, std::filesystem::path path, int64_t offset, int64_t max_queued_bytes,
+                                 int64_t writeback_bytes)
     : fd_(fd),
       path_(std::move(path)),
       max_queued_bytes_(max_queued_bytes),
+      writeback_bytes_(writeback_bytes),
       offset_(offset),
       writeback_start_(offset),
+      drop_start_(PageFloor(offset)),
       thread_([this] { Run(); }) {}
 
 WriteBehindFile::~WriteBehindFile() { Stop(); }
@@ -70,10 +82,32 @@ void WriteBehindFile::WriteOut(const std::vector<uint8_t>& bytes) {
     size -= static_cast<size_t>(n);
   }
   offset_ += static_cast<int64_t>(bytes.size());
-  if (offset_ - writeback_start_ >= kWritebackBytes) {
-    ::sync_file_range(fd_, writeback_start_, offset_ - writeback_start_, SYNC_FILE_RANGE_WRITE);
-    writeback_start_ = offset_;
+  if (offset_ - writeback_start_ >= writeback_bytes_) HandToWriteback();
+}
+
+void WriteBehindFile::HandToWriteback() {
+  ::sync_file_range(fd_, writeback_start_, offset_ - writeback_start_, SYNC_FILE_RANGE_WRITE);
+  writeback_start_ = offset_;
+  // Whole pages only: the page this range shares with the next one (still
+  // being written) is dropped with the next.
+  started_ends_.push_back(PageFloor(offset_));
+  if (started_ends_.size() <= kRangesInFlight) return;
+  const int64_t drop_end = started_ends_.front();
+  started_ends_.pop_front();
+  if (!can_drop_ || drop_end <= drop_start_) return;
+  if (::sync_file_range(fd_, drop_start_, drop_end - drop_start_,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
+    if (errno == EINVAL || errno == ESPIPE || errno == ENOSYS) {
+      can_drop_ = false;  // not a file whose writeback can be waited for: leave the cache to the kernel
+      return;
+    }
+    // The wait took the error from the file (the final fsync would not see
+    // it again): the file is not what was written, so the writer fails.
+    throw IoError(fmt::format("{}: write failed: {}", path_.string(), std::strerror(errno)));
   }
+  // Advice only: a page another process reads or maps stays cached.
+  ::posix_fadvise(fd_, drop_start_, drop_end - drop_start_, POSIX_FADV_DONTNEED);
+  drop_start_ = drop_end;
 }
 
 void WriteBehindFile::Run() {
