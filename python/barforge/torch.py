@@ -27,6 +27,7 @@ import torch.distributed as dist
 from torch.utils.data import IterableDataset, get_worker_info
 
 from barforge._dataset import Dataset, mix_seed
+from barforge._shared_batches import WorkerSlots
 
 
 def _tensor(value: np.ndarray) -> Any:
@@ -37,6 +38,16 @@ def _tensor(value: np.ndarray) -> Any:
     if value.dtype.kind == "M":
         value = value.view(np.int64)
     return torch.from_numpy(value)
+
+
+def _worker_value(value: np.ndarray) -> Any:
+    """A column for WorkerSlots: numpy still (it makes the tensors; strings
+    stay an object array, which default_convert passes through, where it
+    would walk a list of str one element at a time, and the main process
+    turns it into the list of str _tensor gives), timestamps int64."""
+    if value.dtype.kind == "M":
+        return value.view(np.int64)
+    return value
 
 
 class SampleDataset(IterableDataset):
@@ -98,6 +109,16 @@ class SampleDataset(IterableDataset):
         batches = self._open().iter_batches(self.batch_size or 4096, columns=self.columns, shuffle=self.shuffle,
                                             seed=seed, rank=share, world_size=shares,
                                             drop_last=self.drop_last and self.batch_size is not None)
+        if self.batch_size is not None and get_worker_info() is not None:
+            # In a DataLoader worker: through reused shared memory (see
+            # _shared_batches), not a fresh segment per tensor and batch.
+            slots = WorkerSlots()
+            try:
+                for batch in batches:
+                    yield slots.batch({k: _worker_value(v) for k, v in batch.items()})
+            finally:
+                slots.close()
+            return
         for batch in batches:
             if self.batch_size is not None:
                 yield {k: _tensor(v) for k, v in batch.items()}
