@@ -13,7 +13,8 @@ iter_batches; build_dataset against the CLI's
 build of the same config. Each step runs in its own process under
 /usr/bin/time (wall seconds, peak RSS). Then the transform from Python
 (bench/transform_python_bench.py, with the dataset's scaler) against the
-CLI build's per-sample feature time. Prints Markdown tables: medians, and
+CLI build's per-sample feature time, and barforge's iter_batches against
+pyarrow and polars (bench/readers_bench.py, in .venv-pypi/). Prints Markdown tables: medians, and
 the ratios of each round (taken within the round, so that drift cancels).
 """
 
@@ -166,6 +167,12 @@ def main():
             results["cli build"].append((wall, rss))
             results["build_dataset"].append(timed([PY, "-c", BUILD, build_cfg, str(args.samples)])[:2])
             loads.append(load())
+        # barforge against pyarrow and polars (issue 22), in the PyPI venv
+        # where they are installed.
+        pypi = ROOT / ".venv-pypi" / "bin" / "python"
+        readers = (subprocess.run([pypi, ROOT / "bench" / "readers_bench.py", dataset, "--rounds", str(args.rounds)],
+                                  check=True, capture_output=True, text=True).stdout
+                   if pypi.exists() else "readers_bench.py skipped: no .venv-pypi/ (scripts/install-deps.sh makes it)")
         transform = subprocess.run([PY, str(ROOT / "bench" / "transform_python_bench.py"), str(dataset)],
                                    check=True, capture_output=True, text=True).stdout
         loads.append(load())
@@ -209,6 +216,7 @@ def main():
     print(f"\nCLI build's features stage, thread time per sample (us): "
           f"{', '.join(f'{v:.3f}' for v in features_us)} (median {statistics.median(features_us):.3f})\n")
     print(transform)
+    print(readers)
     print("all runs (wall s, peak MiB):", json.dumps({k: [(round(w, 2), round(m)) for w, m in v]
                                                    for k, v in results.items()}))
     if not args.work:
