@@ -65,3 +65,82 @@ def test_import_barforge_does_not_import_torch():
     code = "import sys, barforge; barforge.open_dataset; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def by_id(batches):
+    """sample_id -> row of every column, from batches of a SampleDataset."""
+    rows = {}
+    for batch in batches:
+        for i, sample in enumerate(batch["sample_id"].tolist()):
+            assert sample not in rows
+            rows[sample] = {k: (v[i] if isinstance(v, list) else v[i].clone()) for k, v in batch.items()}
+    return rows
+
+
+def expected_rows(path):
+    whole = barforge.open_dataset(path).read()
+    return {int(s): i for i, s in enumerate(whole["sample_id"])}, whole
+
+
+def assert_rows_equal(rows, path):
+    index, whole = expected_rows(path)
+    assert sorted(rows) == sorted(index)
+    for sample, row in rows.items():
+        i = index[sample]
+        assert torch.equal(row["ohlc"], torch.from_numpy(whole["ohlc"][i]))
+        assert torch.equal(row["volume"], torch.from_numpy(whole["volume"][i]))
+        assert torch.equal(row["meta"], torch.from_numpy(whole["meta"][i]))
+        assert row["ticker"] == whole["ticker"][i]
+        assert int(row["timestamp"]) == int(whole["timestamp"][i].view(np.int64))
+        assert int(row["bar_index"]) == int(whole["bar_index"][i])
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_workers_batches_kept_by_the_caller_keep_their_values(dataset, shuffle):
+    # Every batch is kept until the end: a slot still held must never be
+    # written again (the worker makes new ones), so each keeps its values.
+    from barforge import _shared_batches
+    batches = list(DataLoader(SampleDataset(dataset, batch_size=64, shuffle=shuffle, seed=5), batch_size=None,
+                              num_workers=2))
+    assert sum(len(b["sample_id"]) for b in batches) == 2500
+    assert isinstance(batches[0]["ticker"], list) and batches[0]["timestamp"].dtype == torch.int64
+    assert_rows_equal(by_id(batches), dataset)
+    del batches
+    assert not _shared_batches._mappings or all(m.stale() for m in _shared_batches._mappings.values())
+
+
+def test_workers_reuse_a_few_slots_for_many_batches(dataset):
+    from barforge import _shared_batches
+    _shared_batches._mappings.clear()
+    rows = {}
+    seen = set()
+    for batch in DataLoader(SampleDataset(dataset, batch_size=50), batch_size=None, num_workers=2, prefetch_factor=2):
+        rows.update(by_id([batch]))
+        seen.update(_shared_batches._mappings)
+        del batch
+    assert_rows_equal(rows, dataset)
+    # 50 batches through at most (prefetch_factor + 2) slots per worker.
+    assert 2 <= len(seen) <= 8
+
+
+def test_workers_batches_through_a_custom_collate_fn(dataset):
+    # A collate_fn that makes a plain dict of the batch: torch pickles those
+    # tensors its own way, and the slots are still reused, not leaked. In a
+    # worker it sees the strings as an object array (docs/python.md).
+    from barforge import _shared_batches
+    _shared_batches._mappings.clear()
+
+    def collate(batch):
+        assert isinstance(batch["ticker"], np.ndarray) and isinstance(batch["ohlc"], torch.Tensor)
+        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in batch.items()}
+
+    batches = DataLoader(SampleDataset(dataset, batch_size=100, shuffle=True), batch_size=None, num_workers=2,
+                         collate_fn=collate)
+    rows = by_id(batches)
+    assert_rows_equal(rows, dataset)
+    assert not _shared_batches._mappings
+
+
+def test_workers_with_pin_memory_give_the_same_rows(dataset):
+    batches = DataLoader(SampleDataset(dataset, batch_size=128), batch_size=None, num_workers=2, pin_memory=True)
+    assert_rows_equal(by_id(batches), dataset)
