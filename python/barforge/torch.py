@@ -10,9 +10,12 @@
         for batch in loader:
             ...  # batch["ohlc"]: float32 tensor (1024, W, 4)
 
-The epoch's rows are shared out between every DataLoader worker of every
-torch.distributed rank (rank * num_workers + worker id of world_size *
-num_workers shares), so each sample is seen exactly once per epoch.
+Rank r of world_size R reads the epoch positions [N*r//R, N*(r+1)//R)
+(see Dataset.iter_batches), cut again between its DataLoader workers, so
+each sample is seen exactly once per epoch; state_dict()/load_state_dict()
+resume an epoch, with another world size or worker count too. In a worker,
+batches cross to the main process through reused shared memory
+(_shared_batches). See docs/python.md.
 This module imports torch; `import barforge` alone does not.
 """
 
