@@ -112,6 +112,14 @@ def main():
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="barforge-pybench."))
     work.mkdir(parents=True, exist_ok=True)
+    try:
+        run(args, work)
+    finally:  # a failed step too leaves nothing behind
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args, work):
     cli = ROOT / "build" / "barforge"
     cfg = work / "config.yaml"
     text = (ROOT / "config" / "default.yaml").read_text().replace('data_dir: "data"', f'data_dir: "{work}/data"')
@@ -138,6 +146,7 @@ def main():
     # The same dataset in 4 parts (shards and finalize), for the loader.
     parts_cfg = work / "parts.yaml"
     parts_cfg.write_text(text.replace('samples_filename: "samples_{n}.parquet"', 'samples_filename: "parts_{n}"'))
+    subprocess.run([cli, "synth", "--config", parts_cfg], check=True, capture_output=True)  # shards read it
     for r in range(4):
         subprocess.run([cli, "build", "--config", parts_cfg, "--samples", str(args.samples), "--shard", f"{r}/4",
                         "--quiet", "--overwrite"], check=True, capture_output=True)
@@ -219,8 +228,6 @@ def main():
     print(readers)
     print("all runs (wall s, peak MiB):", json.dumps({k: [(round(w, 2), round(m)) for w, m in v]
                                                    for k, v in results.items()}))
-    if not args.work:
-        shutil.rmtree(work)
 
 
 if __name__ == "__main__":
