@@ -22,6 +22,7 @@ This module imports torch; `import barforge` alone does not.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -250,9 +251,10 @@ class SampleDataset(IterableDataset):
         batches = self._open().iter_batches(self.batch_size or 4096, columns=self.columns, shuffle=self.shuffle,
                                             seed=self._seed(), positions=positions,
                                             drop_last=self.drop_last and self.batch_size is not None)
-        if self.batch_size is not None and get_worker_info() is not None:
+        if self.batch_size is not None and worker is not None and hasattr(os, "memfd_create"):
             # In a DataLoader worker: through reused shared memory (see
-            # _shared_batches), not a fresh segment per tensor and batch.
+            # _shared_batches), not a fresh segment per tensor and batch
+            # (Linux; elsewhere torch's own way).
             slots = WorkerSlots()
             try:
                 for batch in batches:
