@@ -77,6 +77,7 @@ class _Slot:
         self.token = token
         self.serial = serial
         self.fd = os.memfd_create(f"barforge-batch-{serial}", os.MFD_CLOEXEC)
+        weakref.finalize(self, os.close, self.fd)
         os.ftruncate(self.fd, size)
         # Populated at once: faulting in a fresh shared page one at a time
         # costs far more than writing it.
@@ -96,9 +97,11 @@ class _Slot:
                 self.header[_DROPPED] += 1
 
     def close(self) -> None:
+        """No more batches. The descriptor stays open while the slot lives:
+        a batch still waiting in the queue's feeder thread needs it to be
+        pickled; it is closed (and the mapping goes) with the last array
+        over the slot."""
         self.header[_RETIRED] = 1
-        os.close(self.fd)
-        # The mapping goes with the last array over it.
 
 
 class _Batch(dict):
