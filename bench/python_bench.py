@@ -126,7 +126,7 @@ def run(args, work):
     cfg.write_text(text)
     loads = [load()]
     if args.dataset:
-        dataset = Path(args.dataset)
+        dataset = Path(args.dataset).resolve()  # the DuckDB step runs in tools/
     else:
         subprocess.run([cli, "build", "--config", cfg, "--samples", str(args.samples), "--quiet", "--overwrite"],
                        check=True)

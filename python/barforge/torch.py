@@ -31,7 +31,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import IterableDataset, get_worker_info
 
-from barforge._dataset import Dataset, mix_seed
+from barforge._dataset import Dataset, mix_seed, open_dataset
 from barforge._shared_batches import WorkerSlots
 
 
@@ -115,7 +115,7 @@ class SampleDataset(IterableDataset):
 
     def _open(self) -> Dataset:
         if self._dataset is None:
-            self._dataset = Dataset(self.path)
+            self._dataset = open_dataset(self.path)  # whatever storage open_dataset opens
         return self._dataset
 
     def __getstate__(self):  # the open reader stays in this process
