@@ -235,6 +235,18 @@ class Dataset:
             return self._streamed_batches(plan, names, batch_size, drop_last)
         return self._batches(plan, names, batch_size, bool(shuffle), seed, drop_last)
 
+    def epoch_boundaries(self, shuffle: bool = False, seed: int = 0) -> list[int]:
+        """The epoch positions (see iter_batches) where a row group begins,
+        and num_rows: where a range of positions can start or end at no
+        extra cost (one that starts inside a row group decodes that row
+        group from its start, or whole when shuffled)."""
+        plan = self._reader.epoch_plan(bool(shuffle), mix_seed(int(seed) & _MASK64, 1), 0, 1, [(0, self.num_rows)])
+        out, at = [0], 0
+        for _, begin, end in plan:
+            at += end - begin
+            out.append(at)
+        return out
+
     def _streamed_batches(self, plan, names, batch_size, drop_last):
         """Batches in plan order, from pieces of each row group decoded on a
         thread of its own (the decoding releases the GIL and runs on every

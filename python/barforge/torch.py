@@ -21,6 +21,7 @@ This module imports torch; `import barforge` alone does not.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 from pathlib import Path
@@ -54,6 +55,36 @@ def _cut(ranges: Sequence[tuple[int, int]], parts: int, part: int) -> list[tuple
     items [T*part//parts, T*(part+1)//parts) of the T positions."""
     total = _count(ranges)
     return _slice(ranges, total * part // parts, total * (part + 1) // parts)
+
+
+def _worker_part(ranges: Sequence[tuple[int, int]], parts: int, part: int,
+                 boundaries: Sequence[int] | None) -> list[tuple[int, int]]:
+    """Part `part` of `parts` of a rank's positions `ranges`, for its
+    DataLoader workers: the even cut of _cut, each cut moved to the nearest
+    of `boundaries` (epoch positions where reading can start at no cost: the
+    row groups' starts) within a quarter of a part, so that no worker
+    decodes a row group another one reads. None: the even cut."""
+    total = _count(ranges)
+    cuts = [total * i // parts for i in range(parts + 1)]
+    if boundaries:
+        reach = total // parts // 4
+        for i in range(1, parts):
+            cuts[i] = max(cuts[i - 1], _snap(ranges, cuts[i], boundaries, reach))
+    return _slice(ranges, cuts[part], cuts[part + 1])
+
+
+def _snap(ranges: Sequence[tuple[int, int]], index: int, boundaries: Sequence[int], reach: int) -> int:
+    """Item `index` of the positions `ranges`, moved to the nearest boundary
+    within `reach` items inside the same range (else left where it is)."""
+    at = 0
+    for begin, end in ranges:
+        if index < at + end - begin:
+            position = begin + index - at
+            i = bisect.bisect_left(boundaries, position)
+            near = [b for b in boundaries[max(i - 1, 0):i + 1] if begin <= b <= end and abs(b - position) <= reach]
+            return at + min(near, key=lambda b: abs(b - position)) - begin if near else index
+        at += end - begin
+    return index
 
 
 def _drop(ranges: Sequence[tuple[int, int]], n: int) -> list[tuple[int, int]]:
@@ -154,6 +185,12 @@ class SampleDataset(IterableDataset):
     def _seed(self) -> int:
         return mix_seed(self.seed, self.epoch) if self.epoch else self.seed
 
+    def _boundaries(self) -> list[int] | None:
+        """Where the dataset's reads start at no cost (epoch_boundaries), if
+        it says; a dataset with random access need not."""
+        boundaries = getattr(self._open(), "epoch_boundaries", None)
+        return boundaries(self.shuffle, self._seed()) if boundaries is not None else None
+
     def _fingerprint(self) -> str:
         """What tells this dataset from another of as many rows: a hash of
         its first and last rows, every column."""
@@ -183,7 +220,8 @@ class SampleDataset(IterableDataset):
         workers = max(1, int(num_workers or 0))
         rank, world_size = self._rank()
         mine = self._rank_positions()
-        shares = [_cut(mine, workers, w) for w in range(workers)]
+        boundaries = self._boundaries() if workers > 1 else None
+        shares = [_worker_part(mine, workers, w, boundaries) for w in range(workers)]
         rows = [_count(share) for share in shares]
         batch = int(self.batch_size)
         total = [(r // batch if self.drop_last else -(-r // batch)) for r in rows]
@@ -244,8 +282,8 @@ class SampleDataset(IterableDataset):
     def __iter__(self) -> Iterator[dict[str, Any]]:
         positions = self._rank_positions()
         worker = get_worker_info()
-        if worker is not None:
-            positions = _cut(positions, worker.num_workers, worker.id)
+        if worker is not None and worker.num_workers > 1:
+            positions = _worker_part(positions, worker.num_workers, worker.id, self._boundaries())
         else:
             self._seen = 0
         batches = self._open().iter_batches(self.batch_size or 4096, columns=self.columns, shuffle=self.shuffle,

@@ -284,3 +284,22 @@ def test_bad_states_are_refused(dataset, tmp_path):
         ds.load_state_dict({"epoch": 0})
     with pytest.raises(ValueError, match="needs SampleDataset"):
         SampleDataset(dataset).state_dict(0)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_workers_parts_start_where_a_row_group_does(dataset, shuffle):
+    # Row groups of 400 rows, sample id = file row: the epoch's group at each
+    # position is id // 400, so its boundaries are where that changes.
+    full = epoch_sequence(dataset, shuffle, 6)
+    groups = [i // 400 for i in full]
+    expected = [0] + [p for p in range(1, 2500) if groups[p] != groups[p - 1]] + [2500]
+    assert barforge.open_dataset(dataset).epoch_boundaries(shuffle, 6) == expected
+    ds = SampleDataset(dataset, batch_size=100, shuffle=shuffle, seed=6)
+    from barforge.torch import _worker_part
+    parts = [_worker_part([(0, 2500)], 2, w, ds._boundaries()) for w in range(2)]
+    # the even cut, 1250, moves to the boundary 1200 (or another within 312)
+    cut = parts[0][-1][1]
+    assert parts == [[(0, cut)], [(cut, 2500)]] and cut in expected and abs(cut - 1250) <= 312
+    ids = [i for b in DataLoader(ds, batch_size=None, num_workers=2) for i in b["sample_id"].tolist()]
+    assert sorted(ids) == list(range(2500))
+    assert set(ids[:100]) == set(full[:100]) and set(ids[100:200]) == set(full[cut:cut + 100])
