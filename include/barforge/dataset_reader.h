@@ -121,11 +121,19 @@ class DatasetReader {
   RowGroupCursor OpenRowGroup(int row_group, const std::vector<std::string>& names) const;
 
   /// The row ranges `rank` of `world_size` reads in one epoch, in order.
-  /// Row groups are taken in file order, or in an order shuffled by `seed`;
-  /// that sequence of rows is cut into world_size contiguous shares whose
-  /// sizes differ by at most one row. Every rank computes the same sequence,
-  /// so together they read every row exactly once.
+  /// An epoch is a sequence of the dataset's rows: row groups in file order,
+  /// or in an order shuffled by `seed` (Permutation of the groups), each
+  /// group's rows in file order; its positions are 0..num_rows()-1. Share
+  /// `rank` is positions [N*rank/world_size, N*(rank+1)/world_size): the
+  /// shares' sizes differ by at most one row, and every rank computes the
+  /// same sequence, so together they read every row exactly once.
   std::vector<RowRange> EpochPlan(bool shuffle, uint64_t seed, int rank, int world_size) const;
+  /// The row ranges of the epoch's positions [begin, end) of each of
+  /// `positions`, in the order given (a range may span row groups; begin
+  /// and end of a RowRange are offsets into its group's rows in the
+  /// epoch's order). Throws ConfigError for a range outside [0, num_rows()].
+  std::vector<RowRange> EpochPlan(bool shuffle, uint64_t seed,
+                                  const std::vector<std::pair<int64_t, int64_t>>& positions) const;
 
   /// A permutation of [0, n) drawn from `seed` (the same on every machine).
   static std::vector<int64_t> Permutation(int64_t n, uint64_t seed);

@@ -204,16 +204,20 @@ class Dataset:
         return stream_capsule(self, requested_schema)
 
     def iter_batches(self, batch_size: int, columns: Sequence[str] | None = None, shuffle: bool = False,
-                     seed: int = 0, rank: int = 0, world_size: int = 1, drop_last: bool = False
-                     ) -> Iterator[dict[str, np.ndarray]]:
+                     seed: int = 0, rank: int = 0, world_size: int = 1, drop_last: bool = False,
+                     positions: Sequence[tuple[int, int]] | None = None) -> Iterator[dict[str, np.ndarray]]:
         """Batches of `batch_size` rows (the last may be smaller unless
         drop_last) as dicts of arrays shaped as read() gives them.
 
-        rank/world_size: this reader's share of an epoch. The epoch's rows
-        (row groups in file order, or in an order shuffled by `seed`) are cut
-        into world_size contiguous shares differing by at most one row, so
-        the ranks together see every row exactly once. With shuffle, rows are
-        also shuffled within each row group's share (seeded).
+        An epoch is a sequence of all the rows, fixed by (shuffle, seed): row
+        groups in file order, or in an order shuffled by `seed`, and with
+        shuffle each group's rows in an order shuffled by `seed` and the
+        group. Its positions are 0..num_rows-1.
+        rank/world_size: this reader's share of the epoch, positions
+        [N*rank//world_size, N*(rank+1)//world_size), so the ranks together
+        see every row exactly once. positions: half-open ranges of epoch
+        positions to read, in the order given, instead of the share (rank
+        and world_size are then ignored); what a resumed epoch reads.
 
         Memory, whatever the dataset's size: in file order, a few pieces of
         16,384 rows (or of batch_size rows, if more), decoded ahead on a
@@ -224,10 +228,24 @@ class Dataset:
         batch_size = int(batch_size)
         names = self._names(columns)
         seed = int(seed) & _MASK64
-        plan = self._reader.epoch_plan(bool(shuffle), mix_seed(seed, 1), int(rank), int(world_size))
+        if positions is not None:
+            positions = [(int(begin), int(end)) for begin, end in positions]
+        plan = self._reader.epoch_plan(bool(shuffle), mix_seed(seed, 1), int(rank), int(world_size), positions)
         if not shuffle:
             return self._streamed_batches(plan, names, batch_size, drop_last)
         return self._batches(plan, names, batch_size, bool(shuffle), seed, drop_last)
+
+    def epoch_boundaries(self, shuffle: bool = False, seed: int = 0) -> list[int]:
+        """The epoch positions (see iter_batches) where a row group begins,
+        and num_rows: where a range of positions can start or end at no
+        extra cost (one that starts inside a row group decodes that row
+        group from its start, or whole when shuffled)."""
+        plan = self._reader.epoch_plan(bool(shuffle), mix_seed(int(seed) & _MASK64, 1), 0, 1, [(0, self.num_rows)])
+        out, at = [0], 0
+        for _, begin, end in plan:
+            at += end - begin
+            out.append(at)
+        return out
 
     def _streamed_batches(self, plan, names, batch_size, drop_last):
         """Batches in plan order, from pieces of each row group decoded on a
@@ -299,11 +317,13 @@ class Dataset:
             while in_flight:
                 (group, begin, end), future = in_flight.popleft()
                 data = future.result()
-                piece = {k: v[begin:end] for k, v in data.items()}
+                if shuffle:  # positions [begin, end) of the group's rows in the epoch's order
+                    rows = self._reader.row_group_rows(group)
+                    order = _core.DatasetReader.permutation(rows, mix_seed(seed, 2, group))[begin:end]
+                    piece = {k: v[order] for k, v in data.items()}
+                else:
+                    piece = {k: v[begin:end] for k, v in data.items()}
                 del data
-                if shuffle:
-                    order = _core.DatasetReader.permutation(end - begin, mix_seed(seed, 2, group))
-                    piece = {k: v[order] for k, v in piece.items()}
                 # The next read starts once this group's first batch has been
                 # taken: by then the caller has let go of the previous group's
                 # last batch, so the read can reuse that group's memory.

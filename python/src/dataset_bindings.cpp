@@ -210,14 +210,17 @@ void BindDataset(py::module_& m) {
           py::arg("row_group"), py::arg("columns"))
       .def(
           "epoch_plan",
-          [](const DatasetReader& r, bool shuffle, uint64_t seed, int rank, int world_size) {
+          // positions: epoch positions to read instead of the rank's share.
+          [](const DatasetReader& r, bool shuffle, uint64_t seed, int rank, int world_size,
+             const std::optional<std::vector<std::pair<int64_t, int64_t>>>& positions) {
             std::vector<std::tuple<int, int64_t, int64_t>> out;
-            for (const RowRange& range : r.EpochPlan(shuffle, seed, rank, world_size)) {
-              out.emplace_back(range.row_group, range.begin, range.end);
-            }
+            const std::vector<RowRange> plan =
+                positions ? r.EpochPlan(shuffle, seed, *positions) : r.EpochPlan(shuffle, seed, rank, world_size);
+            for (const RowRange& range : plan) out.emplace_back(range.row_group, range.begin, range.end);
             return out;
           },
-          py::arg("shuffle"), py::arg("seed"), py::arg("rank"), py::arg("world_size"))
+          py::arg("shuffle"), py::arg("seed"), py::arg("rank"), py::arg("world_size"),
+          py::arg("positions") = std::nullopt)
       .def_static(
           "permutation",
           [](int64_t n, uint64_t seed) {

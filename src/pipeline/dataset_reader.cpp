@@ -424,22 +424,38 @@ std::vector<RowRange> DatasetReader::EpochPlan(bool shuffle, uint64_t seed, int 
   if (world_size < 1 || rank < 0 || rank >= world_size) {
     throw ConfigError(fmt::format("rank {} of world_size {}: need 0 <= rank < world_size", rank, world_size));
   }
+  const auto total = static_cast<Int128>(num_rows());
+  const auto share_begin = static_cast<int64_t>(total * rank / world_size);
+  const auto share_end = static_cast<int64_t>(total * (rank + 1) / world_size);
+  return EpochPlan(shuffle, seed, {{share_begin, share_end}});
+}
+
+std::vector<RowRange> DatasetReader::EpochPlan(bool shuffle, uint64_t seed,
+                                               const std::vector<std::pair<int64_t, int64_t>>& positions) const {
+  for (const auto& [begin, end] : positions) {
+    if (begin < 0 || begin > end || end > num_rows()) {
+      throw ConfigError(fmt::format("{}: epoch positions [{}, {}): need 0 <= begin <= end <= {} (the dataset's rows)",
+                                    state_->path.string(), begin, end, num_rows()));
+    }
+  }
   std::vector<int64_t> order;
   if (shuffle) {
     order = Permutation(num_row_groups(), seed);
   } else {
     for (int g = 0; g < num_row_groups(); ++g) order.push_back(g);
   }
-  const auto total = static_cast<Int128>(num_rows());
-  const auto share_begin = static_cast<int64_t>(total * rank / world_size);
-  const auto share_end = static_cast<int64_t>(total * (rank + 1) / world_size);
+  // first[i]: the epoch position of the first row of the i-th group in order.
+  std::vector<int64_t> first(order.size() + 1, 0);
+  for (size_t i = 0; i < order.size(); ++i) first[i + 1] = first[i] + row_group_rows(static_cast<int>(order[i]));
   std::vector<RowRange> plan;
-  int64_t position = 0;  // first row of the group in the epoch's sequence
-  for (const int64_t g : order) {
-    const int64_t rows = row_group_rows(static_cast<int>(g));
-    const int64_t begin = std::max(share_begin, position), end = std::min(share_end, position + rows);
-    if (begin < end) plan.push_back({static_cast<int>(g), begin - position, end - position});
-    position += rows;
+  for (const auto& [begin, end] : positions) {
+    // The group holding position `begin`, then each group up to `end`.
+    auto i = static_cast<size_t>(std::upper_bound(first.begin(), first.end(), begin) - first.begin()) - 1;
+    for (int64_t at = begin; at < end; ++i) {
+      const int64_t stop = std::min(end, first[i + 1]);
+      if (at < stop) plan.push_back({static_cast<int>(order[i]), at - first[i], stop - first[i]});
+      at = std::max(at, stop);
+    }
   }
   return plan;
 }
