@@ -29,6 +29,7 @@
 #include "features/meta_scaler.h"
 #include "io/atomic_file.h"
 #include "pipeline/arrow_schema.h"
+#include "pipeline/bars_dataset_writer.h"
 #include "pipeline/build_monitor.h"
 #include "pipeline/build_range.h"
 #include "pipeline/output_pair.h"
@@ -209,10 +210,21 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     const SplitPlan& split = plan.splits[s];
     const SplitPart& part = parts[s];
     if (part.output.empty()) continue;  // kept from an earlier run
-    parquet::WriterOptions writer_options = MakeWriterOptions(config, scaler, jobs, split.name, range, layout.Schema());
+    const bool bars = config.storage == Storage::kBars;
+    parquet::WriterOptions writer_options =
+        MakeWriterOptions(config, scaler, jobs, split.name, range, bars ? BarsDatasetSchema() : layout.Schema());
     writer_options.key_value_metadata.insert(writer_options.key_value_metadata.end(), part.metadata.begin(),
                                              part.metadata.end());
     writer_options.replace_existing = range.replace_output;
+    if (bars) {  // the bars once, no rows (include/barforge/bars_dataset.h)
+      if (part.first != 0 || part.end != split.n_samples) {
+        throw ConfigError("storage: bars: a bars dataset holds no rows to share out, so one process builds it whole "
+                          "(build it without ranks or shards)");
+      }
+      writers.push_back(WriteBarsDataset(part.output, raw.series, split.n_samples, std::move(writer_options)));
+      written_splits.push_back(s);
+      continue;
+    }
     writers.push_back(std::make_unique<parquet::ParquetWriter>(part.output, layout.Schema(), std::move(writer_options)));
     written_splits.push_back(s);
     const ChunkInputs inputs{&split.sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
@@ -240,14 +252,18 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   CommitOutputs(commit);
   for (size_t s = 0; s < writers.size(); ++s) {
     const parquet::ParquetWriter& writer = *writers[s];
-    summary.rows += writer.rows_written();
+    // A bars dataset's rows are its samples, not the bars it stores.
+    const int64_t rows = config.storage == Storage::kBars ? plan.splits[written_splits[s]].n_samples
+                                                          : writer.rows_written();
+    summary.rows += rows;
     summary.bytes += writer.bytes_written();
-    const int64_t row_groups = (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
+    const int64_t row_groups =
+        config.storage == Storage::kBars ? 0 : (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
     summary.row_groups += row_groups;
     if (!config.splits.empty()) {
       const SplitPlan& split = plan.splits[written_splits[s]];
       summary.splits.push_back({split.name, parts[written_splits[s]].output, split.start_ns, split.end_ns,
-                                split.sampler.num_pairs(), writer.rows_written(), row_groups, writer.bytes_written()});
+                                split.sampler.num_pairs(), rows, row_groups, writer.bytes_written()});
     }
   }
   summary.phases.finishing = SecondsSince(stage_start);
