@@ -47,6 +47,7 @@ class BarsDataset:
 
     @property
     def path(self) -> Path:
+        """The path opened: a bars dataset file."""
         return self._path
 
     @property
@@ -88,6 +89,7 @@ class BarsDataset:
 
     @property
     def window(self) -> int:
+        """W, the bars in each sample's window (from the stored config)."""
         return int(self.metadata["config"]["window"])
 
     _names = Dataset._names

@@ -252,18 +252,25 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   CommitOutputs(commit);
   for (size_t s = 0; s < writers.size(); ++s) {
     const parquet::ParquetWriter& writer = *writers[s];
-    // A bars dataset's rows are its samples, not the bars it stores.
-    const int64_t rows = config.storage == Storage::kBars ? plan.splits[written_splits[s]].n_samples
-                                                          : writer.rows_written();
-    summary.rows += rows;
+    summary.rows += writer.rows_written();
     summary.bytes += writer.bytes_written();
-    const int64_t row_groups =
-        config.storage == Storage::kBars ? 0 : (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
+    const int64_t row_groups = (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
     summary.row_groups += row_groups;
     if (!config.splits.empty()) {
       const SplitPlan& split = plan.splits[written_splits[s]];
       summary.splits.push_back({split.name, parts[written_splits[s]].output, split.start_ns, split.end_ns,
-                                split.sampler.num_pairs(), rows, row_groups, writer.bytes_written()});
+                                split.sampler.num_pairs(), writer.rows_written(), row_groups, writer.bytes_written()});
+    }
+  }
+  if (config.storage == Storage::kBars) {  // its rows are its samples, not the bars it stores
+    summary.rows = summary.row_groups = 0;
+    for (size_t s = 0; s < writers.size(); ++s) {
+      const int64_t rows = plan.splits[written_splits[s]].n_samples;
+      summary.rows += rows;
+      if (s < summary.splits.size()) {
+        summary.splits[s].rows = rows;
+        summary.splits[s].row_groups = 0;
+      }
     }
   }
   summary.phases.finishing = SecondsSince(stage_start);

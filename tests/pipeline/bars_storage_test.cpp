@@ -178,7 +178,7 @@ class BarsStorageTest : public ::testing::Test {
   void Build(const std::string& config, const std::string& set) {
     WriteConfig(dir_.path(), config);
     const CommandResult result = RunBarforge(dir_.path(), "build --config config.yaml --json " + set);
-    ASSERT_EQ(result.exit_code, 0) << result.output;
+    ASSERT_EQ(result.exit_code, 0) << result.err;
   }
 
   TempDir dir_;
@@ -235,19 +235,19 @@ TEST_F(BarsStorageTest, WithSplitsGapsEmbargoExtraHorizonsAndTripleBarrierEveryS
 TEST_F(BarsStorageTest, ValidateAndInspectReadABarsDataset) {
   Build(kTwoTickerConfig, "--set storage=bars");
   const CommandResult validate = RunBarforge(dir_.path(), "validate data/samples_300.bars.parquet --json");
-  ASSERT_EQ(validate.exit_code, 0) << validate.output;
-  const nlohmann::json report = nlohmann::json::parse(validate.output);
+  ASSERT_EQ(validate.exit_code, 0) << validate.err;
+  const nlohmann::json report = nlohmann::json::parse(validate.out);
   EXPECT_EQ(report["storage"], "bars");
   EXPECT_EQ(report["rows"], 300);
   EXPECT_EQ(report["bars"], 1000);
   // ohlc 4W + volume W + meta 6 + rewards 3 + fwd_return, per row.
   EXPECT_EQ(report["float_values"], 300 * (4 * 8 + 8 + 6 + 3 + 1));
   const CommandResult inspect = RunBarforge(dir_.path(), "inspect data/samples_300.bars.parquet");
-  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
-  EXPECT_NE(inspect.output.find("storage:     bars: 300 rows of 9 columns computed when read from 1000 bars of 2 "
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_NE(inspect.out.find("storage:     bars: 300 rows of 9 columns computed when read from 1000 bars of 2 "
                                 "tickers"),
             std::string::npos)
-      << inspect.output;
+      << inspect.err;
 }
 
 TEST_F(BarsStorageTest, ATruncatedBarsDatasetOrOneOfAnotherVersionIsRefusedNamingTheFile) {
@@ -260,7 +260,7 @@ TEST_F(BarsStorageTest, ATruncatedBarsDatasetOrOneOfAnotherVersionIsRefusedNamin
   EXPECT_THROW(BarsDataset{truncated}, Error);
   const CommandResult validate_truncated = RunBarforge(dir_.path(), "validate truncated.bars.parquet");
   EXPECT_NE(validate_truncated.exit_code, 0);
-  EXPECT_NE(validate_truncated.output.find("truncated.bars.parquet"), std::string::npos) << validate_truncated.output;
+  EXPECT_NE(validate_truncated.err.find("truncated.bars.parquet"), std::string::npos) << validate_truncated.err;
 
   // The footer's version replaced by another of the same length.
   const std::string key = "barforge.version";
@@ -283,8 +283,8 @@ TEST_F(BarsStorageTest, ATruncatedBarsDatasetOrOneOfAnotherVersionIsRefusedNamin
   }
   const CommandResult validate_other = RunBarforge(dir_.path(), "validate other.bars.parquet");
   EXPECT_NE(validate_other.exit_code, 0);
-  EXPECT_NE(validate_other.output.find("other.bars.parquet: a bars dataset of barforge"), std::string::npos)
-      << validate_other.output;
+  EXPECT_NE(validate_other.err.find("other.bars.parquet: a bars dataset of barforge"), std::string::npos)
+      << validate_other.err;
 
   // Each reader refuses the other storage, naming the file.
   try {
