@@ -119,13 +119,23 @@ def main():
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="barforge-bars-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    build = [CLI, "build", "--samples", str(args.samples), "--overwrite", "--quiet"]
+    # Without --overwrite (which would regenerate the raw files inside the
+    # timing): each build's outputs are removed before it.
+    build = [CLI, "build", "--samples", str(args.samples), "--quiet"]
+
+    def clear():
+        for old in (work / "data").glob("samples_*"):
+            old.unlink()
+        for old in (work / "data").glob("meta_scaler*"):
+            old.unlink()
+
     # The raw files once, outside the timings.
     subprocess.run([CLI, "synth", "--quiet"], cwd=work, check=True)
     rows = []
     try:
         for r in range(args.rounds):
             row = {}
+            clear()
             row["build_windows_s"], row["build_windows_rss"], _ = timed(build, cwd=work)
             row["build_bars_s"], row["build_bars_rss"], _ = timed(build + ["--set", "storage=bars"], cwd=work)
             files = sorted((work / "data").glob("samples_*"))
