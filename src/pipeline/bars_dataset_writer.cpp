@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "barforge/bars_dataset.h"
+#include "barforge/error.h"
 
 namespace barforge {
 
@@ -15,6 +16,12 @@ namespace {
 constexpr int64_t kBarsPerRowGroup = int64_t{1} << 20;
 
 }  // namespace
+
+void RefusePartsOfBarsDataset(const Config& config) {
+  if (config.storage != Storage::kBars) return;
+  throw ConfigError("storage: bars: a bars dataset holds no rows to share out, so one process builds it whole "
+                    "(build it without --shard or MPI ranks)");
+}
 
 std::vector<parquet::ColumnSpec> BarsDatasetSchema() {
   using parquet::ColumnType;

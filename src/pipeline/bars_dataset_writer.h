@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "barforge/config.h"
 #include "barforge/parquet_writer.h"
 #include "rawdata/bar_series.h"
 
@@ -16,6 +17,10 @@ namespace barforge {
 /// The columns of a bars dataset: timestamp (ns), open, high, low, close,
 /// volume (float64), every ticker's bars one after the other in config order.
 std::vector<parquet::ColumnSpec> BarsDatasetSchema();
+
+/// A bars dataset holds no rows to share out: with storage: bars, throws
+/// ConfigError for a build in parts (--shard, MPI ranks) or of a range.
+void RefusePartsOfBarsDataset(const Config& config);
 
 /// Writes `series` (config order) to `path` as a bars dataset of `rows`
 /// samples with `options` (its footer holds the build's keys; the bar

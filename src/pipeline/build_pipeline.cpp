@@ -217,10 +217,7 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
                                              part.metadata.end());
     writer_options.replace_existing = range.replace_output;
     if (bars) {  // the bars once, no rows (include/barforge/bars_dataset.h)
-      if (part.first != 0 || part.end != split.n_samples) {
-        throw ConfigError("storage: bars: a bars dataset holds no rows to share out, so one process builds it whole "
-                          "(build it without ranks or shards)");
-      }
+      if (part.first != 0 || part.end != split.n_samples) RefusePartsOfBarsDataset(config);
       writers.push_back(WriteBarsDataset(part.output, raw.series, split.n_samples, std::move(writer_options)));
       written_splits.push_back(s);
       continue;

@@ -300,6 +300,16 @@ TEST_F(BarsStorageTest, ATruncatedBarsDatasetOrOneOfAnotherVersionIsRefusedNamin
   EXPECT_THROW(BarsDataset{dir_ / "data/samples_300.parquet"}, DataError);
 }
 
+TEST_F(BarsStorageTest, ABuildInShardsOfABarsDatasetIsRefusedBeforeAnythingIsWritten) {
+  WriteConfig(dir_.path(), std::string(kTwoTickerConfig) + "storage: bars\n");
+  const CommandResult result = RunBarforge(dir_.path(), "build --config config.yaml --shard 0/2");
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("barforge: error: storage: bars: a bars dataset holds no rows to share out"),
+            std::string::npos)
+      << result.err;
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ / "data"));
+}
+
 TEST(BarsEpochTest, AShuffledEpochIsAPermutationOfEverySampleIdAndDependsOnTheSeed) {
   for (const int64_t n : {1, 2, 3, 7, 64, 1000, 4097}) {
     std::vector<int64_t> ids;
