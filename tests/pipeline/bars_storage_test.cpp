@@ -307,7 +307,10 @@ TEST_F(BarsStorageTest, ABuildInShardsOfABarsDatasetIsRefusedBeforeAnythingIsWri
   EXPECT_NE(result.err.find("barforge: error: storage: bars: a bars dataset holds no rows to share out"),
             std::string::npos)
       << result.err;
-  EXPECT_TRUE(std::filesystem::is_empty(dir_ / "data"));
+  // Only the fixture's CSV files: no parts directory, no raw file, no scaler.
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "data")) {
+    EXPECT_EQ(entry.path().extension(), ".csv") << entry.path();
+  }
 }
 
 TEST(BarsEpochTest, AShuffledEpochIsAPermutationOfEverySampleIdAndDependsOnTheSeed) {
