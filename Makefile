@@ -75,6 +75,7 @@ fuzz: deps
 bench: deps all python
 	bash bench/run.sh
 	$(VENV)/bin/python bench/python_bench.py
+	$(VENV)/bin/python bench/bars_bench.py
 	unshare --net sh -c 'ip link set lo up && exec $(PYPI_VENV)/bin/python bench/engines_bench.py --cli $(CURDIR)/$(BUILD)/barforge'
 
 # The default build at 10M and 40M samples, interleaved: time per sample,

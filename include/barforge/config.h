@@ -21,6 +21,10 @@ enum class OnShortSeries { kError, kSkip };
 /// Unit of integer (epoch) timestamps in raw files, the key timestamp_unit;
 /// kAuto decides from the magnitude.
 enum class EpochUnit { kAuto, kSeconds, kMillis, kMicros, kNanos };
+/// What `barforge build` writes (the key storage): every window (the samples
+/// file), or the validated bars once, from which a reader computes each row
+/// when it is read (docs/dataset.md, "Storage").
+enum class Storage { kWindows, kBars };
 
 struct SyntheticConfig {
   int64_t n_bars = 500000;
@@ -90,6 +94,7 @@ struct Config {
   int64_t max_gap_ns = 0;                ///< 0: off
   std::vector<int> extra_horizons;
   std::optional<TripleBarrierConfig> triple_barrier;  ///< none: no tb_* columns
+  Storage storage = Storage::kWindows;
 
   /// n_jobs with -1 resolved to the number of cores, and at most 4 threads
   /// per core (always >= 1).
@@ -125,10 +130,12 @@ std::string FormatSampleCount(int64_t n);
 
 /// data_dir / raw_data_filename with {ticker} substituted.
 std::filesystem::path RawDataPath(const Config& config, std::string_view ticker);
-/// data_dir / samples_filename with {n} substituted.
+/// data_dir / samples_filename with {n} substituted; with storage: bars,
+/// ".bars" before the name's extension (samples_1M.bars.parquet).
 std::filesystem::path SamplesPath(const Config& config);
 /// The file of one split: {n} is its count, {split} its name; a
-/// samples_filename without {split} gets "_<name>" before its extension.
+/// samples_filename without {split} gets "_<name>" before its extension;
+/// with storage: bars, ".bars" follows (samples_1M_train.bars.parquet).
 std::filesystem::path SplitSamplesPath(const Config& config, const std::string& split, int64_t n_samples);
 /// The sample count of split `split` (an index) when the config decides it:
 /// its n_samples; for the first split without one, the n_samples key (the
@@ -146,7 +153,8 @@ std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config,
 void CheckSplitFileNames(const Config& config, std::span<const int64_t> split_counts);
 /// data_dir / scaler_filename with {n} substituted (the n_samples key) and,
 /// with splits, {split} the first (training) split's name: one scaler per
-/// build, fitted on that split.
+/// build, fitted on that split; with storage: bars, ".bars" before the
+/// extension (meta_scaler.bars.json).
 std::filesystem::path ScalerPath(const Config& config);
 
 }  // namespace barforge

@@ -19,6 +19,7 @@ _check_environment()  # an interpreter or numpy this build does not support: Imp
 from barforge._core import ConfigError, DataError, ParquetError, __version__  # noqa: E402
 from barforge._build import build_dataset  # noqa: E402
 from barforge._dataset import Dataset, open_dataset  # noqa: E402
+from barforge._bars import BarsDataset  # noqa: E402
 from barforge._transform import MetaScaler, transform, transform_many  # noqa: E402
 
 
@@ -29,5 +30,5 @@ def report(path, out="report.html", max_rows=20_000, seed=0):
     return _report(path, out, max_rows=max_rows, seed=seed)
 
 
-__all__ = ["__version__", "build_dataset", "open_dataset", "Dataset", "report", "MetaScaler", "transform",
+__all__ = ["__version__", "build_dataset", "open_dataset", "Dataset", "BarsDataset", "report", "MetaScaler", "transform",
            "transform_many", "ConfigError", "DataError", "ParquetError"]

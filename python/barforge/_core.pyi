@@ -11,7 +11,7 @@ import numpy.typing
 import os
 import pathlib
 import typing
-__all__: list[str] = ['CancelToken', 'ConfigError', 'DataError', 'DatasetReader', 'MetaScaler', 'ParquetError', 'RowGroupCursor', 'build', 'existing', 'stored_config']
+__all__: list[str] = ['BarsReader', 'CancelToken', 'ConfigError', 'DataError', 'DatasetReader', 'MetaScaler', 'ParquetError', 'RowGroupCursor', 'build', 'existing', 'is_bars_dataset', 'stored_config']
 class CancelToken:
     def __init__(self) -> None:
         ...
@@ -56,6 +56,33 @@ class DatasetReader:
         ...
     @property
     def num_row_groups(self) -> int:
+        ...
+    @property
+    def num_rows(self) -> int:
+        ...
+    @property
+    def path(self) -> pathlib.Path:
+        ...
+class BarsReader:
+    def __init__(self, path: os.PathLike | str | bytes) -> None:
+        ...
+    def epoch_sample_ids(self, shuffle: bool, seed: typing.SupportsInt | typing.SupportsIndex, begin: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex) -> numpy.ndarray:
+        ...
+    def read_rows(self, start: typing.SupportsInt | typing.SupportsIndex, stop: typing.SupportsInt | typing.SupportsIndex, columns: collections.abc.Sequence[str]) -> dict:
+        ...
+    def read_samples(self, sample_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], columns: collections.abc.Sequence[str]) -> dict:
+        ...
+    @property
+    def bars_per_ticker(self) -> list[int]:
+        ...
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        ...
+    @property
+    def footer(self) -> dict:
+        ...
+    @property
+    def key_value_metadata(self) -> list[tuple[str, str]]:
         ...
     @property
     def num_rows(self) -> int:
@@ -142,6 +169,8 @@ def existing(yaml_text: str) -> dict:
     """
     Validates a config (YAML text) and says what is at its output name.
     """
+def is_bars_dataset(path: os.PathLike | str | bytes) -> bool:
+    ...
 def stored_config(path: str) -> str:
     """
     The effective config an existing dataset was built from (its footer).

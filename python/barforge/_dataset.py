@@ -75,6 +75,14 @@ def mix_seed(*parts: int) -> int:
 class Dataset:
     """A barforge dataset opened for reading. See open_dataset."""
 
+    def __new__(cls, path: str | Path, *args: Any, **kwargs: Any) -> Any:
+        # A bars dataset (storage: bars) is read by BarsDataset, which has
+        # this class's interface: code that opens Dataset(path) reads either.
+        if cls is Dataset and _core.is_bars_dataset(str(path)):
+            from barforge._bars import BarsDataset
+            return BarsDataset(path)
+        return super().__new__(cls)
+
     def __init__(self, path: str | Path):
         self._path = Path(path)
         self._reader = _core.DatasetReader(str(path))
@@ -375,7 +383,9 @@ def _join(pieces: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 def open_dataset(path: str | Path) -> Dataset:
     """Opens a barforge dataset: a samples file, or a directory of parts
-    (part-00000.parquet, ... with the _SUCCESS marker of a finished build).
+    (part-00000.parquet, ... with the _SUCCESS marker of a finished build),
+    or a bars dataset (storage: bars), as a BarsDataset with the same
+    interface whose rows are those of the samples file of the same config.
     Raises FileNotFoundError for a missing path, ValueError naming the file
     for one that is not a (complete) barforge dataset."""
     return Dataset(path)

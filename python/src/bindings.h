@@ -13,6 +13,8 @@ void BindErrors(pybind11::module_& m);
 void BindBuild(pybind11::module_& m);
 /// Reading datasets into numpy (dataset_bindings.cpp).
 void BindDataset(pybind11::module_& m);
+/// Reading bars datasets (storage: bars) into numpy (bars_bindings.cpp).
+void BindBars(pybind11::module_& m);
 /// MetaScaler and the feature transform (transform_bindings.cpp).
 void BindTransform(pybind11::module_& m);
 

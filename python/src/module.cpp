@@ -11,5 +11,6 @@ PYBIND11_MODULE(_core, m) {
   barforge::python::BindErrors(m);
   barforge::python::BindBuild(m);
   barforge::python::BindDataset(m);
+  barforge::python::BindBars(m);
   barforge::python::BindTransform(m);
 }

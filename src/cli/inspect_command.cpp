@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "barforge/bars_dataset.h"
 #include "barforge/parquet_reader.h"
 #include "cli/cli_main.h"
 #include "cli/commands.h"
@@ -34,6 +35,15 @@ int InspectCommand(const std::filesystem::path& file) {
   if (std::filesystem::is_directory(file)) return InspectDatasetDirectory(file);
   const parquet::ParquetReader reader(file);
   fmt::print("file:        {}\n", file.string());
+  if (IsBarsDataset(file)) {
+    // Its Parquet rows are bars; its dataset rows are computed when read.
+    const BarsDataset dataset(file);
+    int64_t bars = 0;
+    for (const int64_t count : dataset.bars_per_ticker()) bars += count;
+    fmt::print("storage:     bars: {} rows of {} columns computed when read from {} of {}\n", dataset.num_rows(),
+               dataset.columns().size(), text::Escaped(fmt::format("{} bars", bars)),
+               text::Escaped(fmt::format("{} tickers", dataset.bars_per_ticker().size())));
+  }
   fmt::print("size:        {} bytes\n", std::filesystem::file_size(file));
   fmt::print("created by:  {}\n", text::Escaped(reader.created_by()));
   fmt::print("rows:        {}\n", reader.num_rows());

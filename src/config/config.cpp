@@ -121,6 +121,17 @@ YAML::Node LoadYamlFile(const std::filesystem::path& file) {
 }
 
 std::string Replace(std::string text, std::string_view from, std::string_view to);
+
+// With storage: bars, a file's name gets ".bars" before its extension, so a
+// bars dataset (and its scaler) and the samples file of the same config sit
+// side by side.
+std::string StorageName(const Config& config, std::string name) {
+  if (config.storage != Storage::kBars) return name;
+  const size_t dot = name.rfind('.');
+  name.insert(dot == std::string::npos || dot == 0 ? name.size() : dot, ".bars");
+  return name;
+}
+
 std::string SplitSamplesName(const Config& config, const std::string& split, int64_t n_samples);
 std::string ScalerName(const Config& config);
 
@@ -147,7 +158,8 @@ void CheckOutputNames(const Config& config, const std::map<std::string, std::str
   }
   if (config.splits.empty()) {
     names.push_back(
-        {Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples)), "the dataset", "samples_filename"});
+        {StorageName(config, Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples))), "the dataset",
+         "samples_filename"});
   }
   for (size_t s = 0; s < config.splits.size(); ++s) {
     if (split_counts[s] < 0) continue;
@@ -311,7 +323,8 @@ namespace {
 // them out while they hold their default, so that files of configs without
 // them keep their bytes.
 constexpr std::string_view kOptionalKeys[] = {"splits",         "embargo_bars",    "max_gap",    "extra_horizons",
-                                              "triple_barrier", "on_short_series", "csv_header", "synthetic.seed"};
+                                              "triple_barrier", "on_short_series", "csv_header", "synthetic.seed",
+                                              "storage"};
 
 template <class Keep>
 std::string KeysToYaml(const Config& config, Keep keep) {
@@ -374,7 +387,8 @@ std::filesystem::path RawDataPath(const Config& config, std::string_view ticker)
 }
 
 std::filesystem::path SamplesPath(const Config& config) {
-  return config.data_dir / Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples));
+  return config.data_dir /
+         StorageName(config, Replace(config.samples_filename, "{n}", FormatSampleCount(config.n_samples)));
 }
 
 namespace {
@@ -387,13 +401,15 @@ std::string SplitSamplesName(const Config& config, const std::string& split, int
     const size_t dot = name.rfind('.');
     name.insert(dot == std::string::npos || dot == 0 ? name.size() : dot, "_" + split);
   }
-  return name;
+  return StorageName(config, name);
 }
 
 std::string ScalerName(const Config& config) {
   std::string name = Replace(config.scaler_filename, "{n}", FormatSampleCount(config.n_samples));
   if (!config.splits.empty()) name = Replace(name, "{split}", config.splits.front().name);
-  return name;
+  // Its own scaler file (the same bytes as the samples file's), so the
+  // samples file of the same config can be built beside it.
+  return StorageName(config, name);
 }
 
 }  // namespace

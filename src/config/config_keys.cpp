@@ -550,6 +550,14 @@ const std::vector<ConfigKey>& ConfigKeys() {
                                                FormatDouble(c.triple_barrier->stop))
                                  : std::string("null");
        }},
+      {"storage", "string",
+       "what build writes: windows, the samples file (every window, readable by any Parquet reader); bars, the "
+       "validated bars once, each row computed when it is read (docs/dataset.md, Storage)",
+       "windows | bars; bars: the file's name gets .bars before its extension",
+       [](Config& c, const YAML::Node& v) {
+         c.storage = ParseChoice(v, {"windows", "bars"}) == "windows" ? Storage::kWindows : Storage::kBars;
+       },
+       [](const Config& c) { return std::string(c.storage == Storage::kWindows ? "windows" : "bars"); }},
   };
   return keys;
 }

@@ -19,6 +19,7 @@
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
 #include "io/atomic_file.h"
+#include "pipeline/bars_dataset_writer.h"
 #include "pipeline/build_range.h"
 #include "pipeline/output_pair.h"
 #include "pipeline/peak_rss.h"
@@ -341,6 +342,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   if (count < 1 || index < 0 || index >= count) {
     throw ConfigError(fmt::format("--shard {}/{}: expected r/R with 0 <= r < R", index, count));
   }
+  RefusePartsOfBarsDataset(config);
   // Before loading anything, what one process checks (RunBuild), for this
   // shard's part: the raw files, a writable output folder with room for the
   // part (without splits: unless the part is kept, which needs neither).
@@ -409,6 +411,7 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   std::vector<std::filesystem::path> stray;
   std::vector<Record> records = coordinator.Run([&](Record& own) {
     config = load_config();
+    RefusePartsOfBarsDataset(config);
     expected = Expect(config, rank, ranks);
     own.config_hash = Fnv1a(std::string(kVersion) + "\n" + expected.config);
     // With splits, the directories are named once the data is planned:

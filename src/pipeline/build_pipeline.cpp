@@ -29,6 +29,7 @@
 #include "features/meta_scaler.h"
 #include "io/atomic_file.h"
 #include "pipeline/arrow_schema.h"
+#include "pipeline/bars_dataset_writer.h"
 #include "pipeline/build_monitor.h"
 #include "pipeline/build_range.h"
 #include "pipeline/output_pair.h"
@@ -209,10 +210,18 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     const SplitPlan& split = plan.splits[s];
     const SplitPart& part = parts[s];
     if (part.output.empty()) continue;  // kept from an earlier run
-    parquet::WriterOptions writer_options = MakeWriterOptions(config, scaler, jobs, split.name, range, layout.Schema());
+    const bool bars = config.storage == Storage::kBars;
+    parquet::WriterOptions writer_options =
+        MakeWriterOptions(config, scaler, jobs, split.name, range, bars ? BarsDatasetSchema() : layout.Schema());
     writer_options.key_value_metadata.insert(writer_options.key_value_metadata.end(), part.metadata.begin(),
                                              part.metadata.end());
     writer_options.replace_existing = range.replace_output;
+    if (bars) {  // the bars once, no rows (include/barforge/bars_dataset.h)
+      if (part.first != 0 || part.end != split.n_samples) RefusePartsOfBarsDataset(config);
+      writers.push_back(WriteBarsDataset(part.output, raw.series, split.n_samples, std::move(writer_options)));
+      written_splits.push_back(s);
+      continue;
+    }
     writers.push_back(std::make_unique<parquet::ParquetWriter>(part.output, layout.Schema(), std::move(writer_options)));
     written_splits.push_back(s);
     const ChunkInputs inputs{&split.sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
@@ -248,6 +257,17 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
       const SplitPlan& split = plan.splits[written_splits[s]];
       summary.splits.push_back({split.name, parts[written_splits[s]].output, split.start_ns, split.end_ns,
                                 split.sampler.num_pairs(), writer.rows_written(), row_groups, writer.bytes_written()});
+    }
+  }
+  if (config.storage == Storage::kBars) {  // its rows are its samples, not the bars it stores
+    summary.rows = summary.row_groups = 0;
+    for (size_t s = 0; s < writers.size(); ++s) {
+      const int64_t rows = plan.splits[written_splits[s]].n_samples;
+      summary.rows += rows;
+      if (s < summary.splits.size()) {
+        summary.splits[s].rows = rows;
+        summary.splits[s].row_groups = 0;
+      }
     }
   }
   summary.phases.finishing = SecondsSince(stage_start);

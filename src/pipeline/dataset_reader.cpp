@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "barforge/bars_dataset.h"
 #include "barforge/dataset_layout.h"
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
@@ -163,6 +164,13 @@ DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::ma
   for (const std::filesystem::path& file : s.files) {
     ParquetReader reader(file);
     const auto key_values = reader.key_value_metadata();
+    for (const auto& [key, value] : key_values) {
+      if (key == kStorageMetadataKey && value == "bars") {
+        throw DataError(fmt::format("{}: a bars dataset (storage: bars), whose rows are computed when read: open it "
+                                    "with BarsDataset (Python: barforge.open_dataset)",
+                                    file.string()));
+      }
+    }
     // A dataset (barforge.config) or a feature file of transform --all;
     // anything else is refused with the layout's message.
     DatasetLayout::FromKeyValueMetadata(key_values, file);

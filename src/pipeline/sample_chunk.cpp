@@ -24,6 +24,16 @@ void Lap(std::chrono::steady_clock::time_point& start, std::atomic<int64_t>& tot
 
 void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64_t num_rows,
                           ChunkStageClock& clock) {
+  ComputeSamples(inputs, num_rows, [first_sample](size_t r) { return first_sample + static_cast<int64_t>(r); }, clock);
+}
+
+void SampleChunk::Compute(const ChunkInputs& inputs, std::span<const int64_t> sample_ids, ChunkStageClock& clock) {
+  ComputeSamples(inputs, static_cast<int64_t>(sample_ids.size()), [sample_ids](size_t r) { return sample_ids[r]; },
+              clock);
+}
+
+template <class IdOf>
+void SampleChunk::ComputeSamples(const ChunkInputs& inputs, int64_t num_rows, IdOf id_of, ChunkStageClock& clock) {
   const auto n = static_cast<size_t>(num_rows);
   inputs_ = &inputs;
   clock_ = &clock;
@@ -50,7 +60,7 @@ void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64
   tbb::parallel_for(tbb::blocked_range<size_t>(0, n, kBlockRows), [&](const tbb::blocked_range<size_t>& block) {
     auto start = std::chrono::steady_clock::now();
     for (size_t r = block.begin(); r < block.end(); ++r) {
-      const int64_t id = first_sample + static_cast<int64_t>(r);
+      const int64_t id = id_of(r);
       const SampleDraw draw = inputs.sampler->Draw(static_cast<uint64_t>(id));
       draws_[r] = draw;
       sample_id_[r] = id;

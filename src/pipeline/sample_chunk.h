@@ -48,6 +48,10 @@ class SampleChunk {
   /// Computes samples [first_sample, first_sample + num_rows) except the
   /// window features. `inputs` and `clock` must outlive View()'s use.
   void Compute(const ChunkInputs& inputs, int64_t first_sample, int64_t num_rows, ChunkStageClock& clock);
+  /// The same for the samples `sample_ids`, row r being sample sample_ids[r]
+  /// (a bars dataset's reader: any rows, in any order). `sample_ids` must
+  /// outlive Compute only.
+  void Compute(const ChunkInputs& inputs, std::span<const int64_t> sample_ids, ChunkStageClock& clock);
 
   /// The columns of the layout's Columns(), in that order; ohlc and
   /// volume are FloatPages that compute their rows on demand (timed as
@@ -57,6 +61,9 @@ class SampleChunk {
   int64_t num_rows() const { return num_rows_; }
 
  private:
+  /// Both Compute: row r is sample id_of(r).
+  template <class IdOf>
+  void ComputeSamples(const ChunkInputs& inputs, int64_t num_rows, IdOf id_of, ChunkStageClock& clock);
   /// FloatPages::Fill of the ohlc and volume columns (source: the chunk).
   static void FillOhlc(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out);
   static void FillVolume(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out);

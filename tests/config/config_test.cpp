@@ -124,7 +124,7 @@ TEST(ConfigTest, ReferenceDocMatchesTheTable) {
   // comparison above only if the doc also lacked it.
   const std::string doc = ConfigReferenceMarkdown();
   for (const ConfigKey& key : ConfigKeys()) EXPECT_THAT(doc, HasSubstr(fmt::format("`{}`", key.name)));
-  EXPECT_EQ(ConfigKeys().size(), 36u);
+  EXPECT_EQ(ConfigKeys().size(), 37u);
 }
 
 TEST(ConfigTest, OverridesApplyInOrderWithDottedKeysAndYamlValues) {
@@ -308,6 +308,26 @@ TEST(ConfigTest, Paths) {
   EXPECT_EQ(ScalerPath(config), std::filesystem::path("/tmp/d/meta_scaler.json"));
   // The YAML-quoted form means the same.
   EXPECT_EQ(LoadConfig({}, {"raw_data_filename=\"{ticker}.pq\""}).raw_data_filename, "{ticker}.pq");
+}
+
+TEST(ConfigTest, StorageBarsPutsBarsBeforeTheExtensionOfTheDatasetAndScalerAndIsStoredOnlyThen) {
+  const Config windows = LoadConfig({}, {"data_dir=/tmp/d"});
+  EXPECT_EQ(windows.storage, Storage::kWindows);
+  EXPECT_THAT(StoredConfigYaml(windows), ::testing::Not(HasSubstr("storage")));
+  const Config bars = LoadConfig({}, {"data_dir=/tmp/d", "storage=bars"});
+  EXPECT_EQ(bars.storage, Storage::kBars);
+  EXPECT_EQ(SamplesPath(bars), std::filesystem::path("/tmp/d/samples_1M.bars.parquet"));
+  EXPECT_EQ(ScalerPath(bars), std::filesystem::path("/tmp/d/meta_scaler.bars.json"));
+  EXPECT_EQ(SplitSamplesPath(bars, "train", 5000), std::filesystem::path("/tmp/d/samples_5K_train.bars.parquet"));
+  EXPECT_EQ(SamplesPath(LoadConfig({}, {"storage=bars", "samples_filename=all"})), std::filesystem::path("data/all.bars"));
+  EXPECT_THAT(StoredConfigYaml(bars), HasSubstr("\nstorage: bars "));
+  EXPECT_EQ(LoadConfigText(StoredConfigYaml(bars), "stored").storage, Storage::kBars);
+  try {
+    LoadConfig({}, {"storage=parts"});
+    ADD_FAILURE() << "storage=parts accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), ::testing::AllOf(HasSubstr("'storage'"), HasSubstr("windows"), HasSubstr("bars")));
+  }
 }
 
 TEST(ConfigTest, EffectiveJobsResolvesAllCores) {

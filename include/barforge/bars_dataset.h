@@ -1,0 +1,92 @@
+#pragma once
+// A bars dataset (storage: bars, docs/dataset.md "Storage"): one Parquet file
+// holding the validated bars of every ticker once, with the effective
+// config, seed, scaler and split in its footer. Sample i's ticker, end bar
+// and position follow from the seed and i alone, so its row is computed
+// when it is read, by the code that computes it in a build: row i of a bars
+// dataset is row i of the samples file of the same config (storage:
+// windows), every column, floats bit for bit.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "barforge/config.h"
+#include "barforge/dataset_reader.h"
+
+namespace barforge {
+
+/// The footer key that makes a Parquet file a bars dataset; its value is "bars".
+inline constexpr char kStorageMetadataKey[] = "barforge.storage";
+/// The footer key holding the bars of each ticker (JSON list, config order).
+inline constexpr char kBarCountsMetadataKey[] = "barforge.bar_counts";
+/// The footer key holding the dataset's row count.
+inline constexpr char kRowsMetadataKey[] = "barforge.rows";
+
+/// Whether `path` is a file whose Parquet footer has barforge.storage: bars.
+/// False for a directory, a missing path, or a file that is not Parquet.
+bool IsBarsDataset(const std::filesystem::path& path);
+
+class BarsDataset {
+ public:
+  /// Opens a bars dataset: reads its bars once (then held by this object,
+  /// shared with processes forked after it) and plans its samples as the
+  /// build did. Throws NotFoundError for a missing file, ParquetError for a
+  /// file that is not Parquet (or is truncated), and DataError naming the
+  /// file for one that is not a bars dataset, was written by another
+  /// barforge version (whose code may compute other rows), or whose bars do
+  /// not agree with its footer.
+  explicit BarsDataset(const std::filesystem::path& path);
+  ~BarsDataset();
+  BarsDataset(BarsDataset&&) noexcept;
+  BarsDataset& operator=(BarsDataset&&) noexcept;
+
+  const std::filesystem::path& path() const;
+  /// The rows (samples) the dataset holds: those of the samples file.
+  int64_t num_rows() const;
+  /// The columns of the samples file of the same config, in its order.
+  const std::vector<DatasetColumnInfo>& columns() const;
+  const std::vector<std::pair<std::string, std::string>>& key_value_metadata() const;
+  /// A footer value, or "" when absent.
+  std::string Metadata(const std::string& key) const;
+  /// The effective config the dataset was built with (its footer's).
+  const Config& config() const;
+  /// The bars stored for each ticker, in config order.
+  const std::vector<int64_t>& bars_per_ticker() const;
+  /// The split the file holds ("" without splits).
+  const std::string& split() const;
+
+  /// Rows [start, stop) of the named columns (all when empty), as
+  /// DatasetReader gives a row group's (strings: codes into a dictionary of
+  /// first-seen values). Throws DataError for rows out of [0, num_rows())
+  /// or an unknown column.
+  std::vector<DatasetColumnData> ReadRows(int64_t start, int64_t stop, const std::vector<std::string>& names) const;
+  /// Rows `sample_ids`, in that order (repeats allowed). Safe from several
+  /// threads at once; memory is the rows asked for.
+  std::vector<DatasetColumnData> ReadSamples(std::span<const int64_t> sample_ids,
+                                             const std::vector<std::string>& names) const;
+
+  /// Computes every row (blocks of 65,536) and checks each float value is
+  /// finite and each bar_index at least W - 1; returns the float values
+  /// checked. Throws DataError naming the file, column and row of the first
+  /// bad value. (The constructor has checked the file is whole.)
+  int64_t CheckRows() const;
+
+  /// The sample id at position `position` of an epoch of `n` rows: without
+  /// shuffle the position itself; with shuffle a permutation of [0, n)
+  /// keyed by `seed` (a keyed Feistel network with cycle walking), computed
+  /// for one position in O(1) memory, the same on every machine.
+  static int64_t EpochSampleId(int64_t n, bool shuffle, uint64_t seed, int64_t position);
+  /// EpochSampleId for positions [begin, end) of an epoch of num_rows().
+  std::vector<int64_t> EpochSampleIds(bool shuffle, uint64_t seed, int64_t begin, int64_t end) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace barforge

@@ -1,0 +1,119 @@
+"""open_dataset over a bars dataset (storage: bars): the samples file's rows,
+bit for bit, through read, iter_batches (shares, positions, shuffle) and
+barforge.torch.SampleDataset with DataLoader workers."""
+
+import numpy as np
+import pytest
+
+import barforge
+from conftest import run_cli, small_config, write_config
+
+N = 3000
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """(samples file, bars dataset) of one config with every label."""
+    tmp = tmp_path_factory.mktemp("bars")
+    cfg = small_config(tmp / "data", extra_horizons=[2], triple_barrier={"profit": 1.0, "stop": 1.0})
+    config = str(write_config(tmp / "c.yaml", cfg))
+    for extra in ([], ["--set", "storage=bars"]):
+        result = run_cli("build", "--config", config, "--quiet", *extra)
+        assert result.returncode == 0, result.stderr
+    return tmp / "data" / f"samples_{N // 1000}K.parquet", tmp / "data" / f"samples_{N // 1000}K.bars.parquet"
+
+
+def same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal values, floats bit for bit."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if a.dtype == np.float32:
+        return np.array_equal(a.view(np.uint32), b.view(np.uint32))
+    return bool(np.all(a == b))
+
+
+def test_read_gives_the_samples_files_rows_bit_for_bit(pair):
+    windows, bars = (barforge.open_dataset(p) for p in pair)
+    assert isinstance(bars, barforge.BarsDataset) and isinstance(windows, barforge.Dataset)
+    assert isinstance(barforge.Dataset(pair[1]), barforge.BarsDataset)  # code opening Dataset(path) reads both
+    assert bars.num_rows == windows.num_rows == N
+    assert bars.columns == windows.columns
+    assert "tb_label" in bars.columns and "fwd_return_2" in bars.columns
+    a, b = windows.read(), bars.read()
+    for name in windows.columns:
+        assert same(a[name], b[name]), name
+    part = bars.read(["ohlc", "ticker"], start=-10)
+    assert same(part["ohlc"], a["ohlc"][-10:]) and same(part["ticker"], a["ticker"][-10:])
+    assert bars.metadata["scaler"] == windows.metadata["scaler"]
+    assert bars.metadata["config"]["storage"] == "bars" and "storage" not in windows.metadata["config"]
+    assert bars.window == 16
+
+
+def test_iter_batches_in_order_and_shuffled(pair):
+    windows, bars = (barforge.open_dataset(p) for p in pair)
+    whole = windows.read()
+    ordered = list(bars.iter_batches(700))
+    assert [len(b["sample_id"]) for b in ordered] == [700, 700, 700, 700, 200]
+    assert same(np.concatenate([b["ohlc"] for b in ordered]), whole["ohlc"])
+
+    shuffled = list(bars.iter_batches(512, shuffle=True, seed=4, drop_last=True))
+    assert [len(b["sample_id"]) for b in shuffled] == [512] * (N // 512)
+    ids = np.concatenate([b["sample_id"] for b in shuffled])
+    assert len(set(ids.tolist())) == len(ids) and not np.array_equal(ids, np.sort(ids))
+    for name in ("ohlc", "meta", "rewards", "tb_return", "ticker"):
+        assert same(np.concatenate([b[name] for b in shuffled]), whole[name][ids]), name
+    # The epoch: a permutation of every sample id, the same for the same seed.
+    epoch = bars.epoch_ids(True, 4)
+    assert sorted(epoch.tolist()) == list(range(N))
+    assert np.array_equal(ids, epoch[:len(ids)])
+    assert np.array_equal(bars.epoch_ids(True, 4), epoch) and not np.array_equal(bars.epoch_ids(True, 5), epoch)
+    assert np.array_equal(bars.epoch_ids(False, 4, 10, 20), np.arange(10, 20))
+
+
+def test_shares_and_positions_cut_one_epoch(pair):
+    bars = barforge.open_dataset(pair[1])
+    epoch = bars.epoch_ids(True, 9)
+    shares = [np.concatenate([b["sample_id"] for b in bars.iter_batches(100, ["sample_id"], True, 9, r, 7)])
+              for r in range(7)]
+    assert [len(s) for s in shares] == [N * (r + 1) // 7 - N * r // 7 for r in range(7)]
+    assert np.array_equal(np.concatenate(shares), epoch)
+    # Positions: half-open ranges of the epoch, in the order given; batches across them.
+    ranges = [(2900, 3000), (0, 30), (1000, 1001)]
+    batches = list(bars.iter_batches(64, ["sample_id"], shuffle=True, seed=9, positions=ranges))
+    assert [len(b["sample_id"]) for b in batches] == [64, 64, 3]
+    expected = np.concatenate([epoch[b:e] for b, e in ranges])
+    assert np.array_equal(np.concatenate([b["sample_id"] for b in batches]), expected)
+    in_order = list(bars.iter_batches(10, ["sample_id"], positions=[(5, 12), (0, 2)]))
+    assert np.concatenate([b["sample_id"] for b in in_order]).tolist() == [5, 6, 7, 8, 9, 10, 11, 0, 1]
+    with pytest.raises(ValueError, match=r"positions \(0, 3001\) are not within \[0, 3000\]"):
+        list(bars.iter_batches(10, positions=[(0, 3001)]))
+    with pytest.raises(ValueError, match="rank 3 of world_size 3"):
+        list(bars.iter_batches(10, rank=3, world_size=3))
+
+
+def test_a_truncated_bars_dataset_is_refused_naming_the_file(pair, tmp_path):
+    data = pair[1].read_bytes()
+    broken = tmp_path / "broken.bars.parquet"
+    broken.write_bytes(data[:len(data) // 2])
+    with pytest.raises(ValueError, match="broken.bars.parquet"):
+        barforge.open_dataset(broken)
+    with pytest.raises(ValueError, match="samples_3K.bars.parquet: no column 'nope'"):
+        barforge.open_dataset(pair[1]).read(["nope"])
+
+
+def test_sample_dataset_with_workers_and_ranks_sees_every_sample_once(pair):
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader
+    from barforge.torch import SampleDataset
+
+    whole = barforge.open_dataset(pair[0]).read(["sample_id", "ohlc"])
+    ids, ohlc = [], []
+    for rank in range(3):
+        ds = SampleDataset(pair[1], batch_size=128, shuffle=True, seed=3, rank=rank, world_size=3)
+        ds.set_epoch(1)
+        for batch in DataLoader(ds, batch_size=None, num_workers=2):
+            assert batch["ohlc"].dtype == torch.float32 and batch["ohlc"].shape[1:] == (16, 4)
+            ids.extend(batch["sample_id"].tolist())
+            ohlc.append(batch["ohlc"].numpy())
+    assert sorted(ids) == list(range(N)) and ids != sorted(ids)
+    assert same(np.concatenate(ohlc), whole["ohlc"][np.array(ids)])
