@@ -418,6 +418,22 @@ std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config,
   return SplitSamplesPath(config, config.splits.at(split).name, count.value_or(0));
 }
 
+std::vector<OutputFile> OutputFiles(const Config& config) {
+  if (config.splits.empty()) return {{"", SamplesPath(config)}};
+  std::vector<OutputFile> files;
+  for (size_t s = 0; s < config.splits.size(); ++s) {
+    files.push_back({config.splits[s].name, KnownSplitSamplesPath(config, s)});
+  }
+  return files;
+}
+
+std::filesystem::path OutputFilePath(const Config& config, size_t file, int64_t n_samples) {
+  if (config.splits.empty()) {
+    return config.data_dir / Replace(config.samples_filename, "{n}", FormatSampleCount(n_samples));
+  }
+  return SplitSamplesPath(config, config.splits.at(file).name, n_samples);
+}
+
 void CheckSplitFileNames(const Config& config, std::span<const int64_t> split_counts) {
   CheckOutputNames(config, {}, split_counts, true);
 }

@@ -356,7 +356,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
     // Shard 0 writes the scaler, fitted here on the whole first split as
     // every shard fits it.
     check_before_loading();
-    SplitParts parts(config, index, count, options.overwrite, true);
+    SplitParts parts(config, index, count, options.overwrite(), true);
     BuildRange range;
     range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
     range.split_part = std::ref(parts);
@@ -368,7 +368,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   }
   summary.directory = DatasetDirectory(config);
   const ExpectedPart expected = Expect(config, index, count);
-  if (const auto kept = KeptPart(expected, options.overwrite)) {
+  if (const auto kept = KeptPart(expected, options.overwrite())) {
     // Shard 0 also owns the scaler JSON: its footer holds the same text.
     if (index == 0) {
       std::error_code ec;
@@ -384,11 +384,11 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   RemoveSuccessMarker(summary.directory);  // the directory is incomplete until finalize
   RemoveStaleTemporaries(expected.path);
   BuildRange range;
-  range.first = expected.range.first;
-  range.end = expected.range.end;
-  range.output = expected.path;
   range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
-  range.metadata = {{DatasetFooter::kPartKey, PartMetadataJson(index, count, expected.range, config.n_samples)}};
+  range.split_part = [&](size_t, const std::filesystem::path&, int64_t) -> SplitPart {
+    return {expected.range.first, expected.range.end, expected.path,
+            {{DatasetFooter::kPartKey, PartMetadataJson(index, count, expected.range, config.n_samples)}}};
+  };
   summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
   summary.reports.push_back(ReportOf(index, false, summary.local, expected.path));
   return summary;
@@ -418,11 +418,11 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
       return;
     }
     CheckDirectoryName(config, DatasetDirectory(config));
-    kept = KeptPart(expected, options.overwrite);
+    kept = KeptPart(expected, options.overwrite());
     own.writes_part = kept ? 0 : 1;
     if (leader) {
       stray = StrayParts(DatasetDirectory(config), ranks);
-      if (!stray.empty() && !options.overwrite) {
+      if (!stray.empty() && !options.overwrite()) {
         throw DistributedError(fmt::format("{}: from another build (this one has {} parts); use --overwrite to "
                                            "replace it",
                                            stray.front().string(), ranks));
@@ -456,16 +456,16 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   coordinator.Run([&](Record&) {
     if (any_writes || !config.splits.empty()) CheckOutputFolder(leader ? config : PartShare(config, ranks));
     if (!leader) return;
-    if (config.source == DataSource::kSynthetic && !config.splits.empty()) RunSynth(config, options.overwrite);
+    if (config.source == DataSource::kSynthetic && !config.splits.empty()) RunSynth(config, options.overwrite());
     if (!config.splits.empty()) return;
     EnsureDirectory(summary.directory);
-    if (any_writes || options.overwrite) RemoveSuccessMarker(summary.directory);
+    if (any_writes || options.overwrite()) RemoveSuccessMarker(summary.directory);
     for (const auto& path : stray) {
       std::error_code ec;
       std::filesystem::remove(path, ec);
       if (ec) throw IoError(fmt::format("{}: cannot remove: {}", path.string(), ec.message()));
     }
-    if (config.source == DataSource::kSynthetic) RunSynth(config, options.overwrite);
+    if (config.source == DataSource::kSynthetic) RunSynth(config, options.overwrite());
   });
 
   // 3. Every rank sums its range; the sums are gathered and merged (exactly,
@@ -473,14 +473,15 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   // writes its part unless it is kept.
   std::string scaler_json;
   Record done;
-  SplitParts split_parts(config, rank, ranks, options.overwrite, leader);
+  SplitParts split_parts(config, rank, ranks, options.overwrite(), leader);
   coordinator.Run([&](Record& own) {
     BuildRange range;
     if (config.splits.empty()) {
-      range.first = expected.range.first;
-      range.end = expected.range.end;
-      range.output = kept ? std::filesystem::path() : expected.path;
-      range.metadata = {{DatasetFooter::kPartKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}};
+      range.split_part = [&](size_t, const std::filesystem::path&, int64_t) -> SplitPart {
+        if (kept) return {expected.range.first, expected.range.end, {}, {}};
+        return {expected.range.first, expected.range.end, expected.path,
+                {{DatasetFooter::kPartKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}}};
+      };
     } else {
       range.split_part = std::ref(split_parts);
     }

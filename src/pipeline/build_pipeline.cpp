@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,23 +137,20 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
         text::Thousands(pairs), static_cast<double>(split.n_samples) / static_cast<double>(pairs),
         text::Thousands(pairs)));
   }
-  // What this process writes of each split: without splits, the range;
-  // with splits, each whole, or in parts as range.split_part says.
+  // What this process writes of each file: each whole, or in parts as
+  // range.split_part says.
   std::vector<SplitPart> parts;
-  if (config.splits.empty()) {
-    parts.push_back({range.first, range.end, range.output, {}});
-  } else if (range.split_part) {
-    for (size_t s = 0; s < plan.splits.size(); ++s) {
-      parts.push_back(range.split_part(s, plan.splits[s].output, plan.splits[s].n_samples));
+  for (size_t s = 0; s < plan.splits.size(); ++s) {
+    const SplitPlan& split = plan.splits[s];
+    if (range.split_part) {
+      parts.push_back(range.split_part(s, split.output, split.n_samples));
+      continue;
     }
-  } else {
-    // The files whose names the data gave ({n} of a share or of `all`):
-    // RunBuild could not see to them before.
-    for (const SplitPlan& split : plan.splits) {
-      io::RemoveStaleTemporaries(split.output);
-      RefuseExisting(split.output, range.replace_output);
-      parts.push_back({0, split.n_samples, split.output, {}});
-    }
+    // A file whose name the data gave ({n} of a share or of `all`): RunBuild
+    // could not see to it before.
+    io::RemoveStaleTemporaries(split.output);
+    RefuseExisting(split.output, range.replace_output);
+    parts.push_back({0, split.n_samples, split.output, {}});
   }
   summary.output = parts.front().output;
   summary.stages.prepare = summary.phases.prepare = SecondsSince(stage_start);
@@ -193,8 +191,7 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     return summary;
   }
 
-  // Without splits: samples [range.first, range.end) into range.output.
-  // With splits: every split whole into its own file.
+  // Every file (one without splits, one per split): its part's samples.
   int64_t total_samples = 0;
   for (const SplitPart& part : parts) total_samples += part.output.empty() ? 0 : part.end - part.first;
   start_phase(BuildPhase::kWriting, total_samples);
@@ -240,15 +237,13 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   CommitOutputs(commit);
   for (size_t s = 0; s < writers.size(); ++s) {
     const parquet::ParquetWriter& writer = *writers[s];
+    const int64_t row_groups = (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
+    const SplitPlan& split = plan.splits[written_splits[s]];
+    summary.files.push_back({split.name, parts[written_splits[s]].output, split.start_ns, split.end_ns,
+                             split.sampler.num_pairs(), writer.rows_written(), row_groups, writer.bytes_written()});
     summary.rows += writer.rows_written();
     summary.bytes += writer.bytes_written();
-    const int64_t row_groups = (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
     summary.row_groups += row_groups;
-    if (!config.splits.empty()) {
-      const SplitPlan& split = plan.splits[written_splits[s]];
-      summary.splits.push_back({split.name, parts[written_splits[s]].output, split.start_ns, split.end_ns,
-                                split.sampler.num_pairs(), writer.rows_written(), row_groups, writer.bytes_written()});
-    }
   }
   summary.phases.finishing = SecondsSince(stage_start);
   summary.stages.writing = writing_seconds + summary.phases.finishing;
@@ -267,29 +262,24 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
 }  // namespace
 
 BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
+  // Dataset files that exist: refused, reused (same effective config) or
+  // replaced, as options.on_existing says.
+  if (std::optional<BuildSummary> reused = ReuseExisting(config, options)) return *std::move(reused);
   BuildRange range;
-  range.end = config.n_samples;
-  // With splits, RunBuildRange names and checks each split's file once the
-  // data's valid pairs give their counts.
-  range.output = config.splits.empty() ? SamplesPath(config) : std::filesystem::path();
   range.scaler = ScalerPath(config);
-  range.overwrite_raw = options.overwrite;
-  range.replace_output = options.overwrite;
-  range.replace_scaler = options.overwrite;
+  range.overwrite_raw = options.overwrite();
+  range.replace_output = options.overwrite();
+  range.replace_scaler = options.overwrite();
   // On the caller's thread, before any work: repair what an interrupted run
   // left, refuse an existing dataset, a scaler file the build may not
   // replace (one another dataset holds, or not a scaler) and an output
   // folder that cannot take the dataset. A barforge scaler left behind by a
-  // dataset that was deleted never blocks, it is replaced. With splits,
-  // every split's file the config names is seen to here; a file the data
-  // names ({n} of every valid window once) once the data is planned.
-  CheckOutputs(config, options.overwrite, options.on_notice);
-  if (config.splits.empty()) {
-    RefuseExisting(range.output, options.overwrite);
-  } else {
-    for (size_t s = 0; s < config.splits.size(); ++s) {
-      if (const auto path = KnownSplitSamplesPath(config, s)) RefuseExisting(*path, options.overwrite);
-    }
+  // dataset that was deleted never blocks, it is replaced. Every file the
+  // config names is seen to here; a file the data names ({n} of every valid
+  // window once) once the data is planned.
+  CheckOutputs(config, options.overwrite(), options.on_notice);
+  for (const OutputFile& file : OutputFiles(config)) {
+    if (file.path) RefuseExisting(*file.path, options.overwrite());
   }
   CheckOutputFolder(config);
   if (config.EffectiveJobs() < config.n_jobs && options.on_notice) {
@@ -299,11 +289,10 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
   return RunBuildRange(config, options, range);
 }
 
-std::vector<std::filesystem::path> SplitOutputPaths(const Config& config) {
+std::vector<std::filesystem::path> OutputPaths(const Config& config) {
   std::vector<std::filesystem::path> paths;
-  for (size_t s = 0; s < config.splits.size(); ++s) {
-    const auto path = KnownSplitSamplesPath(config, s);
-    if (!path) {
+  for (const OutputFile& file : OutputFiles(config)) {
+    if (!file.path) {
       // Generated raw files stay uncommitted temporaries, dropped here.
       const RawData raw = PrepareRawData(config, false);
       const BuildPlan plan = PlanBuild(config, raw.series);
@@ -311,7 +300,7 @@ std::vector<std::filesystem::path> SplitOutputPaths(const Config& config) {
       for (const SplitPlan& split : plan.splits) paths.push_back(split.output);
       return paths;
     }
-    paths.push_back(*path);
+    paths.push_back(*file.path);
   }
   return paths;
 }
