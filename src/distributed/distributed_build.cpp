@@ -19,6 +19,7 @@
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
 #include "io/atomic_file.h"
+#include "io/folder_lock.h"
 #include "pipeline/build_range.h"
 #include "pipeline/output_pair.h"
 #include "pipeline/peak_rss.h"
@@ -117,6 +118,33 @@ void CheckDirectoryName(const Config& config, const std::filesystem::path& dir) 
              fmt::format("the raw file of ticker '{}'", ticker));
     }
   }
+}
+
+// A build in parts follows the one-process build's scaler rules
+// (output_pair.h, README "What a build never does"): without --overwrite,
+// the file at the scaler path is replaced only when it is a barforge scaler
+// that no other existing dataset holds (a dataset of the same effective
+// config, this one resumed included, holds the same scaler). The process
+// that writes the scaler (shard 0, MPI rank 0) checks before any work and
+// again when it writes.
+void CheckScalerBeforeWork(const Config& config, const BuildOptions& options) {
+  if (options.overwrite()) return;
+  const std::string refusal = ScalerRefusal(ScalerPath(config), config);
+  if (!refusal.empty()) throw AlreadyExistsError(refusal);
+}
+
+// Writes the scaler of a build in parts (`json`) under the folder's lock, as
+// the one-process build commits its pair: a file that appeared meanwhile and
+// may not be replaced is refused, not overwritten. `replace` false: an
+// existing file is never replaced (restoring a missing one).
+void WriteScalerUnderLock(const Config& config, const std::string& json, bool overwrite, bool replace = true) {
+  const std::filesystem::path scaler = ScalerPath(config);
+  const io::FolderLock lock(scaler.has_parent_path() ? scaler.parent_path() : std::filesystem::path("."));
+  if (!overwrite) {
+    const std::string refusal = ScalerRefusal(scaler, config, json);
+    if (!refusal.empty()) throw AlreadyExistsError(refusal);
+  }
+  SaveMetaScaler(MetaScaler::FromJson(json), scaler, replace);
 }
 
 // What one process of `count` writes at most: its share of every count
@@ -347,6 +375,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   const auto check_before_loading = [&] {
     CheckShardRawFiles(config);
     CheckOutputFolder(PartShare(config, count));
+    if (index == 0) CheckScalerBeforeWork(config, options);
   };
   if (config.splits.empty()) CheckDirectoryName(config, DatasetDirectory(config));
   PartsBuildSummary summary;
@@ -359,6 +388,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
     SplitParts parts(config, index, count, options.overwrite(), true);
     BuildRange range;
     range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
+    range.replace_scaler = options.overwrite();  // committed under the folder's lock, as one process does
     range.split_part = std::ref(parts);
     summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
     summary.split_directories = parts.directories();
@@ -372,9 +402,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
     // Shard 0 also owns the scaler JSON: its footer holds the same text.
     if (index == 0) {
       std::error_code ec;
-      if (!std::filesystem::exists(summary.scaler, ec)) {
-        SaveMetaScaler(MetaScaler::FromJson(kept->scaler), summary.scaler, true);
-      }
+      if (!std::filesystem::exists(summary.scaler, ec)) WriteScalerUnderLock(config, kept->scaler, false, false);
     }
     summary.reports.push_back({index, true, kept->rows, FileBytes(expected.path), 0, PeakRssBytes()});
     return summary;
@@ -385,6 +413,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
   RemoveStaleTemporaries(expected.path);
   BuildRange range;
   range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
+  range.replace_scaler = options.overwrite();  // committed under the folder's lock, as one process does
   range.split_part = [&](size_t, const std::filesystem::path&, int64_t) -> SplitPart {
     return {expected.range.first, expected.range.end, expected.path,
             {{DatasetFooter::kPartKey, PartMetadataJson(index, count, expected.range, config.n_samples)}}};
@@ -456,6 +485,7 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   coordinator.Run([&](Record&) {
     if (any_writes || !config.splits.empty()) CheckOutputFolder(leader ? config : PartShare(config, ranks));
     if (!leader) return;
+    CheckScalerBeforeWork(config, options);
     if (config.source == DataSource::kSynthetic && !config.splits.empty()) RunSynth(config, options.overwrite());
     if (!config.splits.empty()) return;
     EnsureDirectory(summary.directory);
@@ -531,7 +561,7 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   std::vector<Record> final_records = coordinator.Run([&](Record& own) {
     own = done;
     if (!leader) return;
-    SaveMetaScaler(MetaScaler::FromJson(scaler_json), summary.scaler, true);
+    WriteScalerUnderLock(config, scaler_json, options.overwrite());
     if (config.splits.empty()) {
       WriteSuccessMarker(summary.directory);
     } else {
