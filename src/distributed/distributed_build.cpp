@@ -363,63 +363,75 @@ class Coordinator {
   RankGroup& group_;
 };
 
+// The parts this process would keep, one per file of the build (one
+// without splits, one per split), when the config alone names every file
+// and gives its count and each part is complete from an earlier run:
+// nothing to load. nullopt otherwise (a part to write, or a name or count
+// only the data gives). A part from another build is refused (KeptPart).
+std::optional<std::vector<PartFooter>> EveryPartKept(const Config& config, int index, int count, bool overwrite) {
+  std::vector<PartFooter> kept;
+  const std::vector<OutputFile> files = OutputFiles(config);
+  for (size_t f = 0; f < files.size(); ++f) {
+    const std::optional<int64_t> n = config.splits.empty() ? std::optional<int64_t>(config.n_samples)
+                                                           : SplitSampleCount(config, f);
+    if (!files[f].path || !n) return std::nullopt;
+    std::filesystem::path dir = *files[f].path;
+    dir.replace_extension();
+    CheckDirectoryName(config, dir);
+    const ExpectedPart expected{dir / PartFileName(index), index, count, PartRange(index, count, *n), *n,
+                                StoredConfigYaml(config)};
+    std::optional<PartFooter> footer = KeptPart(expected, overwrite);
+    if (!footer) return std::nullopt;
+    kept.push_back(std::move(*footer));
+  }
+  return kept;
+}
+
 }  // namespace
 
 PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& options, int index, int count) {
   if (count < 1 || index < 0 || index >= count) {
     throw ConfigError(fmt::format("--shard {}/{}: expected r/R with 0 <= r < R", index, count));
   }
-  // Before loading anything, what one process checks (RunBuild), for this
-  // shard's part: the raw files, a writable output folder with room for the
-  // part (without splits: unless the part is kept, which needs neither).
-  const auto check_before_loading = [&] {
-    CheckShardRawFiles(config);
-    CheckOutputFolder(PartShare(config, count));
-    if (index == 0) CheckScalerBeforeWork(config, options);
-  };
-  if (config.splits.empty()) CheckDirectoryName(config, DatasetDirectory(config));
   PartsBuildSummary summary;
   summary.scaler = ScalerPath(config);
   summary.parts = count;
-  if (!config.splits.empty()) {
-    // Shard 0 writes the scaler, fitted here on the whole first split as
-    // every shard fits it.
-    check_before_loading();
-    SplitParts parts(config, index, count, options.overwrite(), true);
-    BuildRange range;
-    range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
-    range.replace_scaler = options.overwrite();  // committed under the folder's lock, as one process does
-    range.split_part = std::ref(parts);
-    summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
-    summary.split_directories = parts.directories();
-    summary.directory = summary.split_directories.front();
-    summary.reports.push_back(parts.Report(summary.local));
-    return summary;
-  }
-  summary.directory = DatasetDirectory(config);
-  const ExpectedPart expected = Expect(config, index, count);
-  if (const auto kept = KeptPart(expected, options.overwrite())) {
-    // Shard 0 also owns the scaler JSON: its footer holds the same text.
+  // With splits, the summary names every split's directory.
+  const bool named_files = !config.splits.empty();
+  if (const std::optional<std::vector<PartFooter>> kept = EveryPartKept(config, index, count, options.overwrite())) {
+    // Shard 0 also owns the scaler JSON: every footer holds the same text.
     if (index == 0) {
       std::error_code ec;
-      if (!std::filesystem::exists(summary.scaler, ec)) WriteScalerUnderLock(config, kept->scaler, false, false);
+      if (!std::filesystem::exists(summary.scaler, ec)) WriteScalerUnderLock(config, kept->front().scaler, false, false);
     }
-    summary.reports.push_back({index, true, kept->rows, FileBytes(expected.path), 0, PeakRssBytes()});
+    PartReport report{index, true, 0, 0, 0, PeakRssBytes()};
+    for (const PartFooter& footer : *kept) {
+      report.rows += footer.rows;
+      report.bytes += FileBytes(footer.path);
+      if (named_files) summary.split_directories.push_back(footer.path.parent_path());
+    }
+    summary.directory = kept->front().path.parent_path();
+    summary.reports.push_back(report);
     return summary;
   }
-  check_before_loading();
-  EnsureDirectory(summary.directory);
-  RemoveSuccessMarker(summary.directory);  // the directory is incomplete until finalize
-  RemoveStaleTemporaries(expected.path);
+  // Before loading anything, what one process checks (RunBuild), for this
+  // shard's part: the raw files, a writable output folder with room for the
+  // part, and (shard 0, which writes it) the scaler file.
+  CheckShardRawFiles(config);
+  CheckOutputFolder(PartShare(config, count));
+  if (index == 0) CheckScalerBeforeWork(config, options);
+  // Part `index` of every file (one without splits), each file's directory
+  // prepared once the files are planned; shard 0 writes the scaler, fitted
+  // here on the whole first file as every shard fits it.
+  SplitParts parts(config, index, count, options.overwrite(), true);
   BuildRange range;
   range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
   range.replace_scaler = options.overwrite();  // committed under the folder's lock, as one process does
-  range.split_part = [&](size_t, const std::filesystem::path&, int64_t) -> SplitPart {
-    return {expected.range.first, expected.range.end, expected.path,
-            {{DatasetFooter::kPartKey, PartMetadataJson(index, count, expected.range, config.n_samples)}}};
-  };
+  range.split_part = std::ref(parts);
   summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
-  summary.reports.push_back(ReportOf(index, false, summary.local, expected.path));
+  if (named_files) summary.split_directories = parts.directories();
+  summary.directory = parts.directories().front();
+  summary.reports.push_back(parts.Report(summary.local));
   return summary;
 }
 
