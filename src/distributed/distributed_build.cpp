@@ -40,11 +40,6 @@ struct ExpectedPart {
   std::string config;
 };
 
-ExpectedPart Expect(const Config& config, int index, int count) {
-  return {DatasetDirectory(config) / PartFileName(index), index, count, PartRange(index, count, config.n_samples),
-          config.n_samples, StoredConfigYaml(config)};
-}
-
 // The existing part's footer if it is one this build would write; nullopt
 // if there is none or it is to be replaced (overwrite). A part from another
 // build is refused: rebuilding it silently could destroy someone's data.
@@ -199,10 +194,6 @@ BuildOptions WithFaultHook(BuildOptions options, int index) {
   // page or two of `rows`.
   options.progress_interval = std::chrono::milliseconds(1);
   return options;
-}
-
-PartReport ReportOf(int index, bool kept, const BuildSummary& local, const std::filesystem::path& part) {
-  return {index, kept, kept ? 0 : local.rows, FileBytes(part), local.seconds, local.peak_rss_bytes};
 }
 
 // With splits: this process's part of every split, one directory per split.
@@ -443,27 +434,21 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   const bool leader = rank == 0;
 
   // 1. Everyone loads the config and looks at what is on disk; nothing is
-  // written until all agree.
+  // written until all agree. Parts of the files the config names are looked
+  // at now; those of files the data names ({n} of a split of `all`), once
+  // the data is planned (SplitParts).
   Config config;
-  ExpectedPart expected;
-  std::optional<PartFooter> kept;
-  std::vector<std::filesystem::path> stray;
   std::vector<Record> records = coordinator.Run([&](Record& own) {
     config = load_config();
-    expected = Expect(config, rank, ranks);
-    own.config_hash = Fnv1a(std::string(kVersion) + "\n" + expected.config);
-    // With splits, the directories are named once the data is planned:
-    // their parts are looked at then (SplitParts).
-    if (!config.splits.empty()) {
-      own.writes_part = 1;
-      return;
-    }
-    CheckDirectoryName(config, DatasetDirectory(config));
-    kept = KeptPart(expected, options.overwrite());
-    own.writes_part = kept ? 0 : 1;
-    if (leader) {
-      stray = StrayParts(DatasetDirectory(config), ranks);
-      if (!stray.empty() && !options.overwrite()) {
+    own.config_hash = Fnv1a(std::string(kVersion) + "\n" + StoredConfigYaml(config));
+    own.writes_part = EveryPartKept(config, rank, ranks, options.overwrite()) ? 0 : 1;
+    if (!leader || options.overwrite()) return;
+    for (const OutputFile& file : OutputFiles(config)) {
+      if (!file.path) continue;
+      std::filesystem::path dir = *file.path;
+      dir.replace_extension();
+      const std::vector<std::filesystem::path> stray = StrayParts(dir, ranks);
+      if (!stray.empty()) {
         throw DistributedError(fmt::format("{}: from another build (this one has {} parts); use --overwrite to "
                                            "replace it",
                                            stray.front().string(), ranks));
@@ -488,25 +473,16 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   summary.scaler = ScalerPath(config);
   summary.parts = ranks;
 
-  // 2. Rank 0 prepares the directory and the synthetic raw files, so that
-  // ranks sharing a file system do not all generate them.
-  // Before that, what one process checks before loading anything
-  // (RunBuild): every rank can write in the output folder, which has room
-  // for all the parts (they share one file system); not needed when every
-  // part is kept.
+  // 2. Rank 0 writes the synthetic raw files, so that ranks sharing a file
+  // system do not all generate them. Before that, what one process checks
+  // before loading anything (RunBuild): every rank can write in the output
+  // folder, which has room for all the parts (they share one file system;
+  // not needed when every part is kept), and the scaler file is one rank 0
+  // may replace.
   coordinator.Run([&](Record&) {
-    if (any_writes || !config.splits.empty()) CheckOutputFolder(leader ? config : PartShare(config, ranks));
+    if (any_writes) CheckOutputFolder(leader ? config : PartShare(config, ranks));
     if (!leader) return;
     CheckScalerBeforeWork(config, options);
-    if (config.source == DataSource::kSynthetic && !config.splits.empty()) RunSynth(config, options.overwrite());
-    if (!config.splits.empty()) return;
-    EnsureDirectory(summary.directory);
-    if (any_writes || options.overwrite()) RemoveSuccessMarker(summary.directory);
-    for (const auto& path : stray) {
-      std::error_code ec;
-      std::filesystem::remove(path, ec);
-      if (ec) throw IoError(fmt::format("{}: cannot remove: {}", path.string(), ec.message()));
-    }
     if (config.source == DataSource::kSynthetic) RunSynth(config, options.overwrite());
   });
 
@@ -517,16 +493,10 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   Record done;
   SplitParts split_parts(config, rank, ranks, options.overwrite(), leader);
   coordinator.Run([&](Record& own) {
+    // Part `rank` of every file (one without splits), each file's
+    // directory prepared once the files are planned.
     BuildRange range;
-    if (config.splits.empty()) {
-      range.split_part = [&](size_t, const std::filesystem::path&, int64_t) -> SplitPart {
-        if (kept) return {expected.range.first, expected.range.end, {}, {}};
-        return {expected.range.first, expected.range.end, expected.path,
-                {{DatasetFooter::kPartKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}}};
-      };
-    } else {
-      range.split_part = std::ref(split_parts);
-    }
+    range.split_part = std::ref(split_parts);
     range.reduce_sums = [&](const MetaFeatureSums& mine) {
       Record record;
       const std::vector<double> wire = mine.Serialize();
@@ -540,11 +510,6 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
     range.before_writing = [&](const MetaScaler& scaler) {
       scaler_json = scaler.ToJson();
       coordinator.Run([&](Record&) {
-        if (kept && kept->scaler != scaler_json) {
-          throw DistributedError(fmt::format("{}: from another build (its scaler differs); use --overwrite to "
-                                             "replace it",
-                                             expected.path.string()));
-        }
         for (const PartFooter& footer : split_parts.kept()) {
           if (footer.scaler != scaler_json) {
             throw DistributedError(fmt::format("{}: from another build (its scaler differs); use --overwrite to "
@@ -554,17 +519,11 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
         }
       });
     };
-    if (!kept) RemoveStaleTemporaries(expected.path);
     BuildOptions rank_options = options;
     if (!leader) rank_options.on_progress = nullptr;  // one progress bar: rank 0's
     rank_options = WithFaultHook(rank_options, rank);
     summary.local = RunBuildRange(config, rank_options, range);
-    if (config.splits.empty()) {
-      own.report = ReportOf(rank, kept.has_value(), summary.local, expected.path);
-      if (kept) own.report.rows = kept->rows;
-    } else {
-      own.report = split_parts.Report(summary.local);
-    }
+    own.report = split_parts.Report(summary.local);
     done = own;
   });
 
@@ -574,16 +533,11 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
     own = done;
     if (!leader) return;
     WriteScalerUnderLock(config, scaler_json, options.overwrite());
-    if (config.splits.empty()) {
-      WriteSuccessMarker(summary.directory);
-    } else {
-      for (const auto& dir : split_parts.directories()) WriteSuccessMarker(dir);
-    }
+    for (const auto& dir : split_parts.directories()) WriteSuccessMarker(dir);
   });
-  if (!config.splits.empty()) {
-    summary.split_directories = split_parts.directories();
-    summary.directory = summary.split_directories.front();
-  }
+  // With splits, the summary names every split's directory.
+  if (!config.splits.empty()) summary.split_directories = split_parts.directories();
+  summary.directory = split_parts.directories().front();
   for (const Record& record : final_records) summary.reports.push_back(record.report);
   summary.complete = true;
   return summary;
