@@ -146,6 +146,10 @@ struct OutputFile {
   /// nullopt: the data decides the name (samples_filename has {n} and the
   /// split takes every valid pair once, a count only the data gives).
   std::optional<std::filesystem::path> path;
+  /// Its row count when the config gives it (n_samples without splits,
+  /// SplitSampleCount with them); nullopt: every valid pair once, a count
+  /// only the data gives.
+  std::optional<int64_t> n_samples;
 };
 /// Every dataset file of a build, in order: without splits one, unnamed, at
 /// SamplesPath(config); with splits one per split (KnownSplitSamplesPath).

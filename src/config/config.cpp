@@ -438,10 +438,10 @@ std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config,
 }
 
 std::vector<OutputFile> OutputFiles(const Config& config) {
-  if (config.splits.empty()) return {{"", SamplesPath(config)}};
+  if (config.splits.empty()) return {{"", SamplesPath(config), config.n_samples}};
   std::vector<OutputFile> files;
   for (size_t s = 0; s < config.splits.size(); ++s) {
-    files.push_back({config.splits[s].name, KnownSplitSamplesPath(config, s)});
+    files.push_back({config.splits[s].name, KnownSplitSamplesPath(config, s), SplitSampleCount(config, s)});
   }
   return files;
 }

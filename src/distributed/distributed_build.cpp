@@ -363,8 +363,7 @@ std::optional<std::vector<PartFooter>> EveryPartKept(const Config& config, int i
   std::vector<PartFooter> kept;
   const std::vector<OutputFile> files = OutputFiles(config);
   for (size_t f = 0; f < files.size(); ++f) {
-    const std::optional<int64_t> n = config.splits.empty() ? std::optional<int64_t>(config.n_samples)
-                                                           : SplitSampleCount(config, f);
+    const std::optional<int64_t> n = files[f].n_samples;
     if (!files[f].path || !n) return std::nullopt;
     std::filesystem::path dir = *files[f].path;
     dir.replace_extension();

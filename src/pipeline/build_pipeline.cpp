@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -94,33 +95,11 @@ double WriteSamples(const Config& config, const ChunkInputs& inputs, int64_t fir
   return writing_seconds;
 }
 
-// The build itself; `monitor` (may be null) receives progress and may
-// cancel it at its checks.
-BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMonitor* monitor) {
-  const auto build_start = Clock::now();
-  const int jobs = config.EffectiveJobs();
-  tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(jobs));
-  const auto start_phase = [monitor](BuildPhase phase, int64_t total) {
-    if (monitor == nullptr) return;
-    monitor->CheckCancelled();
-    monitor->StartPhase(phase, total);
-  };
-
-  BuildSummary summary;
-  summary.jobs = jobs;
-  summary.scaler = range.scaler;
-
-  start_phase(BuildPhase::kRawData, static_cast<int64_t>(config.tickers.size()));
-  auto stage_start = Clock::now();
-  RawData raw = PrepareRawData(config, range.overwrite_raw, monitor);
-  summary.tickers = raw.summary;
-  summary.stages.raw_data = summary.phases.raw_data = SecondsSince(stage_start);
-
-  start_phase(BuildPhase::kPrepare, 0);
-  stage_start = Clock::now();
-  std::vector<PreparedSeries> prepared(raw.series.size());
-  tbb::parallel_for(size_t{0}, raw.series.size(), [&](size_t t) { prepared[t] = PrepareSeries(raw.series[t]); });
-  BuildPlan plan = PlanBuild(config, raw.series);
+// Reports the distinct valid windows (ticker, end bar) each file draws
+// from, and warns of a file with more samples than windows: drawn with
+// replacement, its rows repeat windows (only the position differs), which a
+// count alone hides.
+void NoteValidWindows(const BuildPlan& plan, BuildSummary& summary) {
   for (size_t k = 0; k < summary.tickers.size(); ++k) {
     summary.tickers[k].gap_excluded_end_bars = plan.gap_excluded_end_bars[k];
   }
@@ -128,8 +107,6 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     const int64_t pairs = split.sampler.num_pairs();
     summary.valid_pairs += pairs;
     if (split.n_samples <= pairs) continue;
-    // Drawn with replacement from fewer windows than samples: rows repeat
-    // windows (only the position differs), which a count alone hides.
     summary.warnings.push_back(fmt::format(
         "{}{} drawn from {} valid windows (ticker, end bar): each window is in about {:.1f} rows on average; set "
         "n_samples to at most {} (or `all` in a split for every window once), or give more bars",
@@ -137,8 +114,11 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
         text::Thousands(pairs), static_cast<double>(split.n_samples) / static_cast<double>(pairs),
         text::Thousands(pairs)));
   }
-  // What this process writes of each file: each whole, or in parts as
-  // range.split_part says.
+}
+
+// What this process writes of each file: each whole, or in parts as
+// range.split_part says.
+std::vector<SplitPart> PartsToWrite(const BuildPlan& plan, const BuildRange& range) {
   std::vector<SplitPart> parts;
   for (size_t s = 0; s < plan.splits.size(); ++s) {
     const SplitPlan& split = plan.splits[s];
@@ -152,13 +132,16 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     RefuseExisting(split.output, range.replace_output);
     parts.push_back({0, split.n_samples, split.output, {}});
   }
-  summary.output = parts.front().output;
-  summary.stages.prepare = summary.phases.prepare = SecondsSince(stage_start);
+  return parts;
+}
 
-  // The scaler is fitted on the first split only (the training split).
-  const SplitPlan& first_split = plan.splits.front();
-  start_phase(BuildPhase::kScaler, range.reduce_sums ? parts.front().end - parts.front().first : first_split.n_samples);
-  stage_start = Clock::now();
+// The meta scaler, fitted on the first file only (with splits, the training
+// split's). A distributed build sums its own part and reduces the sums
+// across processes; otherwise the fit is over all of the first file's
+// samples here. With splits it records every split's range and count.
+MetaScaler FitScaler(const Config& config, const BuildPlan& plan, std::span<const PreparedSeries> prepared,
+                     const SplitPart& first_part, const BuildRange& range, int jobs, BuildMonitor* monitor) {
+  const SplitPlan& first = plan.splits.front();
   std::function<void(int64_t)> on_scaler_block;
   if (monitor != nullptr) {
     on_scaler_block = [monitor](int64_t samples) {
@@ -166,15 +149,12 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
       monitor->CheckCancelled();
     };
   }
-  // A distributed build sums its own range and reduces the sums across
-  // processes; otherwise the fit is over all of the first split's samples here.
-  const DatasetLayout layout = DatasetLayout::FromConfig(config);
   MetaScaler scaler =
       range.reduce_sums
-          ? ScalerFromSums(range.reduce_sums(SumMetaFeatures(first_split.sampler, prepared, parts.front().first,
-                                                             parts.front().end, config.window, jobs, on_scaler_block)),
-                           first_split.n_samples, config.window, config.horizon)
-          : FitMetaScaler(first_split.sampler, prepared, first_split.n_samples, layout.window, layout.horizon, jobs,
+          ? ScalerFromSums(range.reduce_sums(SumMetaFeatures(first.sampler, prepared, first_part.first, first_part.end,
+                                                             config.window, jobs, on_scaler_block)),
+                           first.n_samples, config.window, config.horizon)
+          : FitMetaScaler(first.sampler, prepared, first.n_samples, config.window, config.horizon, jobs,
                           on_scaler_block);
   if (!config.splits.empty()) {
     for (const SplitPlan& split : plan.splits) {
@@ -182,6 +162,113 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     }
     scaler.embargo_bars = config.embargo_bars;
   }
+  return scaler;
+}
+
+// The files being written: each stays a temporary until all are written, so
+// a failing file leaves none at its final name.
+struct WrittenFiles {
+  std::vector<std::unique_ptr<parquet::ParquetWriter>> writers;
+  std::vector<size_t> files;  ///< the plan's file of each writer
+  double writing_seconds = 0;  ///< handing pages to the files
+  ChunkStageClock clock;
+};
+
+// Writes each part (a row group per chunk_rows) into its file; parts kept
+// from an earlier run (no output) are skipped.
+void WriteParts(const Config& config, const BuildPlan& plan, const std::vector<SplitPart>& parts,
+                std::span<const PreparedSeries> prepared, const MetaScaler& scaler, const DatasetLayout& layout,
+                const BuildRange& range, int jobs, BuildMonitor* monitor, WrittenFiles& out) {
+  for (size_t s = 0; s < plan.splits.size(); ++s) {
+    const SplitPlan& split = plan.splits[s];
+    const SplitPart& part = parts[s];
+    if (part.output.empty()) continue;
+    parquet::WriterOptions writer_options = MakeWriterOptions(config, scaler, jobs, split.name, range, layout.Schema());
+    writer_options.key_value_metadata.insert(writer_options.key_value_metadata.end(), part.metadata.begin(),
+                                             part.metadata.end());
+    writer_options.replace_existing = range.replace_output;
+    out.writers.push_back(
+        std::make_unique<parquet::ParquetWriter>(part.output, layout.Schema(), std::move(writer_options)));
+    out.files.push_back(s);
+    const ChunkInputs inputs{&split.sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
+    out.writing_seconds += WriteSamples(config, inputs, part.first, part.end - part.first, *out.writers.back(),
+                                        out.clock);
+  }
+}
+
+// One result: all files are finished before any is committed, so a failing
+// file leaves none at its final name; then, under the folder's lock, the old
+// scaler file is removed and the raw files generated by this run, every
+// dataset file (each footer holds the scaler) and the scaler file are renamed
+// into place (output_pair.h). A stop in between leaves a dataset without a
+// scaler file, which the next run restores (CheckOutputs).
+void CommitFiles(const Config& config, RawData& raw, const MetaScaler& scaler, const BuildRange& range,
+                 WrittenFiles& written) {
+  for (const std::unique_ptr<parquet::ParquetWriter>& writer : written.writers) writer->Finish();
+  OutputCommit commit;
+  commit.raw = &raw;
+  for (const std::unique_ptr<parquet::ParquetWriter>& writer : written.writers) commit.datasets.push_back(writer.get());
+  commit.replace_datasets = range.replace_output;
+  commit.scaler = range.scaler;
+  commit.scaler_json = scaler.ToJson();
+  commit.replace_scaler = range.replace_scaler;
+  commit.config = &config;
+  CommitOutputs(commit);
+}
+
+// What each committed file holds, in the summary.
+void SummarizeFiles(const Config& config, const BuildPlan& plan, const std::vector<SplitPart>& parts,
+                    const WrittenFiles& written, BuildSummary& summary) {
+  for (size_t w = 0; w < written.writers.size(); ++w) {
+    const parquet::ParquetWriter& writer = *written.writers[w];
+    const int64_t row_groups = (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
+    const SplitPlan& split = plan.splits[written.files[w]];
+    summary.files.push_back({split.name, parts[written.files[w]].output, split.start_ns, split.end_ns,
+                             split.sampler.num_pairs(), writer.rows_written(), row_groups, writer.bytes_written()});
+    summary.rows += writer.rows_written();
+    summary.bytes += writer.bytes_written();
+    summary.row_groups += row_groups;
+  }
+}
+
+// The build itself, phase by phase (BuildPhase); `monitor` (may be null)
+// receives progress and may cancel it at its checks.
+BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMonitor* monitor) {
+  const auto build_start = Clock::now();
+  const int jobs = config.EffectiveJobs();
+  tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(jobs));
+  auto stage_start = Clock::now();
+  const auto start_phase = [monitor, &stage_start](BuildPhase phase, int64_t total) {
+    stage_start = Clock::now();
+    if (monitor == nullptr) return;
+    monitor->CheckCancelled();
+    monitor->StartPhase(phase, total);
+  };
+  BuildSummary summary;
+  summary.jobs = jobs;
+  summary.scaler = range.scaler;
+
+  // Raw data: generated or loaded, validated.
+  start_phase(BuildPhase::kRawData, static_cast<int64_t>(config.tickers.size()));
+  RawData raw = PrepareRawData(config, range.overwrite_raw, monitor);
+  summary.tickers = raw.summary;
+  summary.stages.raw_data = summary.phases.raw_data = SecondsSince(stage_start);
+
+  // Preparing: per-ticker log arrays; the files planned (splits, valid
+  // windows, counts) and what this process writes of each.
+  start_phase(BuildPhase::kPrepare, 0);
+  std::vector<PreparedSeries> prepared(raw.series.size());
+  tbb::parallel_for(size_t{0}, raw.series.size(), [&](size_t t) { prepared[t] = PrepareSeries(raw.series[t]); });
+  const BuildPlan plan = PlanBuild(config, raw.series);
+  NoteValidWindows(plan, summary);
+  const std::vector<SplitPart> parts = PartsToWrite(plan, range);
+  summary.output = parts.front().output;
+  summary.stages.prepare = summary.phases.prepare = SecondsSince(stage_start);
+
+  // The scaler fit, on the first file.
+  start_phase(BuildPhase::kScaler,
+              range.reduce_sums ? parts.front().end - parts.front().first : plan.splits.front().n_samples);
+  const MetaScaler scaler = FitScaler(config, plan, prepared, parts.front(), range, jobs, monitor);
   summary.stages.scaling = summary.phases.scaler = SecondsSince(stage_start);
   if (range.before_writing) range.before_writing(scaler);
   if (std::all_of(parts.begin(), parts.end(), [](const SplitPart& part) { return part.output.empty(); })) {
@@ -191,68 +278,26 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     return summary;
   }
 
-  // Every file (one without splits, one per split): its part's samples.
+  // Writing: every file's part, row group after row group.
   int64_t total_samples = 0;
   for (const SplitPart& part : parts) total_samples += part.output.empty() ? 0 : part.end - part.first;
   start_phase(BuildPhase::kWriting, total_samples);
-  stage_start = Clock::now();
-  ChunkStageClock clock;
-  double writing_seconds = 0;
-  // Every file stays a temporary until all are written: a failing split
-  // leaves none at its final name.
-  std::vector<std::unique_ptr<parquet::ParquetWriter>> writers;
-  std::vector<size_t> written_splits;  // the split of each writer
-  for (size_t s = 0; s < plan.splits.size(); ++s) {
-    const SplitPlan& split = plan.splits[s];
-    const SplitPart& part = parts[s];
-    if (part.output.empty()) continue;  // kept from an earlier run
-    parquet::WriterOptions writer_options = MakeWriterOptions(config, scaler, jobs, split.name, range, layout.Schema());
-    writer_options.key_value_metadata.insert(writer_options.key_value_metadata.end(), part.metadata.begin(),
-                                             part.metadata.end());
-    writer_options.replace_existing = range.replace_output;
-    writers.push_back(std::make_unique<parquet::ParquetWriter>(part.output, layout.Schema(), std::move(writer_options)));
-    written_splits.push_back(s);
-    const ChunkInputs inputs{&split.sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
-    writing_seconds += WriteSamples(config, inputs, part.first, part.end - part.first, *writers.back(), clock);
-  }
+  const DatasetLayout layout = DatasetLayout::FromConfig(config);
+  WrittenFiles written;
+  WriteParts(config, plan, parts, prepared, scaler, layout, range, jobs, monitor, written);
   summary.phases.writing = SecondsSince(stage_start);
 
+  // Finishing: footers, flush, the pair committed.
   start_phase(BuildPhase::kFinishing, 0);
-  stage_start = Clock::now();
-  // One result: all files are finished before any is committed, so a
-  // failing split leaves none at its final name; then, under the folder's
-  // lock, the old scaler file is removed and the raw files generated by this
-  // run, every dataset file (each footer holds the scaler) and the scaler
-  // file are renamed into place (output_pair.h). A stop in between leaves a
-  // dataset without a scaler file, which the next run restores (CheckOutputs).
-  for (const std::unique_ptr<parquet::ParquetWriter>& writer : writers) writer->Finish();
-  OutputCommit commit;
-  commit.raw = &raw;
-  for (const std::unique_ptr<parquet::ParquetWriter>& writer : writers) commit.datasets.push_back(writer.get());
-  commit.replace_datasets = range.replace_output;
-  commit.scaler = range.scaler;
-  commit.scaler_json = scaler.ToJson();
-  commit.replace_scaler = range.replace_scaler;
-  commit.config = &config;
-  CommitOutputs(commit);
-  for (size_t s = 0; s < writers.size(); ++s) {
-    const parquet::ParquetWriter& writer = *writers[s];
-    const int64_t row_groups = (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
-    const SplitPlan& split = plan.splits[written_splits[s]];
-    summary.files.push_back({split.name, parts[written_splits[s]].output, split.start_ns, split.end_ns,
-                             split.sampler.num_pairs(), writer.rows_written(), row_groups, writer.bytes_written()});
-    summary.rows += writer.rows_written();
-    summary.bytes += writer.bytes_written();
-    summary.row_groups += row_groups;
-  }
+  CommitFiles(config, raw, scaler, range, written);
+  SummarizeFiles(config, plan, parts, written, summary);
   summary.phases.finishing = SecondsSince(stage_start);
-  summary.stages.writing = writing_seconds + summary.phases.finishing;
-  summary.stages.sampling = Seconds(clock.sampling);
-  summary.stages.features = Seconds(clock.features);
-  summary.stages.scaling += Seconds(clock.scaling);
-  summary.stages.rewards = Seconds(clock.rewards);
-  summary.stages.encoding = Seconds(clock.encoding);
-
+  summary.stages.writing = written.writing_seconds + summary.phases.finishing;
+  summary.stages.sampling = Seconds(written.clock.sampling);
+  summary.stages.features = Seconds(written.clock.features);
+  summary.stages.scaling += Seconds(written.clock.scaling);
+  summary.stages.rewards = Seconds(written.clock.rewards);
+  summary.stages.encoding = Seconds(written.clock.encoding);
   summary.raw_float_bytes = summary.rows * layout.RawFloatBytesPerRow();
   summary.seconds = SecondsSince(build_start);
   summary.peak_rss_bytes = PeakRssBytes();
