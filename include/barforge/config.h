@@ -147,6 +147,24 @@ std::optional<int64_t> SplitSampleCount(const Config& config, size_t split);
 /// samples_filename has no {n}, or SplitSampleCount gives the count.
 /// Otherwise (every valid pair once) the data decides: nullopt.
 std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config, size_t split);
+/// One dataset file of a build, as the config names it.
+struct OutputFile {
+  std::string split;  ///< the split's name; empty without splits
+  /// nullopt: the data decides the name (samples_filename has {n} and the
+  /// split takes every valid pair once, a count only the data gives).
+  std::optional<std::filesystem::path> path;
+  /// Its row count when the config gives it (n_samples without splits,
+  /// SplitSampleCount with them); nullopt: every valid pair once, a count
+  /// only the data gives.
+  std::optional<int64_t> n_samples;
+};
+/// Every dataset file of a build, in order: without splits one, unnamed, at
+/// SamplesPath(config); with splits one per split (KnownSplitSamplesPath).
+/// A build without splits is a build of one file.
+std::vector<OutputFile> OutputFiles(const Config& config);
+/// The name of file `file` (an index into OutputFiles) holding `n_samples`
+/// rows: SamplesPath without splits, SplitSamplesPath with them.
+std::filesystem::path OutputFilePath(const Config& config, size_t file, int64_t n_samples);
 /// Once the data gave every split its count: throws ConfigError if a split's
 /// file would have the name of another output (another split's file, the
 /// scaler, a raw file).

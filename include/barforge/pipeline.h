@@ -46,9 +46,10 @@ struct TickerSummary {
   int64_t gap_excluded_end_bars = 0;
 };
 
-/// One file of a build with `splits`.
-struct SplitSummary {
-  std::string name;
+/// One file of a build: without `splits` the dataset (no name, no time
+/// range), with `splits` one per split.
+struct FileSummary {
+  std::string name;  ///< the split's name; empty without splits
   std::filesystem::path output;
   int64_t start_ns = 0;  ///< first timestamp of the split (INT64_MIN for the first split: no start)
   int64_t end_ns = 0;    ///< first timestamp after it (INT64_MAX for the last split: no end)
@@ -59,9 +60,19 @@ struct SplitSummary {
 };
 
 struct BuildSummary {
-  std::filesystem::path output;  ///< the dataset; with splits, the first split's file
-  std::vector<SplitSummary> splits;  ///< with splits: one per split, in config order (their files)
+  std::filesystem::path output;  ///< the dataset: files.front().output
+  /// Every file of the build, in config order: one without splits, one per
+  /// split with them. A reused build (`reused`) has only their names.
+  std::vector<FileSummary> files;
   std::filesystem::path scaler;
+  /// OnExisting::kReuseSameConfig found every file built from the same
+  /// effective config: nothing was built (the counts and times are 0).
+  bool reused = false;
+  /// Reused, and the missing scaler file was written back from a footer.
+  bool scaler_restored = false;
+  /// How the caller spells "overwrite" (BuildOptions::overwrite_flag), for
+  /// the text of a reused build.
+  std::string overwrite_flag = "--overwrite";
   int64_t rows = 0;        ///< over all files
   int64_t row_groups = 0;
   int64_t bytes = 0;
@@ -103,8 +114,33 @@ struct BuildProgress {
   double phase_seconds = 0;  ///< wall time since this phase started
 };
 
+/// What a build does about dataset files that exist at its output names
+/// (`build` without a flag, `--skip-existing`, `--overwrite`; Python's
+/// overwrite=False and True).
+enum class OnExisting {
+  /// An existing file at an output name is an error (AlreadyExistsError);
+  /// nothing is written.
+  kRefuse,
+  /// When every file of the build exists and was built from the same
+  /// effective config (ExistingDataset::State::kSameConfig), nothing is
+  /// built: the missing scaler file is restored from a footer and the
+  /// summary says `reused`. A file of another config, or some files present
+  /// and others missing (a build with splits stopped between its files),
+  /// is refused (AlreadyExistsError saying to pass overwrite_flag). No file:
+  /// built as kRefuse.
+  kReuseSameConfig,
+  /// Replace existing outputs and scaler (and, with source: synthetic,
+  /// regenerate the raw files).
+  kOverwrite,
+};
+
 struct BuildOptions {
-  bool overwrite = false;  ///< replace existing raw files (synthetic) and outputs
+  OnExisting on_existing = OnExisting::kRefuse;
+  /// How the caller names the overwrite choice in the messages of
+  /// kReuseSameConfig ("--overwrite" for the CLI, "overwrite=True" for
+  /// Python), so both doors say the same sentence in their own words.
+  std::string overwrite_flag = "--overwrite";
+  bool overwrite() const { return on_existing == OnExisting::kOverwrite; }
   /// Progress hook. Called on the thread that called RunBuild (the build
   /// itself then runs on another thread): when a phase starts, every
   /// `progress_interval` while it runs (samples are counted by pages of
@@ -123,9 +159,20 @@ struct BuildOptions {
 };
 
 /// Builds the dataset (docs/dataset.md) into SamplesPath(config) and the scaler into
-/// ScalerPath(config). Throws barforge::Error subclasses; never leaves a file
-/// at the final output name unless it is complete.
+/// ScalerPath(config), or reuses it (options.on_existing). Throws
+/// barforge::Error subclasses; never leaves a file at the final output name
+/// unless it is complete.
 BuildSummary RunBuild(const Config& config, const BuildOptions& options);
+
+/// The summary `barforge build` prints and Python's build_dataset prints:
+/// phases, tickers, files and the final "built ..." line; for a reused
+/// build one line saying nothing was done.
+std::string BuildSummaryText(const BuildSummary& summary);
+/// The same as one JSON object (`build --json`): output, scaler, rows, ...,
+/// splits (the named files; [] without splits), warnings; for a reused
+/// build {"output" (or "outputs" with splits), "scaler", "skipped": true,
+/// "scaler_restored"}.
+std::string BuildSummaryJson(const BuildSummary& summary);
 
 /// How an existing dataset at SamplesPath(config) relates to a build of
 /// `config`. The rule of `build --skip-existing` and of the Python
@@ -145,27 +192,24 @@ struct ExistingDataset {
   std::string difference;
 };
 
-/// Reads the footer of SamplesPath(config), if it exists, and compares.
-/// Throws ParquetError for a file that is not Parquet, and DataError for a
-/// kSameConfig dataset of source: synthetic beside which a raw file of the
-/// config holds other generator parameters than the config's (a later
-/// --overwrite build regenerated it and stopped before its dataset).
-ExistingDataset CheckExistingDataset(const Config& config);
+/// For every file of the build (OutputPaths), in config order: reads its
+/// footer, if it exists, and compares. Throws ParquetError for a file that
+/// is not Parquet, and DataError for a kSameConfig dataset of source:
+/// synthetic beside which a raw file of the config holds other generator
+/// parameters than the config's (a later --overwrite build regenerated it
+/// and stopped before its dataset).
+std::vector<ExistingDataset> CheckExistingOutputs(const Config& config);
 
-/// With splits: CheckExistingDataset for every split's file, in config
-/// order. When samples_filename has {n} and a split's count is not a number
-/// (`all`, or a later split without n_samples), the data decides the file's name: the
-/// raw data is then read to find it (nothing is written).
-std::vector<ExistingDataset> CheckExistingSplits(const Config& config);
-
-/// With splits: every split's file, in config order (reads the raw data
-/// when the data decides a name, as CheckExistingSplits).
-std::vector<std::filesystem::path> SplitOutputPaths(const Config& config);
+/// Every file of the build, in config order: SamplesPath(config) without
+/// splits, each split's file with them. When samples_filename has {n} and a
+/// split's count is not a number (`all`, or a later split without
+/// n_samples), the data decides the file's name: the raw data is then read
+/// to find it (nothing is written).
+std::vector<std::filesystem::path> OutputPaths(const Config& config);
 
 /// For a kSameConfig dataset whose scaler file is missing: writes
-/// ScalerPath(config) from the copy in the dataset's footer (with splits,
-/// the first split's file). Returns true
-/// if it wrote it.
+/// ScalerPath(config) from the copy in the dataset's footer (the first
+/// file's). Returns true if it wrote it.
 bool RestoreScalerFromDataset(const Config& config);
 
 /// Writes the missing raw files of `source: synthetic` (all of them with

@@ -121,23 +121,12 @@ def build_dataset(cfg: Mapping[str, Any], n_samples: int | None = None, seed: in
     FileExistsError, OSError for other system failures.
     """
     text = config_text(cfg, n_samples=n_samples, seed=seed)
-    if not overwrite:
-        existing = _core.existing(text)
-        if existing["state"] == "same":
-            restored = " (scaler restored from its footer)" if existing.get("scaler_restored") else ""
-            if "splits" in existing:
-                paths = {name: Path(path) for name, path in existing["splits"].items()}
-                print(f"{', '.join(map(str, paths.values()))} already exist, built from the same config; not rebuilt"
-                      f"{restored} (overwrite=True rebuilds them)", flush=True)
-                return paths
-            output = Path(existing["output"])
-            print(f"{output} already exists, built from the same config; not rebuilt{restored} "
-                  "(overwrite=True rebuilds it)", flush=True)
-            return output
+    # The library decides (reuse, refuse, rebuild) and words the summary.
     summary = run_cancellable(_core.build, text, bool(overwrite))
     print(summary["text"], end="", flush=True)  # the CLI's summary
-    for warning in summary["warnings"]:  # e.g. more samples than valid windows
+    for warning in summary.get("warnings", []):  # e.g. more samples than valid windows
         warnings.warn(warning, UserWarning, stacklevel=2)
-    if summary["splits"]:
-        return {split["name"]: Path(split["output"]) for split in summary["splits"]}
-    return Path(summary["output"])
+    files = summary["files"]
+    if files[0][0]:  # named: the files of splits
+        return {name: Path(path) for name, path in files}
+    return Path(files[0][1])

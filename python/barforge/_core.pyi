@@ -11,7 +11,7 @@ import numpy.typing
 import os
 import pathlib
 import typing
-__all__: list[str] = ['BarsReader', 'CancelToken', 'ConfigError', 'DataError', 'DatasetReader', 'MetaScaler', 'ParquetError', 'RowGroupCursor', 'build', 'existing', 'is_bars_dataset', 'stored_config']
+__all__: list[str] = ['BarsReader', 'CancelToken', 'ConfigError', 'DataError', 'DatasetReader', 'MetaScaler', 'ParquetError', 'RowGroupCursor', 'build', 'is_bars_dataset', 'stored_config']
 class CancelToken:
     def __init__(self) -> None:
         ...
@@ -163,11 +163,7 @@ class MetaScaler:
         """
 def build(yaml_text: str, overwrite: bool, token: CancelToken) -> dict:
     """
-    Builds the dataset of a config (YAML text) with the GIL released; returns the build summary.
-    """
-def existing(yaml_text: str) -> dict:
-    """
-    Validates a config (YAML text) and says what is at its output name.
+    Builds the dataset of a config (YAML text) with the GIL released, or reuses the existing one of the same config unless overwrite; returns the build summary.
     """
 def is_bars_dataset(path: os.PathLike | str | bytes) -> bool:
     ...

@@ -6,7 +6,6 @@
 #include <memory>
 #include <functional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "barforge/config.h"
@@ -42,19 +41,10 @@ int BuildCommand(const RunFlags& flags);
 /// build with --shard (group null) or as rank of `group`: one part of a
 /// dataset directory.
 int PartsBuildCommand(const RunFlags& flags, std::unique_ptr<RankGroup> group);
-/// The summary text `build` prints after a build (phases, tickers, result).
-std::string BuildSummaryText(const BuildSummary& summary);
-/// The summary `build --json` prints, one JSON object (also what Python's
-/// build gets, parsed).
-std::string BuildSummaryJson(const BuildSummary& summary);
-/// The refusal of a dataset at the output name built from another config,
-/// telling to rebuild with `overwrite` (how the caller spells it).
-AlreadyExistsError ExistsFromOtherConfig(const ExistingDataset& existing, std::string_view overwrite);
-/// With splits, given CheckExistingSplits: false when no split's file
-/// exists, true when every one was built from this config; throws
-/// AlreadyExistsError (telling to pass `overwrite`) for a file of another
-/// config or for some files present and others missing.
-bool SplitsAlreadyBuilt(const std::vector<ExistingDataset>& existing, std::string_view overwrite);
+/// What `build` does about existing dataset files: --overwrite replaces
+/// them, --skip-existing reuses those of the same effective config, neither
+/// refuses them.
+OnExisting OnExistingOf(const RunFlags& flags);
 int SynthCommand(const RunFlags& flags);
 int FinalizeCommand(const std::filesystem::path& dir, bool json);
 /// inspect/validate of a dataset directory (a build in parts).

@@ -128,7 +128,7 @@ void Print(const PartsBuildSummary& s, bool json, bool quiet) {
 
 int PartsBuildCommand(const RunFlags& flags, std::unique_ptr<RankGroup> group) {
   BuildOptions options;
-  options.overwrite = flags.overwrite;
+  options.on_existing = flags.overwrite ? OnExisting::kOverwrite : OnExisting::kRefuse;
   if (group == nullptr) {
     if (LaunchedByMpi()) {
       throw ConfigError("--shard: not for a process started by mpirun (the MPI ranks are the parts)");

@@ -140,6 +140,18 @@ std::string ScalerName(const Config& config);
 // input or output. `split_counts`: each split's resolved count; a split
 // whose count the data decides (and whose name has {n}) is left out while
 // it is unknown (-1), and checked again once the data is planned.
+// An output name key (samples_filename, scaler_filename,
+// raw_data_filename) that the config or an override set to another value
+// than its default.
+bool ChangedFromDefault(const Config& config, const std::map<std::string, std::string>& origins,
+                        std::string_view key) {
+  if (origins.count(std::string(key)) == 0) return false;
+  static const Config kDefaults;
+  if (key == "samples_filename") return config.samples_filename != kDefaults.samples_filename;
+  if (key == "scaler_filename") return config.scaler_filename != kDefaults.scaler_filename;
+  return config.raw_data_filename != kDefaults.raw_data_filename;
+}
+
 void CheckOutputNames(const Config& config, const std::map<std::string, std::string>& origins,
                       std::span<const int64_t> split_counts, bool planned = false) {
   struct Named {
@@ -174,8 +186,15 @@ void CheckOutputNames(const Config& config, const std::map<std::string, std::str
   for (size_t i = 0; i < names.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (names[i].file != names[j].file) continue;
-      // Blame the output key the user set, the later one if both were.
-      const Named& blamed = origins.count(names[i].key) != 0 || origins.count(names[j].key) == 0 ? names[i] : names[j];
+      // Blame the output key the user changed: one set to another value
+      // than its default (a config file such as config/default.yaml sets
+      // every key, so being set says little); if both or neither were, the
+      // one set at all, the later one if both were.
+      const bool changed_i = ChangedFromDefault(config, origins, names[i].key);
+      const bool changed_j = ChangedFromDefault(config, origins, names[j].key);
+      const bool blame_i = changed_i != changed_j ? changed_i
+                                                  : origins.count(names[i].key) != 0 || origins.count(names[j].key) == 0;
+      const Named& blamed = blame_i ? names[i] : names[j];
       const Named& other = &blamed == &names[i] ? names[j] : names[i];
       // Once the data is planned, the key alone is named.
       const auto origin = origins.find(blamed.key);
@@ -432,6 +451,22 @@ std::optional<std::filesystem::path> KnownSplitSamplesPath(const Config& config,
   const std::optional<int64_t> count = SplitSampleCount(config, split);
   if (!count && config.samples_filename.find("{n}") != std::string::npos) return std::nullopt;
   return SplitSamplesPath(config, config.splits.at(split).name, count.value_or(0));
+}
+
+std::vector<OutputFile> OutputFiles(const Config& config) {
+  if (config.splits.empty()) return {{"", SamplesPath(config), config.n_samples}};
+  std::vector<OutputFile> files;
+  for (size_t s = 0; s < config.splits.size(); ++s) {
+    files.push_back({config.splits[s].name, KnownSplitSamplesPath(config, s), SplitSampleCount(config, s)});
+  }
+  return files;
+}
+
+std::filesystem::path OutputFilePath(const Config& config, size_t file, int64_t n_samples) {
+  if (config.splits.empty()) {
+    return config.data_dir / Replace(config.samples_filename, "{n}", FormatSampleCount(n_samples));
+  }
+  return SplitSamplesPath(config, config.splits.at(file).name, n_samples);
 }
 
 void CheckSplitFileNames(const Config& config, std::span<const int64_t> split_counts) {

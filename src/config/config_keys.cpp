@@ -137,15 +137,46 @@ std::string FormatDouble(double value) {
   return text;
 }
 
-std::string_view SourceName(DataSource source) { return source == DataSource::kSynthetic ? "synthetic" : "files"; }
-std::string_view OnBadBarName(OnBadBar mode) { return mode == OnBadBar::kError ? "error" : "drop"; }
-constexpr std::string_view kTimestampUnitNames[] = {"auto", "s", "ms", "us", "ns"};  // in EpochUnit's order
+// The one home of each enum key's names: parsing, the value's text and the
+// docs' list of choices all read these tables.
+template <typename Enum>
+struct EnumName {
+  std::string_view name;
+  Enum value;
+};
+
+constexpr EnumName<DataSource> kSourceNames[] = {{"synthetic", DataSource::kSynthetic}, {"files", DataSource::kFiles}};
+constexpr EnumName<OnBadBar> kOnBadBarNames[] = {{"error", OnBadBar::kError}, {"drop", OnBadBar::kDrop}};
+constexpr EnumName<OnShortSeries> kOnShortSeriesNames[] = {{"error", OnShortSeries::kError},
+                                                           {"skip", OnShortSeries::kSkip}};
+constexpr EnumName<EpochUnit> kEpochUnitNames[] = {{"auto", EpochUnit::kAuto},
+                                                   {"s", EpochUnit::kSeconds},
+                                                   {"ms", EpochUnit::kMillis},
+                                                   {"us", EpochUnit::kMicros},
+                                                   {"ns", EpochUnit::kNanos}};
+constexpr EnumName<parquet::FloatEncoding> kFloatEncodingNames[] = {
+    {"plain", parquet::FloatEncoding::kPlain}, {"byte_stream_split", parquet::FloatEncoding::kByteStreamSplit}};
+
+template <typename Enum, size_t N>
+std::string_view NameOf(const EnumName<Enum> (&names)[N], Enum value) {
+  for (const EnumName<Enum>& entry : names) {
+    if (entry.value == value) return entry.name;
+  }
+  return "?";
+}
+
+// "a | b | c", for the docs and the refusal of another name.
+template <typename Enum, size_t N>
+std::string_view ChoicesOf(const EnumName<Enum> (&names)[N]) {
+  static const std::string text = [&names] {
+    std::string out;
+    for (const EnumName<Enum>& entry : names) out += (out.empty() ? "" : " | ") + std::string(entry.name);
+    return out;
+  }();
+  return text;
+}
 
 std::string DelimiterName(char delimiter) { return delimiter == '\t' ? "tab" : Quote(std::string(1, delimiter)); }
-
-std::string_view FloatEncodingName(parquet::FloatEncoding encoding) {
-  return encoding == parquet::FloatEncoding::kPlain ? "plain" : "byte_stream_split";
-}
 
 std::string ParseChoice(const YAML::Node& value, std::initializer_list<std::string_view> choices) {
   const std::string text = Scalar(value, "a name");
@@ -155,6 +186,15 @@ std::string ParseChoice(const YAML::Node& value, std::initializer_list<std::stri
   std::string list;
   for (std::string_view choice : choices) list += (list.empty() ? "" : " | ") + std::string(choice);
   throw ConfigError(fmt::format("must be one of {}, got '{}'", list, text));
+}
+
+template <typename Enum, size_t N>
+Enum ParseEnum(const YAML::Node& value, const EnumName<Enum> (&names)[N]) {
+  const std::string text = Scalar(value, "a name");
+  for (const EnumName<Enum>& entry : names) {
+    if (text == entry.name) return entry.value;
+  }
+  throw ConfigError(fmt::format("must be one of {}, got '{}'", ChoicesOf(names), text));
 }
 
 parquet::Codec ParseCodec(const YAML::Node& value) {
@@ -338,7 +378,7 @@ std::string EscapePipes(std::string_view text) {
 
 }  // namespace
 
-std::string_view EpochUnitName(EpochUnit unit) { return kTimestampUnitNames[static_cast<size_t>(unit)]; }
+std::string_view EpochUnitName(EpochUnit unit) { return NameOf(kEpochUnitNames, unit); }
 
 const std::vector<ConfigKey>& ConfigKeys() {
   static const std::string codec_names = parquet::WritableCodecNames(" | ");
@@ -369,11 +409,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
          for (size_t i = 0; i < c.tickers.size(); ++i) out += (i ? ", " : "") + Quote(c.tickers[i]);
          return out + "]";
        }},
-      {"source", "string", "synthetic: create missing raw files; files: they must exist", "synthetic | files",
-       [](Config& c, const YAML::Node& v) {
-         c.source = ParseChoice(v, {"synthetic", "files"}) == "synthetic" ? DataSource::kSynthetic : DataSource::kFiles;
-       },
-       [](const Config& c) { return std::string(SourceName(c.source)); }},
+      {"source", "string", "synthetic: create missing raw files; files: they must exist", ChoicesOf(kSourceNames),
+       [](Config& c, const YAML::Node& v) { c.source = ParseEnum(v, kSourceNames); },
+       [](const Config& c) { return std::string(NameOf(kSourceNames, c.source)); }},
       {"synthetic.n_bars", "integer", "bars per synthetic ticker", "in [1, 10^9] (a bar takes about 80 bytes of memory)",
        [](Config& c, const YAML::Node& v) { c.synthetic.n_bars = ParseInt(v, 1, kMaxBars); },
        [](const Config& c) { return std::to_string(c.synthetic.n_bars); }},
@@ -420,19 +458,14 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"columns.volume", "string", "name of the volume column", "non-empty",
        [](Config& c, const YAML::Node& v) { c.columns.volume = ParseNonEmpty(v); },
        [](const Config& c) { return Quote(c.columns.volume); }},
-      {"on_bad_bar", "string", "what an invalid raw bar does: stop the run, or be dropped and counted", "error | drop",
-       [](Config& c, const YAML::Node& v) {
-         c.on_bad_bar = ParseChoice(v, {"error", "drop"}) == "error" ? OnBadBar::kError : OnBadBar::kDrop;
-       },
-       [](const Config& c) { return std::string(OnBadBarName(c.on_bad_bar)); }},
+      {"on_bad_bar", "string", "what an invalid raw bar does: stop the run, or be dropped and counted",
+       ChoicesOf(kOnBadBarNames), [](Config& c, const YAML::Node& v) { c.on_bad_bar = ParseEnum(v, kOnBadBarNames); },
+       [](const Config& c) { return std::string(NameOf(kOnBadBarNames, c.on_bad_bar)); }},
       {"on_short_series", "string",
        "a ticker with fewer than window + horizon bars (after drops): stop the run, or leave it out and report it",
-       "error | skip",
-       [](Config& c, const YAML::Node& v) {
-         c.on_short_series =
-             ParseChoice(v, {"error", "skip"}) == "error" ? OnShortSeries::kError : OnShortSeries::kSkip;
-       },
-       [](const Config& c) { return std::string(c.on_short_series == OnShortSeries::kError ? "error" : "skip"); }},
+       ChoicesOf(kOnShortSeriesNames),
+       [](Config& c, const YAML::Node& v) { c.on_short_series = ParseEnum(v, kOnShortSeriesNames); },
+       [](const Config& c) { return std::string(NameOf(kOnShortSeriesNames, c.on_short_series)); }},
       {"csv_delimiter", "string", "field delimiter of CSV raw files", "one character, or tab",
        [](Config& c, const YAML::Node& v) {
          const std::string text = Scalar(v, "a delimiter");
@@ -455,14 +488,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"timestamp_unit", "string",
        "unit of integer timestamps in raw files (CSV epoch numbers, Parquet INT64 without a timestamp type); auto: "
        "from the first value's magnitude",
-       "auto | s | ms | us | ns",
-       [](Config& c, const YAML::Node& v) {
-         const std::string unit = ParseChoice(v, {"auto", "s", "ms", "us", "ns"});
-         for (size_t i = 0; i < std::size(kTimestampUnitNames); ++i) {
-           if (unit == kTimestampUnitNames[i]) c.timestamp_unit = static_cast<EpochUnit>(i);
-         }
-       },
-       [](const Config& c) { return std::string(kTimestampUnitNames[static_cast<size_t>(c.timestamp_unit)]); }},
+       ChoicesOf(kEpochUnitNames),
+       [](Config& c, const YAML::Node& v) { c.timestamp_unit = ParseEnum(v, kEpochUnitNames); },
+       [](const Config& c) { return std::string(NameOf(kEpochUnitNames, c.timestamp_unit)); }},
       {"window", "integer", "W: bars per sample", ">= 2",
        [](Config& c, const YAML::Node& v) { c.window = ParseInt32(v, 2); },
        [](const Config& c) { return std::to_string(c.window); }},
@@ -508,13 +536,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "in [1, 2^24]; at most 4096 row groups (n_samples / chunk_rows): each holds about 10 KB of footer in memory",
        [](Config& c, const YAML::Node& v) { c.chunk_rows = ParseInt(v, 1, kMaxChunkRows); },
        [](const Config& c) { return std::to_string(c.chunk_rows); }},
-      {"float_encoding", "string", "encoding of float32 values in the dataset", "plain | byte_stream_split",
-       [](Config& c, const YAML::Node& v) {
-         c.float_encoding = ParseChoice(v, {"plain", "byte_stream_split"}) == "plain"
-                                ? parquet::FloatEncoding::kPlain
-                                : parquet::FloatEncoding::kByteStreamSplit;
-       },
-       [](const Config& c) { return std::string(FloatEncodingName(c.float_encoding)); }},
+      {"float_encoding", "string", "encoding of float32 values in the dataset", ChoicesOf(kFloatEncodingNames),
+       [](Config& c, const YAML::Node& v) { c.float_encoding = ParseEnum(v, kFloatEncodingNames); },
+       [](const Config& c) { return std::string(NameOf(kFloatEncodingNames, c.float_encoding)); }},
       {"splits", "list of maps",
        "time splits, one file each: {name, end, n_samples}; end: an ISO-8601 instant or a fraction in (0, 1) of the "
        "data's time range, none for the last split; n_samples: a count (drawn with replacement) or all (every valid "

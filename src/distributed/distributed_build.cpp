@@ -19,6 +19,7 @@
 #include "barforge/version.h"
 #include "features/meta_scaler.h"
 #include "io/atomic_file.h"
+#include "io/folder_lock.h"
 #include "pipeline/bars_dataset_writer.h"
 #include "pipeline/build_range.h"
 #include "pipeline/output_pair.h"
@@ -39,11 +40,6 @@ struct ExpectedPart {
   int64_t n_samples = 0;
   std::string config;
 };
-
-ExpectedPart Expect(const Config& config, int index, int count) {
-  return {DatasetDirectory(config) / PartFileName(index), index, count, PartRange(index, count, config.n_samples),
-          config.n_samples, StoredConfigYaml(config)};
-}
 
 // The existing part's footer if it is one this build would write; nullopt
 // if there is none or it is to be replaced (overwrite). A part from another
@@ -120,6 +116,33 @@ void CheckDirectoryName(const Config& config, const std::filesystem::path& dir) 
   }
 }
 
+// A build in parts follows the one-process build's scaler rules
+// (output_pair.h, README "What a build never does"): without --overwrite,
+// the file at the scaler path is replaced only when it is a barforge scaler
+// that no other existing dataset holds (a dataset of the same effective
+// config, this one resumed included, holds the same scaler). The process
+// that writes the scaler (shard 0, MPI rank 0) checks before any work and
+// again when it writes.
+void CheckScalerBeforeWork(const Config& config, const BuildOptions& options) {
+  if (options.overwrite()) return;
+  const std::string refusal = ScalerRefusal(ScalerPath(config), config);
+  if (!refusal.empty()) throw AlreadyExistsError(refusal);
+}
+
+// Writes the scaler of a build in parts (`json`) under the folder's lock, as
+// the one-process build commits its pair: a file that appeared meanwhile and
+// may not be replaced is refused, not overwritten. `replace` false: an
+// existing file is never replaced (restoring a missing one).
+void WriteScalerUnderLock(const Config& config, const std::string& json, bool overwrite, bool replace = true) {
+  const std::filesystem::path scaler = ScalerPath(config);
+  const io::FolderLock lock(scaler.has_parent_path() ? scaler.parent_path() : std::filesystem::path("."));
+  if (!overwrite) {
+    const std::string refusal = ScalerRefusal(scaler, config, json);
+    if (!refusal.empty()) throw AlreadyExistsError(refusal);
+  }
+  SaveMetaScaler(MetaScaler::FromJson(json), scaler, replace);
+}
+
 // What one process of `count` writes at most: its share of every count
 // (rounded up), for the free-disk check of the process's own part.
 Config PartShare(Config config, int count) {
@@ -172,10 +195,6 @@ BuildOptions WithFaultHook(BuildOptions options, int index) {
   // page or two of `rows`.
   options.progress_interval = std::chrono::milliseconds(1);
   return options;
-}
-
-PartReport ReportOf(int index, bool kept, const BuildSummary& local, const std::filesystem::path& part) {
-  return {index, kept, kept ? 0 : local.rows, FileBytes(part), local.seconds, local.peak_rss_bytes};
 }
 
 // With splits: this process's part of every split, one directory per split.
@@ -336,6 +355,29 @@ class Coordinator {
   RankGroup& group_;
 };
 
+// The parts this process would keep, one per file of the build (one
+// without splits, one per split), when the config alone names every file
+// and gives its count and each part is complete from an earlier run:
+// nothing to load. nullopt otherwise (a part to write, or a name or count
+// only the data gives). A part from another build is refused (KeptPart).
+std::optional<std::vector<PartFooter>> EveryPartKept(const Config& config, int index, int count, bool overwrite) {
+  std::vector<PartFooter> kept;
+  const std::vector<OutputFile> files = OutputFiles(config);
+  for (size_t f = 0; f < files.size(); ++f) {
+    const std::optional<int64_t> n = files[f].n_samples;
+    if (!files[f].path || !n) return std::nullopt;
+    std::filesystem::path dir = *files[f].path;
+    dir.replace_extension();
+    CheckDirectoryName(config, dir);
+    const ExpectedPart expected{dir / PartFileName(index), index, count, PartRange(index, count, *n), *n,
+                                StoredConfigYaml(config)};
+    std::optional<PartFooter> footer = KeptPart(expected, overwrite);
+    if (!footer) return std::nullopt;
+    kept.push_back(std::move(*footer));
+  }
+  return kept;
+}
+
 }  // namespace
 
 PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& options, int index, int count) {
@@ -343,56 +385,45 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
     throw ConfigError(fmt::format("--shard {}/{}: expected r/R with 0 <= r < R", index, count));
   }
   RefusePartsOfBarsDataset(config);
-  // Before loading anything, what one process checks (RunBuild), for this
-  // shard's part: the raw files, a writable output folder with room for the
-  // part (without splits: unless the part is kept, which needs neither).
-  const auto check_before_loading = [&] {
-    CheckShardRawFiles(config);
-    CheckOutputFolder(PartShare(config, count));
-  };
-  if (config.splits.empty()) CheckDirectoryName(config, DatasetDirectory(config));
   PartsBuildSummary summary;
   summary.scaler = ScalerPath(config);
   summary.parts = count;
-  if (!config.splits.empty()) {
-    // Shard 0 writes the scaler, fitted here on the whole first split as
-    // every shard fits it.
-    check_before_loading();
-    SplitParts parts(config, index, count, options.overwrite, true);
-    BuildRange range;
-    range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
-    range.split_part = std::ref(parts);
-    summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
-    summary.split_directories = parts.directories();
-    summary.directory = summary.split_directories.front();
-    summary.reports.push_back(parts.Report(summary.local));
-    return summary;
-  }
-  summary.directory = DatasetDirectory(config);
-  const ExpectedPart expected = Expect(config, index, count);
-  if (const auto kept = KeptPart(expected, options.overwrite)) {
-    // Shard 0 also owns the scaler JSON: its footer holds the same text.
+  // With splits, the summary names every split's directory.
+  const bool named_files = !config.splits.empty();
+  if (const std::optional<std::vector<PartFooter>> kept = EveryPartKept(config, index, count, options.overwrite())) {
+    // Shard 0 also owns the scaler JSON: every footer holds the same text.
     if (index == 0) {
       std::error_code ec;
-      if (!std::filesystem::exists(summary.scaler, ec)) {
-        SaveMetaScaler(MetaScaler::FromJson(kept->scaler), summary.scaler, true);
-      }
+      if (!std::filesystem::exists(summary.scaler, ec)) WriteScalerUnderLock(config, kept->front().scaler, false, false);
     }
-    summary.reports.push_back({index, true, kept->rows, FileBytes(expected.path), 0, PeakRssBytes()});
+    PartReport report{index, true, 0, 0, 0, PeakRssBytes()};
+    for (const PartFooter& footer : *kept) {
+      report.rows += footer.rows;
+      report.bytes += FileBytes(footer.path);
+      if (named_files) summary.split_directories.push_back(footer.path.parent_path());
+    }
+    summary.directory = kept->front().path.parent_path();
+    summary.reports.push_back(report);
     return summary;
   }
-  check_before_loading();
-  EnsureDirectory(summary.directory);
-  RemoveSuccessMarker(summary.directory);  // the directory is incomplete until finalize
-  RemoveStaleTemporaries(expected.path);
+  // Before loading anything, what one process checks (RunBuild), for this
+  // shard's part: the raw files, a writable output folder with room for the
+  // part, and (shard 0, which writes it) the scaler file.
+  CheckShardRawFiles(config);
+  CheckOutputFolder(PartShare(config, count));
+  if (index == 0) CheckScalerBeforeWork(config, options);
+  // Part `index` of every file (one without splits), each file's directory
+  // prepared once the files are planned; shard 0 writes the scaler, fitted
+  // here on the whole first file as every shard fits it.
+  SplitParts parts(config, index, count, options.overwrite(), true);
   BuildRange range;
-  range.first = expected.range.first;
-  range.end = expected.range.end;
-  range.output = expected.path;
   range.scaler = index == 0 ? summary.scaler : std::filesystem::path();
-  range.metadata = {{DatasetFooter::kPartKey, PartMetadataJson(index, count, expected.range, config.n_samples)}};
+  range.replace_scaler = options.overwrite();  // committed under the folder's lock, as one process does
+  range.split_part = std::ref(parts);
   summary.local = RunBuildRange(config, WithFaultHook(options, index), range);
-  summary.reports.push_back(ReportOf(index, false, summary.local, expected.path));
+  if (named_files) summary.split_directories = parts.directories();
+  summary.directory = parts.directories().front();
+  summary.reports.push_back(parts.Report(summary.local));
   return summary;
 }
 
@@ -404,28 +435,22 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   const bool leader = rank == 0;
 
   // 1. Everyone loads the config and looks at what is on disk; nothing is
-  // written until all agree.
+  // written until all agree. Parts of the files the config names are looked
+  // at now; those of files the data names ({n} of a split of `all`), once
+  // the data is planned (SplitParts).
   Config config;
-  ExpectedPart expected;
-  std::optional<PartFooter> kept;
-  std::vector<std::filesystem::path> stray;
   std::vector<Record> records = coordinator.Run([&](Record& own) {
     config = load_config();
     RefusePartsOfBarsDataset(config);
-    expected = Expect(config, rank, ranks);
-    own.config_hash = Fnv1a(std::string(kVersion) + "\n" + expected.config);
-    // With splits, the directories are named once the data is planned:
-    // their parts are looked at then (SplitParts).
-    if (!config.splits.empty()) {
-      own.writes_part = 1;
-      return;
-    }
-    CheckDirectoryName(config, DatasetDirectory(config));
-    kept = KeptPart(expected, options.overwrite);
-    own.writes_part = kept ? 0 : 1;
-    if (leader) {
-      stray = StrayParts(DatasetDirectory(config), ranks);
-      if (!stray.empty() && !options.overwrite) {
+    own.config_hash = Fnv1a(std::string(kVersion) + "\n" + StoredConfigYaml(config));
+    own.writes_part = EveryPartKept(config, rank, ranks, options.overwrite()) ? 0 : 1;
+    if (!leader || options.overwrite()) return;
+    for (const OutputFile& file : OutputFiles(config)) {
+      if (!file.path) continue;
+      std::filesystem::path dir = *file.path;
+      dir.replace_extension();
+      const std::vector<std::filesystem::path> stray = StrayParts(dir, ranks);
+      if (!stray.empty()) {
         throw DistributedError(fmt::format("{}: from another build (this one has {} parts); use --overwrite to "
                                            "replace it",
                                            stray.front().string(), ranks));
@@ -450,25 +475,17 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   summary.scaler = ScalerPath(config);
   summary.parts = ranks;
 
-  // 2. Rank 0 prepares the directory and the synthetic raw files, so that
-  // ranks sharing a file system do not all generate them.
-  // Before that, what one process checks before loading anything
-  // (RunBuild): every rank can write in the output folder, which has room
-  // for all the parts (they share one file system); not needed when every
-  // part is kept.
+  // 2. Rank 0 writes the synthetic raw files, so that ranks sharing a file
+  // system do not all generate them. Before that, what one process checks
+  // before loading anything (RunBuild): every rank can write in the output
+  // folder, which has room for all the parts (they share one file system;
+  // not needed when every part is kept), and the scaler file is one rank 0
+  // may replace.
   coordinator.Run([&](Record&) {
-    if (any_writes || !config.splits.empty()) CheckOutputFolder(leader ? config : PartShare(config, ranks));
+    if (any_writes) CheckOutputFolder(leader ? config : PartShare(config, ranks));
     if (!leader) return;
-    if (config.source == DataSource::kSynthetic && !config.splits.empty()) RunSynth(config, options.overwrite);
-    if (!config.splits.empty()) return;
-    EnsureDirectory(summary.directory);
-    if (any_writes || options.overwrite) RemoveSuccessMarker(summary.directory);
-    for (const auto& path : stray) {
-      std::error_code ec;
-      std::filesystem::remove(path, ec);
-      if (ec) throw IoError(fmt::format("{}: cannot remove: {}", path.string(), ec.message()));
-    }
-    if (config.source == DataSource::kSynthetic) RunSynth(config, options.overwrite);
+    CheckScalerBeforeWork(config, options);
+    if (config.source == DataSource::kSynthetic) RunSynth(config, options.overwrite());
   });
 
   // 3. Every rank sums its range; the sums are gathered and merged (exactly,
@@ -476,17 +493,12 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   // writes its part unless it is kept.
   std::string scaler_json;
   Record done;
-  SplitParts split_parts(config, rank, ranks, options.overwrite, leader);
+  SplitParts split_parts(config, rank, ranks, options.overwrite(), leader);
   coordinator.Run([&](Record& own) {
+    // Part `rank` of every file (one without splits), each file's
+    // directory prepared once the files are planned.
     BuildRange range;
-    if (config.splits.empty()) {
-      range.first = expected.range.first;
-      range.end = expected.range.end;
-      range.output = kept ? std::filesystem::path() : expected.path;
-      range.metadata = {{DatasetFooter::kPartKey, PartMetadataJson(rank, ranks, expected.range, config.n_samples)}};
-    } else {
-      range.split_part = std::ref(split_parts);
-    }
+    range.split_part = std::ref(split_parts);
     range.reduce_sums = [&](const MetaFeatureSums& mine) {
       Record record;
       const std::vector<double> wire = mine.Serialize();
@@ -500,11 +512,6 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
     range.before_writing = [&](const MetaScaler& scaler) {
       scaler_json = scaler.ToJson();
       coordinator.Run([&](Record&) {
-        if (kept && kept->scaler != scaler_json) {
-          throw DistributedError(fmt::format("{}: from another build (its scaler differs); use --overwrite to "
-                                             "replace it",
-                                             expected.path.string()));
-        }
         for (const PartFooter& footer : split_parts.kept()) {
           if (footer.scaler != scaler_json) {
             throw DistributedError(fmt::format("{}: from another build (its scaler differs); use --overwrite to "
@@ -514,17 +521,11 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
         }
       });
     };
-    if (!kept) RemoveStaleTemporaries(expected.path);
     BuildOptions rank_options = options;
     if (!leader) rank_options.on_progress = nullptr;  // one progress bar: rank 0's
     rank_options = WithFaultHook(rank_options, rank);
     summary.local = RunBuildRange(config, rank_options, range);
-    if (config.splits.empty()) {
-      own.report = ReportOf(rank, kept.has_value(), summary.local, expected.path);
-      if (kept) own.report.rows = kept->rows;
-    } else {
-      own.report = split_parts.Report(summary.local);
-    }
+    own.report = split_parts.Report(summary.local);
     done = own;
   });
 
@@ -533,17 +534,12 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   std::vector<Record> final_records = coordinator.Run([&](Record& own) {
     own = done;
     if (!leader) return;
-    SaveMetaScaler(MetaScaler::FromJson(scaler_json), summary.scaler, true);
-    if (config.splits.empty()) {
-      WriteSuccessMarker(summary.directory);
-    } else {
-      for (const auto& dir : split_parts.directories()) WriteSuccessMarker(dir);
-    }
+    WriteScalerUnderLock(config, scaler_json, options.overwrite());
+    for (const auto& dir : split_parts.directories()) WriteSuccessMarker(dir);
   });
-  if (!config.splits.empty()) {
-    summary.split_directories = split_parts.directories();
-    summary.directory = summary.split_directories.front();
-  }
+  // With splits, the summary names every split's directory.
+  if (!config.splits.empty()) summary.split_directories = split_parts.directories();
+  summary.directory = split_parts.directories().front();
   for (const Record& record : final_records) summary.reports.push_back(record.report);
   summary.complete = true;
   return summary;

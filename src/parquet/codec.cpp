@@ -17,40 +17,42 @@ namespace barforge::parquet {
 
 namespace {
 
-// The one list of codecs barforge writes, by name.
-constexpr std::pair<std::string_view, Codec> kWritableCodecs[] = {
-    {"zstd", Codec::kZstd}, {"snappy", Codec::kSnappy}, {"gzip", Codec::kGzip},
-    {"lz4", Codec::kLz4Raw}, {"none", Codec::kUncompressed},
+// The one home of the codecs' names: those barforge writes, in the order
+// the config's docs list them, then those it only reads about (a file's
+// footer may name them).
+struct CodecEntry {
+  std::string_view name;
+  Codec codec;
+  bool writable;
+};
+constexpr CodecEntry kCodecs[] = {
+    {"zstd", Codec::kZstd, true},       {"snappy", Codec::kSnappy, true},        {"gzip", Codec::kGzip, true},
+    {"lz4", Codec::kLz4Raw, true},      {"none", Codec::kUncompressed, true},    {"lzo", Codec::kLzo, false},
+    {"brotli", Codec::kBrotli, false},  {"lz4-hadoop", Codec::kLz4Hadoop, false},
 };
 
 }  // namespace
 
 std::optional<Codec> CodecFromName(std::string_view name) {
-  for (const auto& [codec_name, codec] : kWritableCodecs) {
-    if (name == codec_name) return codec;
+  for (const CodecEntry& entry : kCodecs) {
+    if (entry.writable && name == entry.name) return entry.codec;
   }
   return std::nullopt;
 }
 
 std::string WritableCodecNames(std::string_view separator) {
   std::string names;
-  for (const auto& [codec_name, codec] : kWritableCodecs) {
+  for (const CodecEntry& entry : kCodecs) {
+    if (!entry.writable) continue;
     if (!names.empty()) names += separator;
-    names += codec_name;
+    names += entry.name;
   }
   return names;
 }
 
 std::string_view CodecName(Codec codec) {
-  switch (codec) {
-    case Codec::kUncompressed: return "none";
-    case Codec::kSnappy: return "snappy";
-    case Codec::kGzip: return "gzip";
-    case Codec::kLzo: return "lzo";
-    case Codec::kBrotli: return "brotli";
-    case Codec::kLz4Hadoop: return "lz4-hadoop";
-    case Codec::kZstd: return "zstd";
-    case Codec::kLz4Raw: return "lz4";
+  for (const CodecEntry& entry : kCodecs) {
+    if (entry.codec == codec) return entry.name;
   }
   return "unknown";
 }

@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -94,33 +96,11 @@ double WriteSamples(const Config& config, const ChunkInputs& inputs, int64_t fir
   return writing_seconds;
 }
 
-// The build itself; `monitor` (may be null) receives progress and may
-// cancel it at its checks.
-BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMonitor* monitor) {
-  const auto build_start = Clock::now();
-  const int jobs = config.EffectiveJobs();
-  tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(jobs));
-  const auto start_phase = [monitor](BuildPhase phase, int64_t total) {
-    if (monitor == nullptr) return;
-    monitor->CheckCancelled();
-    monitor->StartPhase(phase, total);
-  };
-
-  BuildSummary summary;
-  summary.jobs = jobs;
-  summary.scaler = range.scaler;
-
-  start_phase(BuildPhase::kRawData, static_cast<int64_t>(config.tickers.size()));
-  auto stage_start = Clock::now();
-  RawData raw = PrepareRawData(config, range.overwrite_raw, monitor);
-  summary.tickers = raw.summary;
-  summary.stages.raw_data = summary.phases.raw_data = SecondsSince(stage_start);
-
-  start_phase(BuildPhase::kPrepare, 0);
-  stage_start = Clock::now();
-  std::vector<PreparedSeries> prepared(raw.series.size());
-  tbb::parallel_for(size_t{0}, raw.series.size(), [&](size_t t) { prepared[t] = PrepareSeries(raw.series[t]); });
-  BuildPlan plan = PlanBuild(config, raw.series);
+// Reports the distinct valid windows (ticker, end bar) each file draws
+// from, and warns of a file with more samples than windows: drawn with
+// replacement, its rows repeat windows (only the position differs), which a
+// count alone hides.
+void NoteValidWindows(const BuildPlan& plan, BuildSummary& summary) {
   for (size_t k = 0; k < summary.tickers.size(); ++k) {
     summary.tickers[k].gap_excluded_end_bars = plan.gap_excluded_end_bars[k];
   }
@@ -128,8 +108,6 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     const int64_t pairs = split.sampler.num_pairs();
     summary.valid_pairs += pairs;
     if (split.n_samples <= pairs) continue;
-    // Drawn with replacement from fewer windows than samples: rows repeat
-    // windows (only the position differs), which a count alone hides.
     summary.warnings.push_back(fmt::format(
         "{}{} drawn from {} valid windows (ticker, end bar): each window is in about {:.1f} rows on average; set "
         "n_samples to at most {} (or `all` in a split for every window once), or give more bars",
@@ -137,31 +115,34 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
         text::Thousands(pairs), static_cast<double>(split.n_samples) / static_cast<double>(pairs),
         text::Thousands(pairs)));
   }
-  // What this process writes of each split: without splits, the range;
-  // with splits, each whole, or in parts as range.split_part says.
-  std::vector<SplitPart> parts;
-  if (config.splits.empty()) {
-    parts.push_back({range.first, range.end, range.output, {}});
-  } else if (range.split_part) {
-    for (size_t s = 0; s < plan.splits.size(); ++s) {
-      parts.push_back(range.split_part(s, plan.splits[s].output, plan.splits[s].n_samples));
-    }
-  } else {
-    // The files whose names the data gave ({n} of a share or of `all`):
-    // RunBuild could not see to them before.
-    for (const SplitPlan& split : plan.splits) {
-      io::RemoveStaleTemporaries(split.output);
-      RefuseExisting(split.output, range.replace_output);
-      parts.push_back({0, split.n_samples, split.output, {}});
-    }
-  }
-  summary.output = parts.front().output;
-  summary.stages.prepare = summary.phases.prepare = SecondsSince(stage_start);
+}
 
-  // The scaler is fitted on the first split only (the training split).
-  const SplitPlan& first_split = plan.splits.front();
-  start_phase(BuildPhase::kScaler, range.reduce_sums ? parts.front().end - parts.front().first : first_split.n_samples);
-  stage_start = Clock::now();
+// What this process writes of each file: each whole, or in parts as
+// range.split_part says.
+std::vector<SplitPart> PartsToWrite(const BuildPlan& plan, const BuildRange& range) {
+  std::vector<SplitPart> parts;
+  for (size_t s = 0; s < plan.splits.size(); ++s) {
+    const SplitPlan& split = plan.splits[s];
+    if (range.split_part) {
+      parts.push_back(range.split_part(s, split.output, split.n_samples));
+      continue;
+    }
+    // A file whose name the data gave ({n} of a share or of `all`): RunBuild
+    // could not see to it before.
+    io::RemoveStaleTemporaries(split.output);
+    RefuseExisting(split.output, range.replace_output);
+    parts.push_back({0, split.n_samples, split.output, {}});
+  }
+  return parts;
+}
+
+// The meta scaler, fitted on the first file only (with splits, the training
+// split's). A distributed build sums its own part and reduces the sums
+// across processes; otherwise the fit is over all of the first file's
+// samples here. With splits it records every split's range and count.
+MetaScaler FitScaler(const Config& config, const BuildPlan& plan, std::span<const PreparedSeries> prepared,
+                     const SplitPart& first_part, const BuildRange& range, int jobs, BuildMonitor* monitor) {
+  const SplitPlan& first = plan.splits.front();
   std::function<void(int64_t)> on_scaler_block;
   if (monitor != nullptr) {
     on_scaler_block = [monitor](int64_t samples) {
@@ -169,15 +150,12 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
       monitor->CheckCancelled();
     };
   }
-  // A distributed build sums its own range and reduces the sums across
-  // processes; otherwise the fit is over all of the first split's samples here.
-  const DatasetLayout layout = DatasetLayout::FromConfig(config);
   MetaScaler scaler =
       range.reduce_sums
-          ? ScalerFromSums(range.reduce_sums(SumMetaFeatures(first_split.sampler, prepared, parts.front().first,
-                                                             parts.front().end, config.window, jobs, on_scaler_block)),
-                           first_split.n_samples, config.window, config.horizon)
-          : FitMetaScaler(first_split.sampler, prepared, first_split.n_samples, layout.window, layout.horizon, jobs,
+          ? ScalerFromSums(range.reduce_sums(SumMetaFeatures(first.sampler, prepared, first_part.first, first_part.end,
+                                                             config.window, jobs, on_scaler_block)),
+                           first.n_samples, config.window, config.horizon)
+          : FitMetaScaler(first.sampler, prepared, first.n_samples, config.window, config.horizon, jobs,
                           on_scaler_block);
   if (!config.splits.empty()) {
     for (const SplitPlan& split : plan.splits) {
@@ -185,6 +163,126 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     }
     scaler.embargo_bars = config.embargo_bars;
   }
+  return scaler;
+}
+
+// The files being written: each stays a temporary until all are written, so
+// a failing file leaves none at its final name.
+struct WrittenFiles {
+  std::vector<std::unique_ptr<parquet::ParquetWriter>> writers;
+  std::vector<size_t> files;  ///< the plan's file of each writer
+  double writing_seconds = 0;  ///< handing pages to the files
+  ChunkStageClock clock;
+};
+
+// Writes each part (a row group per chunk_rows) into its file, or with
+// `storage: bars` the bars once (include/barforge/bars_dataset.h); parts kept
+// from an earlier run (no output) are skipped.
+void WriteParts(const Config& config, const BuildPlan& plan, const std::vector<SplitPart>& parts,
+                std::span<const BarSeries> series, std::span<const PreparedSeries> prepared,
+                const MetaScaler& scaler, const DatasetLayout& layout, const BuildRange& range, int jobs,
+                BuildMonitor* monitor, WrittenFiles& out) {
+  for (size_t s = 0; s < plan.splits.size(); ++s) {
+    const SplitPlan& split = plan.splits[s];
+    const SplitPart& part = parts[s];
+    if (part.output.empty()) continue;
+    const bool bars = config.storage == Storage::kBars;
+    parquet::WriterOptions writer_options =
+        MakeWriterOptions(config, scaler, jobs, split.name, range, bars ? BarsDatasetSchema() : layout.Schema());
+    writer_options.key_value_metadata.insert(writer_options.key_value_metadata.end(), part.metadata.begin(),
+                                             part.metadata.end());
+    writer_options.replace_existing = range.replace_output;
+    if (bars) {
+      if (part.first != 0 || part.end != split.n_samples) RefusePartsOfBarsDataset(config);
+      out.writers.push_back(WriteBarsDataset(part.output, series, split.n_samples, std::move(writer_options)));
+      out.files.push_back(s);
+      continue;
+    }
+    out.writers.push_back(
+        std::make_unique<parquet::ParquetWriter>(part.output, layout.Schema(), std::move(writer_options)));
+    out.files.push_back(s);
+    const ChunkInputs inputs{&split.sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
+    out.writing_seconds += WriteSamples(config, inputs, part.first, part.end - part.first, *out.writers.back(),
+                                        out.clock);
+  }
+}
+
+// One result: all files are finished before any is committed, so a failing
+// file leaves none at its final name; then, under the folder's lock, the old
+// scaler file is removed and the raw files generated by this run, every
+// dataset file (each footer holds the scaler) and the scaler file are renamed
+// into place (output_pair.h). A stop in between leaves a dataset without a
+// scaler file, which the next run restores (CheckOutputs).
+void CommitFiles(const Config& config, RawData& raw, const MetaScaler& scaler, const BuildRange& range,
+                 WrittenFiles& written) {
+  for (const std::unique_ptr<parquet::ParquetWriter>& writer : written.writers) writer->Finish();
+  OutputCommit commit;
+  commit.raw = &raw;
+  for (const std::unique_ptr<parquet::ParquetWriter>& writer : written.writers) commit.datasets.push_back(writer.get());
+  commit.replace_datasets = range.replace_output;
+  commit.scaler = range.scaler;
+  commit.scaler_json = scaler.ToJson();
+  commit.replace_scaler = range.replace_scaler;
+  commit.config = &config;
+  CommitOutputs(commit);
+}
+
+// What each committed file holds, in the summary.
+void SummarizeFiles(const Config& config, const BuildPlan& plan, const std::vector<SplitPart>& parts,
+                    const WrittenFiles& written, BuildSummary& summary) {
+  for (size_t w = 0; w < written.writers.size(); ++w) {
+    const parquet::ParquetWriter& writer = *written.writers[w];
+    const SplitPlan& split = plan.splits[written.files[w]];
+    // A bars dataset's rows are its samples, not the bars it stores.
+    const bool bars = config.storage == Storage::kBars;
+    const int64_t rows = bars ? split.n_samples : writer.rows_written();
+    const int64_t row_groups = bars ? 0 : (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
+    summary.files.push_back({split.name, parts[written.files[w]].output, split.start_ns, split.end_ns,
+                             split.sampler.num_pairs(), rows, row_groups, writer.bytes_written()});
+    summary.rows += rows;
+    summary.bytes += writer.bytes_written();
+    summary.row_groups += row_groups;
+  }
+}
+
+// The build itself, phase by phase (BuildPhase); `monitor` (may be null)
+// receives progress and may cancel it at its checks.
+BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMonitor* monitor) {
+  const auto build_start = Clock::now();
+  const int jobs = config.EffectiveJobs();
+  tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(jobs));
+  auto stage_start = Clock::now();
+  const auto start_phase = [monitor, &stage_start](BuildPhase phase, int64_t total) {
+    stage_start = Clock::now();
+    if (monitor == nullptr) return;
+    monitor->CheckCancelled();
+    monitor->StartPhase(phase, total);
+  };
+  BuildSummary summary;
+  summary.jobs = jobs;
+  summary.scaler = range.scaler;
+
+  // Raw data: generated or loaded, validated.
+  start_phase(BuildPhase::kRawData, static_cast<int64_t>(config.tickers.size()));
+  RawData raw = PrepareRawData(config, range.overwrite_raw, monitor);
+  summary.tickers = raw.summary;
+  summary.stages.raw_data = summary.phases.raw_data = SecondsSince(stage_start);
+
+  // Preparing: per-ticker log arrays; the files planned (splits, valid
+  // windows, counts) and what this process writes of each.
+  start_phase(BuildPhase::kPrepare, 0);
+  std::vector<PreparedSeries> prepared(raw.series.size());
+  tbb::parallel_for(size_t{0}, raw.series.size(), [&](size_t t) { prepared[t] = PrepareSeries(raw.series[t]); });
+  const BuildPlan plan = PlanBuild(config, raw.series);
+  NoteValidWindows(plan, summary);
+  const std::vector<SplitPart> parts = PartsToWrite(plan, range);
+  summary.output = parts.front().output;
+  summary.stages.prepare = summary.phases.prepare = SecondsSince(stage_start);
+
+  // The scaler fit, on the first file.
+  start_phase(BuildPhase::kScaler,
+              range.reduce_sums ? parts.front().end - parts.front().first : plan.splits.front().n_samples);
+  const MetaScaler scaler = FitScaler(config, plan, prepared, parts.front(), range, jobs, monitor);
   summary.stages.scaling = summary.phases.scaler = SecondsSince(stage_start);
   if (range.before_writing) range.before_writing(scaler);
   if (std::all_of(parts.begin(), parts.end(), [](const SplitPart& part) { return part.output.empty(); })) {
@@ -194,90 +292,26 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
     return summary;
   }
 
-  // Without splits: samples [range.first, range.end) into range.output.
-  // With splits: every split whole into its own file.
+  // Writing: every file's part, row group after row group.
   int64_t total_samples = 0;
   for (const SplitPart& part : parts) total_samples += part.output.empty() ? 0 : part.end - part.first;
   start_phase(BuildPhase::kWriting, total_samples);
-  stage_start = Clock::now();
-  ChunkStageClock clock;
-  double writing_seconds = 0;
-  // Every file stays a temporary until all are written: a failing split
-  // leaves none at its final name.
-  std::vector<std::unique_ptr<parquet::ParquetWriter>> writers;
-  std::vector<size_t> written_splits;  // the split of each writer
-  for (size_t s = 0; s < plan.splits.size(); ++s) {
-    const SplitPlan& split = plan.splits[s];
-    const SplitPart& part = parts[s];
-    if (part.output.empty()) continue;  // kept from an earlier run
-    const bool bars = config.storage == Storage::kBars;
-    parquet::WriterOptions writer_options =
-        MakeWriterOptions(config, scaler, jobs, split.name, range, bars ? BarsDatasetSchema() : layout.Schema());
-    writer_options.key_value_metadata.insert(writer_options.key_value_metadata.end(), part.metadata.begin(),
-                                             part.metadata.end());
-    writer_options.replace_existing = range.replace_output;
-    if (bars) {  // the bars once, no rows (include/barforge/bars_dataset.h)
-      if (part.first != 0 || part.end != split.n_samples) RefusePartsOfBarsDataset(config);
-      writers.push_back(WriteBarsDataset(part.output, raw.series, split.n_samples, std::move(writer_options)));
-      written_splits.push_back(s);
-      continue;
-    }
-    writers.push_back(std::make_unique<parquet::ParquetWriter>(part.output, layout.Schema(), std::move(writer_options)));
-    written_splits.push_back(s);
-    const ChunkInputs inputs{&split.sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
-    writing_seconds += WriteSamples(config, inputs, part.first, part.end - part.first, *writers.back(), clock);
-  }
+  const DatasetLayout layout = DatasetLayout::FromConfig(config);
+  WrittenFiles written;
+  WriteParts(config, plan, parts, raw.series, prepared, scaler, layout, range, jobs, monitor, written);
   summary.phases.writing = SecondsSince(stage_start);
 
+  // Finishing: footers, flush, the pair committed.
   start_phase(BuildPhase::kFinishing, 0);
-  stage_start = Clock::now();
-  // One result: all files are finished before any is committed, so a
-  // failing split leaves none at its final name; then, under the folder's
-  // lock, the old scaler file is removed and the raw files generated by this
-  // run, every dataset file (each footer holds the scaler) and the scaler
-  // file are renamed into place (output_pair.h). A stop in between leaves a
-  // dataset without a scaler file, which the next run restores (CheckOutputs).
-  for (const std::unique_ptr<parquet::ParquetWriter>& writer : writers) writer->Finish();
-  OutputCommit commit;
-  commit.raw = &raw;
-  for (const std::unique_ptr<parquet::ParquetWriter>& writer : writers) commit.datasets.push_back(writer.get());
-  commit.replace_datasets = range.replace_output;
-  commit.scaler = range.scaler;
-  commit.scaler_json = scaler.ToJson();
-  commit.replace_scaler = range.replace_scaler;
-  commit.config = &config;
-  CommitOutputs(commit);
-  for (size_t s = 0; s < writers.size(); ++s) {
-    const parquet::ParquetWriter& writer = *writers[s];
-    summary.rows += writer.rows_written();
-    summary.bytes += writer.bytes_written();
-    const int64_t row_groups = (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
-    summary.row_groups += row_groups;
-    if (!config.splits.empty()) {
-      const SplitPlan& split = plan.splits[written_splits[s]];
-      summary.splits.push_back({split.name, parts[written_splits[s]].output, split.start_ns, split.end_ns,
-                                split.sampler.num_pairs(), writer.rows_written(), row_groups, writer.bytes_written()});
-    }
-  }
-  if (config.storage == Storage::kBars) {  // its rows are its samples, not the bars it stores
-    summary.rows = summary.row_groups = 0;
-    for (size_t s = 0; s < writers.size(); ++s) {
-      const int64_t rows = plan.splits[written_splits[s]].n_samples;
-      summary.rows += rows;
-      if (s < summary.splits.size()) {
-        summary.splits[s].rows = rows;
-        summary.splits[s].row_groups = 0;
-      }
-    }
-  }
+  CommitFiles(config, raw, scaler, range, written);
+  SummarizeFiles(config, plan, parts, written, summary);
   summary.phases.finishing = SecondsSince(stage_start);
-  summary.stages.writing = writing_seconds + summary.phases.finishing;
-  summary.stages.sampling = Seconds(clock.sampling);
-  summary.stages.features = Seconds(clock.features);
-  summary.stages.scaling += Seconds(clock.scaling);
-  summary.stages.rewards = Seconds(clock.rewards);
-  summary.stages.encoding = Seconds(clock.encoding);
-
+  summary.stages.writing = written.writing_seconds + summary.phases.finishing;
+  summary.stages.sampling = Seconds(written.clock.sampling);
+  summary.stages.features = Seconds(written.clock.features);
+  summary.stages.scaling += Seconds(written.clock.scaling);
+  summary.stages.rewards = Seconds(written.clock.rewards);
+  summary.stages.encoding = Seconds(written.clock.encoding);
   summary.raw_float_bytes = summary.rows * layout.RawFloatBytesPerRow();
   summary.seconds = SecondsSince(build_start);
   summary.peak_rss_bytes = PeakRssBytes();
@@ -287,29 +321,24 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
 }  // namespace
 
 BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
+  // Dataset files that exist: refused, reused (same effective config) or
+  // replaced, as options.on_existing says.
+  if (std::optional<BuildSummary> reused = ReuseExisting(config, options)) return *std::move(reused);
   BuildRange range;
-  range.end = config.n_samples;
-  // With splits, RunBuildRange names and checks each split's file once the
-  // data's valid pairs give their counts.
-  range.output = config.splits.empty() ? SamplesPath(config) : std::filesystem::path();
   range.scaler = ScalerPath(config);
-  range.overwrite_raw = options.overwrite;
-  range.replace_output = options.overwrite;
-  range.replace_scaler = options.overwrite;
+  range.overwrite_raw = options.overwrite();
+  range.replace_output = options.overwrite();
+  range.replace_scaler = options.overwrite();
   // On the caller's thread, before any work: repair what an interrupted run
   // left, refuse an existing dataset, a scaler file the build may not
   // replace (one another dataset holds, or not a scaler) and an output
   // folder that cannot take the dataset. A barforge scaler left behind by a
-  // dataset that was deleted never blocks, it is replaced. With splits,
-  // every split's file the config names is seen to here; a file the data
-  // names ({n} of every valid window once) once the data is planned.
-  CheckOutputs(config, options.overwrite, options.on_notice);
-  if (config.splits.empty()) {
-    RefuseExisting(range.output, options.overwrite);
-  } else {
-    for (size_t s = 0; s < config.splits.size(); ++s) {
-      if (const auto path = KnownSplitSamplesPath(config, s)) RefuseExisting(*path, options.overwrite);
-    }
+  // dataset that was deleted never blocks, it is replaced. Every file the
+  // config names is seen to here; a file the data names ({n} of every valid
+  // window once) once the data is planned.
+  CheckOutputs(config, options.overwrite(), options.on_notice);
+  for (const OutputFile& file : OutputFiles(config)) {
+    if (file.path) RefuseExisting(*file.path, options.overwrite());
   }
   CheckOutputFolder(config);
   if (config.EffectiveJobs() < config.n_jobs && options.on_notice) {
@@ -319,11 +348,10 @@ BuildSummary RunBuild(const Config& config, const BuildOptions& options) {
   return RunBuildRange(config, options, range);
 }
 
-std::vector<std::filesystem::path> SplitOutputPaths(const Config& config) {
+std::vector<std::filesystem::path> OutputPaths(const Config& config) {
   std::vector<std::filesystem::path> paths;
-  for (size_t s = 0; s < config.splits.size(); ++s) {
-    const auto path = KnownSplitSamplesPath(config, s);
-    if (!path) {
+  for (const OutputFile& file : OutputFiles(config)) {
+    if (!file.path) {
       // Generated raw files stay uncommitted temporaries, dropped here.
       const RawData raw = PrepareRawData(config, false);
       const BuildPlan plan = PlanBuild(config, raw.series);
@@ -331,7 +359,7 @@ std::vector<std::filesystem::path> SplitOutputPaths(const Config& config) {
       for (const SplitPlan& split : plan.splits) paths.push_back(split.output);
       return paths;
     }
-    paths.push_back(*path);
+    paths.push_back(*file.path);
   }
   return paths;
 }

@@ -1,7 +1,7 @@
 #pragma once
-// A build of one contiguous range of sample ids into one file: RunBuild is
-// the whole range; a distributed build (src/distributed) runs one range per
-// rank or shard and supplies the hooks.
+// The build of a config's files (one without splits, one per split), whole
+// or a part of each: RunBuild is every file whole; a distributed build
+// (src/distributed) runs one part per rank or shard and supplies the hooks.
 
 #include <cstdint>
 #include <filesystem>
@@ -16,7 +16,7 @@
 
 namespace barforge {
 
-/// With splits, in parts: what this process writes of one split.
+/// What this process writes of one file (in parts: its part).
 struct SplitPart {
   int64_t first = 0;             ///< first sample id of the split
   int64_t end = 0;               ///< one past the last
@@ -26,9 +26,6 @@ struct SplitPart {
 };
 
 struct BuildRange {
-  int64_t first = 0;              ///< first sample id
-  int64_t end = 0;                ///< one past the last sample id
-  std::filesystem::path output;   ///< the Parquet file; empty: contribute the scaler's sums only
   std::filesystem::path scaler;   ///< the scaler JSON written with the file; empty: none
   bool overwrite_raw = false;     ///< regenerate synthetic raw files
   /// Replace a file that appears at `output` while the build runs; false:
@@ -39,21 +36,23 @@ struct BuildRange {
   bool replace_scaler = true;
   /// Footer key-values added after barforge's own.
   std::vector<std::pair<std::string, std::string>> metadata;
-  /// Turns this process's scaler sums over [first, end) into the sums over
-  /// all n_samples (an MPI reduction). Unset: the sums are taken over all
-  /// n_samples here.
+  /// Turns this process's scaler sums over its part of the first file
+  /// (split_part) into the sums over all of that file's samples (an MPI
+  /// reduction). Unset: the sums are taken over all of them here.
   std::function<MetaFeatureSums(const MetaFeatureSums&)> reduce_sums;
-  /// With splits: called once the splits are planned, for split `split`
-  /// (its whole file's name and count), to say which sample ids this
-  /// process writes and where; the scaler's sums (reduce_sums) are then
-  /// over the first split's part. Unset: every split whole into its file.
+  /// Called once the files are planned (one without splits, one per split),
+  /// for file `split` (its whole name and count), to say which sample ids
+  /// this process writes of it and where (an empty output: none, e.g. a
+  /// part kept from an earlier run). Unset: every file whole, refused if it
+  /// exists unless replace_output.
   std::function<SplitPart(size_t split, const std::filesystem::path& file, int64_t n_samples)> split_part;
   /// Called with the fitted scaler before the file is created.
   std::function<void(const MetaScaler&)> before_writing;
 };
 
-/// Builds `range`; summary.output/scaler are the range's paths. Refuses
-/// nothing: the caller decides about existing files.
+/// Builds `range`; summary.files are the files written. Refuses nothing but
+/// a file the data names (split_part unset): the caller decides about
+/// existing files.
 BuildSummary RunBuildRange(const Config& config, const BuildOptions& options, const BuildRange& range);
 
 }  // namespace barforge

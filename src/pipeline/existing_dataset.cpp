@@ -4,9 +4,12 @@
 
 #include <fstream>
 #include <map>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include "barforge/error.h"
@@ -120,19 +123,58 @@ ExistingDataset CheckExistingFile(const Config& config, const std::filesystem::p
   return existing;
 }
 
-ExistingDataset CheckExistingDataset(const Config& config) { return CheckExistingFile(config, SamplesPath(config), true); }
-
-std::vector<ExistingDataset> CheckExistingSplits(const Config& config) {
+std::vector<ExistingDataset> CheckExistingOutputs(const Config& config) {
   std::vector<ExistingDataset> out;
-  for (const std::filesystem::path& path : SplitOutputPaths(config)) out.push_back(CheckExistingFile(config, path, true));
+  for (const std::filesystem::path& path : OutputPaths(config)) out.push_back(CheckExistingFile(config, path, true));
   return out;
+}
+
+std::optional<BuildSummary> ReuseExisting(const Config& config, const BuildOptions& options) {
+  if (options.on_existing != OnExisting::kReuseSameConfig) return std::nullopt;
+  const std::vector<ExistingDataset> existing = CheckExistingOutputs(config);
+  const bool named = !OutputFiles(config).front().split.empty();
+  std::vector<std::string> present, missing;
+  for (const ExistingDataset& file : existing) {
+    if (file.state == ExistingDataset::State::kOtherConfig) {
+      throw AlreadyExistsError(fmt::format("{}: exists but was built from another config ({}); pass {} to rebuild "
+                                           "{}, or choose another samples_filename",
+                                           file.path.string(), file.difference, options.overwrite_flag,
+                                           named ? "every split" : "it"));
+    }
+    (file.state == ExistingDataset::State::kSameConfig ? present : missing).push_back(file.path.string());
+  }
+  if (present.empty()) return std::nullopt;
+  if (!missing.empty()) {
+    throw AlreadyExistsError(fmt::format("{} {} but {} {} missing (an earlier build stopped between the split "
+                                         "files); pass {} to rebuild every split",
+                                         fmt::join(present, ", "), present.size() == 1 ? "exists" : "exist",
+                                         fmt::join(missing, ", "), missing.size() == 1 ? "is" : "are",
+                                         options.overwrite_flag));
+  }
+  BuildSummary summary;
+  summary.reused = true;
+  summary.overwrite_flag = options.overwrite_flag;
+  summary.scaler = ScalerPath(config);
+  const std::vector<OutputFile> files = OutputFiles(config);
+  for (size_t f = 0; f < existing.size(); ++f) {
+    FileSummary file;
+    file.name = files[f].split;
+    file.output = existing[f].path;
+    summary.files.push_back(std::move(file));
+  }
+  summary.output = summary.files.front().output;
+  summary.scaler_restored = RestoreScalerFromDataset(config);
+  // Leftovers of interrupted runs removed, a stale scaler file replaced by
+  // the dataset's copy, or a scaler file the dataset may not have refused.
+  CheckOutputs(config, false, options.on_notice);
+  return summary;
 }
 
 bool RestoreScalerFromDataset(const Config& config) {
   const std::filesystem::path scaler_path = ScalerPath(config);
   if (std::filesystem::exists(scaler_path)) return false;
   // With splits, every file's footer holds the scaler: the first's is read.
-  const std::filesystem::path dataset = config.splits.empty() ? SamplesPath(config) : SplitOutputPaths(config).front();
+  const std::filesystem::path dataset = OutputPaths(config).front();
   const std::string json = DatasetFooter::Read(dataset).scaler.value_or("");
   if (json.empty()) {
     throw DataError(fmt::format("{}: no barforge.scaler metadata to restore {} from", dataset.string(),

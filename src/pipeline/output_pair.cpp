@@ -228,7 +228,9 @@ std::string ScalerRefusal(const fs::path& scaler, const Config& config, const st
 void RefuseTemporaryNames(const Config& config) {
   for (const std::string& ticker : config.tickers) RefuseTemporaryName(RawDataPath(config, ticker), "raw_data_filename");
   RefuseTemporaryName(ScalerPath(config), "scaler_filename");
-  if (config.splits.empty()) RefuseTemporaryName(SamplesPath(config), "samples_filename");
+  for (const OutputFile& file : OutputFiles(config)) {
+    if (file.path) RefuseTemporaryName(*file.path, "samples_filename");
+  }
 }
 
 void CheckOutputs(const Config& config, bool overwrite, const NoticeFn& notice) {
@@ -243,10 +245,9 @@ void CheckOutputs(const Config& config, bool overwrite, const NoticeFn& notice) 
       if (FolderOf(raw) != FolderOf(scaler)) NoteRemoved(io::RemoveStaleTemporaries(raw), notice);
     }
   }
-  // With splits, the scaler belongs to the first (training) split's file,
-  // whose footer holds it as every split's does.
-  const std::optional<fs::path> dataset =
-      config.splits.empty() ? std::optional<fs::path>(SamplesPath(config)) : KnownSplitSamplesPath(config, 0);
+  // The scaler belongs to the first file (with splits, the training
+  // split's), whose footer holds it as every file's does.
+  const std::optional<fs::path> dataset = OutputFiles(config).front().path;
   CheckScalerPair(config, dataset.value_or(fs::path()), scaler, overwrite, notice);
 }
 
@@ -271,8 +272,7 @@ void CheckOutputFolder(const Config& config) {
   fs::create_directories(dir, ec);
   if (ec) throw IoError(fmt::format("{}: cannot create the output folder: {}", dir.string(), ec.message()));
   try {
-    io::AtomicFile probe(config.splits.empty() ? SamplesPath(config)
-                                                : SplitSamplesPath(config, config.splits.front().name, 0));
+    io::AtomicFile probe(OutputFiles(config).front().path.value_or(OutputFilePath(config, 0, 0)));
     probe.Abandon();
   } catch (const IoError& e) {
     throw IoError(fmt::format("{}: cannot write the outputs in this folder ({})", dir.string(), e.what()));

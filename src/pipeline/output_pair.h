@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,13 @@ std::string ScalerRefusal(const std::filesystem::path& scaler, const Config& con
 /// CheckExistingDataset for the file at `path` (existing_dataset.cpp);
 /// `check_raw_files` false skips the raw files' generator check.
 ExistingDataset CheckExistingFile(const Config& config, const std::filesystem::path& path, bool check_raw_files);
+
+/// The rule of OnExisting::kReuseSameConfig (pipeline.h), before a build:
+/// nullopt when the build is to run (another policy, or no file exists);
+/// the summary of a reused build when every file was built from the same
+/// effective config (the scaler restored, CheckOutputs done). Throws
+/// AlreadyExistsError for a file of another config or a partial set.
+std::optional<BuildSummary> ReuseExisting(const Config& config, const BuildOptions& options);
 
 /// One build's result, finished but not yet visible.
 struct OutputCommit {

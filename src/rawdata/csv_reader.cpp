@@ -180,132 +180,178 @@ std::vector<size_t> FindColumns(const std::vector<std::string_view>& header, con
                               list, columns));
 }
 
+// Where each wanted column is in a row, how messages name it, and the field
+// count rows must have (the header's, or the first row's).
+struct CsvLayout {
+  size_t timestamp_index = 0;
+  std::vector<size_t> number_index;
+  std::string timestamp_label;
+  std::vector<std::string> number_labels;
+  size_t expected_fields = 0;  ///< 0: the first row's, once read
+  std::string expected_what;
+  int64_t last_row = 0;        ///< the spreadsheet row number of the last record read
+  size_t needed = 0;           ///< fields a row needs to hold every wanted column
+};
+
+// With a header: the columns by name (FindColumns), rows numbered from 2.
+CsvLayout LayoutFromHeader(CsvCursor& cursor, const std::filesystem::path& path, const std::string& timestamp_column,
+                           const std::vector<std::string>& number_columns) {
+  std::vector<std::string_view> fields;
+  if (!cursor.NextRecord(fields) || (fields.size() == 1 && Trim(fields[0]).empty())) {
+    throw DataError(fmt::format("{}: empty file (no header row)", path.string()));
+  }
+  const std::vector<std::string> header(fields.begin(), fields.end());
+  const std::vector<std::string_view> header_views(header.begin(), header.end());
+  std::vector<std::string> wanted = {timestamp_column};
+  wanted.insert(wanted.end(), number_columns.begin(), number_columns.end());
+  const std::vector<size_t> found = FindColumns(header_views, wanted, path);
+  CsvLayout layout;
+  layout.timestamp_index = found[0];
+  layout.number_index.assign(found.begin() + 1, found.end());
+  layout.timestamp_label = fmt::format("column '{}'", timestamp_column);
+  for (const std::string& name : number_columns) layout.number_labels.push_back(fmt::format("column '{}'", name));
+  layout.expected_fields = header.size();
+  layout.expected_what = "the header has";
+  layout.last_row = 1;
+  return layout;
+}
+
+// Without a header: the columns are field positions (0 = the first field),
+// rows numbered from 1.
+CsvLayout LayoutFromPositions(const std::string& timestamp_column, const std::vector<std::string>& number_columns) {
+  const auto position = [](const std::string& digits) {
+    size_t value = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc() || ptr != digits.data() + digits.size()) {
+      throw std::invalid_argument("CSV column position '" + digits + "' is not a number");
+    }
+    return value;
+  };
+  CsvLayout layout;
+  layout.timestamp_index = position(timestamp_column);
+  for (const std::string& name : number_columns) layout.number_index.push_back(position(name));
+  layout.timestamp_label = fmt::format("column {}", layout.timestamp_index);
+  for (const size_t index : layout.number_index) layout.number_labels.push_back(fmt::format("column {}", index));
+  return layout;
+}
+
+// A row's field count: too few for a wanted column, or more than the header
+// (or first row) has, is refused: an unquoted "1,000" would otherwise be
+// read as 1 without a word.
+void CheckFieldCount(CsvLayout& layout, size_t fields, bool header, const std::filesystem::path& path) {
+  if (layout.expected_fields == 0) {
+    layout.expected_fields = fields;
+    layout.expected_what = "the first row has";
+  }
+  if (!header && fields < layout.needed) {
+    throw DataError(fmt::format("{}: row {}: {} fields, but column {} is asked for (0 = the first field)",
+                                path.string(), layout.last_row, fields, layout.needed - 1));
+  }
+  if (fields < layout.needed || fields > layout.expected_fields) {
+    throw DataError(fmt::format("{}: row {}: {} fields, {} {}", path.string(), layout.last_row, fields,
+                                layout.expected_what, layout.expected_fields));
+  }
+}
+
+// A timestamp field: ISO 8601, or an integer epoch in the file's unit. With
+// timestamp_unit auto, the first epoch's magnitude fixes the unit for the
+// whole file (one file never mixes units), and the first epoch number shows
+// whether the unit is right.
+class TimestampField {
+ public:
+  TimestampField(EpochUnit unit, const std::filesystem::path& path, const CsvLayout& layout)
+      : unit_(unit), path_(path), layout_(layout) {}
+
+  int64_t Parse(std::string_view stamp) {
+    std::optional<int64_t> ns = ParseIsoTimestamp(stamp);
+    const bool iso = ns.has_value();
+    if (!ns) {
+      int64_t value = 0;
+      const auto [ptr, ec] = std::from_chars(stamp.data(), stamp.data() + stamp.size(), value);
+      if (ec == std::errc() && ptr == stamp.data() + stamp.size() && unit_ == EpochUnit::kAuto) {
+        unit_ = EpochUnitForMagnitude(value);
+      }
+      ns = ParseEpochTimestamp(stamp, unit_);
+    }
+    if (!ns) {
+      throw DataError(fmt::format("{}: row {}, {}: cannot parse '{}' as a timestamp (accepted: "
+                                  "ISO-8601 dates 2021-01-04, date-times 2021-01-04T09:30:00 with an optional "
+                                  "fraction and Z or offset +01:00, or integer epochs in timestamp_unit)",
+                                  path_.string(), layout_.last_row, layout_.timestamp_label, io::MessageText(stamp)));
+    }
+    if (!checked_epoch_ && !iso) {
+      checked_epoch_ = true;
+      int64_t value = 0;
+      std::from_chars(stamp.data(), stamp.data() + stamp.size(), value);
+      if (const auto reason =
+              ImplausibleEpoch(value, unit_ == EpochUnit::kAuto ? EpochUnitForMagnitude(value) : unit_, *ns)) {
+        throw DataError(fmt::format("{}: row {}, {}: {}", path_.string(), layout_.last_row, layout_.timestamp_label,
+                                    *reason));
+      }
+    }
+    return *ns;
+  }
+
+ private:
+  EpochUnit unit_;
+  bool checked_epoch_ = false;
+  const std::filesystem::path& path_;
+  const CsvLayout& layout_;
+};
+
+// A price or volume field ('+' allowed, '.' the decimal point).
+double ParseNumberField(std::string_view value, const CsvLayout& layout, size_t column,
+                        const std::filesystem::path& path) {
+  double number = 0;
+  const char* begin = value.data() + (value.front() == '+' ? 1 : 0);
+  const auto [ptr, ec] = std::from_chars(begin, value.data() + value.size(), number);
+  if (ec != std::errc() || ptr != value.data() + value.size()) {
+    const bool decimal_comma = value.find(',') != std::string_view::npos && value.find('.') == std::string_view::npos;
+    throw DataError(fmt::format("{}: row {}, {}: cannot parse '{}' as a number{}", path.string(), layout.last_row,
+                                layout.number_labels[column], io::MessageText(value),
+                                decimal_comma ? " (a decimal comma: numbers must use '.' as the decimal point; "
+                                                "export the file with '.' decimals)"
+                                              : ""));
+  }
+  return number;
+}
+
 }  // namespace
 
 CsvColumns ParseCsvColumns(std::string_view text, const std::filesystem::path& path,
                            const std::string& timestamp_column, const std::vector<std::string>& number_columns,
                            const CsvOptions& options) {
   CsvCursor cursor(text, options.delimiter);
-  std::vector<std::string_view> fields;
-  // Where each column is, and how messages name it: by the header's name,
-  // or without a header by its field position (0 = the first field).
-  size_t timestamp_index = 0;
-  std::vector<size_t> number_index;
-  std::string timestamp_label;
-  std::vector<std::string> number_labels;
-  // The field count rows must have: the header's, or the first row's.
-  size_t expected_fields = 0;
-  std::string expected_what;
-  int64_t spreadsheet_row = 1;
-  if (options.header) {
-    if (!cursor.NextRecord(fields) || (fields.size() == 1 && Trim(fields[0]).empty())) {
-      throw DataError(fmt::format("{}: empty file (no header row)", path.string()));
-    }
-    const std::vector<std::string> header(fields.begin(), fields.end());
-    const std::vector<std::string_view> header_views(header.begin(), header.end());
-    std::vector<std::string> wanted = {timestamp_column};
-    wanted.insert(wanted.end(), number_columns.begin(), number_columns.end());
-    const std::vector<size_t> found = FindColumns(header_views, wanted, path);
-    timestamp_index = found[0];
-    number_index.assign(found.begin() + 1, found.end());
-    timestamp_label = fmt::format("column '{}'", timestamp_column);
-    for (const std::string& name : number_columns) number_labels.push_back(fmt::format("column '{}'", name));
-    expected_fields = header.size();
-    expected_what = "the header has";
-  } else {
-    spreadsheet_row = 0;
-    const auto position = [](const std::string& digits) {
-      size_t value = 0;
-      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-      if (ec != std::errc() || ptr != digits.data() + digits.size()) {
-        throw std::invalid_argument("CSV column position '" + digits + "' is not a number");
-      }
-      return value;
-    };
-    timestamp_index = position(timestamp_column);
-    for (const std::string& name : number_columns) number_index.push_back(position(name));
-    timestamp_label = fmt::format("column {}", timestamp_index);
-    for (const size_t index : number_index) number_labels.push_back(fmt::format("column {}", index));
-  }
-  const size_t needed = std::max(timestamp_index, number_index.empty() ? 0 : *std::max_element(number_index.begin(), number_index.end())) + 1;
-
+  CsvLayout layout = options.header ? LayoutFromHeader(cursor, path, timestamp_column, number_columns)
+                                    : LayoutFromPositions(timestamp_column, number_columns);
+  layout.needed = std::max(layout.timestamp_index, layout.number_index.empty()
+                                                       ? 0
+                                                       : *std::max_element(layout.number_index.begin(),
+                                                                           layout.number_index.end())) +
+                  1;
+  TimestampField timestamps(options.epoch_unit, path, layout);
   CsvColumns columns;
   columns.numbers.resize(number_columns.size());
-  EpochUnit unit = options.epoch_unit;
-  bool checked_epoch = false;
+  std::vector<std::string_view> fields;
   while (cursor.NextRecord(fields)) {
-    ++spreadsheet_row;
+    ++layout.last_row;
     if (fields.size() == 1 && Trim(fields[0]).empty()) continue;  // blank line
     if (cursor.unterminated_quote()) {
-      throw DataError(fmt::format("{}: row {}: unterminated quoted field", path.string(), spreadsheet_row));
+      throw DataError(fmt::format("{}: row {}: unterminated quoted field", path.string(), layout.last_row));
     }
-    // Too many fields is refused too: an unquoted "1,000" would otherwise
-    // be read as 1 without a word.
-    if (expected_fields == 0) {
-      expected_fields = fields.size();
-      expected_what = "the first row has";
-    }
-    if (!options.header && fields.size() < needed) {
-      throw DataError(fmt::format("{}: row {}: {} fields, but column {} is asked for (0 = the first field)",
-                                  path.string(), spreadsheet_row, fields.size(), needed - 1));
-    }
-    if (fields.size() < needed || fields.size() > expected_fields) {
-      throw DataError(fmt::format("{}: row {}: {} fields, {} {}", path.string(), spreadsheet_row, fields.size(),
-                                  expected_what, expected_fields));
-    }
+    CheckFieldCount(layout, fields.size(), options.header, path);
+    // A missing value keeps its row (NaN, or kMissingTimestamp) and is
+    // listed, for the bar validation to report or drop.
     bool missing = false;
-    const std::string_view stamp = Trim(fields[timestamp_index]);
-    if (IsMissing(stamp)) {
-      missing = true;
-      columns.timestamp_ns.push_back(kMissingTimestamp);
-    } else {
-      std::optional<int64_t> ns = ParseIsoTimestamp(stamp);
-      if (!ns) {
-        // Integer epochs: with auto, the first row's magnitude fixes the
-        // unit for the whole file, so one file never mixes units.
-        int64_t value = 0;
-        const auto [ptr, ec] = std::from_chars(stamp.data(), stamp.data() + stamp.size(), value);
-        if (ec == std::errc() && ptr == stamp.data() + stamp.size() && unit == EpochUnit::kAuto) {
-          unit = EpochUnitForMagnitude(value);
-        }
-        ns = ParseEpochTimestamp(stamp, unit);
-      }
-      if (!ns) {
-        throw DataError(fmt::format("{}: row {}, {}: cannot parse '{}' as a timestamp (accepted: "
-                                    "ISO-8601 dates 2021-01-04, date-times 2021-01-04T09:30:00 with an optional "
-                                    "fraction and Z or offset +01:00, or integer epochs in timestamp_unit)",
-                                    path.string(), spreadsheet_row, timestamp_label, io::MessageText(stamp)));
-      }
-      if (!checked_epoch && !ParseIsoTimestamp(stamp)) {
-        // The first epoch number of the file shows whether its unit is right.
-        checked_epoch = true;
-        int64_t value = 0;
-        std::from_chars(stamp.data(), stamp.data() + stamp.size(), value);
-        if (const auto reason = ImplausibleEpoch(value, unit == EpochUnit::kAuto ? EpochUnitForMagnitude(value) : unit, *ns)) {
-          throw DataError(fmt::format("{}: row {}, {}: {}", path.string(), spreadsheet_row, timestamp_label,
-                                      *reason));
-        }
-      }
-      columns.timestamp_ns.push_back(*ns);
-    }
-    for (size_t c = 0; c < number_index.size(); ++c) {
-      const std::string_view value = Trim(fields[number_index[c]]);
-      double number = std::numeric_limits<double>::quiet_NaN();
-      if (IsMissing(value)) {
-        missing = true;
-      } else {
-        const char* begin = value.data() + (value.front() == '+' ? 1 : 0);
-        const auto [ptr, ec] = std::from_chars(begin, value.data() + value.size(), number);
-        if (ec != std::errc() || ptr != value.data() + value.size()) {
-          const bool decimal_comma = value.find(',') != std::string_view::npos && value.find('.') == std::string_view::npos;
-          throw DataError(fmt::format("{}: row {}, {}: cannot parse '{}' as a number{}", path.string(),
-                                      spreadsheet_row, number_labels[c], io::MessageText(value),
-                                      decimal_comma ? " (a decimal comma: numbers must use '.' as the decimal point; "
-                                                      "export the file with '.' decimals)"
-                                                    : ""));
-        }
-      }
-      columns.numbers[c].push_back(number);
+    const std::string_view stamp = Trim(fields[layout.timestamp_index]);
+    missing = IsMissing(stamp);
+    columns.timestamp_ns.push_back(missing ? kMissingTimestamp : timestamps.Parse(stamp));
+    for (size_t c = 0; c < layout.number_index.size(); ++c) {
+      const std::string_view value = Trim(fields[layout.number_index[c]]);
+      const bool absent = IsMissing(value);
+      missing = missing || absent;
+      columns.numbers[c].push_back(absent ? std::numeric_limits<double>::quiet_NaN()
+                                          : ParseNumberField(value, layout, c, path));
     }
     if (missing) columns.missing_rows.push_back(columns.rows() - 1);
   }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +22,33 @@ std::string ConfigErrorOf(const std::vector<std::string>& overrides) {
     return e.what();
   }
   return "accepted";
+}
+
+// A config file such as config/default.yaml sets every key: the key to
+// blame is the one the user changed, wherever it comes first.
+TEST(ConfigLimits, NameCollisionBlamesTheKeyTheUserChanged) {
+  const std::filesystem::path file = std::filesystem::path(BARFORGE_SOURCE_DIR) / "config/default.yaml";
+  const auto error_of = [&](const std::vector<std::string>& overrides) {
+    try {
+      LoadConfig(file, overrides, {});
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(error_of({"samples_filename=meta_scaler.json"}),
+            "override 'samples_filename=meta_scaler.json': key 'samples_filename': 'meta_scaler.json' would be both "
+            "the dataset and the scaler in data; give them different names");
+  EXPECT_EQ(error_of({"scaler_filename=samples_1M.parquet"}),
+            "override 'scaler_filename=samples_1M.parquet': key 'scaler_filename': 'samples_1M.parquet' would be "
+            "both the scaler and the dataset in data; give them different names");
+  EXPECT_EQ(error_of({"samples_filename=raw_SYN0.parquet"}),
+            "override 'samples_filename=raw_SYN0.parquet': key 'samples_filename': 'raw_SYN0.parquet' would be both "
+            "the dataset and the raw file of ticker 'SYN0' in data; give them different names");
+  // Both changed: the later name's key, as before.
+  EXPECT_EQ(error_of({"samples_filename=x.json", "scaler_filename=x.json"}),
+            "override 'scaler_filename=x.json': key 'scaler_filename': 'x.json' would be both the scaler and the "
+            "dataset in data; give them different names");
 }
 
 TEST(ConfigLimits, OutputNamesMustNotCollide) {

@@ -178,6 +178,87 @@ TEST(ShardChecks, MpiChecksTheDiskBeforeLoading) {
   EXPECT_EQ(OnlyRawFiles(dir / "data"), "");
 }
 
+// The process of a build in parts that writes the scaler (shard 0, MPI rank
+// 0) follows the one-process rules: a file that is not a barforge scaler, or
+// a scaler another existing dataset holds, is refused before any work
+// without --overwrite; the other shards never touch the scaler.
+TEST(ShardChecks, ShardZeroFollowsTheScalerRules) {
+  TempDir dir;
+  WriteConfig(dir.path(), kConfig);
+  ASSERT_EQ(RunBarforge(dir.path(), "synth --config config.yaml --quiet").exit_code, 0);
+  { std::ofstream(dir / "data/meta_scaler.json") << "notes\n"; }
+  const CommandResult refused = Shard(dir, "0/3");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.err, "barforge: error: data/meta_scaler.json: exists, not a barforge scaler; pass --overwrite to "
+                         "replace it\n");
+  EXPECT_EQ(ReadFile(dir / "data/meta_scaler.json"), "notes\n");
+  EXPECT_FALSE(fs::exists(dir / "data/samples_6K")) << "refused before any work";
+  // Shard 1 writes no scaler: it builds its part and leaves the file alone.
+  const CommandResult other = Shard(dir, "1/3");
+  EXPECT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_TRUE(fs::exists(dir / "data/samples_6K/part-00001.parquet"));
+  EXPECT_EQ(ReadFile(dir / "data/meta_scaler.json"), "notes\n");
+  // --overwrite replaces it, as in one process.
+  const CommandResult replaced = Shard(dir, "0/3", "--overwrite");
+  EXPECT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_NE(ReadFile(dir / "data/meta_scaler.json").find("\"features\""), std::string::npos);
+}
+
+TEST(ShardChecks, ShardZeroNeverReplacesAnotherDatasetsScaler) {
+  TempDir dir;
+  WriteConfig(dir.path(), kConfig);
+  ASSERT_EQ(RunBarforge(dir.path(), "build --config config.yaml --quiet --jobs 1 --samples 300").exit_code, 0);
+  const std::string scaler = ReadFile(dir / "data/meta_scaler.json");
+  const CommandResult refused = Shard(dir, "0/2");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.err, "barforge: error: data/meta_scaler.json: is the scaler of data/samples_300.parquet (its "
+                         "footer holds it), which still exists; give each dataset its own scaler (scaler_filename: "
+                         "meta_scaler_{n}.json) or pass --overwrite to replace it\n");
+  EXPECT_EQ(ReadFile(dir / "data/meta_scaler.json"), scaler);
+  EXPECT_FALSE(fs::exists(dir / "data/samples_6K"));
+  // Each dataset its own scaler: both builds then stand side by side.
+  const CommandResult own = Shard(dir, "0/2", "--set 'scaler_filename=meta_scaler_{n}.json'");
+  EXPECT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_TRUE(fs::exists(dir / "data/meta_scaler_6K.json"));
+  EXPECT_EQ(ReadFile(dir / "data/meta_scaler.json"), scaler);
+  // Rerunning shard 0 of the same build (its part kept) is not refused.
+  EXPECT_EQ(Shard(dir, "0/2", "--set 'scaler_filename=meta_scaler_{n}.json'").exit_code, 0);
+}
+
+TEST(ShardChecks, MpiRankZeroNeverReplacesAnotherDatasetsScaler) {
+#if !BARFORGE_WITH_MPI
+  GTEST_SKIP() << "barforge was built without MPI";
+#endif
+  TempDir dir;
+  WriteConfig(dir.path(), kConfig);
+  ASSERT_EQ(RunBarforge(dir.path(), "build --config config.yaml --quiet --jobs 1 --samples 300").exit_code, 0);
+  const std::string scaler = ReadFile(dir / "data/meta_scaler.json");
+  const auto mpi = [&](const std::string& args) {
+    return RunCommand("cd " + ShellQuote(dir.path().string()) + " && timeout 120 env " + Mpirun(2) +
+                      ShellQuote(BarforgeBinary()) + " build --config config.yaml --quiet --jobs 1 " + args);
+  };
+  const CommandResult refused = mpi("");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("barforge: error: rank 0: data/meta_scaler.json: is the scaler of "
+                             "data/samples_300.parquet (its footer holds it), which still exists"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(ReadFile(dir / "data/meta_scaler.json"), scaler);
+  EXPECT_FALSE(fs::exists(dir / "data/samples_6K/part-00000.parquet"));
+  // A file that is not a scaler is refused too, and replaced with --overwrite.
+  { std::ofstream(dir / "data/notes.json") << "notes\n"; }
+  const CommandResult notes = mpi("--set scaler_filename=notes.json");
+  EXPECT_NE(notes.exit_code, 0);
+  EXPECT_NE(notes.err.find("rank 0: data/notes.json: exists, not a barforge scaler; pass --overwrite to replace it"),
+            std::string::npos)
+      << notes.err;
+  EXPECT_EQ(ReadFile(dir / "data/notes.json"), "notes\n");
+  const CommandResult replaced = mpi("--set scaler_filename=notes.json --overwrite");
+  EXPECT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_NE(ReadFile(dir / "data/notes.json").find("\"features\""), std::string::npos);
+  EXPECT_EQ(ReadFile(dir / "data/meta_scaler.json"), scaler);
+}
+
 // In parts, the dataset is a directory named by samples_filename without its
 // extension: a scaler or raw file of that name is refused before any work,
 // naming the key that was changed.

@@ -87,13 +87,66 @@ TEST_F(ReuseRules, SkipExistingSkipsOnlyTheSameConfig) {
   // The library call the Python package shares.
   Config config = LoadConfig(dir_ / "config.yaml", {});
   config.data_dir = dir_ / "data";
-  EXPECT_EQ(CheckExistingDataset(config).state, ExistingDataset::State::kSameConfig);
+  EXPECT_EQ(CheckExistingOutputs(config).front().state, ExistingDataset::State::kSameConfig);
   config.horizon = 3;
-  const ExistingDataset other = CheckExistingDataset(config);
+  const ExistingDataset other = CheckExistingOutputs(config).front();
   EXPECT_EQ(other.state, ExistingDataset::State::kOtherConfig);
   EXPECT_EQ(other.difference, "horizon: 4 in the file, 3 in the config");
   config.n_samples = 301;
-  EXPECT_EQ(CheckExistingDataset(config).state, ExistingDataset::State::kAbsent);
+  EXPECT_EQ(CheckExistingOutputs(config).front().state, ExistingDataset::State::kAbsent);
+}
+
+// The policy is the library's (RunBuild's OnExisting); the CLI and Python
+// only choose it and the word for "overwrite".
+TEST_F(ReuseRules, OnExistingIsDecidedByTheLibrary) {
+  Config config = LoadConfig(dir_ / "config.yaml", {});
+  config.data_dir = dir_ / "data";
+  const auto output = dir_ / "data/samples_300.parquet";
+  const std::string dataset = ReadFile(output);
+  const std::string scaler = ReadFile(dir_ / "data/meta_scaler.json");
+  std::filesystem::remove(dir_ / "data/meta_scaler.json");
+  BuildOptions options;
+  options.on_existing = OnExisting::kReuseSameConfig;
+  options.overwrite_flag = "overwrite=True";
+  const BuildSummary reused = RunBuild(config, options);
+  EXPECT_TRUE(reused.reused);
+  EXPECT_TRUE(reused.scaler_restored);
+  EXPECT_EQ(reused.rows, 0);
+  ASSERT_EQ(reused.files.size(), 1u);
+  EXPECT_EQ(reused.files[0].output, output);
+  EXPECT_EQ(reused.files[0].name, "");
+  EXPECT_EQ(ReadFile(dir_ / "data/meta_scaler.json"), scaler);
+  EXPECT_EQ(ReadFile(output), dataset);
+  EXPECT_EQ(BuildSummaryText(reused), output.string() + " was built from this config already; nothing to do "
+                                      "(overwrite=True rebuilds it); restored the missing " +
+                                          (dir_ / "data/meta_scaler.json").string() + " from its footer\n");
+  const auto json = nlohmann::json::parse(BuildSummaryJson(reused));
+  EXPECT_EQ(json, nlohmann::json({{"output", output.string()},
+                                  {"scaler", (dir_ / "data/meta_scaler.json").string()},
+                                  {"skipped", true},
+                                  {"scaler_restored", true}}));
+
+  // Another config: refused in the caller's words, nothing written.
+  config.fee_bps = 2.5;
+  try {
+    RunBuild(config, options);
+    ADD_FAILURE() << "a dataset of another config was reused";
+  } catch (const AlreadyExistsError& e) {
+    EXPECT_EQ(std::string(e.what()), output.string() + ": exists but was built from another config (fee_bps: 5.0 in "
+                                     "the file, 2.5 in the config); pass overwrite=True to rebuild it, or choose "
+                                     "another samples_filename");
+  }
+  options.on_existing = OnExisting::kRefuse;
+  EXPECT_THROW(RunBuild(config, options), AlreadyExistsError);
+  EXPECT_EQ(ReadFile(output), dataset);
+  // Overwrite: rebuilt with the new fee.
+  options.on_existing = OnExisting::kOverwrite;
+  const BuildSummary rebuilt = RunBuild(config, options);
+  EXPECT_FALSE(rebuilt.reused);
+  EXPECT_EQ(rebuilt.rows, 300);
+  ASSERT_EQ(rebuilt.files.size(), 1u);
+  EXPECT_EQ(rebuilt.files[0].rows, 300);
+  EXPECT_NE(ReadFile(output), dataset);
 }
 
 TEST_F(ReuseRules, SkipExistingRestoresAMissingScalerFromTheFooter) {
@@ -130,7 +183,7 @@ TEST_F(ReuseRules, RawFilesOfAStoppedOverwriteAreNotHiddenBehindTheOldDataset) {
                      "it and stopped before its dataset); pass --overwrite to rebuild both");
   Config config = LoadConfig(dir_ / "config.yaml", {});
   config.data_dir = dir_ / "data";
-  EXPECT_THROW(CheckExistingDataset(config), DataError);
+  EXPECT_THROW(CheckExistingOutputs(config), DataError);
   // What the message says to do gives a consistent pair again.
   ASSERT_EQ(Build("--overwrite").exit_code, 0);
   EXPECT_EQ(Build("--skip-existing").exit_code, 0);

@@ -93,7 +93,7 @@ TEST_F(SplitReuse, SkipExistingSkipsOnlyWhenEverySplitFileHasTheSameConfig) {
   // The library call: one state per split, in config order.
   Config config = LoadConfig(dir_ / "config.yaml", {});
   config.data_dir = dir_ / "data";
-  const std::vector<ExistingDataset> states = CheckExistingSplits(config);
+  const std::vector<ExistingDataset> states = CheckExistingOutputs(config);
   ASSERT_EQ(states.size(), 2u);
   EXPECT_EQ(states[0].state, ExistingDataset::State::kSameConfig);
   EXPECT_EQ(states[1].path, dir_ / test_);

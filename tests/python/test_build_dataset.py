@@ -43,11 +43,18 @@ def test_reference_usage_example_builds_the_same_bytes_as_the_cli(tmp_path, caps
 def test_same_config_is_returned_without_rebuilding_and_another_is_refused(tmp_path, capsys):
     cfg = small_config(tmp_path)
     path = barforge.build_dataset(cfg, n_samples=1000)
+    capsys.readouterr()  # the build's summary
     before = path.stat().st_mtime_ns
     # n_jobs changes no output value, so the dataset is the same.
     again = barforge.build_dataset(dict(cfg, n_jobs=1), n_samples=1000, overwrite=False)
     assert again == path and path.stat().st_mtime_ns == before
-    assert "already exists, built from the same config; not rebuilt" in capsys.readouterr().out
+    # The library's sentence, as `build --skip-existing` prints it, in Python's words for overwrite.
+    said = capsys.readouterr().out
+    cli = run_cli("build", "--config", str(write_config(tmp_path / "same.yaml", dict(cfg, n_samples=1000))),
+                  "--skip-existing")
+    assert cli.returncode == 0, cli.stderr
+    assert said == cli.stdout.replace("--overwrite", "overwrite=True") == (
+        f"{path} was built from this config already; nothing to do (overwrite=True rebuilds it)\n")
 
     with pytest.raises(FileExistsError) as error:
         barforge.build_dataset(cfg, n_samples=1000, seed=43)
@@ -149,10 +156,16 @@ def test_splits_return_a_dict_of_paths_each_readable(tmp_path, capsys):
     assert stamps["train"].max() < stamps["valid"].min() and stamps["valid"].max() < stamps["test"].min()
 
     # The same config again: the same dict, nothing rebuilt.
+    capsys.readouterr()  # the first build's summary
     before = {name: path.stat().st_mtime_ns for name, path in paths.items()}
     assert barforge.build_dataset(dict(cfg, n_jobs=1)) == paths
     assert {name: path.stat().st_mtime_ns for name, path in paths.items()} == before
-    assert "already exist, built from the same config; not rebuilt" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    cli = run_cli("build", "--config", str(write_config(tmp_path / "same.yaml", cfg)), "--skip-existing")
+    assert cli.returncode == 0, cli.stderr
+    assert said == cli.stdout.replace("--overwrite", "overwrite=True") == (
+        f"{', '.join(str(path) for path in paths.values())} were built from this config already; nothing to do "
+        "(overwrite=True rebuilds them)\n")
 
     # Another config: refused as the CLI refuses it, naming overwrite=True.
     other = dict(cfg, embargo_bars=5)
