@@ -220,5 +220,8 @@ bool RestoreScalerFromDataset(const Config& config);
 /// per ticker.
 std::vector<TickerSummary> RunSynth(const Config& config, bool overwrite,
                                     const std::function<void(const std::string&)>& on_notice = {});
+/// RunSynth's result as one JSON object (`synth --json`): {"tickers": [...]},
+/// each ticker as in BuildSummaryJson's "tickers".
+std::string SynthSummaryJson(const std::vector<TickerSummary>& tickers);
 
 }  // namespace barforge

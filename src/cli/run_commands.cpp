@@ -7,7 +7,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "barforge/config.h"
 #include "barforge/error.h"
@@ -24,24 +23,6 @@ Config LoadRunConfig(const RunFlags& flags) {
   if (file.empty() && std::filesystem::exists("config/default.yaml")) file = "config/default.yaml";
   return LoadConfig(file, flags.overrides, flags.override_origins);
 }
-
-namespace {
-
-nlohmann::json TickersJson(const std::vector<TickerSummary>& tickers) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const TickerSummary& t : tickers) {
-    out.push_back({{"ticker", t.ticker},
-                   {"raw_file", t.raw_file.string()},
-                   {"bars", t.bars},
-                   {"dropped_bars", t.dropped_bars},
-                   {"gap_excluded_end_bars", t.gap_excluded_end_bars},
-                   {"generated", t.generated},
-                   {"skipped", t.skipped}});
-  }
-  return out;
-}
-
-}  // namespace
 
 OnExisting OnExistingOf(const RunFlags& flags) {
   if (flags.overwrite) return OnExisting::kOverwrite;
@@ -87,7 +68,7 @@ int SynthCommand(const RunFlags& flags) {
     if (!flags.quiet) std::fprintf(stderr, "barforge: note: %s\n", text.c_str());
   });
   if (flags.json) {
-    fmt::print("{}\n", nlohmann::json{{"tickers", TickersJson(tickers)}}.dump());
+    fmt::print("{}\n", SynthSummaryJson(tickers));
   } else if (!flags.quiet) {
     for (const TickerSummary& t : tickers) {
       fmt::print("{} {}: {} bars\n", t.generated ? "wrote" : "kept", t.raw_file.string(), t.bars);

@@ -121,6 +121,10 @@ std::string BuildSummaryJson(const BuildSummary& s) {
   return out.dump();
 }
 
+std::string SynthSummaryJson(const std::vector<TickerSummary>& tickers) {
+  return nlohmann::json{{"tickers", TickersJson(tickers)}}.dump();
+}
+
 std::string BuildSummaryText(const BuildSummary& s) {
   if (s.reused) return ReusedText(s);
   std::string out;
