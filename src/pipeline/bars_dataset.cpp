@@ -24,6 +24,7 @@
 #include "features/meta_scaler.h"
 #include "features/prepared_series.h"
 #include "pipeline/bars_dataset_writer.h"
+#include "pipeline/column_selection.h"
 #include "pipeline/sample_chunk.h"
 #include "pipeline/split_plan.h"
 #include "rawdata/bar_series.h"
@@ -87,21 +88,7 @@ struct BarsDataset::State {
   int64_t num_rows = 0;
 
   std::vector<size_t> ColumnIndices(const std::vector<std::string>& names) const {
-    std::vector<size_t> indices;
-    if (names.empty()) {
-      for (size_t c = 0; c < columns.size(); ++c) indices.push_back(c);
-      return indices;
-    }
-    for (const std::string& name : names) {
-      const auto it = std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; });
-      if (it == columns.end()) {
-        std::string known;
-        for (const DatasetColumnInfo& c : columns) known += (known.empty() ? "" : ", ") + c.name;
-        throw DataError(fmt::format("{}: no column '{}' (columns: {})", path.string(), name, known));
-      }
-      indices.push_back(static_cast<size_t>(it - columns.begin()));
-    }
-    return indices;
+    return SelectColumns(columns, names, path);
   }
 };
 

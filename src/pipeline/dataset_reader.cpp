@@ -21,6 +21,7 @@
 #include "dataset/dataset_footer.h"
 #include "dataset/parts_layout.h"
 #include "dataset/success_marker.h"
+#include "pipeline/column_selection.h"
 
 namespace barforge {
 
@@ -237,21 +238,7 @@ const RowGroupRef& DatasetReader::State::Group(int row_group) const {
 }
 
 std::vector<size_t> DatasetReader::State::ColumnIndices(const std::vector<std::string>& names) const {
-  std::vector<size_t> indices;
-  if (names.empty()) {
-    for (size_t c = 0; c < columns.size(); ++c) indices.push_back(c);
-    return indices;
-  }
-  for (const std::string& name : names) {
-    const auto it = std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; });
-    if (it == columns.end()) {
-      std::string known;
-      for (const DatasetColumnInfo& c : columns) known += (known.empty() ? "" : ", ") + c.name;
-      throw DataError(fmt::format("{}: no column '{}' (columns: {})", path.string(), name, known));
-    }
-    indices.push_back(static_cast<size_t>(it - columns.begin()));
-  }
-  return indices;
+  return SelectColumns(columns, names, path);
 }
 
 DatasetColumnData DatasetReader::State::ColumnData(size_t c, const RowGroupRef& ref, ColumnBuffer&& buffer) const {
