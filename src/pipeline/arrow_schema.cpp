@@ -132,11 +132,11 @@ using KeyValues = std::vector<std::pair<std::string, std::string>>;
 // A Field table; custom_metadata only when `metadata` is not empty (the
 // table then has the same bytes as without the member).
 F::Child ArrowField(std::string name, uint8_t type_id, F::Child type, std::vector<F::Child> children = {},
-                    KeyValues metadata = {}) {
+                    KeyValues metadata = {}, bool nullable = false) {
   return [=](F& w) {
     std::vector<F::Field> fields = {
         F::Offset([name](F& x) { return x.String(name); }),      // name
-        F::U8(0),                                                  // nullable: false
+        F::U8(nullable ? 1 : 0),                                   // nullable
         F::U8(type_id),                                            // type_type
         F::Offset(type),                                           // type
         F::Absent(),                                               // dictionary
@@ -161,10 +161,10 @@ F::Child FloatType(int16_t precision) {
 }
 
 // The field of a column of the scalar type `type` (and `unit`, for a timestamp).
-F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet::TimeUnit unit) {
+F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet::TimeUnit unit, bool nullable = false) {
   using parquet::ColumnType;
   const auto integer = [&](int32_t bits) {
-    return ArrowField(name, kTypeInt, [bits](F& w) { return w.Table({F::I32(bits), F::U8(1)}); });
+    return ArrowField(name, kTypeInt, [bits](F& w) { return w.Table({F::I32(bits), F::U8(1)}); }, {}, {}, nullable);
   };
   switch (type) {
     case ColumnType::kInt64: return integer(64);
@@ -178,13 +178,13 @@ F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet:
       });
     }
     case ColumnType::kFloat:
-      return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionSingle));
+      return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionSingle), {}, {}, nullable);
     case ColumnType::kDouble:
       return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionDouble));
     case ColumnType::kString:
       return ArrowField(name, kTypeUtf8, [](F& w) { return w.Table({}); });
     case ColumnType::kBool:
-      return ArrowField(name, kTypeBool, [](F& w) { return w.Table({}); });
+      return ArrowField(name, kTypeBool, [](F& w) { return w.Table({}); }, {}, {}, nullable);
     case ColumnType::kFloatList:
     case ColumnType::kInt8List:
     case ColumnType::kInt16List:
@@ -199,11 +199,11 @@ F::Child ColumnField(const parquet::ColumnSpec& column) {
   const int32_t size = column.list_size;
   KeyValues metadata;
   if (!column.shape.empty()) {
-    metadata = {{kArrowExtensionNameKey, kFixedShapeTensorName},
-                {kArrowExtensionMetadataKey, fmt::format(R"({{"shape":[{}]}})", fmt::join(column.shape, ","))}};
+    metadata = {{kShapeMetadataKey, fmt::format("[{}]", fmt::join(column.shape, ","))}};
   }
   return ArrowField(column.name, kTypeFixedSizeList, [size](F& w) { return w.Table({F::I32(size)}); },
-                    {ScalarField("element", parquet::ElementType(column.type), column.unit)}, std::move(metadata));
+                    {ScalarField("element", parquet::ElementType(column.type), column.unit)},
+                    std::move(metadata));
 }
 
 std::string Base64(std::string_view bytes) {
@@ -299,13 +299,15 @@ std::string FromBase64(std::string_view text) {
   return out;
 }
 
-// The "shape" of a fixed_shape_tensor's metadata, e.g. {"shape":[8,64,4]}.
-std::vector<int64_t> TensorShape(std::string_view metadata) {
-  const nlohmann::json json = nlohmann::json::parse(metadata, nullptr, false);
-  if (!json.is_object() || !json.contains("shape") || !json["shape"].is_array()) throw FlatError{};
+// A shape as barforge.shape holds it ([8,64,4]), or as the "shape" of an
+// arrow.fixed_shape_tensor's metadata ({"shape":[8,64,4]}).
+std::vector<int64_t> ShapeOf(std::string_view text) {
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_object() && json.contains("shape")) json = json["shape"];
+  if (!json.is_array()) throw FlatError{};
   std::vector<int64_t> shape;
-  for (const nlohmann::json& dimension : json["shape"]) {
-    if (!dimension.is_number_integer() || dimension.get<int64_t>() < 0) throw FlatError{};
+  for (const nlohmann::json& dimension : json) {
+    if (!dimension.is_number_integer() || dimension.get<int64_t>() < 1) throw FlatError{};
     shape.push_back(dimension.get<int64_t>());
   }
   return shape;
@@ -361,19 +363,30 @@ std::vector<ArrowListField> ArrowListFields(std::string_view base64, const std::
       const size_t type = r.ObjectAt(field, 3);
       const size_t size_at = type == 0 ? 0 : r.FieldAt(type, 0);
       list.list_size = size_at == 0 ? 0 : static_cast<int32_t>(r.U32(size_at));
-      std::string_view extension, extension_metadata;
+      std::string_view shape, extension, extension_metadata;
       for (const size_t pair : r.Tables(r.ObjectAt(field, 6))) {
         const std::string_view key = r.String(r.ObjectAt(pair, 0));
+        if (key == kShapeMetadataKey) shape = r.String(r.ObjectAt(pair, 1));
         if (key == kArrowExtensionNameKey) extension = r.String(r.ObjectAt(pair, 1));
         if (key == kArrowExtensionMetadataKey) extension_metadata = r.String(r.ObjectAt(pair, 1));
       }
-      if (extension == kFixedShapeTensorName) {
-        list.shape = TensorShape(extension_metadata);
+      if (!shape.empty()) {
+        list.shape = ShapeOf(shape);
+      } else if (extension == kFixedShapeTensorName) {
+        list.shape = ShapeOf(extension_metadata);
+      }
+      if (!list.shape.empty()) {
         int64_t product = 1;
-        for (const int64_t dimension : list.shape) product *= dimension;
+        for (const int64_t dimension : list.shape) {
+          if (product > list.list_size / dimension) {  // more values than the list has (and no overflow)
+            product = -1;
+            break;
+          }
+          product *= dimension;
+        }
         if (product != list.list_size) {
-          throw DataError(fmt::format("{}: ARROW:schema: field '{}': tensor shape [{}] does not hold its {} values",
-                                      what, list.name, fmt::join(list.shape, ","), list.list_size));
+          throw DataError(fmt::format("{}: ARROW:schema: field '{}': shape [{}] does not hold its {} values", what,
+                                      list.name, fmt::join(list.shape, ","), list.list_size));
         }
       }
       out.push_back(std::move(list));

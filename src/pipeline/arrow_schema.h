@@ -17,8 +17,15 @@ namespace barforge {
 /// The key under which Arrow's Parquet readers look for the schema.
 inline constexpr const char* kArrowSchemaKey = DatasetFooter::kArrowSchemaKey;
 
+/// The field metadata key under which barforge records a list's shape, as
+/// a JSON array ("[8,64,4]"). Not Arrow's canonical arrow.fixed_shape_tensor
+/// extension: pyarrow (26) applies that one only to a list of OPTIONAL
+/// elements (the tensor's storage type has a nullable child) and drops it
+/// silently from barforge's required ones, and its bool tensors cannot
+/// become numpy arrays; see docs/parquet.md.
+inline constexpr const char* kShapeMetadataKey = "barforge.shape";
 /// Arrow's field metadata keys of an extension type, and the canonical
-/// extension barforge records a list's shape with.
+/// tensor extension, whose shape the reader also takes (files of others).
 inline constexpr const char* kArrowExtensionNameKey = "ARROW:extension:name";
 inline constexpr const char* kArrowExtensionMetadataKey = "ARROW:extension:metadata";
 inline constexpr const char* kFixedShapeTensorName = "arrow.fixed_shape_tensor";
@@ -29,23 +36,24 @@ inline constexpr const char* kFixedShapeTensorName = "arrow.fixed_shape_tensor";
 /// Int16, TIMESTAMP -> Timestamp(unit, "UTC"), FLOAT -> Float32, DOUBLE ->
 /// Float64, STRING -> Utf8, BOOLEAN -> Bool, a list of n -> FixedSizeList<
 /// element: its type>[n]; every field non-nullable. A list whose spec has a
-/// shape is marked as Arrow's canonical extension arrow.fixed_shape_tensor
-/// (field metadata ARROW:extension:name, and ARROW:extension:metadata
-/// {"shape":[d0,d1,...]}); without a shape the field has no metadata.
+/// shape has the field metadata barforge.shape = "[d0,d1,...]"; without a
+/// shape a field has no metadata (the bytes barforge always wrote).
 std::string ArrowSchemaBase64(const std::vector<parquet::ColumnSpec>& schema);
 
 /// What an ARROW:schema value says of one top-level fixed-size list field.
 struct ArrowListField {
   std::string name;
   int64_t list_size = 0;
-  /// The row shape of an arrow.fixed_shape_tensor field; empty otherwise.
+  /// The row shape its barforge.shape (or arrow.fixed_shape_tensor
+  /// metadata) gives; empty when it has none.
   std::vector<int64_t> shape;
 };
 
 /// The fixed-size list fields of an ARROW:schema value (base64 of an IPC
 /// Schema message, with or without the continuation marker), in order.
 /// Throws DataError naming `what` (the file) for a value that is not such a
-/// message, or a tensor shape whose product is not the list size.
+/// message, or a shape that is not an array of dimensions >= 1 whose
+/// product is the list size.
 std::vector<ArrowListField> ArrowListFields(std::string_view base64, const std::string& what);
 
 }  // namespace barforge
