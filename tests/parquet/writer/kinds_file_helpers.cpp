@@ -69,7 +69,15 @@ void WriteKindsFile(const std::filesystem::path& path, int64_t rows, int64_t gro
                     const std::vector<std::pair<std::string, std::string>>& extra) {
   const std::vector<ColumnSpec> schema = KindsSchema();
   options.key_value_metadata.emplace_back(kArrowSchemaKey, ArrowSchemaBase64(schema));
-  for (const auto& kv : extra) options.key_value_metadata.push_back(kv);
+  for (const auto& [key, value] : extra) {
+    auto& entries = options.key_value_metadata;
+    const auto same = std::find_if(entries.begin(), entries.end(), [&](const auto& kv) { return kv.first == key; });
+    if (same != entries.end()) {
+      same->second = value;
+    } else {
+      entries.emplace_back(key, value);
+    }
+  }
   ParquetWriter writer(path, schema, options);
   for (int64_t start = 0; start < rows; start += group_rows) {
     const int64_t n = std::min(group_rows, rows - start);

@@ -26,7 +26,8 @@ int64_t KindsInt(size_t column, int64_t row, int64_t j);
 float KindsFloat(int64_t row, int64_t j);
 
 /// Writes `rows` rows of KindsSchema() in row groups of `group_rows`, with
-/// the ARROW:schema footer value barforge writes, then `extra` key-values.
+/// the ARROW:schema footer value barforge writes, then `extra` key-values
+/// (one of a key already there replaces its value).
 void WriteKindsFile(const std::filesystem::path& path, int64_t rows, int64_t group_rows, WriterOptions options,
                     const std::vector<std::pair<std::string, std::string>>& extra = {});
 
