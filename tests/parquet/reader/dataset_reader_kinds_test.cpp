@@ -13,6 +13,7 @@
 #include "barforge/error.h"
 #include "parquet/writer/kinds_file_helpers.h"
 #include "pipeline/arrow_schema.h"
+#include "support/process.h"
 #include "support/temp_dir.h"
 
 namespace barforge {
@@ -131,6 +132,22 @@ TEST(DatasetReaderKinds, PartsWhoseShapesDifferAreRefusedAndAShapeMustFitTheList
     EXPECT_EQ(std::string(e.what()), (dir / "bad.parquet").string() +
                                          ": column 'i8', row group 0: lists of 4 values, but its ARROW:schema says [3]");
   }
+}
+
+// Python's DatasetReader (the binding barforge.open_dataset reads through)
+// gives the same file as numpy arrays of (n, *shape), bools as numpy bool.
+TEST(DatasetReaderKinds, PythonGetsNumpyArraysOfEachRowsShape) {
+  const std::string python = std::string(BARFORGE_SOURCE_DIR) + "/.venv/bin/python";
+  if (!std::filesystem::exists(python)) GTEST_SKIP() << "no " << python << ": run make python";
+  TempDir dir;
+  const auto path = dir / "kinds.parquet";
+  WriteKindsFile(path, 300, 300, {}, kDatasetFooter);
+  const std::string script = std::string(BARFORGE_SOURCE_DIR) + "/tests/parquet/reader/python_kinds_check.py";
+  const auto result = barforge::testing::RunCommand(barforge::testing::ShellQuote(python) + " " +
+                                                    barforge::testing::ShellQuote(script) + " " +
+                                                    barforge::testing::ShellQuote(path.string()) + " 300");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "ok\n") << result.err;
 }
 
 }  // namespace
