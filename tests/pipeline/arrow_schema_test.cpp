@@ -208,5 +208,34 @@ TEST(ArrowSchema, ABrokenValueOrAShapeThatIsNotTheListsIsADataError) {
   EXPECT_EQ(error(ToBase64(bytes)), "f.parquet: the footer's ARROW:schema is not an Arrow schema message");
 }
 
+// Every single-byte change of a value with shapes is either read (some
+// bytes are padding or names) or a DataError, never a crash or a hang.
+TEST(ArrowSchema, EveryByteOfAValueChangedIsReadOrRefused) {
+  std::vector<ColumnSpec> schema = DefaultBuildSchema();
+  schema[4].shape = {4, 16, 4};
+  schema.push_back({"present", ColumnType::kBoolList, TimeUnit::kNanos, 4, {4}});
+  const std::string bytes = FromBase64(ArrowSchemaBase64(schema));
+  int refused = 0;
+  for (size_t at = 0; at < bytes.size(); ++at) {
+    for (const uint8_t value : {uint8_t{0x00}, uint8_t{0xFF}, uint8_t{0x80}}) {
+      std::string changed = bytes;
+      changed[at] = static_cast<char>(value);
+      try {
+        ArrowListFields(ToBase64(changed), "f.parquet");
+      } catch (const DataError&) {
+        ++refused;
+      }
+    }
+  }
+  EXPECT_GT(refused, 100);
+  // Truncated anywhere: refused, or (cut in the trailing padding) read.
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    try {
+      ArrowListFields(ToBase64(bytes.substr(0, size)), "f.parquet");
+    } catch (const DataError&) {
+    }
+  }
+}
+
 }  // namespace
 }  // namespace barforge
