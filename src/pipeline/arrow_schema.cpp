@@ -132,11 +132,11 @@ using KeyValues = std::vector<std::pair<std::string, std::string>>;
 // A Field table; custom_metadata only when `metadata` is not empty (the
 // table then has the same bytes as without the member).
 F::Child ArrowField(std::string name, uint8_t type_id, F::Child type, std::vector<F::Child> children = {},
-                    KeyValues metadata = {}, bool nullable = false) {
+                    KeyValues metadata = {}) {
   return [=](F& w) {
     std::vector<F::Field> fields = {
         F::Offset([name](F& x) { return x.String(name); }),      // name
-        F::U8(nullable ? 1 : 0),                                   // nullable
+        F::U8(0),                                                  // nullable: false
         F::U8(type_id),                                            // type_type
         F::Offset(type),                                           // type
         F::Absent(),                                               // dictionary
@@ -161,10 +161,10 @@ F::Child FloatType(int16_t precision) {
 }
 
 // The field of a column of the scalar type `type` (and `unit`, for a timestamp).
-F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet::TimeUnit unit, bool nullable = false) {
+F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet::TimeUnit unit) {
   using parquet::ColumnType;
   const auto integer = [&](int32_t bits) {
-    return ArrowField(name, kTypeInt, [bits](F& w) { return w.Table({F::I32(bits), F::U8(1)}); }, {}, {}, nullable);
+    return ArrowField(name, kTypeInt, [bits](F& w) { return w.Table({F::I32(bits), F::U8(1)}); });
   };
   switch (type) {
     case ColumnType::kInt64: return integer(64);
@@ -178,13 +178,13 @@ F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet:
       });
     }
     case ColumnType::kFloat:
-      return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionSingle), {}, {}, nullable);
+      return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionSingle));
     case ColumnType::kDouble:
       return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionDouble));
     case ColumnType::kString:
       return ArrowField(name, kTypeUtf8, [](F& w) { return w.Table({}); });
     case ColumnType::kBool:
-      return ArrowField(name, kTypeBool, [](F& w) { return w.Table({}); }, {}, {}, nullable);
+      return ArrowField(name, kTypeBool, [](F& w) { return w.Table({}); });
     case ColumnType::kFloatList:
     case ColumnType::kInt8List:
     case ColumnType::kInt16List:
