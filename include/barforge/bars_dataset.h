@@ -70,6 +70,28 @@ class BarsDataset {
   std::vector<DatasetColumnData> ReadSamples(std::span<const int64_t> sample_ids,
                                              const std::vector<std::string>& names) const;
 
+  /// Where ReadSamplesInto writes one column: `values`, rows * width values
+  /// of the column's type (int64_t for integers and timestamps, int8_t,
+  /// int16_t, float for floats and float lists; for a string column int32_t
+  /// codes into `dictionary`, which it fills with the values in first-seen
+  /// order, as ReadSamples gives them).
+  struct ColumnOut {
+    void* values = nullptr;
+    std::vector<std::string> dictionary;
+  };
+  /// The indices into columns() of `names`, in that order (every column for
+  /// none). Throws DataError naming the file for an unknown name.
+  std::vector<size_t> ColumnIndices(const std::vector<std::string>& names) const;
+  /// Values per row of column `column` (an index into columns()): the list
+  /// length of a float list, else 1.
+  int64_t ColumnWidth(size_t column) const;
+  /// ReadSamples into memory the caller owns (out[i] for column
+  /// columns[i]): the same values, without the copy. Rows are computed in
+  /// blocks on all threads, each block's window features right after its
+  /// narrow columns while its bars are still in the core's cache.
+  void ReadSamplesInto(std::span<const int64_t> sample_ids, std::span<const size_t> columns,
+                       std::span<ColumnOut> out) const;
+
   /// Computes every row (blocks of 65,536) and checks each float value is
   /// finite and each bar_index at least W - 1; returns the float values
   /// checked. Throws DataError naming the file, column and row of the first

@@ -117,3 +117,33 @@ def test_sample_dataset_with_workers_and_ranks_sees_every_sample_once(pair):
             ohlc.append(batch["ohlc"].numpy())
     assert sorted(ids) == list(range(N)) and ids != sorted(ids)
     assert same(np.concatenate(ohlc), whole["ohlc"][np.array(ids)])
+
+
+def address(array: np.ndarray) -> int:
+    return array.__array_interface__["data"][0]
+
+
+def test_a_batchs_memory_is_reused_once_no_array_is_over_it(pair):
+    """Rows are computed into memory of earlier batches whose arrays are all
+    gone (no page faults per batch); an array still held keeps its memory and
+    its values."""
+    whole = barforge.open_dataset(pair[0]).read(["sample_id", "ohlc", "ticker"])
+    whole["ohlc"] = whole["ohlc"].reshape(N, -1)  # the reader's (rows, 4 W)
+    reader = barforge.open_dataset(pair[1])._reader
+    columns = ["sample_id", "ohlc", "ticker"]
+    b0 = reader.read_rows(0, 500, columns)
+    memory0 = {"sample_id": address(b0["sample_id"]), "ohlc": address(b0["ohlc"])}
+    kept = b0["ohlc"][5:9]  # a view: keeps b0's ohlc in use
+    del b0
+    b1 = reader.read_rows(500, 1000, columns)
+    assert address(b1["sample_id"]) == memory0["sample_id"]
+    assert address(b1["ohlc"]) != memory0["ohlc"]
+    assert same(kept, whole["ohlc"][5:9])
+    del kept
+    b2 = reader.read_samples(np.arange(2000, 1500, -1), columns)
+    assert address(b2["ohlc"]) == memory0["ohlc"]
+    assert same(b1["ohlc"], whole["ohlc"][500:1000]) and same(b1["sample_id"], whole["sample_id"][500:1000])
+    assert same(b2["ohlc"], whole["ohlc"][2000:1500:-1])
+    codes, values = b2["ticker"]
+    assert codes.dtype == np.int32 and [values[c] for c in codes] == list(whole["ticker"][2000:1500:-1])
+    assert values == list(dict.fromkeys(whole["ticker"][2000:1500:-1]))  # first-seen order
