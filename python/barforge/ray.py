@@ -26,6 +26,9 @@ from barforge._shards import ShardBuildError
 
 __all__ = ["build_dataset", "read_dataset", "ShardBuildError"]
 
+# Rows per read piece of a bars dataset whose config names no chunk_rows.
+_BARS_PIECE_ROWS = 65536
+
 
 def _build_part(shard_plan: _shards.ShardPlan, part: int) -> dict[str, Any]:
     return _shards.build_part(shard_plan, part)
@@ -80,11 +83,14 @@ def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, s
 
 
 def read_dataset(path: str | Path, columns: list[str] | None = None, parallelism: int | None = None):
-    """A ray.data.Dataset of the barforge dataset at `path` (a file or a
-    complete directory of parts): one row per sample, in sample_id order,
-    every row exactly once, with the list columns as tensors (`ohlc` (W, 4),
-    `volume` (W,), `meta` (6,), `rewards` (3,)). Read tasks read row groups
-    in parallel with barforge's own reader, on any node that sees `path`.
+    """A ray.data.Dataset of the barforge dataset at `path` (a file, a
+    complete directory of parts, or a bars dataset): one row per sample, in
+    sample_id order, every row exactly once, with the list columns as
+    tensors (`ohlc` (W, 4), `volume` (W,), `meta` (6,), `rewards` (3,)).
+    Read tasks read row groups in parallel with barforge's own reader, on any
+    node that sees `path`; over a bars dataset each task reads the bars once
+    and computes its rows (pieces of the config's chunk_rows), the rows of
+    the samples file of the same config, floats bit for bit.
 
     `ray.data.read_parquet(path)` reads the same files too, giving the list
     columns as flat fixed-size lists (reshape `ohlc` to (W, 4) yourself).
@@ -95,9 +101,15 @@ def read_dataset(path: str | Path, columns: list[str] | None = None, parallelism
     import barforge
 
     dataset = barforge.open_dataset(path)
-    reader = dataset._reader
-    pieces = [(reader.row_group_first_row(g), reader.row_group_first_row(g) + reader.row_group_rows(g))
-              for g in range(dataset.num_row_groups)]
+    if getattr(dataset, "storage", None) == "bars":
+        # Rows computed when read (the bars once per task): pieces of the
+        # row groups' size that the samples file of the config would have.
+        step = max(1, int(dataset.metadata["config"].get("chunk_rows") or _BARS_PIECE_ROWS))
+        pieces = [(start, min(start + step, dataset.num_rows)) for start in range(0, dataset.num_rows, step)]
+    else:
+        reader = dataset._reader
+        pieces = [(reader.row_group_first_row(g), reader.row_group_first_row(g) + reader.row_group_rows(g))
+                  for g in range(dataset.num_row_groups)]
 
     class _BarforgeDatasource(Datasource):
         def estimate_inmemory_data_size(self):
