@@ -59,6 +59,10 @@ class BarsDataset {
   const std::vector<int64_t>& bars_per_ticker() const;
   /// The split the file holds ("" without splits).
   const std::string& split() const;
+  /// The ARROW:schema footer value (base64) of the samples file of the same
+  /// config: the schema of the rows read, where the file's own ARROW:schema
+  /// describes its bars.
+  std::string SamplesArrowSchema() const;
 
   /// Rows [start, stop) of the named columns (all when empty), as
   /// DatasetReader gives a row group's (strings: codes into a dictionary of

@@ -8,6 +8,7 @@ for bit. open_dataset() returns one for a bars dataset.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -66,6 +67,14 @@ class BarsDataset:
         return list(self._kinds)
 
     @property
+    def num_row_groups(self) -> int:
+        """The row groups of the samples file of the same config (chunk_rows
+        rows each): a bars dataset stores none, but code that reads a dataset
+        row group by row group (read(start, stop) over each) reads the same
+        rows from either storage."""
+        return self._reader.num_row_groups
+
+    @property
     def bars_per_ticker(self) -> list[int]:
         """The bars stored for each ticker, in config order."""
         return list(self._reader.bars_per_ticker)
@@ -91,6 +100,19 @@ class BarsDataset:
     def window(self) -> int:
         """W, the bars in each sample's window (from the stored config)."""
         return int(self.metadata["config"]["window"])
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """The rows, in file order, as an Arrow C stream (PyCapsule), as
+        Dataset.__arrow_c_stream__ gives them: `pyarrow.table(ds)`,
+        `polars.DataFrame(ds)`, DuckDB. The schema is the samples file's of
+        the same config (the file's own ARROW:schema is its bars'), and the
+        batches are iter_batches' in file order. Needs pyarrow."""
+        from barforge import _arrow_stream
+
+        pa = _arrow_stream._pyarrow()
+        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(self._reader.samples_arrow_schema)))
+        reader = pa.RecordBatchReader.from_batches(schema, _arrow_stream.batches(self, schema))
+        return reader.__arrow_c_stream__(requested_schema)
 
     _names = Dataset._names
     _shape = Dataset._shape

@@ -26,9 +26,6 @@ from barforge._shards import ShardBuildError
 
 __all__ = ["build_dataset", "read_dataset", "ShardBuildError"]
 
-# Rows per read piece of a bars dataset whose config names no chunk_rows.
-_BARS_PIECE_ROWS = 65536
-
 
 def _build_part(shard_plan: _shards.ShardPlan, part: int) -> dict[str, Any]:
     return _shards.build_part(shard_plan, part)
@@ -89,8 +86,8 @@ def read_dataset(path: str | Path, columns: list[str] | None = None, parallelism
     tensors (`ohlc` (W, 4), `volume` (W,), `meta` (6,), `rewards` (3,)).
     Read tasks read row groups in parallel with barforge's own reader, on any
     node that sees `path`; over a bars dataset each task reads the bars once
-    and computes its rows (pieces of the config's chunk_rows), the rows of
-    the samples file of the same config, floats bit for bit.
+    and computes the rows of the samples file's row groups (the same rows,
+    floats bit for bit).
 
     `ray.data.read_parquet(path)` reads the same files too, giving the list
     columns as flat fixed-size lists (reshape `ohlc` to (W, 4) yourself).
@@ -101,15 +98,9 @@ def read_dataset(path: str | Path, columns: list[str] | None = None, parallelism
     import barforge
 
     dataset = barforge.open_dataset(path)
-    if getattr(dataset, "storage", None) == "bars":
-        # Rows computed when read (the bars once per task): pieces of the
-        # row groups' size that the samples file of the config would have.
-        step = max(1, int(dataset.metadata["config"].get("chunk_rows") or _BARS_PIECE_ROWS))
-        pieces = [(start, min(start + step, dataset.num_rows)) for start in range(0, dataset.num_rows, step)]
-    else:
-        reader = dataset._reader
-        pieces = [(reader.row_group_first_row(g), reader.row_group_first_row(g) + reader.row_group_rows(g))
-                  for g in range(dataset.num_row_groups)]
+    reader = dataset._reader
+    pieces = [(reader.row_group_first_row(g), reader.row_group_first_row(g) + reader.row_group_rows(g))
+              for g in range(dataset.num_row_groups)]
 
     class _BarforgeDatasource(Datasource):
         def estimate_inmemory_data_size(self):

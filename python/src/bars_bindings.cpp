@@ -1,6 +1,7 @@
 // barforge._core.BarsReader: a bars dataset's rows as numpy, computed in C++
 // (BarsDataset) with the GIL released.
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -174,6 +175,35 @@ void BindBars(py::module_& m) {
                                return out;
                              })
       .def_property_readonly("key_value_metadata", &BarsDataset::key_value_metadata)
+      .def_property_readonly("samples_arrow_schema", &BarsDataset::SamplesArrowSchema)
+      // The row groups of the samples file of the same config (chunk_rows
+      // rows each from row 0, the last one shorter): code that walks a
+      // dataset by row groups reads the same rows from either storage.
+      .def_property_readonly("num_row_groups",
+                             [](const BarsDataset& r) {
+                               const int64_t chunk = r.config().chunk_rows;
+                               return (r.num_rows() + chunk - 1) / chunk;
+                             })
+      .def(
+          "row_group_first_row",
+          [](const BarsDataset& r, int64_t group) {
+            const int64_t chunk = r.config().chunk_rows;
+            if (group < 0 || group * chunk >= r.num_rows()) {
+              throw DataError(fmt::format("{}: no row group {}", r.path().string(), group));
+            }
+            return group * chunk;
+          },
+          py::arg("group"))
+      .def(
+          "row_group_rows",
+          [](const BarsDataset& r, int64_t group) {
+            const int64_t chunk = r.config().chunk_rows;
+            if (group < 0 || group * chunk >= r.num_rows()) {
+              throw DataError(fmt::format("{}: no row group {}", r.path().string(), group));
+            }
+            return std::min(chunk, r.num_rows() - group * chunk);
+          },
+          py::arg("group"))
       .def_property_readonly("footer",
                              [](const BarsDataset& r) {
                                const DatasetFooter footer = DatasetFooter::FromKeyValues(r.key_value_metadata());

@@ -23,6 +23,7 @@
 #include "dataset/dataset_footer.h"
 #include "features/meta_scaler.h"
 #include "features/prepared_series.h"
+#include "pipeline/arrow_schema.h"
 #include "pipeline/bars_dataset_writer.h"
 #include "pipeline/column_selection.h"
 #include "pipeline/sample_chunk.h"
@@ -265,6 +266,7 @@ std::string BarsDataset::Metadata(const std::string& key) const {
 const Config& BarsDataset::config() const { return state_->config; }
 const std::vector<int64_t>& BarsDataset::bars_per_ticker() const { return state_->bar_counts; }
 const std::string& BarsDataset::split() const { return state_->split; }
+std::string BarsDataset::SamplesArrowSchema() const { return ArrowSchemaBase64(state_->layout.Schema()); }
 
 std::vector<DatasetColumnData> BarsDataset::ReadRows(int64_t start, int64_t stop,
                                                      const std::vector<std::string>& names) const {

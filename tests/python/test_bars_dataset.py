@@ -2,6 +2,8 @@
 bit for bit, through read, iter_batches (shares, positions, shuffle) and
 barforge.torch.SampleDataset with DataLoader workers."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -147,3 +149,24 @@ def test_a_batchs_memory_is_reused_once_no_array_is_over_it(pair):
     codes, values = b2["ticker"]
     assert codes.dtype == np.int32 and [values[c] for c in codes] == list(whole["ticker"][2000:1500:-1])
     assert values == list(dict.fromkeys(whole["ticker"][2000:1500:-1]))  # first-seen order
+
+
+def test_row_groups_are_the_samples_files(pair):
+    """A bars dataset stores no row groups, but gives those of the samples file
+    (chunk_rows rows each), so code walking row groups reads the same rows."""
+    windows, bars = (barforge.open_dataset(p) for p in pair)
+    assert bars.num_row_groups == windows.num_row_groups == 5  # 3,000 rows of chunk_rows 700
+    for g in range(windows.num_row_groups):
+        assert bars._reader.row_group_first_row(g) == windows._reader.row_group_first_row(g)
+        assert bars._reader.row_group_rows(g) == windows._reader.row_group_rows(g)
+    with pytest.raises(ValueError, match="samples_3K.bars.parquet: no row group 5"):
+        bars._reader.row_group_rows(5)
+
+
+def test_report_of_a_bars_dataset_is_the_samples_files(pair, tmp_path):
+    pytest.importorskip("matplotlib")
+    pages = [barforge.report(p, tmp_path / f"{k}.html", max_rows=600).read_text() for k, p in enumerate(pair)]
+    assert "<h2>Sample windows</h2>" in pages[1] and "rows in the sample</th><td>600<" in pages[1]
+    # The same rows drawn: the same page, but for the file's name and the config's storage line.
+    strip = lambda page: re.sub(r"samples_3K(\.bars)?\.parquet|storage: bars\n?", "", page)  # noqa: E731
+    assert strip(pages[1]) == strip(pages[0])
