@@ -170,3 +170,57 @@ def test_report_of_a_bars_dataset_is_the_samples_files(pair, tmp_path):
     # The same rows drawn: the same page, but for the file's name and the config's storage line.
     strip = lambda page: re.sub(r"samples_3K(\.bars)?\.parquet|storage: bars\n?", "", page)  # noqa: E731
     assert strip(pages[1]) == strip(pages[0])
+
+
+def rebuilt(footer_config: dict, data_dir, storage: str):
+    """The dataset `barforge build` writes from a dataset's footer config, with
+    --set storage=... (into another data_dir: its synthetic raw files are made
+    again from the same seed)."""
+    cfg = dict(footer_config, data_dir=str(data_dir))
+    config = str(write_config(data_dir.parent / f"{data_dir.name}.yaml", cfg))
+    result = run_cli("build", "--config", config, "--quiet", "--set", f"storage={storage}")
+    assert result.returncode == 0, result.stderr
+    return barforge.open_dataset(data_dir / f"samples_{N // 1000}K{'.bars' if storage == 'bars' else ''}.parquet")
+
+
+def test_a_bars_datasets_config_builds_its_samples_file_and_back(pair, tmp_path):
+    windows, bars = (barforge.open_dataset(p) for p in pair)
+    assert bars.metadata["config"]["storage"] == "bars"
+    # bars -> windows: the config stored in the bars dataset, --set storage=windows.
+    materialized = rebuilt(bars.metadata["config"], tmp_path / "w", "windows")
+    assert isinstance(materialized, barforge.Dataset) and not isinstance(materialized, barforge.BarsDataset)
+    assert "storage" not in materialized.metadata["config"]  # a windows build's footer, as ever
+    # windows -> bars: the samples file's config, --set storage=bars.
+    again = rebuilt(windows.metadata["config"], tmp_path / "b", "bars")
+    assert isinstance(again, barforge.BarsDataset)
+    want = bars.read()
+    for other in (materialized, again, windows):
+        assert other.num_rows == N and other.num_row_groups == bars.num_row_groups
+        got = other.read()
+        for name in bars.columns:
+            assert same(got[name], want[name]), name
+    assert materialized.metadata["scaler"] == again.metadata["scaler"] == bars.metadata["scaler"]
+
+
+def test_a_bars_dataset_of_another_version_or_with_a_damaged_page_is_refused_naming_the_file(pair, tmp_path):
+    data = pair[1].read_bytes()
+    version = barforge.open_dataset(pair[1]).metadata["version"]
+    at = data.index(b"barforge.version")
+    value = data.index(version.encode(), at)
+    other = tmp_path / "other.bars.parquet"
+    other.write_bytes(data[:value] + b"9" * len(version) + data[value + len(version):])
+    with pytest.raises(ValueError, match=rf"other\.bars\.parquet: a bars dataset of barforge {'9' * len(version)}, "
+                                         rf"which this barforge {re.escape(version)} does not read"):
+        barforge.open_dataset(other)
+    # A byte of the bars changed (in the first page's values): its checksum no longer matches.
+    damaged = tmp_path / "damaged.bars.parquet"
+    middle = 4096
+    damaged.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
+    with pytest.raises(ValueError, match=r"damaged\.bars\.parquet"):
+        barforge.open_dataset(damaged)
+    # Cut anywhere: refused, naming the file.
+    for cut in (8, len(data) // 3, len(data) - 8):
+        cut_file = tmp_path / f"cut{cut}.bars.parquet"
+        cut_file.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match=rf"cut{cut}\.bars\.parquet"):
+            barforge.open_dataset(cut_file)
