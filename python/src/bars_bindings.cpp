@@ -9,6 +9,7 @@
 #include <numeric>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -112,15 +113,21 @@ py::dict ReadColumns(const BarsDataset& r, std::span<const int64_t> ids, const s
   for (size_t i = 0; i < indices.size(); ++i) {
     const DatasetColumnInfo& info = r.columns()[indices[i]];
     switch (info.kind) {
-      case DatasetValueKind::kInt64:
-      case DatasetValueKind::kTimestamp:
-      case DatasetValueKind::kInt32: arrays.push_back(pool.Array<int64_t>({rows})); break;
-      case DatasetValueKind::kInt8: arrays.push_back(pool.Array<int8_t>({rows})); break;
-      case DatasetValueKind::kInt16: arrays.push_back(pool.Array<int16_t>({rows})); break;
-      case DatasetValueKind::kFloat: arrays.push_back(pool.Array<float>({rows})); break;
-      case DatasetValueKind::kFloatList: arrays.push_back(pool.Array<float>({rows, r.ColumnWidth(indices[i])})); break;
-      case DatasetValueKind::kString: arrays.push_back(pool.Array<int32_t>({rows})); break;
-      case DatasetValueKind::kDouble: arrays.push_back(pool.Array<double>({rows})); break;
+      case parquet::ColumnType::kInt64:
+      case parquet::ColumnType::kTimestamp:
+      case parquet::ColumnType::kInt32: arrays.push_back(pool.Array<int64_t>({rows})); break;
+      case parquet::ColumnType::kInt8: arrays.push_back(pool.Array<int8_t>({rows})); break;
+      case parquet::ColumnType::kInt16: arrays.push_back(pool.Array<int16_t>({rows})); break;
+      case parquet::ColumnType::kFloat: arrays.push_back(pool.Array<float>({rows})); break;
+      case parquet::ColumnType::kFloatList: arrays.push_back(pool.Array<float>({rows, r.ColumnWidth(indices[i])})); break;
+      case parquet::ColumnType::kString: arrays.push_back(pool.Array<int32_t>({rows})); break;
+      case parquet::ColumnType::kDouble: arrays.push_back(pool.Array<double>({rows})); break;
+      case parquet::ColumnType::kBool:
+      case parquet::ColumnType::kInt8List:
+      case parquet::ColumnType::kInt16List:
+      case parquet::ColumnType::kInt64List:
+      case parquet::ColumnType::kBoolList:
+        throw std::logic_error("a bars dataset holds no column of this type: " + info.name);
     }
     out[i].values = arrays.back().mutable_data();
   }
@@ -131,7 +138,7 @@ py::dict ReadColumns(const BarsDataset& r, std::span<const int64_t> ids, const s
   py::dict dict;
   for (size_t i = 0; i < indices.size(); ++i) {
     const DatasetColumnInfo& info = r.columns()[indices[i]];
-    if (info.kind == DatasetValueKind::kString) {
+    if (info.kind == parquet::ColumnType::kString) {
       dict[py::str(info.name)] = py::make_tuple(arrays[i], out[i].dictionary);
     } else {
       dict[py::str(info.name)] = arrays[i];
@@ -140,17 +147,22 @@ py::dict ReadColumns(const BarsDataset& r, std::span<const int64_t> ids, const s
   return dict;
 }
 
-const char* KindName(DatasetValueKind kind) {
+const char* KindName(parquet::ColumnType kind) {
   switch (kind) {
-    case DatasetValueKind::kInt64: return "int64";
-    case DatasetValueKind::kInt32: return "int32";
-    case DatasetValueKind::kInt8: return "int8";
-    case DatasetValueKind::kInt16: return "int16";
-    case DatasetValueKind::kTimestamp: return "timestamp";
-    case DatasetValueKind::kString: return "string";
-    case DatasetValueKind::kFloat: return "float32";
-    case DatasetValueKind::kDouble: return "float64";
-    case DatasetValueKind::kFloatList: return "float32_list";
+    case parquet::ColumnType::kInt64: return "int64";
+    case parquet::ColumnType::kInt32: return "int32";
+    case parquet::ColumnType::kInt8: return "int8";
+    case parquet::ColumnType::kInt16: return "int16";
+    case parquet::ColumnType::kTimestamp: return "timestamp";
+    case parquet::ColumnType::kString: return "string";
+    case parquet::ColumnType::kFloat: return "float32";
+    case parquet::ColumnType::kDouble: return "float64";
+    case parquet::ColumnType::kFloatList: return "float32_list";
+    case parquet::ColumnType::kBool: return "bool";
+    case parquet::ColumnType::kInt8List: return "int8_list";
+    case parquet::ColumnType::kInt16List: return "int16_list";
+    case parquet::ColumnType::kInt64List: return "int64_list";
+    case parquet::ColumnType::kBoolList: return "bool_list";
   }
   return "unknown";
 }

@@ -34,20 +34,6 @@ namespace barforge {
 
 namespace {
 
-DatasetValueKind KindOf(const parquet::ColumnSpec& spec) {
-  switch (spec.type) {
-    case parquet::ColumnType::kInt64: return DatasetValueKind::kInt64;
-    case parquet::ColumnType::kInt8: return DatasetValueKind::kInt8;
-    case parquet::ColumnType::kInt16: return DatasetValueKind::kInt16;
-    case parquet::ColumnType::kTimestamp: return DatasetValueKind::kTimestamp;
-    case parquet::ColumnType::kFloat: return DatasetValueKind::kFloat;
-    case parquet::ColumnType::kDouble: return DatasetValueKind::kDouble;
-    case parquet::ColumnType::kString: return DatasetValueKind::kString;
-    case parquet::ColumnType::kFloatList: return DatasetValueKind::kFloatList;
-  }
-  return DatasetValueKind::kInt64;
-}
-
 uint64_t Mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
@@ -242,7 +228,7 @@ BarsDataset::BarsDataset(const std::filesystem::path& path) : state_(std::make_u
   }
   for (const DatasetColumn& column : s.layout.Columns()) {
     if (column.kind == DatasetColumnKind::kPosition) continue;
-    s.columns.push_back({column.spec.name, KindOf(column.spec)});
+    s.columns.push_back({column.spec.name, column.spec.type, DatasetRowShape(column.spec)});
     s.layout_columns.push_back(column);
   }
 }
@@ -301,6 +287,7 @@ std::vector<DatasetColumnData> BarsDataset::ReadSamples(std::span<const int64_t>
     DatasetColumnData& column = out[i];
     column.name = s.columns[c].name;
     column.kind = s.columns[c].kind;
+    column.shape = s.columns[c].shape;
     column.rows = rows;
     column.width = ColumnWidth(c);
     const auto values = static_cast<size_t>(rows * column.width);
@@ -313,6 +300,12 @@ std::vector<DatasetColumnData> BarsDataset::ReadSamples(std::span<const int64_t>
       case parquet::ColumnType::kFloatList: column.floats.resize(values); into[i].values = column.floats.data(); break;
       case parquet::ColumnType::kString: column.codes.resize(values); into[i].values = column.codes.data(); break;
       case parquet::ColumnType::kDouble:
+      case parquet::ColumnType::kInt32:
+      case parquet::ColumnType::kBool:
+      case parquet::ColumnType::kInt8List:
+      case parquet::ColumnType::kInt16List:
+      case parquet::ColumnType::kInt64List:
+      case parquet::ColumnType::kBoolList:
         throw DataError(fmt::format("{}: column '{}' of a kind a bars dataset does not compute", s.path.string(),
                                     column.name));
     }
