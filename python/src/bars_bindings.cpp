@@ -177,6 +177,13 @@ void BindBars(py::module_& m) {
              return std::make_shared<BarsDataset>(path);
            }),
            py::arg("path"))
+      .def(py::init([](const std::filesystem::path& path, const std::filesystem::path& shared, uint64_t token) {
+             py::gil_scoped_release release;
+             return std::make_shared<BarsDataset>(path, BarsDataset::SharedSource{shared, token});
+           }),
+           py::arg("path"), py::arg("shared"), py::arg("token"))
+      .def_property_readonly("shared_descriptor", &BarsDataset::SharedDescriptor)
+      .def_property_readonly("attached", &BarsDataset::attached)
       .def_property_readonly("path", &BarsDataset::path)
       .def_property_readonly("num_rows", &BarsDataset::num_rows)
       .def_property_readonly("bars_per_ticker", &BarsDataset::bars_per_ticker)

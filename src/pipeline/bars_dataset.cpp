@@ -6,10 +6,17 @@
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
 #include <system_error>
 #include <variant>
 
@@ -45,35 +52,129 @@ uint64_t Mix64(uint64_t z) {
 // window features.
 constexpr int64_t kReadRows = 256;
 
-// Reserves `n` values in `values` and asks for their pages to be huge ones
-// (2 MiB) when they are first touched: a row reads W bars of 7 per-bar
-// arrays at a random end bar, and with 4 KiB pages nearly each of those
-// reads missed the TLB (about 12% of a read's time). The capacity is
-// rounded so that malloc maps exactly a multiple of 2 MiB, which the kernel
-// places on a 2 MiB boundary (malloc's 16-byte header just before the
-// values). The last huge page is advised only when little of it lies past
-// the values (at most 1/8 of their size), so the memory touched stays about
-// the values'. Only advice: where the kernel has no transparent huge pages,
-// or malloc or the kernel place the values otherwise, nothing changes but
-// the speed.
-template <class T>
-void ReserveHuge(std::vector<T>& values, size_t n) {
-  constexpr size_t kHuge = size_t{2} << 20;
-  const size_t bytes = n * sizeof(T);
-  if (bytes < kHuge) {
-    values.reserve(n);
-    return;
+// The per-bar values of an open bars dataset live in one memory file
+// (memfd), mapped read-only once filled: a process that opens the same file
+// later (a DataLoader worker started by spawn or forkserver) maps them from
+// the opener's descriptor instead of computing its own copy. Its first
+// kSharedHeaderBytes hold a SharedHeader; then, per ticker in config order,
+// the kPreparedArrays arrays of PreparedSeries, one after the other.
+constexpr size_t kSharedHeaderBytes = 4096;
+constexpr char kSharedMagic[16] = "barforge-bars-1";
+
+struct SharedHeader {
+  char magic[16];
+  char version[32];   // the barforge that computed the values
+  uint64_t token;     // a random number the opener publishes with the descriptor
+  uint64_t file_size;  // the bars dataset the values are of: size, mtime, inode, device
+  int64_t file_mtime_ns;
+  uint64_t file_inode;
+  uint64_t file_device;
+  uint64_t values;  // doubles after the header
+};
+static_assert(sizeof(SharedHeader) <= kSharedHeaderBytes);
+
+// A mapping of a memory file (owned: unmapped and closed with this).
+class SharedValues {
+ public:
+  SharedValues(int fd, void* address, size_t bytes) : fd_(fd), address_(address), bytes_(bytes) {}
+  ~SharedValues() {
+    munmap(address_, bytes_);
+    if (fd_ >= 0) close(fd_);
   }
-  // malloc's header and rounding: 32 bytes less than whole huge pages.
-  values.reserve(((bytes + 32 + kHuge - 1) / kHuge * kHuge - 32) / sizeof(T));
-#ifdef MADV_HUGEPAGE
-  const auto data = reinterpret_cast<uintptr_t>(values.data());
-  const uintptr_t begin = data / kHuge * kHuge;
-  if (data - begin > 64) return;  // not where a huge page begins: nothing to gain
-  uintptr_t end = (data + bytes) / kHuge * kHuge;
-  if (end + kHuge - (data + bytes) <= bytes / 8) end += kHuge;
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  SharedValues(const SharedValues&) = delete;
+  SharedValues& operator=(const SharedValues&) = delete;
+
+  int fd() const { return fd_; }
+  const SharedHeader& header() const { return *static_cast<const SharedHeader*>(address_); }
+  double* values() const {
+    return reinterpret_cast<double*>(static_cast<char*>(address_) + kSharedHeaderBytes);
+  }
+  void Seal() const { mprotect(address_, bytes_, PROT_READ); }
+
+ private:
+  int fd_;
+  void* address_;
+  size_t bytes_;
+};
+
+SharedHeader HeaderOf(const std::filesystem::path& path, uint64_t values) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
+    throw DataError(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(errno)));
+  }
+  SharedHeader header{};
+  std::memcpy(header.magic, kSharedMagic, sizeof(kSharedMagic));
+  std::snprintf(header.version, sizeof(header.version), "%s", kVersion);
+  header.file_size = static_cast<uint64_t>(info.st_size);
+  header.file_mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  header.file_inode = static_cast<uint64_t>(info.st_ino);
+  header.file_device = static_cast<uint64_t>(info.st_dev);
+  header.values = values;
+  return header;
+}
+
+// A fresh memory file of `values` doubles after its header, mapped
+// read-write; null where the system has no memory files.
+std::shared_ptr<SharedValues> CreateSharedValues(const std::filesystem::path& path, uint64_t values) {
+  SharedHeader header = HeaderOf(path, values);
+  std::random_device random;
+  header.token = (uint64_t{random()} << 32) ^ random();
+  const size_t bytes = kSharedHeaderBytes + values * sizeof(double);
+#ifdef MFD_CLOEXEC
+  const int fd = memfd_create("barforge-bars", MFD_CLOEXEC);
+#else
+  const int fd = -1;
 #endif
+  if (fd < 0) return nullptr;
+  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    const int code = errno;
+    close(fd);
+    throw DataError(fmt::format("{}: no memory for its bars' values ({} bytes): {}", path.string(), bytes,
+                                std::strerror(code)));
+  }
+  void* address = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (address == MAP_FAILED) {
+    const int code = errno;
+    close(fd);
+    throw DataError(fmt::format("{}: cannot map its bars' values: {}", path.string(), std::strerror(code)));
+  }
+  std::memcpy(address, &header, sizeof(header));
+  return std::make_shared<SharedValues>(fd, address, bytes);
+}
+
+// The values another process computed for the dataset at `path`, mapped
+// read-only from `source`; DataError when they are not that file's (another
+// file, version or token: a descriptor since closed and reused).
+std::shared_ptr<SharedValues> MapSharedValues(const std::filesystem::path& path,
+                                              const BarsDataset::SharedSource& source, uint64_t values) {
+  const auto refuse = [&](const std::string& why) {
+    return DataError(fmt::format("{}: the bars' values shared at {} are not this file's: {}", path.string(),
+                                 source.mapping.string(), why));
+  };
+  const int fd = open(source.mapping.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw refuse(std::strerror(errno));
+  const size_t bytes = kSharedHeaderBytes + values * sizeof(double);
+  struct stat info {};
+  if (fstat(fd, &info) != 0 || static_cast<uint64_t>(info.st_size) != bytes) {
+    close(fd);
+    throw refuse(fmt::format("{} bytes, not {}", static_cast<int64_t>(info.st_size), bytes));
+  }
+  void* address = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);  // the mapping stays
+  if (address == MAP_FAILED) throw refuse(std::strerror(errno));
+  auto shared = std::make_shared<SharedValues>(-1, address, bytes);
+  const SharedHeader& got = shared->header();
+  const SharedHeader want = HeaderOf(path, values);
+  if (std::memcmp(got.magic, want.magic, sizeof(want.magic)) != 0) throw refuse("no barforge header");
+  if (std::strncmp(got.version, want.version, sizeof(want.version)) != 0) {
+    throw refuse(fmt::format("computed by barforge {:.32s}", got.version));
+  }
+  if (got.token != source.token) throw refuse("another token");
+  if (got.file_size != want.file_size || got.file_mtime_ns != want.file_mtime_ns ||
+      got.file_inode != want.file_inode || got.file_device != want.file_device || got.values != values) {
+    throw refuse("of another file (or the file changed since)");
+  }
+  return shared;
 }
 
 }  // namespace
@@ -102,6 +203,9 @@ struct BarsDataset::State {
   std::vector<int64_t> bar_counts;
   std::vector<BarSeries> series;
   std::vector<PreparedSeries> prepared;
+  std::shared_ptr<SharedValues> shared;  // the per-bar values (null: in memory of their own)
+  uint64_t shared_token = 0;
+  bool attached = false;
   std::vector<SplitPlan> splits;
   size_t split_index = 0;
   std::string split;
@@ -112,8 +216,12 @@ struct BarsDataset::State {
   }
 };
 
-BarsDataset::BarsDataset(const std::filesystem::path& path) : state_(std::make_unique<State>()) {
+BarsDataset::BarsDataset(const std::filesystem::path& path) : BarsDataset(path, SharedSource{}) {}
+
+BarsDataset::BarsDataset(const std::filesystem::path& path, const SharedSource& shared)
+    : state_(std::make_unique<State>()) {
   State& s = *state_;
+  const bool attach = !shared.mapping.empty();
   s.path = path;
   std::error_code error;
   if (!std::filesystem::exists(path, error)) throw NotFoundError(fmt::format("{}: dataset not found", path.string()));
@@ -177,7 +285,7 @@ BarsDataset::BarsDataset(const std::filesystem::path& path) : state_(std::make_u
     bars.ticker = s.config.tickers[ticker];
     bars.source = path;
     const auto count = static_cast<size_t>(s.bar_counts[ticker++]);
-    ReserveHuge(bars.timestamp_ns, count);
+    bars.timestamp_ns.reserve(count);
     while (bars.timestamp_ns.size() < count) {
       if (group >= reader.num_row_groups()) throw broken("fewer bars than its footer says");
       const auto append = [&](std::vector<double>& out, size_t column) {
@@ -186,28 +294,45 @@ BarsDataset::BarsDataset(const std::filesystem::path& path) : state_(std::make_u
       };
       const parquet::ColumnBuffer timestamps = reader.ReadColumnChunk(0, group);
       bars.timestamp_ns.insert(bars.timestamp_ns.end(), timestamps.int64s.begin(), timestamps.int64s.end());
-      append(bars.open, 1);
-      append(bars.high, 2);
-      append(bars.low, 3);
-      append(bars.close, 4);
-      append(bars.volume, 5);
+      if (!attach) {  // attached: the values were computed from them by the process sharing them
+        append(bars.open, 1);
+        append(bars.high, 2);
+        append(bars.low, 3);
+        append(bars.close, 4);
+        append(bars.volume, 5);
+      }
       ++group;
     }
-    if (bars.timestamp_ns.size() != count || bars.volume.size() != count) {
+    if (bars.timestamp_ns.size() != count || (!attach && bars.volume.size() != count)) {
       throw broken(fmt::format("ticker '{}': a row group spans two tickers", bars.ticker));
     }
   }
   // On this thread only: no oneTBB worker starts before a DataLoader forks
   // its workers from the process that opened the dataset.
+  const auto values = static_cast<uint64_t>(kPreparedArrays) * static_cast<uint64_t>(total);
   s.prepared.resize(s.series.size());
+  if (attach) {
+    s.shared = MapSharedValues(path, shared, values);
+    s.attached = true;
+  } else {
+    s.shared = CreateSharedValues(path, values);
+  }
+  size_t offset = 0;
   for (size_t t = 0; t < s.series.size(); ++t) {
-    PreparedSeries& prepared = s.prepared[t];
-    const auto n = static_cast<size_t>(s.series[t].size());
-    for (std::vector<double>* values : {&prepared.log_open, &prepared.log_high, &prepared.log_low, &prepared.log_close,
-                                        &prepared.log1p_volume, &prepared.log_range, &prepared.log_return}) {
-      ReserveHuge(*values, n);
+    const size_t n = kPreparedArrays * static_cast<size_t>(s.series[t].size());
+    if (s.attached) {
+      s.prepared[t] = ViewPreparedSeries(s.series[t], std::span<const double>(s.shared->values() + offset, n),
+                                         s.shared);
+    } else if (s.shared != nullptr) {
+      PrepareSeriesInto(s.series[t], std::span<double>(s.shared->values() + offset, n), s.shared, s.prepared[t]);
+    } else {
+      PrepareSeriesInto(s.series[t], s.prepared[t]);
     }
-    PrepareSeriesInto(s.series[t], prepared);
+    offset += n;
+  }
+  if (s.shared != nullptr) {
+    s.shared_token = s.shared->header().token;
+    s.shared->Seal();  // read-only from here on, in this process too
   }
   s.splits = PlanBuild(s.config, s.series).splits;
   // Rows need the per-bar logs and the timestamps only: the prices and
@@ -252,6 +377,11 @@ std::string BarsDataset::Metadata(const std::string& key) const {
 const Config& BarsDataset::config() const { return state_->config; }
 const std::vector<int64_t>& BarsDataset::bars_per_ticker() const { return state_->bar_counts; }
 const std::string& BarsDataset::split() const { return state_->split; }
+std::pair<int, uint64_t> BarsDataset::SharedDescriptor() const {
+  if (state_->shared == nullptr || state_->attached) return {-1, 0};
+  return {state_->shared->fd(), state_->shared_token};
+}
+bool BarsDataset::attached() const { return state_->attached; }
 std::string BarsDataset::SamplesArrowSchema() const { return ArrowSchemaBase64(state_->layout.Schema()); }
 
 std::vector<DatasetColumnData> BarsDataset::ReadRows(int64_t start, int64_t stop,
