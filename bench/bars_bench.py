@@ -6,10 +6,12 @@ Builds the default config's samples file (storage: windows) and its bars
 dataset (storage: bars) in every round, each build in its own process under
 /usr/bin/time, then in the same round: iter_batches over every column of
 each, in file order and shuffled (same batch size), and a torch DataLoader
-with 2 workers over SampleDataset of the bars dataset, whose peak memory is
-the sum of every process's peak proportional set size (PSS: pages the
-workers share with the parent are counted once, split between them; RSS
-would count the shared bars once per process). Steps alternate within a
+with 2 workers over SampleDataset of the bars dataset, its workers forked
+and then spawned, whose peak memory is the sum of every process's peak
+proportional set size (PSS: pages the workers share with the parent are
+counted once, split between them; RSS would count the shared bars once per
+process), with the largest private memory of one worker (what it holds
+that no other process shares). Steps alternate within a
 round, and ratios are taken within each round, so the 2-core machine's
 drift cancels. Prints a Markdown table: medians and each round's ratios.
 
@@ -43,27 +45,32 @@ assert rows == ds.num_rows, (rows, ds.num_rows)
 print(rows / (time.perf_counter() - start))
 """
 
-# Peak PSS of a parent and its DataLoader workers, sampled every 50 ms from
-# /proc/PID/smaps_rollup by a thread of the parent.
+# Peak PSS of a parent and its DataLoader workers (workers started by
+# argv[3]: fork or spawn), sampled every 50 ms from /proc/PID/smaps_rollup by
+# a thread of the parent (every child counts: with spawn, multiprocessing's
+# resource tracker too), and the largest private memory (Private_Clean +
+# Private_Dirty: pages no other process maps) any one worker reached.
 TORCH = """
 import os, sys, threading, time
 import torch
 from torch.utils.data import DataLoader
 from barforge.torch import SampleDataset
 
-def pss_kib(pid):
+def rollup(pid):
+    out = {}
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
+                key, _, rest = line.partition(":")
+                if key in ("Pss", "Private_Clean", "Private_Dirty"):
+                    out[key] = int(rest.split()[0])
     except OSError:
-        return 0
-    return 0
+        pass
+    return out
 
-def family():
+def children():
     me = os.getpid()
-    pids = [me]
+    pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -74,25 +81,28 @@ def family():
                 pass
     return pids
 
-peak = [0, 0]
+peak = [0, 0, 0]
 done = threading.Event()
 def watch():
     while not done.is_set():
-        pids = family()
-        peak[0] = max(peak[0], sum(pss_kib(p) for p in pids))
-        peak[1] = max(peak[1], len(pids))
+        kids = children()
+        rollups = [rollup(os.getpid())] + [rollup(p) for p in kids]
+        peak[0] = max(peak[0], sum(r.get("Pss", 0) for r in rollups))
+        peak[1] = max(peak[1], len(rollups))
+        peak[2] = max([peak[2]] + [r.get("Private_Clean", 0) + r.get("Private_Dirty", 0) for r in rollups[1:]])
         time.sleep(0.05)
 
-ds = SampleDataset(sys.argv[1], batch_size=int(sys.argv[2]), shuffle=True, seed=1)
-thread = threading.Thread(target=watch, daemon=True)
-thread.start()
-n = 0
-for b in DataLoader(ds, batch_size=None, num_workers=2):
-    n += len(b["sample_id"])
-done.set()
-thread.join()
-assert n == ds.num_rows
-print(peak[0] / 1024, peak[1])
+if __name__ == "__main__":
+    ds = SampleDataset(sys.argv[1], batch_size=int(sys.argv[2]), shuffle=True, seed=1)
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    n = 0
+    for b in DataLoader(ds, batch_size=None, num_workers=2, multiprocessing_context=sys.argv[3]):
+        n += len(b["sample_id"])
+    done.set()
+    thread.join()
+    assert n == ds.num_rows
+    print(peak[0] / 1024, peak[1], peak[2] / 1024)
 """
 
 
@@ -151,10 +161,12 @@ def main():
                         row[f"iter_{name}_{'shuffled' if shuffle == '1' else 'ordered'}_rows_s"] = float(out)
                         row[f"iter_{name}_{'shuffled' if shuffle == '1' else 'ordered'}_rss"] = rss
             if not args.skip_torch and not args.skip_iter:
-                _, _, out = timed([PY, "-c", TORCH, str(bars), str(args.batch)])
-                pss, processes = out.split()
-                row["torch_bars_peak_pss_mib"] = float(pss)
-                row["torch_processes"] = int(processes)
+                for method in ("fork", "spawn"):
+                    _, _, out = timed([PY, "-c", TORCH, str(bars), str(args.batch), method])
+                    pss, processes, private = out.split()
+                    row[f"torch_{method}_peak_pss_mib"] = float(pss)
+                    row[f"torch_{method}_worker_private_mib"] = float(private)
+                    row[f"torch_{method}_processes"] = int(processes)
             rows.append(row)
             print(f"round {r + 1}: {row}", file=sys.stderr, flush=True)
     finally:
@@ -186,11 +198,18 @@ def main():
                  f"iter_bars_{order}_rows_s", ratios(f"iter_bars_{order}_rows_s", f"iter_windows_{order}_rows_s"))
             line(f"iter_batches {order} peak RSS (MiB)", f"iter_windows_{order}_rss", f"iter_bars_{order}_rss",
                  ratios(f"iter_bars_{order}_rss", f"iter_windows_{order}_rss"))
-    if "torch_bars_peak_pss_mib" in rows[0]:
-        pss = statistics.median(row["torch_bars_peak_pss_mib"] for row in rows)
+    if "torch_fork_peak_pss_mib" in rows[0]:
         bars_mb = statistics.median(row["size_bars_mb"] for row in rows)
-        print(f"\nDataLoader (2 workers, shuffled, SampleDataset over the bars dataset): peak PSS of all "
-              f"{rows[0]['torch_processes']} processes {pss:,.0f} MiB; the bars file is {bars_mb:,.1f} MB")
+        print(f"\nDataLoader (2 workers, shuffled, SampleDataset over the bars dataset; the bars file is "
+              f"{bars_mb:,.1f} MB; target: its size + 150 MB per process):")
+        for method in ("fork", "spawn"):
+            pss = statistics.median(row[f"torch_{method}_peak_pss_mib"] for row in rows)
+            private = statistics.median(row[f"torch_{method}_worker_private_mib"] for row in rows)
+            processes = max(row[f"torch_{method}_processes"] for row in rows)
+            target = bars_mb + 150 * processes
+            print(f"- {method}: peak PSS of all {processes} processes {pss:,.0f} MiB (target {target:,.0f}: "
+                  f"{'met' if pss * 1.048576 <= target else 'missed'}); a worker's peak private memory "
+                  f"{private:,.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ for bit. open_dataset() returns one for a bars dataset.
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import weakref
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,16 +31,29 @@ _AHEAD = 2
 class BarsDataset:
     """A bars dataset opened for reading: the interface of Dataset
     (num_rows, columns, metadata, read, iter_batches), rows computed when
-    read. The bars are read once, here; DataLoader workers forked after this
-    share them (copy-on-write), and each batch costs memory for its rows only."""
+    read. The bars are read once, here, into a memory file: DataLoader
+    workers forked after this share its mapping, and a process started after
+    this (a worker started by spawn or forkserver) maps it read-only instead
+    of computing its own copy (see SHARED_ENV). Each batch costs memory for
+    its rows only."""
 
     storage = "bars"
 
     def __init__(self, path: str | Path):
         self._path = Path(path)
-        self._reader = _core.BarsReader(str(path))
+        self._reader = _attach(self._path)
+        if self._reader is None:
+            self._reader = _core.BarsReader(str(path))
+            _publish(self._path, self._reader, self)
         self._kinds = dict(self._reader.columns)
         self._metadata: dict[str, Any] | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether the per-bar values are mapped from the process that opened
+        the file first (a DataLoader worker started by spawn or forkserver),
+        not computed here."""
+        return self._reader.attached
 
     def __repr__(self) -> str:
         return f"barforge.BarsDataset({str(self._path)!r}, num_rows={self.num_rows}, columns={self.columns})"
@@ -66,6 +82,14 @@ class BarsDataset:
         return list(self._kinds)
 
     @property
+    def num_row_groups(self) -> int:
+        """The row groups of the samples file of the same config (chunk_rows
+        rows each): a bars dataset stores none, but code that reads a dataset
+        row group by row group (read(start, stop) over each) reads the same
+        rows from either storage."""
+        return self._reader.num_row_groups
+
+    @property
     def bars_per_ticker(self) -> list[int]:
         """The bars stored for each ticker, in config order."""
         return list(self._reader.bars_per_ticker)
@@ -91,6 +115,19 @@ class BarsDataset:
     def window(self) -> int:
         """W, the bars in each sample's window (from the stored config)."""
         return int(self.metadata["config"]["window"])
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """The rows, in file order, as an Arrow C stream (PyCapsule), as
+        Dataset.__arrow_c_stream__ gives them: `pyarrow.table(ds)`,
+        `polars.DataFrame(ds)`, DuckDB. The schema is the samples file's of
+        the same config (the file's own ARROW:schema is its bars'), and the
+        batches are iter_batches' in file order. Needs pyarrow."""
+        from barforge import _arrow_stream
+
+        pa = _arrow_stream._pyarrow()
+        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(self._reader.samples_arrow_schema)))
+        reader = pa.RecordBatchReader.from_batches(schema, _arrow_stream.batches(self, schema))
+        return reader.__arrow_c_stream__(requested_schema)
 
     _names = Dataset._names
     _shape = Dataset._shape
@@ -163,6 +200,62 @@ class BarsDataset:
                     yield in_flight.popleft().result()
             while in_flight:
                 yield in_flight.popleft().result()
+
+
+# Where the per-bar values of the bars datasets this process (or the one that
+# started it) opened can be mapped from: {realpath: [pid, fd, token]} as
+# JSON. Processes started after an open inherit it (spawn and forkserver
+# workers, subprocesses) and map the values read-only from
+# /proc/PID/fd/FD instead of computing their own copy; the token and the
+# file's identity in the memory file's header say it is still that file's.
+SHARED_ENV = "BARFORGE_SHARED_BARS"
+
+
+def _shared_table() -> dict[str, list[int]]:
+    try:
+        table = json.loads(os.environ.get(SHARED_ENV, "{}"))
+    except ValueError:
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def _attach(path: Path):
+    """A reader over the values another live process shares for `path`, or
+    None (none published, its process gone, or not this file's any more)."""
+    entry = _shared_table().get(os.path.realpath(path))
+    if not isinstance(entry, list) or len(entry) != 3:
+        return None
+    pid, fd, token = (int(v) for v in entry)
+    if pid == os.getpid():
+        return None
+    try:
+        return _core.BarsReader(str(path), f"/proc/{pid}/fd/{fd}", token)
+    except ValueError:  # gone, reused or changed: compute them here
+        return None
+
+
+def _publish(path: Path, reader, owner) -> None:
+    """Publishes `reader`'s shared values for processes started from now on,
+    until `owner` goes (when the descriptor closes)."""
+    fd, token = reader.shared_descriptor
+    if fd < 0:
+        return
+    key = os.path.realpath(path)
+    entry = [os.getpid(), fd, token]
+    table = _shared_table()
+    table[key] = entry
+    os.environ[SHARED_ENV] = json.dumps(table)
+    weakref.finalize(owner, _unpublish, key, entry)
+
+
+def _unpublish(key: str, entry: list[int]) -> None:
+    table = _shared_table()
+    if table.get(key) == entry:
+        del table[key]
+        if table:
+            os.environ[SHARED_ENV] = json.dumps(table)
+        else:
+            os.environ.pop(SHARED_ENV, None)
 
 
 def _epoch_key(seed: int) -> int:

@@ -80,11 +80,14 @@ def build_dataset(cfg: Mapping[str, Any] | None, n_samples: int | None = None, s
 
 
 def read_dataset(path: str | Path, columns: list[str] | None = None, parallelism: int | None = None):
-    """A ray.data.Dataset of the barforge dataset at `path` (a file or a
-    complete directory of parts): one row per sample, in sample_id order,
-    every row exactly once, with the list columns as tensors (`ohlc` (W, 4),
-    `volume` (W,), `meta` (6,), `rewards` (3,)). Read tasks read row groups
-    in parallel with barforge's own reader, on any node that sees `path`.
+    """A ray.data.Dataset of the barforge dataset at `path` (a file, a
+    complete directory of parts, or a bars dataset): one row per sample, in
+    sample_id order, every row exactly once, with the list columns as
+    tensors (`ohlc` (W, 4), `volume` (W,), `meta` (6,), `rewards` (3,)).
+    Read tasks read row groups in parallel with barforge's own reader, on any
+    node that sees `path`; over a bars dataset each task reads the bars once
+    and computes the rows of the samples file's row groups (the same rows,
+    floats bit for bit).
 
     `ray.data.read_parquet(path)` reads the same files too, giving the list
     columns as flat fixed-size lists (reshape `ohlc` to (W, 4) yourself).

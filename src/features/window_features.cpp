@@ -43,7 +43,7 @@ void RawMetaOf(const WindowRef* windows, int window, std::array<double, kMetaFea
     }
   }
   for (size_t s = 0; s < N; ++s) {
-    const std::vector<double>& log_close = windows[s].series->log_close;
+    const std::span<const double> log_close = windows[s].series->log_close;
     const auto e = static_cast<size_t>(windows[s].end_bar);
     raw_meta[s][0] = log_close[e] - log_close[e + 1 - w];
     raw_meta[s][1] = std::sqrt(return_squares[s] / static_cast<double>(w - 1));

@@ -6,11 +6,18 @@
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
 #include <system_error>
-#include <unordered_map>
 #include <variant>
 
 #include <fmt/format.h>
@@ -23,6 +30,7 @@
 #include "dataset/dataset_footer.h"
 #include "features/meta_scaler.h"
 #include "features/prepared_series.h"
+#include "pipeline/arrow_schema.h"
 #include "pipeline/bars_dataset_writer.h"
 #include "pipeline/column_selection.h"
 #include "pipeline/sample_chunk.h"
@@ -39,8 +47,135 @@ uint64_t Mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// Rows per block of the window features, filled on all threads.
-constexpr int64_t kFillRows = 1024;
+// Rows per block of a read, computed whole by one thread: about 2 KiB of
+// bars a row (W = 64) stay in a core's cache between a row's meta and its
+// window features.
+constexpr int64_t kReadRows = 256;
+
+// The per-bar values of an open bars dataset live in one memory file
+// (memfd), mapped read-only once filled: a process that opens the same file
+// later (a DataLoader worker started by spawn or forkserver) maps them from
+// the opener's descriptor instead of computing its own copy. Its first
+// kSharedHeaderBytes hold a SharedHeader; then, per ticker in config order,
+// the kPreparedArrays arrays of PreparedSeries, one after the other.
+constexpr size_t kSharedHeaderBytes = 4096;
+constexpr char kSharedMagic[16] = "barforge-bars-1";
+
+struct SharedHeader {
+  char magic[16];
+  char version[32];   // the barforge that computed the values
+  uint64_t token;     // a random number the opener publishes with the descriptor
+  uint64_t file_size;  // the bars dataset the values are of: size, mtime, inode, device
+  int64_t file_mtime_ns;
+  uint64_t file_inode;
+  uint64_t file_device;
+  uint64_t values;  // doubles after the header
+};
+static_assert(sizeof(SharedHeader) <= kSharedHeaderBytes);
+
+// A mapping of a memory file (owned: unmapped and closed with this).
+class SharedValues {
+ public:
+  SharedValues(int fd, void* address, size_t bytes) : fd_(fd), address_(address), bytes_(bytes) {}
+  ~SharedValues() {
+    munmap(address_, bytes_);
+    if (fd_ >= 0) close(fd_);
+  }
+  SharedValues(const SharedValues&) = delete;
+  SharedValues& operator=(const SharedValues&) = delete;
+
+  int fd() const { return fd_; }
+  const SharedHeader& header() const { return *static_cast<const SharedHeader*>(address_); }
+  double* values() const {
+    return reinterpret_cast<double*>(static_cast<char*>(address_) + kSharedHeaderBytes);
+  }
+  void Seal() const { mprotect(address_, bytes_, PROT_READ); }
+
+ private:
+  int fd_;
+  void* address_;
+  size_t bytes_;
+};
+
+SharedHeader HeaderOf(const std::filesystem::path& path, uint64_t values) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
+    throw DataError(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(errno)));
+  }
+  SharedHeader header{};
+  std::memcpy(header.magic, kSharedMagic, sizeof(kSharedMagic));
+  std::snprintf(header.version, sizeof(header.version), "%s", kVersion);
+  header.file_size = static_cast<uint64_t>(info.st_size);
+  header.file_mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  header.file_inode = static_cast<uint64_t>(info.st_ino);
+  header.file_device = static_cast<uint64_t>(info.st_dev);
+  header.values = values;
+  return header;
+}
+
+// A fresh memory file of `values` doubles after its header, mapped
+// read-write; null where the system has no memory files.
+std::shared_ptr<SharedValues> CreateSharedValues(const std::filesystem::path& path, uint64_t values) {
+  SharedHeader header = HeaderOf(path, values);
+  std::random_device random;
+  header.token = (uint64_t{random()} << 32) ^ random();
+  const size_t bytes = kSharedHeaderBytes + values * sizeof(double);
+#ifdef MFD_CLOEXEC
+  const int fd = memfd_create("barforge-bars", MFD_CLOEXEC);
+#else
+  const int fd = -1;
+#endif
+  if (fd < 0) return nullptr;
+  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    const int code = errno;
+    close(fd);
+    throw DataError(fmt::format("{}: no memory for its bars' values ({} bytes): {}", path.string(), bytes,
+                                std::strerror(code)));
+  }
+  void* address = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (address == MAP_FAILED) {
+    const int code = errno;
+    close(fd);
+    throw DataError(fmt::format("{}: cannot map its bars' values: {}", path.string(), std::strerror(code)));
+  }
+  std::memcpy(address, &header, sizeof(header));
+  return std::make_shared<SharedValues>(fd, address, bytes);
+}
+
+// The values another process computed for the dataset at `path`, mapped
+// read-only from `source`; DataError when they are not that file's (another
+// file, version or token: a descriptor since closed and reused).
+std::shared_ptr<SharedValues> MapSharedValues(const std::filesystem::path& path,
+                                              const BarsDataset::SharedSource& source, uint64_t values) {
+  const auto refuse = [&](const std::string& why) {
+    return DataError(fmt::format("{}: the bars' values shared at {} are not this file's: {}", path.string(),
+                                 source.mapping.string(), why));
+  };
+  const int fd = open(source.mapping.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw refuse(std::strerror(errno));
+  const size_t bytes = kSharedHeaderBytes + values * sizeof(double);
+  struct stat info {};
+  if (fstat(fd, &info) != 0 || static_cast<uint64_t>(info.st_size) != bytes) {
+    close(fd);
+    throw refuse(fmt::format("{} bytes, not {}", static_cast<int64_t>(info.st_size), bytes));
+  }
+  void* address = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);  // the mapping stays
+  if (address == MAP_FAILED) throw refuse(std::strerror(errno));
+  auto shared = std::make_shared<SharedValues>(-1, address, bytes);
+  const SharedHeader& got = shared->header();
+  const SharedHeader want = HeaderOf(path, values);
+  if (std::memcmp(got.magic, want.magic, sizeof(want.magic)) != 0) throw refuse("no barforge header");
+  if (std::strncmp(got.version, want.version, sizeof(want.version)) != 0) {
+    throw refuse(fmt::format("computed by barforge {:.32s}", got.version));
+  }
+  if (got.token != source.token) throw refuse("another token");
+  if (got.file_size != want.file_size || got.file_mtime_ns != want.file_mtime_ns ||
+      got.file_inode != want.file_inode || got.file_device != want.file_device || got.values != values) {
+    throw refuse("of another file (or the file changed since)");
+  }
+  return shared;
+}
 
 }  // namespace
 
@@ -68,6 +203,9 @@ struct BarsDataset::State {
   std::vector<int64_t> bar_counts;
   std::vector<BarSeries> series;
   std::vector<PreparedSeries> prepared;
+  std::shared_ptr<SharedValues> shared;  // the per-bar values (null: in memory of their own)
+  uint64_t shared_token = 0;
+  bool attached = false;
   std::vector<SplitPlan> splits;
   size_t split_index = 0;
   std::string split;
@@ -78,8 +216,12 @@ struct BarsDataset::State {
   }
 };
 
-BarsDataset::BarsDataset(const std::filesystem::path& path) : state_(std::make_unique<State>()) {
+BarsDataset::BarsDataset(const std::filesystem::path& path) : BarsDataset(path, SharedSource{}) {}
+
+BarsDataset::BarsDataset(const std::filesystem::path& path, const SharedSource& shared)
+    : state_(std::make_unique<State>()) {
   State& s = *state_;
+  const bool attach = !shared.mapping.empty();
   s.path = path;
   std::error_code error;
   if (!std::filesystem::exists(path, error)) throw NotFoundError(fmt::format("{}: dataset not found", path.string()));
@@ -143,6 +285,7 @@ BarsDataset::BarsDataset(const std::filesystem::path& path) : state_(std::make_u
     bars.ticker = s.config.tickers[ticker];
     bars.source = path;
     const auto count = static_cast<size_t>(s.bar_counts[ticker++]);
+    bars.timestamp_ns.reserve(count);
     while (bars.timestamp_ns.size() < count) {
       if (group >= reader.num_row_groups()) throw broken("fewer bars than its footer says");
       const auto append = [&](std::vector<double>& out, size_t column) {
@@ -151,21 +294,46 @@ BarsDataset::BarsDataset(const std::filesystem::path& path) : state_(std::make_u
       };
       const parquet::ColumnBuffer timestamps = reader.ReadColumnChunk(0, group);
       bars.timestamp_ns.insert(bars.timestamp_ns.end(), timestamps.int64s.begin(), timestamps.int64s.end());
-      append(bars.open, 1);
-      append(bars.high, 2);
-      append(bars.low, 3);
-      append(bars.close, 4);
-      append(bars.volume, 5);
+      if (!attach) {  // attached: the values were computed from them by the process sharing them
+        append(bars.open, 1);
+        append(bars.high, 2);
+        append(bars.low, 3);
+        append(bars.close, 4);
+        append(bars.volume, 5);
+      }
       ++group;
     }
-    if (bars.timestamp_ns.size() != count || bars.volume.size() != count) {
+    if (bars.timestamp_ns.size() != count || (!attach && bars.volume.size() != count)) {
       throw broken(fmt::format("ticker '{}': a row group spans two tickers", bars.ticker));
     }
   }
   // On this thread only: no oneTBB worker starts before a DataLoader forks
   // its workers from the process that opened the dataset.
+  const auto values = static_cast<uint64_t>(kPreparedArrays) * static_cast<uint64_t>(total);
   s.prepared.resize(s.series.size());
-  for (size_t t = 0; t < s.series.size(); ++t) s.prepared[t] = PrepareSeries(s.series[t]);
+  if (attach) {
+    s.shared = MapSharedValues(path, shared, values);
+    s.attached = true;
+  } else {
+    s.shared = CreateSharedValues(path, values);
+  }
+  size_t offset = 0;
+  for (size_t t = 0; t < s.series.size(); ++t) {
+    const size_t n = kPreparedArrays * static_cast<size_t>(s.series[t].size());
+    if (s.attached) {
+      s.prepared[t] = ViewPreparedSeries(s.series[t], std::span<const double>(s.shared->values() + offset, n),
+                                         s.shared);
+    } else if (s.shared != nullptr) {
+      PrepareSeriesInto(s.series[t], std::span<double>(s.shared->values() + offset, n), s.shared, s.prepared[t]);
+    } else {
+      PrepareSeriesInto(s.series[t], s.prepared[t]);
+    }
+    offset += n;
+  }
+  if (s.shared != nullptr) {
+    s.shared_token = s.shared->header().token;
+    s.shared->Seal();  // read-only from here on, in this process too
+  }
   s.splits = PlanBuild(s.config, s.series).splits;
   // Rows need the per-bar logs and the timestamps only: the prices and
   // volumes go (40 of the 104 bytes a bar held).
@@ -209,6 +377,12 @@ std::string BarsDataset::Metadata(const std::string& key) const {
 const Config& BarsDataset::config() const { return state_->config; }
 const std::vector<int64_t>& BarsDataset::bars_per_ticker() const { return state_->bar_counts; }
 const std::string& BarsDataset::split() const { return state_->split; }
+std::pair<int, uint64_t> BarsDataset::SharedDescriptor() const {
+  if (state_->shared == nullptr || state_->attached) return {-1, 0};
+  return {state_->shared->fd(), state_->shared_token};
+}
+bool BarsDataset::attached() const { return state_->attached; }
+std::string BarsDataset::SamplesArrowSchema() const { return ArrowSchemaBase64(state_->layout.Schema()); }
 
 std::vector<DatasetColumnData> BarsDataset::ReadRows(int64_t start, int64_t stop,
                                                      const std::vector<std::string>& names) const {
@@ -221,10 +395,65 @@ std::vector<DatasetColumnData> BarsDataset::ReadRows(int64_t start, int64_t stop
   return ReadSamples(ids, names);
 }
 
+std::vector<size_t> BarsDataset::ColumnIndices(const std::vector<std::string>& names) const {
+  return state_->ColumnIndices(names);
+}
+
+int64_t BarsDataset::ColumnWidth(size_t column) const {
+  const parquet::ColumnSpec& spec = state_->layout_columns.at(column).spec;
+  return spec.type == parquet::ColumnType::kFloatList ? spec.list_size : 1;
+}
+
 std::vector<DatasetColumnData> BarsDataset::ReadSamples(std::span<const int64_t> sample_ids,
                                                         const std::vector<std::string>& names) const {
   const State& s = *state_;
   const std::vector<size_t> indices = s.ColumnIndices(names);
+  const auto rows = static_cast<int64_t>(sample_ids.size());
+  std::vector<DatasetColumnData> out(indices.size());
+  std::vector<ColumnOut> into(indices.size());
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const size_t c = indices[i];
+    const parquet::ColumnSpec& spec = s.layout_columns[c].spec;
+    DatasetColumnData& column = out[i];
+    column.name = s.columns[c].name;
+    column.kind = s.columns[c].kind;
+    column.shape = s.columns[c].shape;
+    column.rows = rows;
+    column.width = ColumnWidth(c);
+    const auto values = static_cast<size_t>(rows * column.width);
+    switch (spec.type) {
+      case parquet::ColumnType::kInt64:
+      case parquet::ColumnType::kTimestamp: column.int64s.resize(values); into[i].values = column.int64s.data(); break;
+      case parquet::ColumnType::kInt8: column.int8s.resize(values); into[i].values = column.int8s.data(); break;
+      case parquet::ColumnType::kInt16: column.int16s.resize(values); into[i].values = column.int16s.data(); break;
+      case parquet::ColumnType::kFloat:
+      case parquet::ColumnType::kFloatList: column.floats.resize(values); into[i].values = column.floats.data(); break;
+      case parquet::ColumnType::kString: column.codes.resize(values); into[i].values = column.codes.data(); break;
+      case parquet::ColumnType::kDouble:
+      case parquet::ColumnType::kInt32:
+      case parquet::ColumnType::kBool:
+      case parquet::ColumnType::kInt8List:
+      case parquet::ColumnType::kInt16List:
+      case parquet::ColumnType::kInt64List:
+      case parquet::ColumnType::kBoolList:
+        throw DataError(fmt::format("{}: column '{}' of a kind a bars dataset does not compute", s.path.string(),
+                                    column.name));
+    }
+  }
+  ReadSamplesInto(sample_ids, indices, into);
+  for (size_t i = 0; i < indices.size(); ++i) out[i].dictionary = std::move(into[i].dictionary);
+  return out;
+}
+
+void BarsDataset::ReadSamplesInto(std::span<const int64_t> sample_ids, std::span<const size_t> columns,
+                                  std::span<ColumnOut> out) const {
+  const State& s = *state_;
+  if (out.size() != columns.size()) {
+    throw DataError(fmt::format("{}: {} outputs for {} columns", s.path.string(), out.size(), columns.size()));
+  }
+  for (const size_t c : columns) {
+    if (c >= s.columns.size()) throw DataError(fmt::format("{}: no column {}", s.path.string(), c));
+  }
   for (const int64_t id : sample_ids) {
     if (id < 0 || id >= s.num_rows) {
       throw DataError(fmt::format("{}: sample {} is not within its {} rows", s.path.string(), id, s.num_rows));
@@ -234,53 +463,60 @@ std::vector<DatasetColumnData> BarsDataset::ReadSamples(std::span<const int64_t>
   const ChunkInputs inputs{&s.splits[s.split_index].sampler, s.prepared, &s.scaler, &s.layout,
                            s.config.fee_bps * 1e-4, nullptr};
   ChunkStageClock clock;
-  SampleChunk chunk;
-  chunk.Compute(inputs, sample_ids, clock);
-  const parquet::RowGroupData data = chunk.View(s.config.tickers);
-
-  std::vector<DatasetColumnData> out(indices.size());
-  for (size_t i = 0; i < indices.size(); ++i) {
-    const size_t c = indices[i];
-    const DatasetColumn& column = s.layout_columns[c];
-    DatasetColumnData& column_out = out[i];
-    column_out.name = s.columns[c].name;
-    column_out.kind = s.columns[c].kind;
-    column_out.shape = s.columns[c].shape;
-    column_out.rows = rows;
-    column_out.width = column.spec.type == parquet::ColumnType::kFloatList ? column.spec.list_size : 1;
-    const parquet::ColumnValues& values = data.columns[c];
-    if (const auto* v = std::get_if<std::span<const int64_t>>(&values)) {
-      column_out.int64s.assign(v->begin(), v->end());
-    } else if (const auto* f = std::get_if<std::span<const float>>(&values)) {
-      column_out.floats.assign(f->begin(), f->end());
-    } else if (const auto* i8 = std::get_if<std::span<const int8_t>>(&values)) {
-      column_out.int8s.assign(i8->begin(), i8->end());
-    } else if (const auto* i16 = std::get_if<std::span<const int16_t>>(&values)) {
-      column_out.int16s.assign(i16->begin(), i16->end());
-    } else if (const auto* strings = std::get_if<parquet::DictionaryStrings>(&values)) {
-      // Codes into the values in first-seen order, as DatasetReader gives them.
-      std::unordered_map<int32_t, int32_t> seen;
-      column_out.codes.resize(strings->indices.size());
-      for (size_t r = 0; r < strings->indices.size(); ++r) {
-        const int32_t index = strings->indices[r];
-        const auto [it, inserted] = seen.try_emplace(index, static_cast<int32_t>(seen.size()));
-        if (inserted) column_out.dictionary.push_back(strings->dictionary[static_cast<size_t>(index)]);
-        column_out.codes[r] = it->second;
+  // Blocks of kReadRows rows, each computed whole (narrow columns, then its
+  // ohlc and volume) by one thread: the block's bars, touched by its meta
+  // features, are still in the core's cache for its window features. Every
+  // value depends only on its sample id, so the blocking changes no bit.
+  const int64_t blocks = (rows + kReadRows - 1) / kReadRows;
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, blocks, 1), [&](const tbb::blocked_range<int64_t>& range) {
+    SampleChunk chunk;
+    for (int64_t block = range.begin(); block < range.end(); ++block) {
+      const int64_t first = block * kReadRows;
+      const int64_t count = std::min(kReadRows, rows - first);
+      chunk.Compute(inputs, sample_ids.subspan(static_cast<size_t>(first), static_cast<size_t>(count)), clock);
+      const parquet::RowGroupData data = chunk.View(s.config.tickers);
+      for (size_t i = 0; i < columns.size(); ++i) {
+        const size_t c = columns[i];
+        const parquet::ColumnValues& values = data.columns[c];
+        const int64_t width = ColumnWidth(c);
+        void* const to = out[i].values;
+        const auto at = static_cast<size_t>(first * width);
+        if (const auto* v = std::get_if<std::span<const int64_t>>(&values)) {
+          std::copy(v->begin(), v->end(), static_cast<int64_t*>(to) + at);
+        } else if (const auto* f = std::get_if<std::span<const float>>(&values)) {
+          std::copy(f->begin(), f->end(), static_cast<float*>(to) + at);
+        } else if (const auto* i8 = std::get_if<std::span<const int8_t>>(&values)) {
+          std::copy(i8->begin(), i8->end(), static_cast<int8_t*>(to) + at);
+        } else if (const auto* i16 = std::get_if<std::span<const int16_t>>(&values)) {
+          std::copy(i16->begin(), i16->end(), static_cast<int16_t*>(to) + at);
+        } else if (const auto* strings = std::get_if<parquet::DictionaryStrings>(&values)) {
+          // The index into the config's tickers; codes in first-seen order below.
+          std::copy(strings->indices.begin(), strings->indices.end(), static_cast<int32_t*>(to) + at);
+        } else if (const auto* pages = std::get_if<parquet::FloatPages>(&values)) {
+          pages->fill(pages->source, 0, count,
+                      std::span<float>(static_cast<float*>(to) + at, static_cast<size_t>(count * width)));
+        } else {
+          throw DataError(fmt::format("{}: column '{}' of a kind a bars dataset does not compute", s.path.string(),
+                                      s.columns[c].name));
+        }
       }
-    } else if (const auto* pages = std::get_if<parquet::FloatPages>(&values)) {
-      const int64_t width = column_out.width;
-      column_out.floats.resize(static_cast<size_t>(rows * width));
-      tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, kFillRows), [&](const tbb::blocked_range<int64_t>& b) {
-        pages->fill(pages->source, b.begin(), b.end() - b.begin(),
-                    std::span<float>(column_out.floats.data() + b.begin() * width,
-                                     static_cast<size_t>((b.end() - b.begin()) * width)));
-      });
-    } else {
-      throw DataError(fmt::format("{}: column '{}' of a kind a bars dataset does not compute", s.path.string(),
-                                  column_out.name));
+    }
+  });
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (s.layout_columns[columns[i]].spec.type != parquet::ColumnType::kString) continue;
+    // Codes into the values in first-seen order, as DatasetReader gives them.
+    auto* codes = static_cast<int32_t*>(out[i].values);
+    std::vector<int32_t> code_of(s.config.tickers.size(), -1);
+    out[i].dictionary.clear();
+    for (int64_t r = 0; r < rows; ++r) {
+      int32_t& code = code_of[static_cast<size_t>(codes[r])];
+      if (code < 0) {
+        code = static_cast<int32_t>(out[i].dictionary.size());
+        out[i].dictionary.push_back(s.config.tickers[static_cast<size_t>(codes[r])]);
+      }
+      codes[r] = code;
     }
   }
-  return out;
 }
 
 int64_t BarsDataset::CheckRows() const {

@@ -305,6 +305,39 @@ TEST_F(BarsStorageTest, ATruncatedBarsDatasetOrOneOfAnotherVersionIsRefusedNamin
   EXPECT_THROW(BarsDataset{dir_ / "data/samples_300.parquet"}, DataError);
 }
 
+TEST_F(BarsStorageTest, AnotherOpenMapsTheFirstOnesValuesAndReadsTheSameRows) {
+  Build(kTwoTickerConfig, "--set storage=bars");
+  const std::filesystem::path file = dir_ / "data/samples_300.bars.parquet";
+  const BarsDataset first(file);
+  EXPECT_FALSE(first.attached());
+  const auto [fd, token] = first.SharedDescriptor();
+  ASSERT_GE(fd, 0);
+  const std::filesystem::path mapping = fmt::format("/proc/self/fd/{}", fd);
+  const BarsDataset second(file, {mapping, token});
+  EXPECT_TRUE(second.attached());
+  EXPECT_EQ(second.SharedDescriptor().first, -1);  // it shares nothing of its own
+  std::vector<int64_t> ids(300);
+  std::iota(ids.begin(), ids.end(), int64_t{0});
+  ExpectSameRows(ReadAll(DatasetReader([&] {
+                   Build(kTwoTickerConfig, "");
+                   return dir_ / "data/samples_300.parquet";
+                 }())),
+                 second.ReadRows(0, 300, {}), ids, "mapped");
+  // Another token (a descriptor closed and reused) or another file: refused, naming both.
+  try {
+    BarsDataset wrong(file, {mapping, token ^ 1});
+    ADD_FAILURE() << "mapped values of another token";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string() + ": the bars' values shared at " + mapping.string() +
+                                         " are not this file's: another token"),
+              std::string::npos)
+        << e.what();
+  }
+  const std::filesystem::path copy = dir_ / "copy.bars.parquet";
+  std::filesystem::copy_file(file, copy);
+  EXPECT_THROW(BarsDataset(copy, {mapping, token}), DataError);
+}
+
 TEST_F(BarsStorageTest, ABuildInShardsOfABarsDatasetIsRefusedBeforeAnythingIsWritten) {
   WriteConfig(dir_.path(), std::string(kTwoTickerConfig) + "storage: bars\n");
   const CommandResult result = RunBarforge(dir_.path(), "build --config config.yaml --shard 0/2");
