@@ -190,6 +190,9 @@ void BindTransform(py::module_& m) {
            py::arg("max_gap_ns") = 0,
            "A cross-section of `tickers` (the dataset's order) with the MetaScaler `scaler`; max_gap_ns: the "
            "build's max_gap in ns (0: off).")
+      .def_static("load", &CrossSectionTransform::FromDataset, py::arg("path"),
+                  "From a cross-sectional dataset (a samples file or a directory of parts): its footer's scaler, "
+                  "tickers and config's max_gap. ValueError for a dataset that is not cross-sectional.")
       .def_property_readonly("scaler", &CrossSectionTransform::transform, "The MetaScaler of every ticker.")
       .def_property_readonly("tickers", &CrossSectionTransform::tickers, "The M tickers, in the dataset's order.")
       .def_property_readonly("max_gap_ns", &CrossSectionTransform::max_gap_ns,
