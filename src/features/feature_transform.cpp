@@ -381,6 +381,13 @@ CrossSectionTransform::CrossSectionTransform(FeatureTransform transform, std::ve
   }
 }
 
+// Placeholder until the cross-sectional build (branch xsec: Config::cross_section,
+// the footer's barforge.tickers) is merged; replaced by the reading of the footer then.
+CrossSectionTransform CrossSectionTransform::FromDataset(const std::filesystem::path& path) {
+  throw DataError(fmt::format("{}: not a cross-sectional dataset (its config has cross_section: false): serve it "
+                              "one ticker at a time (FeatureTransform)", path.string()));
+}
+
 CrossSectionStatus CrossSectionTransform::Locate(const BarColumns& bars, int64_t timestamp_ns, int64_t& end) const {
   const auto stamps = bars.timestamp_ns;
   const auto it = std::lower_bound(stamps.begin(), stamps.end(), timestamp_ns);
