@@ -204,11 +204,12 @@ class Dataset:
             else:
                 if "bool" in kind and value.dtype != np.bool_:
                     value = value.view(np.bool_)  # bytes 0 / 1: numpy's bools, not a copy
-                if len(shape) > 1:
+                if len(shape) > 1 and value.ndim == 2:
                     # The shape the file records ([M, W, 4], [M, 6], ...): a
-                    # view of the decoded values, row-major as written.
+                    # view of the decoded values, row-major as written (the
+                    # reader gives lists that way already).
                     value = value.reshape((value.shape[0],) + shape)
-                elif name == "ohlc":
+                elif name == "ohlc" and value.ndim == 2:  # a single ticker's flat 4W: (n, W, 4)
                     value = value.reshape(value.shape[0], -1, 4)
             out[name] = value
         return out
