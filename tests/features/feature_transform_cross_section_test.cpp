@@ -8,12 +8,20 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "barforge/config.h"
+#include "barforge/dataset_reader.h"
 #include "barforge/error.h"
 #include "barforge/feature_transform.h"
+#include "barforge/pipeline.h"
+#include "features/bar_series_columns.h"
+#include "rawdata/bar_loader.h"
+#include "support/temp_dir.h"
 
 namespace barforge {
 namespace {
@@ -282,6 +290,106 @@ TEST(CrossSectionTransformTest, RefusesBadInputWithClearMessages) {
                   "meta_scaler.json: ticker A is twice in the cross-section's tickers");
   ExpectDataError([&] { CrossSectionTransform(single, {"A"}, -1); },
                   "meta_scaler.json: max_gap of -1 ns is negative");
+}
+
+// Raw CSV files of their own histories (A from minute 0, B listed at minute
+// 100, C delisted after minute 449 with no bars in minutes 300..309).
+void WriteRawCsvs(const std::filesystem::path& dir) {
+  const std::pair<const char*, std::vector<int64_t>> tickers[] = {
+      {"A", Minutes(0, 599)}, {"B", Minutes(100, 599)}, {"C", {}}};
+  for (const auto& [name, given] : tickers) {
+    std::vector<int64_t> minutes = given;
+    if (minutes.empty()) {
+      for (int64_t m = 0; m < 450; ++m) {
+        if (m < 300 || m >= 310) minutes.push_back(m);
+      }
+    }
+    const TickerBars bars(minutes, 0.5 + 0.3 * static_cast<double>(name[0] - 'A'));
+    std::ofstream out(dir / (std::string(name) + ".csv"));
+    out << "timestamp,open,high,low,close,volume\n";
+    for (size_t i = 0; i < minutes.size(); ++i) {
+      // The shortest text of each double reads back to its bits.
+      out << fmt::format("{},{},{},{},{},{}\n", 1614556800 + minutes[i] * 60, bars.open[i], bars.high[i], bars.low[i],
+                         bars.close[i], bars.volume[i]);
+    }
+  }
+}
+
+// Every present slot of a cross-sectional build, recomputed from the raw
+// files by CrossSectionTransform::FromDataset's transform at the row's t and
+// position: the same bits (the inference parity of a cross-section).
+TEST(CrossSectionTransformTest, EveryPresentSlotOfABuildIsTheServingTransform) {
+  const testing::TempDir dir;
+  WriteRawCsvs(dir.path());
+  for (const std::string n_samples : {"1200", "all"}) {
+    Config config = LoadConfig({}, {"data_dir=" + dir.path().string(), "tickers=[A, B, C]", "source=files",
+                                    "raw_data_filename={ticker}.csv", "window=16", "horizon=4", "cross_section=true",
+                                    "n_samples=" + n_samples, "chunk_rows=500", "max_gap=1m",
+                                    "samples_filename=s_" + n_samples + "_{n}.parquet",
+                                    "scaler_filename=scaler_" + n_samples + ".json"});
+    const BuildSummary summary = RunBuild(config, {});
+    const CrossSectionTransform cross = CrossSectionTransform::FromDataset(summary.output);
+    ASSERT_EQ(cross.tickers(), std::vector<std::string>({"A", "B", "C"}));
+    EXPECT_EQ(cross.max_gap_ns(), kMinute);
+    EXPECT_EQ(cross.transform().ToJson(), FeatureTransform::FromFile(summary.scaler).ToJson());
+    std::map<std::string, BarSeries> raw;
+    BarsByTicker bars;
+    for (const std::string& ticker : cross.tickers()) {
+      raw[ticker] = LoadBars(RawDataPath(config, ticker), ticker, config);
+      bars.emplace(ticker, ColumnsOf(raw[ticker]));
+    }
+    const DatasetReader reader(summary.output);
+    constexpr size_t m = 3;
+    constexpr size_t w = 16;
+    int64_t slots = 0;
+    int64_t extra = 0;
+    for (int group = 0; group < reader.num_row_groups(); ++group) {
+      std::map<std::string, DatasetColumnData> columns;
+      for (DatasetColumnData& column :
+           reader.ReadRowGroup(group, {"timestamp", "present", "bar_index", "ohlc", "volume", "meta"})) {
+        columns[column.name] = std::move(column);
+      }
+      const auto& present = columns.at("present").bools;
+      const auto& meta = columns.at("meta").floats;
+      ASSERT_EQ(present.size(), static_cast<size_t>(columns.at("timestamp").rows) * m);
+      for (size_t r = 0; r < static_cast<size_t>(columns.at("timestamp").rows); ++r) {
+        // The row's one position, from its first present slot's scaled meta.
+        size_t first = 0;
+        while (first < m && present[r * m + first] == 0) ++first;
+        ASSERT_LT(first, m) << "a row without a present ticker";
+        const int position = static_cast<int>(std::lround(meta[(r * m + first) * 6 + 5] * cross.transform().std()[5] +
+                                                          cross.transform().mean()[5]));
+        const std::vector<int> positions = {position};
+        const CrossSectionFeatures f = cross.Transform(bars, columns.at("timestamp").int64s[r], positions);
+        for (size_t k = 0; k < m; ++k) {
+          if (present[r * m + k] == 0) {
+            extra += f.present[k];
+            continue;
+          }
+          ++slots;
+          ASSERT_EQ(f.present[k], 1) << "row " << r << " ticker " << k;
+          ASSERT_EQ(f.end[k], columns.at("bar_index").int64s[r * m + k]);
+          ASSERT_TRUE(SameBits(&f.ohlc[k * 4 * w], &columns.at("ohlc").floats[(r * m + k) * 4 * w], 4 * w));
+          ASSERT_TRUE(SameBits(&f.volume[k * w], &columns.at("volume").floats[(r * m + k) * w], w));
+          ASSERT_TRUE(SameBits(&f.meta[k * 6], &meta[(r * m + k) * 6], 6)) << "row " << r << " ticker " << k;
+        }
+      }
+    }
+    EXPECT_GT(slots, 1000) << n_samples;
+    // Serving has no horizon: a ticker's last H bars are present there only.
+    EXPECT_GT(extra, 0) << n_samples;
+  }
+  // A single-ticker dataset, or a scaler JSON, names no cross-section.
+  const Config single = LoadConfig({}, {"data_dir=" + dir.path().string(), "tickers=[A]", "source=files",
+                                        "raw_data_filename={ticker}.csv", "window=16", "horizon=4", "n_samples=300",
+                                        "samples_filename=single_{n}.parquet", "scaler_filename=single.json"});
+  const BuildSummary built = RunBuild(single, {});
+  ExpectDataError([&] { CrossSectionTransform::FromDataset(built.output); },
+                  built.output.string() + ": not a cross-sectional dataset (its config has cross_section: false): "
+                                          "serve it one ticker at a time (FeatureTransform)");
+  ExpectDataError([&] { CrossSectionTransform::FromDataset(built.scaler); },
+                  built.scaler.string() + ": not a dataset (a scaler JSON does not record a cross-section's tickers "
+                                          "and max_gap: give them with its scaler)");
 }
 
 }  // namespace

@@ -227,3 +227,13 @@ def test_a_single_ticker_dataset_keeps_its_shapes(tmp_path):
     assert data["meta"].shape == (500, 6) and data["rewards"].shape == (500, 3)
     assert data["fwd_return"].shape == (500,) and data["bar_index"].shape == (500,)
     assert data["ticker"].dtype == object
+    # Serving a single-ticker dataset as a cross-section is refused, by name.
+    with pytest.raises(barforge.DataError) as error:
+        barforge.CrossSectionTransform.load(path)
+    assert str(error.value) == (f"{path}: not a cross-sectional dataset (its config has cross_section: false): serve "
+                                "it one ticker at a time (FeatureTransform)")
+    scaler = tmp_path / "data" / "meta_scaler.json"
+    with pytest.raises(barforge.DataError) as error:
+        barforge.transform_cross_section({}, scaler, 0)
+    assert str(error.value) == (f"{scaler}: not a dataset (a scaler JSON does not record a cross-section's tickers "
+                                "and max_gap: give them with its scaler)")
