@@ -378,6 +378,15 @@ std::optional<std::vector<PartFooter>> EveryPartKept(const Config& config, int i
   return kept;
 }
 
+// Not built in parts yet: every process would need the cross-sectional
+// scaler's pair count reduced beside its sums, and finalize the layout of
+// [M, ...] columns.
+void RefusePartsOfCrossSections(const Config& config) {
+  if (!config.cross_section) return;
+  throw ConfigError("cross_section: true: a cross-sectional dataset is built by one process for now (build it "
+                    "without --shard or MPI ranks)");
+}
+
 }  // namespace
 
 PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& options, int index, int count) {
@@ -385,6 +394,7 @@ PartsBuildSummary RunShardBuild(const Config& config, const BuildOptions& option
     throw ConfigError(fmt::format("--shard {}/{}: expected r/R with 0 <= r < R", index, count));
   }
   RefusePartsOfBarsDataset(config);
+  RefusePartsOfCrossSections(config);
   PartsBuildSummary summary;
   summary.scaler = ScalerPath(config);
   summary.parts = count;
@@ -442,6 +452,7 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   std::vector<Record> records = coordinator.Run([&](Record& own) {
     config = load_config();
     RefusePartsOfBarsDataset(config);
+    RefusePartsOfCrossSections(config);
     own.config_hash = Fnv1a(std::string(kVersion) + "\n" + StoredConfigYaml(config));
     own.writes_part = EveryPartKept(config, rank, ranks, options.overwrite()) ? 0 : 1;
     if (!leader || options.overwrite()) return;
