@@ -11,40 +11,50 @@
 #include <utility>
 #include <vector>
 
+#include "barforge/parquet_writer.h"
+
 namespace barforge {
 
-/// How a column's values are held.
-enum class DatasetValueKind {
-  kInt64,      ///< INT64 (sample_id, bar_index, ...): int64s
-  kInt32,      ///< INT32: int64s (widened)
-  kInt8,       ///< INT32 annotated INT(8, signed) (tb_label): int8s
-  kInt16,      ///< INT32 annotated INT(16, signed) (tb_bars): int16s
-  kTimestamp,  ///< TIMESTAMP: int64s in nanoseconds since the epoch (UTC)
-  kString,     ///< UTF8 strings: codes into dictionary
-  kFloat,      ///< FLOAT: floats, one per row
-  kDouble,     ///< DOUBLE: doubles, one per row
-  kFloatList,  ///< LIST<FLOAT> of the same length in every row: floats, row-major
-};
+/// A dataset column's type (parquet::ColumnType) says where its values are
+/// held in DatasetColumnData:
+///   kInt64 (sample_id, bar_index, ...), kInt32 (widened) -> int64s
+///   kTimestamp  -> int64s, nanoseconds since the epoch (UTC)
+///   kInt8 (tb_label) -> int8s, kInt16 (tb_bars) -> int16s
+///   kFloat -> floats, kDouble -> doubles, kBool -> bools (0 or 1)
+///   kString     -> codes into dictionary
+///   lists of the same length in every row, row-major: kFloatList -> floats,
+///   kInt8List -> int8s, kInt16List -> int16s, kInt64List -> int64s,
+///   kBoolList -> bools
 
 struct DatasetColumnInfo {
   std::string name;
-  DatasetValueKind kind = DatasetValueKind::kInt64;
+  parquet::ColumnType kind = parquet::ColumnType::kInt64;
+  /// The dimensions of one row's values: empty for a scalar column, [n] for
+  /// a flat list of n, the shape the file records (ARROW:schema) for a list
+  /// that has one, e.g. [8, 64, 4]; its product is the list's length.
+  std::vector<int64_t> shape = {};
 };
 
 /// One column's values for the rows of one row group, owned.
 struct DatasetColumnData {
   std::string name;
-  DatasetValueKind kind = DatasetValueKind::kInt64;
+  parquet::ColumnType kind = parquet::ColumnType::kInt64;
   int64_t rows = 0;
-  int64_t width = 1;  ///< values per row (list length for kFloatList, else 1)
+  int64_t width = 1;  ///< values per row (list length for a list type, else 1)
+  std::vector<int64_t> shape;  ///< per row, as DatasetColumnInfo::shape
   std::vector<int64_t> int64s;
   std::vector<int8_t> int8s;
   std::vector<int16_t> int16s;
   std::vector<float> floats;
   std::vector<double> doubles;
+  std::vector<uint8_t> bools;           ///< kBool, kBoolList: 0 or 1
   std::vector<int32_t> codes;           ///< kString: per row, an index into dictionary
   std::vector<std::string> dictionary;  ///< kString: distinct values, first-seen order
 };
+
+/// The DatasetColumnInfo::shape of a column written as `spec`: empty for a
+/// scalar type, spec.shape for a list that has one, else [list_size].
+std::vector<int64_t> DatasetRowShape(const parquet::ColumnSpec& spec);
 
 /// Rows [begin, end) of row group `row_group` (numbered across all parts).
 struct RowRange {

@@ -23,7 +23,9 @@
 
 namespace barforge::parquet {
 
-/// The column kinds the writer supports.
+/// The column types barforge writes and reads: the writer's schema, the
+/// dataset reader's columns (DatasetColumnInfo::kind) and the bindings all
+/// use this one list.
 enum class ColumnType {
   kInt64,      ///< INT64, values as int64_t
   kInt8,       ///< INT32 annotated INT(8, signed), values as int8_t
@@ -33,7 +35,32 @@ enum class ColumnType {
   kDouble,     ///< DOUBLE, values as double
   kString,     ///< BYTE_ARRAY UTF8; dictionary-encoded when that is smaller
   kFloatList,  ///< LIST<FLOAT>, every row exactly list_size values
+  kInt32,      ///< INT32 (no annotation), values as int32_t
+  kBool,       ///< BOOLEAN (PLAIN: bit-packed), values as uint8_t 0 or 1
+  kInt8List,   ///< LIST<INT32 INT(8, signed)>, every row exactly list_size values as int8_t
+  kInt16List,  ///< LIST<INT32 INT(16, signed)>, every row exactly list_size values as int16_t
+  kInt64List,  ///< LIST<INT64>, every row exactly list_size values as int64_t
+  kBoolList,   ///< LIST<BOOLEAN>, every row exactly list_size values as uint8_t 0 or 1
 };
+
+/// Whether `type` is one of the list types (kFloatList, kInt8List, ...).
+constexpr bool IsListType(ColumnType type) {
+  return type == ColumnType::kFloatList || type == ColumnType::kInt8List || type == ColumnType::kInt16List ||
+         type == ColumnType::kInt64List || type == ColumnType::kBoolList;
+}
+
+/// The type of a list type's elements (kFloat for kFloatList, kBool for
+/// kBoolList, ...); a scalar type itself.
+constexpr ColumnType ElementType(ColumnType type) {
+  switch (type) {
+    case ColumnType::kFloatList: return ColumnType::kFloat;
+    case ColumnType::kInt8List: return ColumnType::kInt8;
+    case ColumnType::kInt16List: return ColumnType::kInt16;
+    case ColumnType::kInt64List: return ColumnType::kInt64;
+    case ColumnType::kBoolList: return ColumnType::kBool;
+    default: return type;
+  }
+}
 
 /// One column of the schema. Every column is REQUIRED (no nulls); list
 /// columns are a required list of required elements.
@@ -41,7 +68,13 @@ struct ColumnSpec {
   std::string name;
   ColumnType type = ColumnType::kInt64;
   TimeUnit unit = TimeUnit::kNanos;  ///< kTimestamp only
-  int32_t list_size = 0;             ///< kFloatList only: values per row, >= 1
+  int32_t list_size = 0;             ///< list types only: values per row, >= 1
+  /// List types only: the dimensions of one row's values, row-major, whose
+  /// product is list_size (e.g. {8, 64, 4} for 8 tickers' windows of 64
+  /// bars of 4 prices). Empty: a flat list of list_size values. A shape is
+  /// recorded in the ARROW:schema footer value (see ArrowSchemaBase64) and
+  /// changes no other byte of the file.
+  std::vector<int32_t> shape = {};
 };
 
 struct WriterOptions {
@@ -92,10 +125,17 @@ struct FloatPages {
 ///   kDouble            -> span<const double>       (num_rows values)
 ///   kString            -> span<const std::string_view> or DictionaryStrings
 ///   kFloatList         -> span<const float>        (num_rows * list_size values, row-major) or FloatPages
+///   kInt32             -> span<const int32_t>      (num_rows values)
+///   kBool              -> span<const uint8_t>      (num_rows values, each 0 or 1)
+///   kInt8List          -> span<const int8_t>       (num_rows * list_size values, row-major)
+///   kInt16List         -> span<const int16_t>      (num_rows * list_size values, row-major)
+///   kInt64List         -> span<const int64_t>      (num_rows * list_size values, row-major)
+///   kBoolList          -> span<const uint8_t>      (num_rows * list_size values, each 0 or 1)
 using ColumnValues = std::variant<std::span<const int64_t>, std::span<const float>,
                                   std::span<const double>, std::span<const std::string_view>,
                                   DictionaryStrings, FloatPages, std::span<const int8_t>,
-                                  std::span<const int16_t>>;
+                                  std::span<const int16_t>, std::span<const uint8_t>,
+                                  std::span<const int32_t>>;
 
 /// One row group's worth of values, one entry per schema column, in schema order.
 struct RowGroupData {

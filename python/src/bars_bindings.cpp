@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,47 +43,58 @@ py::dict ColumnsDict(std::vector<DatasetColumnData>&& columns) {
     const py::ssize_t rows = column.rows;
     const py::str key(column.name);
     switch (column.kind) {
-      case DatasetValueKind::kInt64:
-      case DatasetValueKind::kTimestamp:
-      case DatasetValueKind::kInt32:
+      case parquet::ColumnType::kInt64:
+      case parquet::ColumnType::kTimestamp:
+      case parquet::ColumnType::kInt32:
         out[key] = Own(std::move(column.int64s), {rows});
         break;
-      case DatasetValueKind::kInt8:
+      case parquet::ColumnType::kInt8:
         out[key] = Own(std::move(column.int8s), {rows});
         break;
-      case DatasetValueKind::kInt16:
+      case parquet::ColumnType::kInt16:
         out[key] = Own(std::move(column.int16s), {rows});
         break;
-      case DatasetValueKind::kFloat:
+      case parquet::ColumnType::kFloat:
         out[key] = Own(std::move(column.floats), {rows});
         break;
-      case DatasetValueKind::kDouble:
+      case parquet::ColumnType::kDouble:
         out[key] = Own(std::move(column.doubles), {rows});
         break;
-      case DatasetValueKind::kFloatList: {
+      case parquet::ColumnType::kFloatList: {
         const auto width = static_cast<py::ssize_t>(column.width);
         out[key] = Own(std::move(column.floats), {rows, width});
         break;
       }
-      case DatasetValueKind::kString:
+      case parquet::ColumnType::kString:
         out[key] = py::make_tuple(Own(std::move(column.codes), {rows}), column.dictionary);
         break;
+      case parquet::ColumnType::kBool:
+      case parquet::ColumnType::kInt8List:
+      case parquet::ColumnType::kInt16List:
+      case parquet::ColumnType::kInt64List:
+      case parquet::ColumnType::kBoolList:
+        throw std::logic_error("a bars dataset holds no column of this type: " + column.name);
     }
   }
   return out;
 }
 
-const char* KindName(DatasetValueKind kind) {
+const char* KindName(parquet::ColumnType kind) {
   switch (kind) {
-    case DatasetValueKind::kInt64: return "int64";
-    case DatasetValueKind::kInt32: return "int32";
-    case DatasetValueKind::kInt8: return "int8";
-    case DatasetValueKind::kInt16: return "int16";
-    case DatasetValueKind::kTimestamp: return "timestamp";
-    case DatasetValueKind::kString: return "string";
-    case DatasetValueKind::kFloat: return "float32";
-    case DatasetValueKind::kDouble: return "float64";
-    case DatasetValueKind::kFloatList: return "float32_list";
+    case parquet::ColumnType::kInt64: return "int64";
+    case parquet::ColumnType::kInt32: return "int32";
+    case parquet::ColumnType::kInt8: return "int8";
+    case parquet::ColumnType::kInt16: return "int16";
+    case parquet::ColumnType::kTimestamp: return "timestamp";
+    case parquet::ColumnType::kString: return "string";
+    case parquet::ColumnType::kFloat: return "float32";
+    case parquet::ColumnType::kDouble: return "float64";
+    case parquet::ColumnType::kFloatList: return "float32_list";
+    case parquet::ColumnType::kBool: return "bool";
+    case parquet::ColumnType::kInt8List: return "int8_list";
+    case parquet::ColumnType::kInt16List: return "int16_list";
+    case parquet::ColumnType::kInt64List: return "int64_list";
+    case parquet::ColumnType::kBoolList: return "bool_list";
   }
   return "unknown";
 }

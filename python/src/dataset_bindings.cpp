@@ -25,11 +25,13 @@ namespace barforge::python {
 namespace {
 
 // A numpy array over `values`' buffer; the array's base (a capsule) owns
-// the vector and frees it with the last view.
+// the vector and frees it with the last view. Bytes of 0 / 1 (bools) are
+// viewed as numpy bool.
 template <typename T>
-py::array Adopt(std::vector<T>&& values, std::vector<py::ssize_t> shape) {
+py::array Adopt(std::vector<T>&& values, std::vector<py::ssize_t> shape, bool as_bool = false) {
   auto* owner = new std::vector<T>(std::move(values));
   py::capsule base(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  if (as_bool) return py::array(py::dtype::of<bool>(), std::move(shape), owner->data(), base);
   return py::array_t<T>(std::move(shape), owner->data(), base);
 }
 
@@ -59,65 +61,69 @@ py::array AdoptColumn(const std::shared_ptr<DatasetReader>& reader, DatasetColum
   return py::array_t<T>(std::move(shape), (owner->column.*values).data(), base);
 }
 
-const char* KindName(DatasetValueKind kind) {
+const char* KindName(parquet::ColumnType kind) {
   switch (kind) {
-    case DatasetValueKind::kInt64:
-      return "int64";
-    case DatasetValueKind::kInt32:
-      return "int32";
-    case DatasetValueKind::kInt8:
-      return "int8";
-    case DatasetValueKind::kInt16:
-      return "int16";
-    case DatasetValueKind::kTimestamp:
-      return "timestamp";
-    case DatasetValueKind::kString:
-      return "string";
-    case DatasetValueKind::kFloat:
-      return "float32";
-    case DatasetValueKind::kDouble:
-      return "float64";
-    case DatasetValueKind::kFloatList:
-      return "float32_list";
+    case parquet::ColumnType::kInt64: return "int64";
+    case parquet::ColumnType::kInt32: return "int32";
+    case parquet::ColumnType::kInt8: return "int8";
+    case parquet::ColumnType::kInt16: return "int16";
+    case parquet::ColumnType::kTimestamp: return "timestamp";
+    case parquet::ColumnType::kString: return "string";
+    case parquet::ColumnType::kFloat: return "float32";
+    case parquet::ColumnType::kDouble: return "float64";
+    case parquet::ColumnType::kFloatList: return "float32_list";
+    case parquet::ColumnType::kBool: return "bool";
+    case parquet::ColumnType::kInt8List: return "int8_list";
+    case parquet::ColumnType::kInt16List: return "int16_list";
+    case parquet::ColumnType::kInt64List: return "int64_list";
+    case parquet::ColumnType::kBoolList: return "bool_list";
   }
   return "unknown";
 }
 
 // Column name -> array: int64 (n,) for integers and timestamps (ns), int8 /
 // int16 (n,) for the INT(8) / INT(16) columns (tb_label, tb_bars), float32
-// (n,) / float64 (n,), float32 (n, width) for lists, and for strings a pair
-// (int32 codes (n,), list of distinct str).
+// (n,) / float64 (n,), bool (n,), and for strings a pair (int32 codes (n,),
+// list of distinct str). A list column is (n, *shape) of its element type
+// (float32, int8, int16, int64 or bool), shape the reader's per-row shape:
+// (n, width) for a flat list, (n, 8, 64, 4) for a list of that shape.
 py::dict ColumnsDict(const std::shared_ptr<DatasetReader>& reader, std::vector<DatasetColumnData>&& columns) {
   py::dict out;
   for (DatasetColumnData& column : columns) {
     const py::ssize_t rows = column.rows;
     const py::str key(column.name);  // before AdoptColumn takes the column
+    std::vector<py::ssize_t> shape = {rows};
+    for (const int64_t dimension : column.shape) shape.push_back(static_cast<py::ssize_t>(dimension));
+    if (parquet::IsListType(column.kind) && column.shape.empty()) shape.push_back(static_cast<py::ssize_t>(column.width));
     switch (column.kind) {
-      case DatasetValueKind::kInt64:
-      case DatasetValueKind::kTimestamp:
-        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::int64s, {rows});
+      case parquet::ColumnType::kInt64:
+      case parquet::ColumnType::kTimestamp:
+      case parquet::ColumnType::kInt64List:
+        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::int64s, std::move(shape));
         break;
-      case DatasetValueKind::kInt32:
-        out[key] = Adopt(std::move(column.int64s), {rows});
+      case parquet::ColumnType::kInt32:
+        out[key] = Adopt(std::move(column.int64s), std::move(shape));
         break;
-      case DatasetValueKind::kInt8:
-        out[key] = Adopt(std::move(column.int8s), {rows});
+      case parquet::ColumnType::kInt8:
+      case parquet::ColumnType::kInt8List:
+        out[key] = Adopt(std::move(column.int8s), std::move(shape));
         break;
-      case DatasetValueKind::kInt16:
-        out[key] = Adopt(std::move(column.int16s), {rows});
+      case parquet::ColumnType::kInt16:
+      case parquet::ColumnType::kInt16List:
+        out[key] = Adopt(std::move(column.int16s), std::move(shape));
         break;
-      case DatasetValueKind::kFloat:
-        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::floats, {rows});
+      case parquet::ColumnType::kBool:
+      case parquet::ColumnType::kBoolList:
+        out[key] = Adopt(std::move(column.bools), std::move(shape), true);
         break;
-      case DatasetValueKind::kDouble:
-        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::doubles, {rows});
+      case parquet::ColumnType::kFloat:
+      case parquet::ColumnType::kFloatList:
+        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::floats, std::move(shape));
         break;
-      case DatasetValueKind::kFloatList: {
-        const auto width = static_cast<py::ssize_t>(column.width);
-        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::floats, {rows, width});
+      case parquet::ColumnType::kDouble:
+        out[key] = AdoptColumn(reader, std::move(column), &DatasetColumnData::doubles, std::move(shape));
         break;
-      }
-      case DatasetValueKind::kString:
+      case parquet::ColumnType::kString:
         out[key] = py::make_tuple(Adopt(std::move(column.codes), {rows}), column.dictionary);
         break;
     }
@@ -178,6 +184,20 @@ void BindDataset(py::module_& m) {
                              [](const DatasetReader& r) {
                                std::vector<std::pair<std::string, std::string>> out;
                                for (const DatasetColumnInfo& c : r.columns()) out.emplace_back(c.name, KindName(c.kind));
+                               return out;
+                             })
+      // Column name -> the shape of one row's values, as a tuple: () for a
+      // scalar column, (width,) for a flat list, (8, 64, 4) for a list
+      // whose file records that shape. read_row_group's arrays are
+      // (n, *shape).
+      .def_property_readonly("column_shapes",
+                             [](const DatasetReader& r) {
+                               py::dict out;
+                               for (const DatasetColumnInfo& c : r.columns()) {
+                                 py::tuple shape(c.shape.size());
+                                 for (size_t i = 0; i < c.shape.size(); ++i) shape[i] = c.shape[i];
+                                 out[py::str(c.name)] = shape;
+                               }
                                return out;
                              })
       .def_property_readonly("key_value_metadata", &DatasetReader::key_value_metadata)

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <stdexcept>
 #include <string_view>
 
 namespace barforge {
@@ -113,7 +114,8 @@ class FlatWriter {
 using F = FlatWriter;
 
 // Arrow's Schema.fbs / Message.fbs numbers.
-constexpr uint8_t kTypeInt = 2, kTypeFloatingPoint = 3, kTypeUtf8 = 5, kTypeTimestamp = 10, kTypeFixedSizeList = 16;
+constexpr uint8_t kTypeInt = 2, kTypeFloatingPoint = 3, kTypeUtf8 = 5, kTypeBool = 6, kTypeTimestamp = 10,
+                  kTypeFixedSizeList = 16;
 constexpr int16_t kPrecisionSingle = 1, kPrecisionDouble = 2;
 constexpr int16_t kMetadataV5 = 4;
 constexpr uint8_t kHeaderSchema = 1;
@@ -135,36 +137,45 @@ F::Child FloatType(int16_t precision) {
   return [precision](F& w) { return w.Table({F::I16(precision)}); };
 }
 
-F::Child ColumnField(const parquet::ColumnSpec& column) {
+// The field of a column of the scalar type `type` (and `unit`, for a timestamp).
+F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet::TimeUnit unit) {
   using parquet::ColumnType;
-  switch (column.type) {
-    case ColumnType::kInt64:
-    case ColumnType::kInt8:
-    case ColumnType::kInt16: {
-      const int32_t bits = column.type == ColumnType::kInt8 ? 8 : column.type == ColumnType::kInt16 ? 16 : 64;
-      return ArrowField(column.name, kTypeInt, [bits](F& w) { return w.Table({F::I32(bits), F::U8(1)}); });
-    }
+  const auto integer = [&](int32_t bits) {
+    return ArrowField(name, kTypeInt, [bits](F& w) { return w.Table({F::I32(bits), F::U8(1)}); });
+  };
+  switch (type) {
+    case ColumnType::kInt64: return integer(64);
+    case ColumnType::kInt32: return integer(32);
+    case ColumnType::kInt16: return integer(16);
+    case ColumnType::kInt8: return integer(8);
     case ColumnType::kTimestamp: {
-      const int16_t unit = column.unit == parquet::TimeUnit::kMillis   ? 1
-                           : column.unit == parquet::TimeUnit::kMicros ? 2
-                                                                       : 3;
-      return ArrowField(column.name, kTypeTimestamp, [unit](F& w) {
-        return w.Table({F::I16(unit), F::Offset([](F& x) { return x.String("UTC"); })});
+      const int16_t code = unit == parquet::TimeUnit::kMillis ? 1 : unit == parquet::TimeUnit::kMicros ? 2 : 3;
+      return ArrowField(name, kTypeTimestamp, [code](F& w) {
+        return w.Table({F::I16(code), F::Offset([](F& x) { return x.String("UTC"); })});
       });
     }
     case ColumnType::kFloat:
-      return ArrowField(column.name, kTypeFloatingPoint, FloatType(kPrecisionSingle));
+      return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionSingle));
     case ColumnType::kDouble:
-      return ArrowField(column.name, kTypeFloatingPoint, FloatType(kPrecisionDouble));
+      return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionDouble));
     case ColumnType::kString:
-      return ArrowField(column.name, kTypeUtf8, [](F& w) { return w.Table({}); });
-    case ColumnType::kFloatList: {
-      const int32_t size = column.list_size;
-      return ArrowField(column.name, kTypeFixedSizeList, [size](F& w) { return w.Table({F::I32(size)}); },
-                        {ArrowField("element", kTypeFloatingPoint, FloatType(kPrecisionSingle))});
-    }
+      return ArrowField(name, kTypeUtf8, [](F& w) { return w.Table({}); });
+    case ColumnType::kBool:
+      return ArrowField(name, kTypeBool, [](F& w) { return w.Table({}); });
+    case ColumnType::kFloatList:
+    case ColumnType::kInt8List:
+    case ColumnType::kInt16List:
+    case ColumnType::kInt64List:
+    case ColumnType::kBoolList: break;
   }
-  return {};
+  throw std::logic_error("ScalarField of a list type");
+}
+
+F::Child ColumnField(const parquet::ColumnSpec& column) {
+  if (!parquet::IsListType(column.type)) return ScalarField(column.name, column.type, column.unit);
+  const int32_t size = column.list_size;
+  return ArrowField(column.name, kTypeFixedSizeList, [size](F& w) { return w.Table({F::I32(size)}); },
+                    {ScalarField("element", parquet::ElementType(column.type), column.unit)});
 }
 
 std::string Base64(std::string_view bytes) {

@@ -33,20 +33,6 @@ namespace barforge {
 
 namespace {
 
-DatasetValueKind KindOf(const parquet::ColumnSpec& spec) {
-  switch (spec.type) {
-    case parquet::ColumnType::kInt64: return DatasetValueKind::kInt64;
-    case parquet::ColumnType::kInt8: return DatasetValueKind::kInt8;
-    case parquet::ColumnType::kInt16: return DatasetValueKind::kInt16;
-    case parquet::ColumnType::kTimestamp: return DatasetValueKind::kTimestamp;
-    case parquet::ColumnType::kFloat: return DatasetValueKind::kFloat;
-    case parquet::ColumnType::kDouble: return DatasetValueKind::kDouble;
-    case parquet::ColumnType::kString: return DatasetValueKind::kString;
-    case parquet::ColumnType::kFloatList: return DatasetValueKind::kFloatList;
-  }
-  return DatasetValueKind::kInt64;
-}
-
 uint64_t Mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
@@ -199,7 +185,7 @@ BarsDataset::BarsDataset(const std::filesystem::path& path) : state_(std::make_u
   }
   for (const DatasetColumn& column : s.layout.Columns()) {
     if (column.kind == DatasetColumnKind::kPosition) continue;
-    s.columns.push_back({column.spec.name, KindOf(column.spec)});
+    s.columns.push_back({column.spec.name, column.spec.type, DatasetRowShape(column.spec)});
     s.layout_columns.push_back(column);
   }
 }
@@ -259,6 +245,7 @@ std::vector<DatasetColumnData> BarsDataset::ReadSamples(std::span<const int64_t>
     DatasetColumnData& column_out = out[i];
     column_out.name = s.columns[c].name;
     column_out.kind = s.columns[c].kind;
+    column_out.shape = s.columns[c].shape;
     column_out.rows = rows;
     column_out.width = column.spec.type == parquet::ColumnType::kFloatList ? column.spec.list_size : 1;
     const parquet::ColumnValues& values = data.columns[c];

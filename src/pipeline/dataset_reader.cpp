@@ -9,6 +9,7 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -43,36 +44,55 @@ struct RowGroupRef {
   int64_t rows = 0;
 };
 
-DatasetValueKind KindOf(const std::filesystem::path& file, const ColumnInfo& info) {
-  const auto refuse = [&](std::string_view what) {
-    return DataError(fmt::format("{}: not a barforge dataset: column '{}' is {}", file.string(), info.name, what));
-  };
-  if (info.max_repetition_level > 1) throw refuse("a nested list");
-  if (info.is_list) {
-    if (info.physical_type != PhysicalType::kFloat) throw refuse("a list of other values than float32");
-    return DatasetValueKind::kFloatList;
-  }
+using parquet::ColumnType;
+
+// The type of one value of `info` (of an element, for a list); nullopt for
+// one barforge never writes.
+std::optional<ColumnType> ValueTypeOf(const ColumnInfo& info) {
+  const bool integer = info.logical == LogicalKind::kInteger && info.is_signed;
   switch (info.physical_type) {
     case PhysicalType::kInt64:
-      return info.logical == LogicalKind::kTimestamp ? DatasetValueKind::kTimestamp : DatasetValueKind::kInt64;
+      if (info.logical == LogicalKind::kTimestamp) return ColumnType::kTimestamp;
+      return ColumnType::kInt64;
     case PhysicalType::kInt32:
-      if (info.logical == LogicalKind::kInteger && info.is_signed && info.bit_width == 8) return DatasetValueKind::kInt8;
-      if (info.logical == LogicalKind::kInteger && info.is_signed && info.bit_width == 16) {
-        return DatasetValueKind::kInt16;
-      }
-      if (info.logical == LogicalKind::kNone || info.logical == LogicalKind::kInteger) return DatasetValueKind::kInt32;
+      if (integer && info.bit_width == 8) return ColumnType::kInt8;
+      if (integer && info.bit_width == 16) return ColumnType::kInt16;
+      if (info.logical == LogicalKind::kNone || info.logical == LogicalKind::kInteger) return ColumnType::kInt32;
+      break;
+    case PhysicalType::kBoolean:
+      if (info.logical == LogicalKind::kNone) return ColumnType::kBool;
       break;
     case PhysicalType::kFloat:
-      return DatasetValueKind::kFloat;
+      return ColumnType::kFloat;
     case PhysicalType::kDouble:
-      return DatasetValueKind::kDouble;
+      return ColumnType::kDouble;
     case PhysicalType::kByteArray:
-      if (info.logical == LogicalKind::kString || info.logical == LogicalKind::kNone) return DatasetValueKind::kString;
+      if (info.logical == LogicalKind::kString || info.logical == LogicalKind::kNone) return ColumnType::kString;
       break;
     default:
       break;
   }
-  throw refuse("of a type barforge never writes");
+  return std::nullopt;
+}
+
+ColumnType KindOf(const std::filesystem::path& file, const ColumnInfo& info) {
+  const auto refuse = [&](std::string_view what) {
+    return DataError(fmt::format("{}: not a barforge dataset: column '{}' is {}", file.string(), info.name, what));
+  };
+  if (info.max_repetition_level > 1) throw refuse("a nested list");
+  const std::optional<ColumnType> value = ValueTypeOf(info);
+  if (!info.is_list) {
+    if (!value) throw refuse("of a type barforge never writes");
+    return *value;
+  }
+  switch (value.value_or(ColumnType::kString)) {
+    case ColumnType::kFloat: return ColumnType::kFloatList;
+    case ColumnType::kInt8: return ColumnType::kInt8List;
+    case ColumnType::kInt16: return ColumnType::kInt16List;
+    case ColumnType::kInt64: return ColumnType::kInt64List;
+    case ColumnType::kBool: return ColumnType::kBoolList;
+    default: throw refuse("a list of other values than float32, int8, int16, int64 or bool");
+  }
 }
 
 // INT(8) / INT(16) values, which Parquet stores as INT32; one outside the
@@ -87,6 +107,27 @@ std::vector<T> Narrowed(const std::vector<int32_t>& values, const std::string& w
     out[i] = static_cast<T>(values[i]);
   }
   return out;
+}
+
+// BOOLEAN values, which the Parquet reader gives as int32 0 / 1.
+std::vector<uint8_t> Bools(const std::vector<int32_t>& values, const std::string& where) {
+  std::vector<uint8_t> out(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] != 0 && values[i] != 1) throw DataError(fmt::format("{}: boolean value {}", where, values[i]));
+    out[i] = static_cast<uint8_t>(values[i]);
+  }
+  return out;
+}
+
+// The length of every row's list of `buffer`; DataError if they differ.
+int64_t ListWidth(const ColumnBuffer& buffer, const std::string& where) {
+  const auto slots = static_cast<int64_t>(buffer.size());
+  const int64_t rows = buffer.num_rows;
+  const int64_t width = rows > 0 ? slots / rows : 0;
+  bool uniform = rows == 0 || (width > 0 && width * rows == slots);
+  for (int64_t r = 0; uniform && r <= rows; ++r) uniform = buffer.list_offsets[static_cast<size_t>(r)] == r * width;
+  if (!uniform) throw DataError(where + ": lists of different lengths, which a barforge dataset never has");
+  return width;
 }
 
 int64_t NanosPer(parquet::TimeUnit unit) {
@@ -109,6 +150,12 @@ uint64_t SplitMix64(uint64_t& state) {
 }
 
 }  // namespace
+
+std::vector<int64_t> DatasetRowShape(const parquet::ColumnSpec& spec) {
+  if (!parquet::IsListType(spec.type)) return {};
+  if (spec.shape.empty()) return {spec.list_size};
+  return {spec.shape.begin(), spec.shape.end()};
+}
 
 struct DatasetReader::State {
   std::filesystem::path path;
@@ -252,10 +299,10 @@ DatasetColumnData DatasetReader::State::ColumnData(size_t c, const RowGroupRef& 
   data.kind = columns[c].kind;
   data.rows = buffer.num_rows;
   switch (data.kind) {
-    case DatasetValueKind::kInt64:
+    case ColumnType::kInt64:
       data.int64s = std::move(buffer.int64s);
       break;
-    case DatasetValueKind::kTimestamp: {
+    case ColumnType::kTimestamp: {
       data.int64s = std::move(buffer.int64s);
       const int64_t factor = NanosPer(infos[c].time_unit);
       if (factor != 1) {
@@ -263,33 +310,39 @@ DatasetColumnData DatasetReader::State::ColumnData(size_t c, const RowGroupRef& 
       }
       break;
     }
-    case DatasetValueKind::kInt32:
+    case ColumnType::kInt32:
       data.int64s.assign(buffer.int32s.begin(), buffer.int32s.end());
       break;
-    case DatasetValueKind::kInt8:
+    case ColumnType::kInt8:
       data.int8s = Narrowed<int8_t>(buffer.int32s, where);
       break;
-    case DatasetValueKind::kInt16:
+    case ColumnType::kInt16:
       data.int16s = Narrowed<int16_t>(buffer.int32s, where);
       break;
-    case DatasetValueKind::kFloat:
+    case ColumnType::kFloat:
       data.floats = std::move(buffer.floats);
       break;
-    case DatasetValueKind::kDouble:
+    case ColumnType::kDouble:
       data.doubles = std::move(buffer.doubles);
       break;
-    case DatasetValueKind::kFloatList: {
-      const auto slots = static_cast<int64_t>(buffer.floats.size());
-      data.width = data.rows > 0 ? slots / data.rows : 0;
-      bool uniform = data.rows == 0 || (data.width > 0 && data.width * data.rows == slots);
-      for (int64_t r = 0; uniform && r <= data.rows; ++r) {
-        uniform = buffer.list_offsets[static_cast<size_t>(r)] == r * data.width;
-      }
-      if (!uniform) throw DataError(where + ": lists of different lengths, which a barforge dataset never has");
-      data.floats = std::move(buffer.floats);
+    case ColumnType::kBool:
+      data.bools = Bools(buffer.int32s, where);
+      break;
+    case ColumnType::kFloatList:
+    case ColumnType::kInt8List:
+    case ColumnType::kInt16List:
+    case ColumnType::kInt64List:
+    case ColumnType::kBoolList: {
+      data.width = ListWidth(buffer, where);
+      data.shape = columns[c].shape.empty() ? std::vector<int64_t>{data.width} : columns[c].shape;
+      if (data.kind == ColumnType::kFloatList) data.floats = std::move(buffer.floats);
+      if (data.kind == ColumnType::kInt8List) data.int8s = Narrowed<int8_t>(buffer.int32s, where);
+      if (data.kind == ColumnType::kInt16List) data.int16s = Narrowed<int16_t>(buffer.int32s, where);
+      if (data.kind == ColumnType::kInt64List) data.int64s = std::move(buffer.int64s);
+      if (data.kind == ColumnType::kBoolList) data.bools = Bools(buffer.int32s, where);
       break;
     }
-    case DatasetValueKind::kString: {
+    case ColumnType::kString: {
       std::unordered_map<std::string_view, int32_t> seen;
       data.codes.resize(static_cast<size_t>(data.rows));
       for (size_t r = 0; r < static_cast<size_t>(data.rows); ++r) {
@@ -390,18 +443,28 @@ void DatasetReader::Recycle(DatasetColumnData&& column) const {
   // to where that buffer holds them.
   ColumnBuffer spare;
   switch (column.kind) {
-    case DatasetValueKind::kInt64:
-    case DatasetValueKind::kTimestamp:
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp:
       spare.int64s = std::move(column.int64s);
       break;
-    case DatasetValueKind::kFloat:
-    case DatasetValueKind::kFloatList:
+    case ColumnType::kFloat:
+    case ColumnType::kFloatList:
       spare.floats = std::move(column.floats);
       break;
-    case DatasetValueKind::kDouble:
+    case ColumnType::kDouble:
       spare.doubles = std::move(column.doubles);
       break;
-    default:
+    case ColumnType::kInt64List:
+      spare.int64s = std::move(column.int64s);
+      break;
+    case ColumnType::kInt32:
+    case ColumnType::kInt8:
+    case ColumnType::kInt16:
+    case ColumnType::kString:
+    case ColumnType::kBool:
+    case ColumnType::kInt8List:
+    case ColumnType::kInt16List:
+    case ColumnType::kBoolList:
       return;  // converted on the way out: nothing of the buffer is left
   }
   const auto bytes = [](const ColumnBuffer& b) {

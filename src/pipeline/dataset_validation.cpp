@@ -38,6 +38,12 @@ ExpectedType TypeOf(parquet::ColumnType type) {
     case parquet::ColumnType::kDouble: return {PhysicalType::kDouble, false, LogicalKind::kNone};
     case parquet::ColumnType::kString: return {PhysicalType::kByteArray, false, LogicalKind::kString};
     case parquet::ColumnType::kFloatList: return {PhysicalType::kFloat, true, LogicalKind::kNone};
+    case parquet::ColumnType::kInt32: return {PhysicalType::kInt32, false, LogicalKind::kNone};
+    case parquet::ColumnType::kBool: return {PhysicalType::kBoolean, false, LogicalKind::kNone};
+    case parquet::ColumnType::kInt8List: return {PhysicalType::kInt32, true, LogicalKind::kInteger, 8};
+    case parquet::ColumnType::kInt16List: return {PhysicalType::kInt32, true, LogicalKind::kInteger, 16};
+    case parquet::ColumnType::kInt64List: return {PhysicalType::kInt64, true, LogicalKind::kNone};
+    case parquet::ColumnType::kBoolList: return {PhysicalType::kBoolean, true, LogicalKind::kNone};
   }
   return {};
 }

@@ -109,18 +109,23 @@ std::string RowBytes(const DatasetColumnData& c, int64_t row, bool strings_decod
   const auto r = static_cast<size_t>(row);
   const auto width = static_cast<size_t>(c.width);
   switch (c.kind) {
-    case DatasetValueKind::kInt64:
-    case DatasetValueKind::kInt32:
-    case DatasetValueKind::kTimestamp:
+    case parquet::ColumnType::kInt64:
+    case parquet::ColumnType::kInt32:
+    case parquet::ColumnType::kTimestamp:
       return std::string(reinterpret_cast<const char*>(&c.int64s[r]), sizeof(int64_t));
-    case DatasetValueKind::kInt8: return std::string(1, static_cast<char>(c.int8s[r]));
-    case DatasetValueKind::kInt16: return std::string(reinterpret_cast<const char*>(&c.int16s[r]), 2);
-    case DatasetValueKind::kFloat:
-    case DatasetValueKind::kFloatList:
+    case parquet::ColumnType::kInt8: return std::string(1, static_cast<char>(c.int8s[r]));
+    case parquet::ColumnType::kInt16: return std::string(reinterpret_cast<const char*>(&c.int16s[r]), 2);
+    case parquet::ColumnType::kFloat:
+    case parquet::ColumnType::kFloatList:
       return std::string(reinterpret_cast<const char*>(&c.floats[r * width]), width * sizeof(float));
-    case DatasetValueKind::kString:
+    case parquet::ColumnType::kString:
       return strings_decoded ? c.dictionary[r] : c.dictionary[static_cast<size_t>(c.codes[r])];
-    case DatasetValueKind::kDouble: break;
+    case parquet::ColumnType::kDouble:
+    case parquet::ColumnType::kBool:
+    case parquet::ColumnType::kInt8List:
+    case parquet::ColumnType::kInt16List:
+    case parquet::ColumnType::kInt64List:
+    case parquet::ColumnType::kBoolList: break;
   }
   return {};
 }

@@ -173,10 +173,10 @@ TEST(TripleBarrierBuild, EveryRowMatchesTheRuleFromTheRawCloses) {
   for (int g = 0; g < reader.num_row_groups(); ++g) {
     for (const DatasetColumnData& column : reader.ReadRowGroup(g, {"tb_label", "tb_bars"})) {
       if (column.name == "tb_label") {
-        EXPECT_EQ(column.kind, DatasetValueKind::kInt8);
+        EXPECT_EQ(column.kind, parquet::ColumnType::kInt8);
         read_labels.insert(read_labels.end(), column.int8s.begin(), column.int8s.end());
       } else {
-        EXPECT_EQ(column.kind, DatasetValueKind::kInt16);
+        EXPECT_EQ(column.kind, parquet::ColumnType::kInt16);
         read_bars.insert(read_bars.end(), column.int16s.begin(), column.int16s.end());
       }
     }

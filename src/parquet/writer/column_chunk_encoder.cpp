@@ -24,6 +24,8 @@ std::span<const T> ExpectValues(const ColumnSpec& column, const ColumnValues& va
 template std::span<const int64_t> ExpectValues<int64_t>(const ColumnSpec&, const ColumnValues&, const char*);
 template std::span<const int8_t> ExpectValues<int8_t>(const ColumnSpec&, const ColumnValues&, const char*);
 template std::span<const int16_t> ExpectValues<int16_t>(const ColumnSpec&, const ColumnValues&, const char*);
+template std::span<const int32_t> ExpectValues<int32_t>(const ColumnSpec&, const ColumnValues&, const char*);
+template std::span<const uint8_t> ExpectValues<uint8_t>(const ColumnSpec&, const ColumnValues&, const char*);
 template std::span<const float> ExpectValues<float>(const ColumnSpec&, const ColumnValues&, const char*);
 template std::span<const double> ExpectValues<double>(const ColumnSpec&, const ColumnValues&, const char*);
 template std::span<const std::string_view> ExpectValues<std::string_view>(const ColumnSpec&, const ColumnValues&,
@@ -43,10 +45,16 @@ std::unique_ptr<ColumnChunkEncoder> ColumnChunkEncoder::Make(const ColumnSpec& c
     case ColumnType::kTimestamp:
     case ColumnType::kInt8:
     case ColumnType::kInt16:
+    case ColumnType::kInt32:
     case ColumnType::kDouble: return MakeFixedWidthEncoder(column, values, num_rows, options);
     case ColumnType::kFloat:
     case ColumnType::kFloatList: return MakeFloatEncoder(column, values, num_rows, options);
     case ColumnType::kString: return MakeStringEncoder(column, values, num_rows, options);
+    case ColumnType::kBool:  // CheckSchema refuses them
+    case ColumnType::kInt8List:
+    case ColumnType::kInt16List:
+    case ColumnType::kInt64List:
+    case ColumnType::kBoolList: break;
   }
   throw std::logic_error("unknown column type");
 }

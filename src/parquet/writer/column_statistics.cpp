@@ -83,6 +83,7 @@ template ValueRange RealRange<float>(std::span<const float>);
 template ValueRange RealRange<double>(std::span<const double>);
 template ValueRange IntegerRange<int8_t>(std::span<const int8_t>);
 template ValueRange IntegerRange<int16_t>(std::span<const int16_t>);
+template ValueRange IntegerRange<int32_t>(std::span<const int32_t>);
 template ValueRange IntegerRange<int64_t>(std::span<const int64_t>);
 
 format::Statistics NumberStatistics(ColumnType type, const ValueRange& range) {
@@ -93,6 +94,7 @@ format::Statistics NumberStatistics(ColumnType type, const ValueRange& range) {
       return WithRange(StatisticBytes(range.int_min), StatisticBytes(range.int_max), true);
     case ColumnType::kInt8:
     case ColumnType::kInt16:  // INT32 statistics
+    case ColumnType::kInt32:
       return WithRange(StatisticBytes(static_cast<int32_t>(range.int_min)),
                        StatisticBytes(static_cast<int32_t>(range.int_max)), true);
     case ColumnType::kFloat:
@@ -105,7 +107,12 @@ format::Statistics NumberStatistics(ColumnType type, const ValueRange& range) {
       if (type == ColumnType::kDouble) return WithRange(StatisticBytes(lo), StatisticBytes(hi), true);
       return WithRange(StatisticBytes(static_cast<float>(lo)), StatisticBytes(static_cast<float>(hi)), true);
     }
-    case ColumnType::kString: break;
+    case ColumnType::kString:
+    case ColumnType::kBool:  // not written yet
+    case ColumnType::kInt8List:
+    case ColumnType::kInt16List:
+    case ColumnType::kInt64List:
+    case ColumnType::kBoolList: break;
   }
   return NullCountOnly();
 }

@@ -1,6 +1,6 @@
-// Columns of fixed-width numbers: int64 and timestamps (INT64), int8 and
-// int16 (widened to the INT32 Parquet stores for INT(8) and INT(16)), and
-// doubles, all PLAIN.
+// Columns of fixed-width numbers: int64 and timestamps (INT64), int32, int8
+// and int16 (widened to the INT32 Parquet stores for INT(8) and INT(16)),
+// and doubles, all PLAIN.
 
 #include <cstring>
 #include <memory>
@@ -62,6 +62,7 @@ std::unique_ptr<ColumnChunkEncoder> MakeFixedWidthEncoder(const ColumnSpec& colu
   switch (column.type) {
     case ColumnType::kInt8: return Make<int8_t, int32_t>(column, values, num_rows, options, "int8");
     case ColumnType::kInt16: return Make<int16_t, int32_t>(column, values, num_rows, options, "int16");
+    case ColumnType::kInt32: return Make<int32_t>(column, values, num_rows, options, "int32");
     case ColumnType::kDouble: return Make<double>(column, values, num_rows, options, "double");
     default: return Make<int64_t>(column, values, num_rows, options, "int64");
   }

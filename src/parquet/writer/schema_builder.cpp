@@ -16,9 +16,15 @@ void CheckSchema(const std::vector<ColumnSpec>& schema) {
     if (!names.insert(column.name).second) {
       throw ParquetUsageError(fmt::format("parquet schema: column '{}' appears twice", column.name));
     }
-    if (column.type == ColumnType::kFloatList && column.list_size < 1) {
+    if (IsListType(column.type) && column.list_size < 1) {
       throw ParquetUsageError(fmt::format("parquet schema: column '{}': list_size {} must be >= 1", column.name,
                                     column.list_size));
+    }
+    if (column.type != ColumnType::kInt64 && column.type != ColumnType::kInt8 && column.type != ColumnType::kInt16 &&
+        column.type != ColumnType::kTimestamp && column.type != ColumnType::kFloat &&
+        column.type != ColumnType::kDouble && column.type != ColumnType::kString &&
+        column.type != ColumnType::kFloatList && column.type != ColumnType::kInt32) {
+      throw ParquetUsageError(fmt::format("parquet schema: column '{}': its type is not supported yet", column.name));
     }
   }
 }
@@ -27,9 +33,13 @@ format::Type::type PhysicalTypeOf(ColumnType type) {
   switch (type) {
     case ColumnType::kInt64:
     case ColumnType::kTimestamp:
+    case ColumnType::kInt64List:
       return format::Type::INT64;
     case ColumnType::kInt8:
     case ColumnType::kInt16:
+    case ColumnType::kInt32:
+    case ColumnType::kInt8List:
+    case ColumnType::kInt16List:
       return format::Type::INT32;
     case ColumnType::kFloat:
     case ColumnType::kFloatList:
@@ -38,12 +48,15 @@ format::Type::type PhysicalTypeOf(ColumnType type) {
       return format::Type::DOUBLE;
     case ColumnType::kString:
       return format::Type::BYTE_ARRAY;
+    case ColumnType::kBool:
+    case ColumnType::kBoolList:
+      return format::Type::BOOLEAN;
   }
   return format::Type::INT64;
 }
 
 std::vector<std::string> LeafPath(const ColumnSpec& column) {
-  if (column.type == ColumnType::kFloatList) return {column.name, "list", "element"};
+  if (IsListType(column.type)) return {column.name, "list", "element"};
   return {column.name};
 }
 
@@ -57,7 +70,8 @@ std::vector<format::SchemaElement> BuildSchemaElements(const std::vector<ColumnS
     format::SchemaElement leaf;
     leaf.__set_repetition_type(format::FieldRepetitionType::REQUIRED);
     leaf.__set_type(PhysicalTypeOf(column.type));
-    switch (column.type) {
+    const ColumnType element = ElementType(column.type);
+    switch (element) {
       case ColumnType::kTimestamp: {
         format::TimeUnit unit;
         if (column.unit == TimeUnit::kMillis) {
@@ -79,7 +93,7 @@ std::vector<format::SchemaElement> BuildSchemaElements(const std::vector<ColumnS
       }
       case ColumnType::kInt8:
       case ColumnType::kInt16: {
-        const bool int8 = column.type == ColumnType::kInt8;
+        const bool int8 = element == ColumnType::kInt8;
         format::IntType integer;
         integer.__set_bitWidth(int8 ? 8 : 16);
         integer.__set_isSigned(true);
@@ -99,12 +113,12 @@ std::vector<format::SchemaElement> BuildSchemaElements(const std::vector<ColumnS
       default:
         break;
     }
-    if (column.type != ColumnType::kFloatList) {
+    if (!IsListType(column.type)) {
       leaf.__set_name(column.name);
       elements.push_back(leaf);
       continue;
     }
-    // name (required, LIST) -> list (repeated) -> element (required float)
+    // name (required, LIST) -> list (repeated) -> element (required)
     format::SchemaElement list;
     list.__set_name(column.name);
     list.__set_repetition_type(format::FieldRepetitionType::REQUIRED);

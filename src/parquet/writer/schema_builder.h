@@ -8,8 +8,8 @@
 
 namespace barforge::parquet {
 
-/// Throws ParquetUsageError for an empty schema, an empty or duplicate name, or a
-/// list column with list_size < 1.
+/// Throws ParquetUsageError for an empty schema, an empty or duplicate name, a
+/// list column with list_size < 1, or a type the writer does not write yet.
 void CheckSchema(const std::vector<ColumnSpec>& schema);
 
 /// Depth-first schema elements: the root "schema", then each column (a list
