@@ -46,7 +46,7 @@ void PrintCrossSection(const std::filesystem::path& file, const parquet::Parquet
   std::vector<std::string> shapes;
   for (const DatasetColumn& column : layout.Columns()) {
     std::vector<std::string> dims;
-    // FORMAT-MERGE for (const int32_t d : column.spec.shape) dims.push_back(std::to_string(d));
+    for (const int32_t d : column.spec.shape) dims.push_back(std::to_string(d));
     shapes.push_back(fmt::format("{} [{}]", column.spec.name, Joined(dims, ", ")));
   }
   fmt::print("shape:       {}\n", text::Escaped(Joined(shapes, "; ")));

@@ -147,7 +147,7 @@ parquet::RowGroupData CrossSectionChunk::View() const {
     switch (column.kind) {
       case DatasetColumnKind::kSampleId: data.columns.emplace_back(std::span<const int64_t>(sample_id_)); break;
       case DatasetColumnKind::kTimestamp: data.columns.emplace_back(std::span<const int64_t>(timestamp_)); break;
-      case DatasetColumnKind::kPresent: break;  // FORMAT-MERGE data.columns.emplace_back(std::span<const uint8_t>(present_)); break;
+      case DatasetColumnKind::kPresent: data.columns.emplace_back(std::span<const uint8_t>(present_)); break;
       case DatasetColumnKind::kBarIndex: data.columns.emplace_back(std::span<const int64_t>(bar_index_)); break;
       case DatasetColumnKind::kOhlc: data.columns.emplace_back(parquet::FloatPages{&FillOhlc, this}); break;
       case DatasetColumnKind::kVolume: data.columns.emplace_back(parquet::FloatPages{&FillVolume, this}); break;

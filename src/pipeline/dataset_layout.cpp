@@ -19,7 +19,7 @@ parquet::ColumnSpec ListColumn(std::string name, parquet::ColumnType type, std::
   spec.type = type;
   spec.list_size = 1;
   for (const int32_t d : shape) spec.list_size *= d;
-  // FORMAT-MERGE spec.shape = std::move(shape);
+  spec.shape = std::move(shape);
   return spec;
 }
 
@@ -118,8 +118,8 @@ std::vector<DatasetColumn> DatasetLayout::CrossSectionColumns() const {
   std::vector<DatasetColumn> columns = {
       {Kind::kSampleId, {"sample_id", ColumnType::kInt64}},
       {Kind::kTimestamp, {"timestamp", ColumnType::kTimestamp, parquet::TimeUnit::kNanos}},
-      {Kind::kPresent, ListColumn("present", ColumnType::kFloatList /*FORMAT-MERGE kBoolList*/, {m})},
-      {Kind::kBarIndex, ListColumn("bar_index", ColumnType::kFloatList /*FORMAT-MERGE kInt64List*/, {m})},
+      {Kind::kPresent, ListColumn("present", ColumnType::kBoolList, {m})},
+      {Kind::kBarIndex, ListColumn("bar_index", ColumnType::kInt64List, {m})},
       {Kind::kOhlc, ListColumn("ohlc", ColumnType::kFloatList, {m, window, 4})},
       {Kind::kVolume, ListColumn("volume", ColumnType::kFloatList, {m, window})},
       {Kind::kMeta, ListColumn("meta", ColumnType::kFloatList, {m, static_cast<int32_t>(kMetaFeatureCount)})},
@@ -130,8 +130,8 @@ std::vector<DatasetColumn> DatasetLayout::CrossSectionColumns() const {
     columns.push_back({Kind::kExtraFwdReturn, ListColumn(fmt::format("fwd_return_{}", h), ColumnType::kFloatList, {m}), h});
   }
   if (triple_barrier) {
-    columns.push_back({Kind::kTbLabel, ListColumn("tb_label", ColumnType::kFloatList /*FORMAT-MERGE kInt8List*/, {m})});
-    columns.push_back({Kind::kTbBars, ListColumn("tb_bars", ColumnType::kFloatList /*FORMAT-MERGE kInt16List*/, {m})});
+    columns.push_back({Kind::kTbLabel, ListColumn("tb_label", ColumnType::kInt8List, {m})});
+    columns.push_back({Kind::kTbBars, ListColumn("tb_bars", ColumnType::kInt16List, {m})});
     columns.push_back({Kind::kTbReturn, ListColumn("tb_return", ColumnType::kFloatList, {m})});
   }
   return columns;
