@@ -182,7 +182,7 @@ MetaScaler FitScaler(const Config& config, const BuildPlan& plan, std::span<cons
     };
   }
   if (first.cross_section && range.reduce_sums) {
-    throw ConfigError("cross_section: true: a cross-sectional dataset is built by one process for now");
+    throw ConfigError("cross_section: true: a cross-sectional dataset is built by one process with MPI for now");
   }
   MetaScaler scaler =
       first.cross_section
