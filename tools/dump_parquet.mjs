@@ -7,7 +7,8 @@
 // JSON numbers or "NaN" / "Infinity" / "-Infinity" / "-0", lists are arrays
 // and nulls are null. Column types are each reader's own names (hyparquet:
 // the footer's physical, converted and logical types); the arrow reader also
-// gives "arrow_schema", the footer's ARROW:schema entry decoded on its own.
+// gives each column's field "metadata" when it has some, and "arrow_schema",
+// the footer's ARROW:schema entry decoded on its own.
 import { readFileSync } from 'node:fs';
 
 function canonical(value) {
@@ -59,7 +60,9 @@ async function dumpArrow(file) {
     const vector = table.getChildAt(i);
     const values = [];
     for (let row = 0; row < vector.length; ++row) values.push(arrowValue(arrow, field.type, vector, row));
-    return { name: field.name, type: String(field.type), values };
+    const column = { name: field.name, type: String(field.type), values };
+    if (field.metadata.size > 0) column.metadata = Object.fromEntries(field.metadata);  // arrow-rs keeps ARROW:schema's
+    return column;
   });
   return { num_rows: table.numRows, columns, arrow_schema: await footerArrowSchema(arrow, file) };
 }

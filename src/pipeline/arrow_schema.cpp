@@ -5,6 +5,13 @@
 #include <functional>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "barforge/error.h"
 
 namespace barforge {
 
@@ -120,16 +127,32 @@ constexpr int16_t kPrecisionSingle = 1, kPrecisionDouble = 2;
 constexpr int16_t kMetadataV5 = 4;
 constexpr uint8_t kHeaderSchema = 1;
 
-F::Child ArrowField(std::string name, uint8_t type_id, F::Child type, std::vector<F::Child> children = {}) {
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
+
+// A Field table; custom_metadata only when `metadata` is not empty (the
+// table then has the same bytes as without the member).
+F::Child ArrowField(std::string name, uint8_t type_id, F::Child type, std::vector<F::Child> children = {},
+                    KeyValues metadata = {}, bool nullable = false) {
   return [=](F& w) {
-    return w.Table({
+    std::vector<F::Field> fields = {
         F::Offset([name](F& x) { return x.String(name); }),      // name
-        F::U8(0),                                                  // nullable: false
+        F::U8(nullable ? 1 : 0),                                   // nullable
         F::U8(type_id),                                            // type_type
         F::Offset(type),                                           // type
         F::Absent(),                                               // dictionary
         F::Offset([children](F& x) { return x.Vector(children); }),  // children
-    });
+    };
+    if (!metadata.empty()) {
+      std::vector<F::Child> pairs;
+      for (const auto& [key, value] : metadata) {
+        pairs.push_back([key, value](F& x) {
+          return x.Table({F::Offset([key](F& y) { return y.String(key); }),
+                          F::Offset([value](F& y) { return y.String(value); })});
+        });
+      }
+      fields.push_back(F::Offset([pairs](F& x) { return x.Vector(pairs); }));  // custom_metadata
+    }
+    return w.Table(fields);
   };
 }
 
@@ -138,10 +161,10 @@ F::Child FloatType(int16_t precision) {
 }
 
 // The field of a column of the scalar type `type` (and `unit`, for a timestamp).
-F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet::TimeUnit unit) {
+F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet::TimeUnit unit, bool nullable = false) {
   using parquet::ColumnType;
   const auto integer = [&](int32_t bits) {
-    return ArrowField(name, kTypeInt, [bits](F& w) { return w.Table({F::I32(bits), F::U8(1)}); });
+    return ArrowField(name, kTypeInt, [bits](F& w) { return w.Table({F::I32(bits), F::U8(1)}); }, {}, {}, nullable);
   };
   switch (type) {
     case ColumnType::kInt64: return integer(64);
@@ -155,13 +178,13 @@ F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet:
       });
     }
     case ColumnType::kFloat:
-      return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionSingle));
+      return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionSingle), {}, {}, nullable);
     case ColumnType::kDouble:
       return ArrowField(name, kTypeFloatingPoint, FloatType(kPrecisionDouble));
     case ColumnType::kString:
       return ArrowField(name, kTypeUtf8, [](F& w) { return w.Table({}); });
     case ColumnType::kBool:
-      return ArrowField(name, kTypeBool, [](F& w) { return w.Table({}); });
+      return ArrowField(name, kTypeBool, [](F& w) { return w.Table({}); }, {}, {}, nullable);
     case ColumnType::kFloatList:
     case ColumnType::kInt8List:
     case ColumnType::kInt16List:
@@ -174,8 +197,13 @@ F::Child ScalarField(const std::string& name, parquet::ColumnType type, parquet:
 F::Child ColumnField(const parquet::ColumnSpec& column) {
   if (!parquet::IsListType(column.type)) return ScalarField(column.name, column.type, column.unit);
   const int32_t size = column.list_size;
+  KeyValues metadata;
+  if (!column.shape.empty()) {
+    metadata = {{kShapeMetadataKey, fmt::format("[{}]", fmt::join(column.shape, ","))}};
+  }
   return ArrowField(column.name, kTypeFixedSizeList, [size](F& w) { return w.Table({F::I32(size)}); },
-                    {ScalarField("element", parquet::ElementType(column.type), column.unit)});
+                    {ScalarField("element", parquet::ElementType(column.type), column.unit)},
+                    std::move(metadata));
 }
 
 std::string Base64(std::string_view bytes) {
@@ -189,6 +217,100 @@ std::string Base64(std::string_view bytes) {
     for (size_t k = 0; k < 4; ++k) out.push_back(k <= n ? kAlphabet[(chunk >> (18 - 6 * k)) & 63] : '=');
   }
   return out;
+}
+
+// Reading: a bounds-checked view of a flatbuffer; any offset outside the
+// buffer throws FlatError.
+struct FlatError {};
+
+class FlatReader {
+ public:
+  explicit FlatReader(std::string_view bytes) : bytes_(bytes) {}
+
+  /// The table a uoffset at `at` points to.
+  size_t Deref(size_t at) const { return Check(at + U32(at), 4); }
+  /// The position of table `table`'s field `id`, or 0 when absent.
+  size_t FieldAt(size_t table, int id) const {
+    const size_t vtable = Check(table - static_cast<size_t>(static_cast<int32_t>(U32(table))), 4);
+    const size_t vtable_size = U16(vtable);
+    const size_t slot = 4 + 2 * static_cast<size_t>(id);
+    if (slot + 2 > vtable_size) return 0;
+    const size_t offset = U16(vtable + slot);
+    return offset == 0 ? 0 : Check(table + offset, 1);
+  }
+  /// Table `table`'s field `id` as an offset to an object, or 0 when absent.
+  size_t ObjectAt(size_t table, int id) const {
+    const size_t at = FieldAt(table, id);
+    return at == 0 ? 0 : Deref(at);
+  }
+  /// The elements (object positions) of the vector of tables at `vector`.
+  std::vector<size_t> Tables(size_t vector) const {
+    std::vector<size_t> out;
+    if (vector == 0) return out;
+    const size_t count = U32(vector);
+    Check(vector + 4, 4 * count);
+    for (size_t i = 0; i < count; ++i) out.push_back(Deref(vector + 4 + 4 * i));
+    return out;
+  }
+  std::string_view String(size_t at) const {
+    if (at == 0) return {};
+    const size_t length = U32(at);
+    return bytes_.substr(Check(at + 4, length), length);
+  }
+  uint8_t U8(size_t at) const { return static_cast<uint8_t>(bytes_[Check(at, 1)]); }
+  uint32_t U32(size_t at) const { return Read<uint32_t>(at); }
+
+ private:
+  uint16_t U16(size_t at) const { return Read<uint16_t>(at); }
+  template <class T>
+  T Read(size_t at) const {
+    T v;
+    std::memcpy(&v, bytes_.data() + Check(at, sizeof(T)), sizeof(T));  // little-endian host
+    return v;
+  }
+  size_t Check(size_t at, size_t size) const {
+    if (at > bytes_.size() || size > bytes_.size() - at) throw FlatError{};
+    return at;
+  }
+
+  std::string_view bytes_;
+};
+
+std::string FromBase64(std::string_view text) {
+  std::string out;
+  uint32_t chunk = 0;
+  int bits = 0;
+  for (const char c : text) {
+    int v = -1;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    if (c >= '0' && c <= '9') v = c - '0' + 52;
+    if (c == '+') v = 62;
+    if (c == '/') v = 63;
+    if (c == '=') break;
+    if (v < 0) throw FlatError{};
+    chunk = chunk << 6 | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((chunk >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// A shape as barforge.shape holds it ([8,64,4]), or as the "shape" of an
+// arrow.fixed_shape_tensor's metadata ({"shape":[8,64,4]}).
+std::vector<int64_t> ShapeOf(std::string_view text) {
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_object() && json.contains("shape")) json = json["shape"];
+  if (!json.is_array()) throw FlatError{};
+  std::vector<int64_t> shape;
+  for (const nlohmann::json& dimension : json) {
+    if (!dimension.is_number_integer() || dimension.get<int64_t>() < 1) throw FlatError{};
+    shape.push_back(dimension.get<int64_t>());
+  }
+  return shape;
 }
 
 }  // namespace
@@ -213,6 +335,66 @@ std::string ArrowSchemaBase64(const std::vector<parquet::ColumnSpec>& schema) {
   std::memcpy(framed.data() + 4, &length, 4);
   framed += message;
   return Base64(framed);
+}
+
+}  // namespace barforge
+
+namespace barforge {
+
+std::vector<ArrowListField> ArrowListFields(std::string_view base64, const std::string& what) {
+  std::vector<ArrowListField> out;
+  try {
+    const std::string bytes = FromBase64(base64);
+    std::string_view message(bytes);
+    // The encapsulated form: 0xFFFFFFFF, then the length; before Arrow 0.15, the length alone.
+    const size_t skip = message.size() >= 4 && FlatReader(message).U32(0) == 0xFFFFFFFFu ? 8 : 4;
+    if (message.size() < skip) throw FlatError{};
+    message.remove_prefix(skip);
+    const FlatReader r(message);
+    const size_t root = r.Deref(0);
+    if (r.FieldAt(root, 1) == 0 || r.U8(r.FieldAt(root, 1)) != kHeaderSchema) throw FlatError{};
+    const size_t schema = r.ObjectAt(root, 2);
+    if (schema == 0) throw FlatError{};
+    for (const size_t field : r.Tables(r.ObjectAt(schema, 1))) {
+      const size_t type_type = r.FieldAt(field, 2);
+      if (type_type == 0 || r.U8(type_type) != kTypeFixedSizeList) continue;
+      ArrowListField list;
+      list.name = std::string(r.String(r.ObjectAt(field, 0)));
+      const size_t type = r.ObjectAt(field, 3);
+      const size_t size_at = type == 0 ? 0 : r.FieldAt(type, 0);
+      list.list_size = size_at == 0 ? 0 : static_cast<int32_t>(r.U32(size_at));
+      std::string_view shape, extension, extension_metadata;
+      for (const size_t pair : r.Tables(r.ObjectAt(field, 6))) {
+        const std::string_view key = r.String(r.ObjectAt(pair, 0));
+        if (key == kShapeMetadataKey) shape = r.String(r.ObjectAt(pair, 1));
+        if (key == kArrowExtensionNameKey) extension = r.String(r.ObjectAt(pair, 1));
+        if (key == kArrowExtensionMetadataKey) extension_metadata = r.String(r.ObjectAt(pair, 1));
+      }
+      if (!shape.empty()) {
+        list.shape = ShapeOf(shape);
+      } else if (extension == kFixedShapeTensorName) {
+        list.shape = ShapeOf(extension_metadata);
+      }
+      if (!list.shape.empty()) {
+        int64_t product = 1;
+        for (const int64_t dimension : list.shape) {
+          if (product > list.list_size / dimension) {  // more values than the list has (and no overflow)
+            product = -1;
+            break;
+          }
+          product *= dimension;
+        }
+        if (product != list.list_size) {
+          throw DataError(fmt::format("{}: ARROW:schema: field '{}': shape [{}] does not hold its {} values", what,
+                                      list.name, fmt::join(list.shape, ","), list.list_size));
+        }
+      }
+      out.push_back(std::move(list));
+    }
+  } catch (const FlatError&) {
+    throw DataError(fmt::format("{}: the footer's ARROW:schema is not an Arrow schema message", what));
+  }
+  return out;
 }
 
 }  // namespace barforge

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "barforge/bars_dataset.h"
 #include "barforge/dataset_layout.h"
@@ -22,6 +23,7 @@
 #include "dataset/dataset_footer.h"
 #include "dataset/parts_layout.h"
 #include "dataset/success_marker.h"
+#include "pipeline/arrow_schema.h"
 #include "pipeline/column_selection.h"
 
 namespace barforge {
@@ -130,6 +132,21 @@ int64_t ListWidth(const ColumnBuffer& buffer, const std::string& where) {
   return width;
 }
 
+int64_t Product(const std::vector<int64_t>& shape) {
+  int64_t product = 1;
+  for (const int64_t dimension : shape) product *= dimension;
+  return product;
+}
+
+// The fixed-size lists the footer's ARROW:schema describes (none without one).
+std::vector<ArrowListField> ListFields(const std::vector<std::pair<std::string, std::string>>& key_values,
+                                       const std::filesystem::path& file) {
+  for (const auto& [key, value] : key_values) {
+    if (key == kArrowSchemaKey) return ArrowListFields(value, file.string());
+  }
+  return {};
+}
+
 int64_t NanosPer(parquet::TimeUnit unit) {
   switch (unit) {
     case parquet::TimeUnit::kMillis:
@@ -223,7 +240,15 @@ DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::ma
     // anything else is refused with the layout's message.
     DatasetLayout::FromKeyValueMetadata(key_values, file);
     std::vector<DatasetColumnInfo> columns;
-    for (const ColumnInfo& info : reader.columns()) columns.push_back({info.name, KindOf(file, info)});
+    const std::vector<ArrowListField> lists = ListFields(key_values, file);
+    for (const ColumnInfo& info : reader.columns()) {
+      DatasetColumnInfo column{info.name, KindOf(file, info)};
+      if (parquet::IsListType(column.kind)) {
+        const auto list = std::find_if(lists.begin(), lists.end(), [&](const auto& l) { return l.name == info.name; });
+        if (list != lists.end()) column.shape = list->shape.empty() ? std::vector<int64_t>{list->list_size} : list->shape;
+      }
+      columns.push_back(std::move(column));
+    }
     if (s.readers.empty()) {
       s.columns = columns;
       s.infos = reader.columns();
@@ -231,7 +256,7 @@ DatasetReader::DatasetReader(const std::filesystem::path& path) : state_(std::ma
     } else {
       const bool same = columns.size() == s.columns.size() &&
                         std::equal(columns.begin(), columns.end(), s.columns.begin(), [](const auto& a, const auto& b) {
-                          return a.name == b.name && a.kind == b.kind;
+                          return a.name == b.name && a.kind == b.kind && a.shape == b.shape;
                         });
       if (!same) {
         throw DataError(fmt::format("{}: its columns differ from those of {}", file.string(), s.files.front().string()));
@@ -335,6 +360,11 @@ DatasetColumnData DatasetReader::State::ColumnData(size_t c, const RowGroupRef& 
     case ColumnType::kBoolList: {
       data.width = ListWidth(buffer, where);
       data.shape = columns[c].shape.empty() ? std::vector<int64_t>{data.width} : columns[c].shape;
+      if (data.rows > 0 && Product(data.shape) != data.width) {
+        throw DataError(fmt::format("{}: lists of {} values, but its ARROW:schema says [{}]", where, data.width,
+                                    fmt::join(data.shape, ", ")));
+      }
+      if (data.rows == 0) data.width = Product(data.shape);
       if (data.kind == ColumnType::kFloatList) data.floats = std::move(buffer.floats);
       if (data.kind == ColumnType::kInt8List) data.int8s = Narrowed<int8_t>(buffer.int32s, where);
       if (data.kind == ColumnType::kInt16List) data.int16s = Narrowed<int16_t>(buffer.int32s, where);

@@ -1,6 +1,7 @@
 #include "parquet/writer/column_chunk_encoder.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "barforge/error.h"
+#include "parquet/rle.h"
 #include "parquet/writer/schema_builder.h"
 
 namespace barforge::parquet {
@@ -46,15 +48,15 @@ std::unique_ptr<ColumnChunkEncoder> ColumnChunkEncoder::Make(const ColumnSpec& c
     case ColumnType::kInt8:
     case ColumnType::kInt16:
     case ColumnType::kInt32:
-    case ColumnType::kDouble: return MakeFixedWidthEncoder(column, values, num_rows, options);
-    case ColumnType::kFloat:
-    case ColumnType::kFloatList: return MakeFloatEncoder(column, values, num_rows, options);
-    case ColumnType::kString: return MakeStringEncoder(column, values, num_rows, options);
-    case ColumnType::kBool:  // CheckSchema refuses them
+    case ColumnType::kDouble:
     case ColumnType::kInt8List:
     case ColumnType::kInt16List:
-    case ColumnType::kInt64List:
-    case ColumnType::kBoolList: break;
+    case ColumnType::kInt64List: return MakeFixedWidthEncoder(column, values, num_rows, options);
+    case ColumnType::kFloat:
+    case ColumnType::kFloatList: return MakeFloatEncoder(column, values, num_rows, options);
+    case ColumnType::kBool:
+    case ColumnType::kBoolList: return MakeBoolEncoder(column, values, num_rows, options);
+    case ColumnType::kString: return MakeStringEncoder(column, values, num_rows, options);
   }
   throw std::logic_error("unknown column type");
 }
@@ -69,6 +71,33 @@ void ColumnChunkEncoder::PlanFixedWidthPages(int64_t bytes_per_row) {
   for (int64_t row = 0; row < num_rows_; row += rows_per_page) page_first_row_.push_back(row);
   page_first_row_.push_back(num_rows_);
   if (num_rows_ == 0) page_first_row_ = {0, 0};  // one empty page keeps every chunk well-formed
+}
+
+// v1 page: [length + repetition levels][length + definition levels].
+// Each row's repetition levels are 0 then K-1 ones; every definition
+// level is 1 (required list, required element).
+void ColumnChunkEncoder::AppendListLevels(int64_t rows, std::vector<uint8_t>& payload) const {
+  const int64_t k = values_per_row_;
+  const int64_t num_values = rows * k;
+  const size_t rep_at = payload.size();
+  payload.resize(rep_at + 4);
+  if (k <= 8) {
+    std::vector<uint32_t> levels(static_cast<size_t>(num_values), 1);
+    for (int64_t r = 0; r < rows; ++r) levels[static_cast<size_t>(r * k)] = 0;
+    AppendRleBitPacked(levels, 1, payload);
+  } else {
+    for (int64_t r = 0; r < rows; ++r) {
+      AppendRleRun(payload, 1, 0, 1);
+      AppendRleRun(payload, static_cast<uint64_t>(k - 1), 1, 1);
+    }
+  }
+  const auto rep_size = static_cast<uint32_t>(payload.size() - rep_at - 4);
+  std::memcpy(payload.data() + rep_at, &rep_size, 4);
+  const size_t def_at = payload.size();
+  payload.resize(def_at + 4);
+  if (num_values > 0) AppendRleRun(payload, static_cast<uint64_t>(num_values), 1, 1);
+  const auto def_size = static_cast<uint32_t>(payload.size() - def_at - 4);
+  std::memcpy(payload.data() + def_at, &def_size, 4);
 }
 
 std::vector<uint8_t>& ColumnChunkEncoder::PayloadBuffer() {

@@ -4,8 +4,9 @@
 // pages can be done on several threads and the bytes never depend on how
 // many. What varies by column kind (how values become a page's payload, a
 // dictionary, the statistics) lives in one encoder per kind:
-// fixed_width_encoder (integers, timestamps, doubles), float_encoder (floats
-// and float lists), string_encoder; ColumnChunkEncoder::Make picks it.
+// fixed_width_encoder (integers, timestamps, doubles and integer lists),
+// float_encoder (floats and float lists), bool_encoder (bools and bool
+// lists), string_encoder; ColumnChunkEncoder::Make picks it.
 
 #include <cstdint>
 #include <memory>
@@ -64,6 +65,10 @@ class ColumnChunkEncoder {
   /// The chunk's statistics, given the min/max of all its pages' values.
   virtual format::Statistics Statistics(const ValueRange& values) const;
 
+  /// Appends the levels of `rows` rows of a list column (values_per_row_
+  /// values each) to `payload`, as a v1 data page starts.
+  void AppendListLevels(int64_t rows, std::vector<uint8_t>& payload) const;
+
   /// This thread's buffer for page payloads, emptied.
   static std::vector<uint8_t>& PayloadBuffer();
 
@@ -83,6 +88,8 @@ std::unique_ptr<ColumnChunkEncoder> MakeFixedWidthEncoder(const ColumnSpec& colu
                                                           int64_t num_rows, const WriterOptions& options);
 std::unique_ptr<ColumnChunkEncoder> MakeFloatEncoder(const ColumnSpec& column, const ColumnValues& values,
                                                      int64_t num_rows, const WriterOptions& options);
+std::unique_ptr<ColumnChunkEncoder> MakeBoolEncoder(const ColumnSpec& column, const ColumnValues& values,
+                                                    int64_t num_rows, const WriterOptions& options);
 std::unique_ptr<ColumnChunkEncoder> MakeStringEncoder(const ColumnSpec& column, const ColumnValues& values,
                                                       int64_t num_rows, const WriterOptions& options);
 

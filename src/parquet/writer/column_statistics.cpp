@@ -88,7 +88,7 @@ template ValueRange IntegerRange<int64_t>(std::span<const int64_t>);
 
 format::Statistics NumberStatistics(ColumnType type, const ValueRange& range) {
   if (!range.has_value) return NullCountOnly();
-  switch (type) {
+  switch (ElementType(type)) {
     case ColumnType::kInt64:
     case ColumnType::kTimestamp:
       return WithRange(StatisticBytes(range.int_min), StatisticBytes(range.int_max), true);
@@ -98,7 +98,6 @@ format::Statistics NumberStatistics(ColumnType type, const ValueRange& range) {
       return WithRange(StatisticBytes(static_cast<int32_t>(range.int_min)),
                        StatisticBytes(static_cast<int32_t>(range.int_max)), true);
     case ColumnType::kFloat:
-    case ColumnType::kFloatList:
     case ColumnType::kDouble: {
       if (range.has_nan || !(range.real_min <= range.real_max)) return NullCountOnly();
       // A zero extreme is written as -0.0 (min) and +0.0 (max).
@@ -107,14 +106,21 @@ format::Statistics NumberStatistics(ColumnType type, const ValueRange& range) {
       if (type == ColumnType::kDouble) return WithRange(StatisticBytes(lo), StatisticBytes(hi), true);
       return WithRange(StatisticBytes(static_cast<float>(lo)), StatisticBytes(static_cast<float>(hi)), true);
     }
+    case ColumnType::kBool: return BoolStatistics(range);
     case ColumnType::kString:
-    case ColumnType::kBool:  // not written yet
+    case ColumnType::kFloatList:  // not element types
     case ColumnType::kInt8List:
     case ColumnType::kInt16List:
     case ColumnType::kInt64List:
     case ColumnType::kBoolList: break;
   }
   return NullCountOnly();
+}
+
+format::Statistics BoolStatistics(const ValueRange& range) {
+  if (!range.has_value) return NullCountOnly();
+  return WithRange(std::string(1, static_cast<char>(range.int_min != 0)),
+                   std::string(1, static_cast<char>(range.int_max != 0)), false);
 }
 
 format::Statistics StringStatistics(bool has_range, const std::string& min, const std::string& max) {

@@ -31,11 +31,17 @@ ValueRange RealRange(std::span<const T> values);
 template <class T>
 ValueRange IntegerRange(std::span<const T> values);
 
-/// A chunk's statistics for a column of numbers spanning `range`: null_count
-/// 0, min/max (and the legacy min/max) in the column's physical type; no
+/// A chunk's statistics for a column of numbers (or a list of numbers, or
+/// bools) spanning `range`: null_count 0, min/max (and the legacy min/max)
+/// in the column's physical type; no
 /// min/max for a chunk without values or with a NaN; a zero minimum is
 /// written as -0.0 and a zero maximum as +0.0.
 format::Statistics NumberStatistics(ColumnType type, const ValueRange& range);
+
+/// A BOOLEAN chunk's statistics: null_count 0 and min_value/max_value (one
+/// byte, 0 or 1, from int_min/int_max), never the legacy min/max, which
+/// readers only trust for signed orders (Arrow: a boolean's is unsigned).
+format::Statistics BoolStatistics(const ValueRange& range);
 
 /// A string chunk's statistics: null_count 0, and min_value/max_value
 /// (byte-wise order) when `has_range` and both are at most 256 bytes; never

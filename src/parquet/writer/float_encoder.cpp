@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include "barforge/error.h"
-#include "parquet/rle.h"
 #include "parquet/writer/column_chunk_encoder.h"
 
 namespace barforge::parquet {
@@ -54,33 +53,6 @@ class FloatEncoder final : public ColumnChunkEncoder {
     std::vector<uint8_t>& levels = PayloadBuffer();
     if (is_list()) AppendListLevels(rows, levels);
     return FloatPayload(first_row, rows, levels, page);
-  }
-
-  // v1 page: [length + repetition levels][length + definition levels].
-  // Each row's repetition levels are 0 then K-1 ones; every definition
-  // level is 1 (required list, required element).
-  void AppendListLevels(int64_t rows, std::vector<uint8_t>& payload) const {
-    const int64_t k = values_per_row_;
-    const int64_t num_values = rows * k;
-    const size_t rep_at = payload.size();
-    payload.resize(rep_at + 4);
-    if (k <= 8) {
-      std::vector<uint32_t> levels(static_cast<size_t>(num_values), 1);
-      for (int64_t r = 0; r < rows; ++r) levels[static_cast<size_t>(r * k)] = 0;
-      AppendRleBitPacked(levels, 1, payload);
-    } else {
-      for (int64_t r = 0; r < rows; ++r) {
-        AppendRleRun(payload, 1, 0, 1);
-        AppendRleRun(payload, static_cast<uint64_t>(k - 1), 1, 1);
-      }
-    }
-    const auto rep_size = static_cast<uint32_t>(payload.size() - rep_at - 4);
-    std::memcpy(payload.data() + rep_at, &rep_size, 4);
-    const size_t def_at = payload.size();
-    payload.resize(def_at + 4);
-    if (num_values > 0) AppendRleRun(payload, static_cast<uint64_t>(num_values), 1, 1);
-    const auto def_size = static_cast<uint32_t>(payload.size() - def_at - 4);
-    std::memcpy(payload.data() + def_at, &def_size, 4);
   }
 
   // The page payload, `prefix` (its levels) then the values, in this

@@ -1,8 +1,12 @@
 #include "parquet/writer/schema_builder.h"
 
+#include <algorithm>
+#include <limits>
 #include <set>
+#include <string>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "barforge/error.h"
 
@@ -20,11 +24,25 @@ void CheckSchema(const std::vector<ColumnSpec>& schema) {
       throw ParquetUsageError(fmt::format("parquet schema: column '{}': list_size {} must be >= 1", column.name,
                                     column.list_size));
     }
-    if (column.type != ColumnType::kInt64 && column.type != ColumnType::kInt8 && column.type != ColumnType::kInt16 &&
-        column.type != ColumnType::kTimestamp && column.type != ColumnType::kFloat &&
-        column.type != ColumnType::kDouble && column.type != ColumnType::kString &&
-        column.type != ColumnType::kFloatList && column.type != ColumnType::kInt32) {
-      throw ParquetUsageError(fmt::format("parquet schema: column '{}': its type is not supported yet", column.name));
+    if (column.shape.empty()) continue;
+    if (!IsListType(column.type)) {
+      throw ParquetUsageError(fmt::format("parquet schema: column '{}': a shape is for list columns only", column.name));
+    }
+    if (std::any_of(column.shape.begin(), column.shape.end(), [](int32_t dimension) { return dimension < 1; })) {
+      throw ParquetUsageError(fmt::format("parquet schema: column '{}': shape [{}] has a dimension < 1", column.name,
+                                          fmt::join(column.shape, ", ")));
+    }
+    int64_t product = 1;
+    for (const int32_t dimension : column.shape) {
+      product *= dimension;
+      if (product > std::numeric_limits<int32_t>::max()) break;  // list_size never is: no overflow
+    }
+    if (product != column.list_size) {
+      throw ParquetUsageError(fmt::format("parquet schema: column '{}': shape [{}] holds {} values, list_size is {}",
+                                          column.name, fmt::join(column.shape, ", "),
+                                          product > std::numeric_limits<int32_t>::max() ? "more"
+                                                                                        : std::to_string(product),
+                                          column.list_size));
     }
   }
 }

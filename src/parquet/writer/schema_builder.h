@@ -8,8 +8,9 @@
 
 namespace barforge::parquet {
 
-/// Throws ParquetUsageError for an empty schema, an empty or duplicate name, a
-/// list column with list_size < 1, or a type the writer does not write yet.
+/// Throws ParquetUsageError for an empty schema, an empty or duplicate name,
+/// a list column with list_size < 1, or a shape that is not a list's (a
+/// scalar column's, a dimension < 1, a product other than list_size).
 void CheckSchema(const std::vector<ColumnSpec>& schema);
 
 /// Depth-first schema elements: the root "schema", then each column (a list
