@@ -24,7 +24,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 
 common=(--config config/default.yaml --set "data_dir=$work/data" --quiet
-        --set "tickers=[X0, X1, X2, X3, X4, X5, X6, X7]" --set cross_section=true --samples "$samples"
+        --set "tickers=[X0, X1, X2, X3, X4, X5, X6, X7]" --set cross_section=true --set "n_samples=$samples"
         --set chunk_rows=32768)  # row groups of 8 x 32768 windows, as large as the default build's
 "$bin" synth "${common[@]}"
 

@@ -96,7 +96,9 @@ MetaFeatureSums SumCrossSectionMetaFeatures(const CrossSectionSampler& sampler, 
       ThreadSums& local = thread_sums.local();
       const int64_t begin = first + block * block_samples;
       const int64_t end = std::min(end_sample, begin + block_samples);
-      std::vector<WindowRef> windows;
+      thread_local std::vector<WindowRef> windows;
+      thread_local std::vector<std::array<double, kMetaFeatureCount>> raw;
+      windows.clear();
       for (int64_t i = begin; i < end; ++i) {
         const CrossSectionDraw draw = sampler.Draw(static_cast<uint64_t>(i));
         for (size_t m = 0; m < members.size(); ++m) {
@@ -104,7 +106,7 @@ MetaFeatureSums SumCrossSectionMetaFeatures(const CrossSectionSampler& sampler, 
           if (end_bar >= 0) windows.push_back({&series[members[m]], end_bar, draw.position});
         }
       }
-      std::vector<std::array<double, kMetaFeatureCount>> raw(windows.size());
+      raw.resize(windows.size());
       ComputeRawMeta(windows, window, raw);
       for (const auto& values : raw) {
         for (size_t f = 0; f < kMetaFeatureCount; ++f) {

@@ -24,6 +24,35 @@ std::vector<int64_t> EndTimestamps(std::span<const int64_t> timestamps, std::spa
   return out;
 }
 
+// The index of `ts` in `t` (which holds it): a guess from the series' mean
+// spacing, exact for evenly spaced bars, then an exponential search from
+// there, so a draw costs about one cache miss per ticker rather than a
+// binary search's twenty over a long series.
+int64_t IndexOf(std::span<const int64_t> t, int64_t ts) {
+  const auto n = static_cast<int64_t>(t.size());
+  const int64_t span = t.back() - t.front();
+  int64_t at = 0;
+  if (span > 0) {
+    at = static_cast<int64_t>(static_cast<Uint128>(ts - t.front()) * static_cast<Uint128>(n - 1) /
+                              static_cast<Uint128>(span));
+    at = std::clamp<int64_t>(at, 0, n - 1);
+  }
+  if (t[static_cast<size_t>(at)] == ts) return at;
+  // Doubling steps away from the guess until ts is passed, then a binary
+  // search in the last step: [low, high) holds ts.
+  int64_t bound = 1, low = 0, high = 0;
+  if (t[static_cast<size_t>(at)] < ts) {
+    while (at + bound < n && t[static_cast<size_t>(at + bound)] < ts) bound *= 2;
+    low = at + bound / 2 + 1;
+    high = std::min(at + bound, n - 1) + 1;
+  } else {
+    while (at - bound >= 0 && t[static_cast<size_t>(at - bound)] > ts) bound *= 2;
+    low = std::max<int64_t>(at - bound, 0);
+    high = at - bound / 2;
+  }
+  return std::lower_bound(t.begin() + low, t.begin() + high, ts) - t.begin();
+}
+
 }  // namespace
 
 CrossSectionSampler::CrossSectionSampler(uint64_t seed, uint32_t stream,
@@ -86,8 +115,7 @@ CrossSectionDraw CrossSectionSampler::Draw(uint64_t sample_id) const {
 
 int64_t CrossSectionSampler::EndBar(int64_t t_index, int m) const {
   if (!Present(t_index, m)) return -1;
-  const std::span<const int64_t> t = timestamps_[static_cast<size_t>(m)];
-  return std::lower_bound(t.begin(), t.end(), valid_ns_[static_cast<size_t>(t_index)]) - t.begin();
+  return IndexOf(timestamps_[static_cast<size_t>(m)], valid_ns_[static_cast<size_t>(t_index)]);
 }
 
 }  // namespace barforge
