@@ -18,7 +18,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "barforge/dataset_layout.h"
 #include "barforge/dataset_reader.h"
+#include "barforge/parquet_writer.h"
 #include "barforge/feature_transform.h"
 #include "support/barforge_cli.h"
 #include "support/temp_dir.h"
@@ -307,6 +309,51 @@ TEST_F(CrossSectionBuildTest, ValidateAcceptsTheFileAndInspectShowsItsShape) {
                                "tb_label [3]; tb_bars [3]; tb_return [3]\n"),
             std::string::npos)
       << inspected.out;
+}
+
+// The built file rewritten with fwd_return of its first absent slot set to
+// 0.5 (everything else, footer included, as built): validate names it.
+TEST_F(CrossSectionBuildTest, ValidateNamesAnAbsentSlotThatHoldsAValue) {
+  ASSERT_EQ(Build("--jobs 2").exit_code, 0);
+  const auto file = dir_ / "data/samples_700.parquet";
+  const auto bad = dir_ / "data/bad.parquet";
+  const DatasetReader reader(file);
+  const DatasetLayout layout = DatasetLayout::FromFile(file);
+  parquet::WriterOptions options;
+  options.key_value_metadata = reader.key_value_metadata();
+  parquet::ParquetWriter writer(bad, layout.Schema(), options);
+  std::string expected;
+  for (int g = 0; g < reader.num_row_groups(); ++g) {
+    std::vector<DatasetColumnData> columns = reader.ReadRowGroup(g, {});
+    if (g == 0) {
+      const auto& present = Column(columns, "present").bools;
+      const size_t slot = static_cast<size_t>(std::find(present.begin(), present.end(), 0) - present.begin());
+      ASSERT_LT(slot, present.size());
+      for (DatasetColumnData& c : columns) {
+        if (c.name == "fwd_return") c.floats[slot] = 0.5f;
+      }
+      expected = "column 'fwd_return', row " + std::to_string(slot / 3) + ", ticker " + std::to_string(slot % 3) +
+                 " ('" + std::string(1, "ABC"[slot % 3]) + std::string(2, "ABC"[slot % 3]) +
+                 "'): value 0.5 of an absent ticker, expected 0";
+    }
+    parquet::RowGroupData data;
+    data.num_rows = reader.row_group_rows(g);
+    for (const DatasetColumnData& c : columns) {
+      switch (c.kind) {
+        case parquet::ColumnType::kBoolList: data.columns.emplace_back(std::span<const uint8_t>(c.bools)); break;
+        case parquet::ColumnType::kFloatList: data.columns.emplace_back(std::span<const float>(c.floats)); break;
+        case parquet::ColumnType::kInt8List: data.columns.emplace_back(std::span<const int8_t>(c.int8s)); break;
+        case parquet::ColumnType::kInt16List: data.columns.emplace_back(std::span<const int16_t>(c.int16s)); break;
+        default: data.columns.emplace_back(std::span<const int64_t>(c.int64s)); break;
+      }
+    }
+    writer.WriteRowGroup(data);
+  }
+  writer.Close();
+  EXPECT_EQ(RunBarforge(dir_.path(), "validate data/samples_700.parquet").exit_code, 0);
+  const CommandResult result = RunBarforge(dir_.path(), "validate data/bad.parquet");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("data/bad.parquet: " + expected), std::string::npos) << result.err << "\n" << expected;
 }
 
 }  // namespace
