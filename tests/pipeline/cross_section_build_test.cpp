@@ -222,7 +222,7 @@ TEST_F(CrossSectionBuildTest, TheSameBytesWithOneAndTwoThreads) {
   EXPECT_EQ(ReadFile(dir_ / "data/meta_scaler.json"), scaler);
 }
 
-TEST_F(CrossSectionBuildTest, DuckDbAndHyparquetReadTheShapesAndValuesBarforgeReads) {
+TEST_F(CrossSectionBuildTest, DuckDbHyparquetAndArrowRsReadTheShapesAndValuesBarforgeReads) {
   ASSERT_EQ(Build("--jobs 2").exit_code, 0);
   const auto file = dir_ / "data/samples_700.parquet";
   const DatasetReader reader(file);
@@ -241,7 +241,7 @@ TEST_F(CrossSectionBuildTest, DuckDbAndHyparquetReadTheShapesAndValuesBarforgeRe
       all[c].int16s.insert(all[c].int16s.end(), group[c].int16s.begin(), group[c].int16s.end());
     }
   }
-  for (const std::string reader_name : {"duckdb", "hyparquet"}) {
+  for (const std::string reader_name : {"duckdb", "hyparquet", "arrow"}) {
     SCOPED_TRACE(reader_name);
     const nlohmann::json dump = DumpParquet(reader_name, file);
     ASSERT_EQ(dump["num_rows"], 700);
@@ -309,6 +309,44 @@ TEST_F(CrossSectionBuildTest, ValidateAcceptsTheFileAndInspectShowsItsShape) {
                                "tb_label [3]; tb_bars [3]; tb_return [3]\n"),
             std::string::npos)
       << inspected.out;
+}
+
+// With splits: the first split draws, a later one without n_samples holds
+// every valid timestamp of its range once, in time order; the scaler is
+// fitted on the first split's present pairs.
+TEST_F(CrossSectionBuildTest, ALaterSplitHoldsEveryValidTimestampOnceInTimeOrder) {
+  WriteConfig(dir_.path(), std::string(kConfig) + "splits: [{name: train, end: 2024-01-01T17:00:00Z}, {name: test}]\n"
+                                                  "embargo_bars: 2\n");
+  const CommandResult built = Build("--jobs 2");
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  const int64_t end = 1704128400LL * kNs;  // 17:00, slot 36
+  // test: every t >= 17:00 where a ticker is present with its window after
+  // its own first bar there + 2.
+  std::vector<int64_t> expected;
+  for (int64_t t = end; t < 1704096000LL * kNs + 96 * 900 * kNs; t += 900 * kNs) {
+    bool any = false;
+    for (size_t m = 0; m < 3; ++m) {
+      const int64_t e = ExpectedEndBar(m, t);
+      if (e < 0) continue;
+      const auto& ts = bars_[m].t;
+      const int64_t first = std::lower_bound(ts.begin(), ts.end(), end) - ts.begin();
+      if (e - kW + 1 >= first + 2) any = true;
+    }
+    if (any) expected.push_back(t);
+  }
+  const auto test_file = dir_ / ("data/samples_" + std::to_string(expected.size()) + "_test.parquet");
+  ASSERT_TRUE(std::filesystem::exists(test_file)) << test_file;
+  const DatasetReader test(test_file);
+  std::vector<int64_t> timestamps;
+  for (int g = 0; g < test.num_row_groups(); ++g) {
+    const std::vector<DatasetColumnData> group = test.ReadRowGroup(g, {"timestamp"});
+    const auto& ts = Column(group, "timestamp").int64s;
+    timestamps.insert(timestamps.end(), ts.begin(), ts.end());
+  }
+  EXPECT_EQ(timestamps, expected);
+  const DatasetReader train(dir_ / "data/samples_700_train.parquet");
+  EXPECT_EQ(train.num_rows(), 700);
+  EXPECT_EQ(RunBarforge(dir_.path(), "validate " + test_file.string()).exit_code, 0);
 }
 
 // The built file rewritten with fwd_return of its first absent slot set to
