@@ -108,8 +108,7 @@ std::filesystem::path FirstPart(const std::filesystem::path& directory) {
   return parts.front().second;
 }
 
-std::string ReadScalerText(const std::filesystem::path& given) {
-  const std::filesystem::path path = std::filesystem::is_directory(given) ? FirstPart(given) : given;
+std::ifstream OpenScalerFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
@@ -117,6 +116,20 @@ std::string ReadScalerText(const std::filesystem::path& given) {
     if (err == ENOENT) throw NotFoundError(message);
     throw IoError(message);
   }
+  return in;
+}
+
+// Whether `path` starts as a Parquet file does (a dataset, not a scaler JSON).
+bool IsParquetFile(const std::filesystem::path& path) {
+  std::ifstream in = OpenScalerFile(path);
+  char magic[4] = {};
+  in.read(magic, sizeof magic);
+  return in.gcount() == 4 && std::memcmp(magic, kParquetMagic, 4) == 0;
+}
+
+std::string ReadScalerText(const std::filesystem::path& given) {
+  const std::filesystem::path path = std::filesystem::is_directory(given) ? FirstPart(given) : given;
+  std::ifstream in = OpenScalerFile(path);
   char magic[4] = {};
   in.read(magic, sizeof magic);
   if (in.gcount() == 4 && std::memcmp(magic, kParquetMagic, 4) == 0) {
@@ -381,11 +394,22 @@ CrossSectionTransform::CrossSectionTransform(FeatureTransform transform, std::ve
   }
 }
 
-// Placeholder until the cross-sectional build (branch xsec: Config::cross_section,
-// the footer's barforge.tickers) is merged; replaced by the reading of the footer then.
 CrossSectionTransform CrossSectionTransform::FromDataset(const std::filesystem::path& path) {
-  throw DataError(fmt::format("{}: not a cross-sectional dataset (its config has cross_section: false): serve it "
-                              "one ticker at a time (FeatureTransform)", path.string()));
+  const std::filesystem::path file = std::filesystem::is_directory(path) ? FirstPart(path) : path;
+  if (!IsParquetFile(file)) {
+    throw DataError(fmt::format("{}: not a dataset (a scaler JSON does not record a cross-section's tickers and "
+                                "max_gap: give them with its scaler)",
+                                file.string()));
+  }
+  const DatasetFooter footer = DatasetFooter::Read(file);
+  const Config config = LoadConfigText(
+      footer.RequireConfig(file), fmt::format("{}: key-value metadata '{}'", file.string(), DatasetFooter::kConfigKey));
+  if (!config.cross_section) {
+    throw DataError(fmt::format("{}: not a cross-sectional dataset (its config has cross_section: false): serve it "
+                                "one ticker at a time (FeatureTransform)",
+                                file.string()));
+  }
+  return CrossSectionTransform(FeatureTransform::FromFile(file), footer.Tickers(file), config.max_gap_ns);
 }
 
 CrossSectionStatus CrossSectionTransform::Locate(const BarColumns& bars, int64_t timestamp_ns, int64_t& end) const {

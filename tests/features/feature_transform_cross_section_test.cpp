@@ -321,14 +321,16 @@ void WriteRawCsvs(const std::filesystem::path& dir) {
 TEST(CrossSectionTransformTest, EveryPresentSlotOfABuildIsTheServingTransform) {
   const testing::TempDir dir;
   WriteRawCsvs(dir.path());
-  for (const std::string n_samples : {"1200", "all"}) {
-    Config config = LoadConfig({}, {"data_dir=" + dir.path().string(), "tickers=[A, B, C]", "source=files",
-                                    "raw_data_filename={ticker}.csv", "window=16", "horizon=4", "cross_section=true",
-                                    "n_samples=" + n_samples, "chunk_rows=500", "max_gap=1m",
-                                    "samples_filename=s_" + n_samples + "_{n}.parquet",
-                                    "scaler_filename=scaler_" + n_samples + ".json"});
-    const BuildSummary summary = RunBuild(config, {});
-    const CrossSectionTransform cross = CrossSectionTransform::FromDataset(summary.output);
+  // A drawn training split and a test split of every valid t once.
+  const Config config =
+      LoadConfig({}, {"data_dir=" + dir.path().string(), "tickers=[A, B, C]", "source=files",
+                      "raw_data_filename={ticker}.csv", "window=16", "horizon=4", "cross_section=true",
+                      "n_samples=1200", "chunk_rows=500", "max_gap=1m",
+                      "splits=[{name: train, end: 0.6}, {name: test, n_samples: all}]"});
+  const BuildSummary summary = RunBuild(config, {});
+  ASSERT_EQ(summary.files.size(), 2u);
+  for (const FileSummary& file : summary.files) {
+    const CrossSectionTransform cross = CrossSectionTransform::FromDataset(file.output);
     ASSERT_EQ(cross.tickers(), std::vector<std::string>({"A", "B", "C"}));
     EXPECT_EQ(cross.max_gap_ns(), kMinute);
     EXPECT_EQ(cross.transform().ToJson(), FeatureTransform::FromFile(summary.scaler).ToJson());
@@ -338,7 +340,7 @@ TEST(CrossSectionTransformTest, EveryPresentSlotOfABuildIsTheServingTransform) {
       raw[ticker] = LoadBars(RawDataPath(config, ticker), ticker, config);
       bars.emplace(ticker, ColumnsOf(raw[ticker]));
     }
-    const DatasetReader reader(summary.output);
+    const DatasetReader reader(file.output);
     constexpr size_t m = 3;
     constexpr size_t w = 16;
     int64_t slots = 0;
@@ -375,14 +377,16 @@ TEST(CrossSectionTransformTest, EveryPresentSlotOfABuildIsTheServingTransform) {
         }
       }
     }
-    EXPECT_GT(slots, 1000) << n_samples;
-    // Serving has no horizon: a ticker's last H bars are present there only.
-    EXPECT_GT(extra, 0) << n_samples;
+    EXPECT_GT(slots, file.name == "train" ? 2000 : 300) << file.name;
+    // Serving has no horizon, split nor purge: a ticker's bars before its
+    // last H, or before a split's end, are present there only.
+    EXPECT_GT(extra, 0) << file.name;
   }
   // A single-ticker dataset, or a scaler JSON, names no cross-section.
   const Config single = LoadConfig({}, {"data_dir=" + dir.path().string(), "tickers=[A]", "source=files",
                                         "raw_data_filename={ticker}.csv", "window=16", "horizon=4", "n_samples=300",
-                                        "samples_filename=single_{n}.parquet", "scaler_filename=single.json"});
+                                        "samples_filename=single_{n}.parquet", "scaler_filename=single.json",
+                                        "on_bad_bar=error"});
   const BuildSummary built = RunBuild(single, {});
   ExpectDataError([&] { CrossSectionTransform::FromDataset(built.output); },
                   built.output.string() + ": not a cross-sectional dataset (its config has cross_section: false): "
