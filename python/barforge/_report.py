@@ -100,11 +100,13 @@ def _cross_section_figure(plt, present: np.ndarray, tickers: list[str], min_pres
     step = max(1, -(-len(tickers) // 12))  # every k-th name, so that labels do not overlap
     axes[0].set_xticks(np.arange(0, len(tickers), step), tickers[::step])
     axes[0].tick_params(axis="x", labelrotation=45 if len(tickers) > 6 else 0)
-    counts = present.sum(axis=1)
-    axes[1].hist(counts, bins=np.arange(-0.5, len(tickers) + 1.5, 1), color="#2a9d5c")
+    rows_with = np.bincount(present.sum(axis=1), minlength=len(tickers) + 1)
+    axes[1].bar(np.arange(len(tickers) + 1), rows_with, color="#2a9d5c", width=0.8)
     axes[1].axvline(min_present - 0.5, color="k", linestyle="--", linewidth=0.8)
-    axes[1].set_title(f"present tickers per row (min_present {min_present} dashed)")
-    _few_ticks(axes[1], 6, 4)
+    axes[1].set_title(f"rows by present tickers (min_present {min_present} dashed)")
+    from matplotlib.ticker import MaxNLocator
+    axes[1].xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+    axes[1].yaxis.set_major_locator(MaxNLocator(nbins=4))
     fig.tight_layout()
     return _figure_html(fig, f"presence over {len(present)} rows of {len(tickers)} tickers")
 

@@ -61,7 +61,7 @@ def write_raw(data_dir: Path) -> dict[str, pd.DataFrame]:
 
 def cross_config(data_dir: Path, **changes) -> dict:
     cfg = small_config(data_dir, tickers=list(TICKERS), window=WINDOW, horizon=HORIZON, source="files",
-                       raw_data_filename="{ticker}.csv", cross_section=True, n_samples=1500, chunk_rows=400)
+                       raw_data_filename="{ticker}.csv", cross_section=True, n_samples=500, chunk_rows=150)
     cfg.update(changes)
     return cfg
 
