@@ -220,7 +220,10 @@ class Dataset:
         end) of the named columns (all by default), as a dict of arrays:
         ohlc float32 (n, W, 4), volume (n, W), meta (n, 6), rewards (n, 3),
         fwd_return (n,), timestamp datetime64[ns], ids int64, ticker str
-        (object array). Rows within one row group are views of the decoded
+        (object array). A cross-section's per-ticker columns have the ticker
+        as their second axis: ohlc (n, M, W, 4), volume (n, M, W), meta (n,
+        M, 6), rewards (n, M, 3), fwd_return and bar_index (n, M), present
+        bool (n, M). Rows within one row group are views of the decoded
         buffers; rows across row groups are joined into one array."""
         names = self._names(columns)
         start, stop, _ = slice(start, stop).indices(self.num_rows)
