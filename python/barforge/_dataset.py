@@ -192,10 +192,12 @@ class Dataset:
     def _shape(self, raw: dict, names: list[str]) -> dict[str, np.ndarray]:
         """Decoded columns as arrays shaped for training."""
         out = {}
+        # BarsDataset borrows this method; its reader reports no row shapes.
+        row_shapes = getattr(self, "_row_shapes", {})
         for name in names:
             value = raw[name]
             kind = self._kinds[name]
-            shape = self._row_shapes.get(name, ())
+            shape = row_shapes.get(name, ())
             if kind == "string":
                 codes, dictionary = value
                 value = np.array(dictionary, dtype=object)[codes]
