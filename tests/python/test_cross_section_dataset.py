@@ -251,3 +251,38 @@ def test_a_single_ticker_dataset_keeps_its_shapes(tmp_path):
         barforge.transform_cross_section({}, scaler, 0)
     assert str(error.value) == (f"{scaler}: not a dataset (a scaler JSON does not record a cross-section's tickers "
                                 "and max_gap: give them with its scaler)")
+
+
+def test_a_cross_section_in_parts_reads_and_serves_like_one_file(built, tmp_path):
+    """Shards of one build (barforge build --shard r/R, then finalize): the
+    directory reads as the one file does, and its scaler, tickers and
+    max_gap serve from it."""
+    from conftest import run_cli, write_config
+    from cross_section_data import write_raw as write_raw_files
+
+    write_raw_files(tmp_path / "data")
+    cfg = cross_config(tmp_path / "data", samples_filename="parts_{n}")
+    config = write_config(tmp_path / "c.yaml", cfg)
+    for shard in ("0/2", "1/2"):
+        result = run_cli("build", "--config", str(config), "--quiet", "--shard", shard)
+        if result.returncode != 0 and "cross_section" in result.stderr:
+            pytest.skip(f"cross-sectional builds in shards: {result.stderr.strip()}")
+        assert result.returncode == 0, result.stderr
+    result = run_cli("finalize", str(tmp_path / "data" / "parts_500"))
+    assert result.returncode == 0, result.stderr
+    parts = barforge.open_dataset(tmp_path / "data" / "parts_500")
+    whole = barforge.open_dataset(built["drawn"])
+    require_shapes(parts)
+    assert len(parts.files) == 2 and parts.tickers == TICKERS
+    mine, theirs = parts.read(), whole.read()
+    for name in ("sample_id", "present", "bar_index", "ohlc", "volume", "meta", "rewards", "fwd_return"):
+        assert mine[name].shape == theirs[name].shape and mine[name].tobytes() == theirs[name].tobytes(), name
+    cross = barforge.CrossSectionTransform.load(tmp_path / "data" / "parts_500")
+    assert cross.tickers == TICKERS
+    r = int(np.argmax(mine["present"].sum(axis=1)))
+    served = barforge.transform_cross_section(built["frames"], cross, mine["timestamp"][r],
+                                              int(positions_of({k: mine[k][r:r + 1] for k in ("present", "meta")},
+                                                               parts.metadata["scaler"])[0]))
+    for k in np.flatnonzero(mine["present"][r]):
+        assert served["ohlc"][k].tobytes() == mine["ohlc"][r, k].tobytes()
+        assert served["meta"][k].tobytes() == mine["meta"][r, k].tobytes()
