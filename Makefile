@@ -74,6 +74,7 @@ fuzz: deps
 # nodes use 127.0.0.1.
 bench: deps all python
 	bash bench/run.sh
+	bash bench/cross_section.sh
 	$(VENV)/bin/python bench/python_bench.py
 	$(VENV)/bin/python bench/bars_bench.py
 	unshare --net sh -c 'ip link set lo up && exec $(PYPI_VENV)/bin/python bench/engines_bench.py --cli $(CURDIR)/$(BUILD)/barforge'

@@ -95,6 +95,11 @@ struct Config {
   std::vector<int> extra_horizons;
   std::optional<TripleBarrierConfig> triple_barrier;  ///< none: no tb_* columns
   Storage storage = Storage::kWindows;
+  /// A sample is an end timestamp holding every ticker's window there
+  /// (docs/dataset.md, "Cross-sections"), not one (ticker, end bar).
+  bool cross_section = false;
+  /// cross_section: a timestamp is valid when at least this many tickers are present at it.
+  int64_t min_present = 1;
 
   /// n_jobs with -1 resolved to the number of cores, and at most 4 threads
   /// per core (always >= 1).

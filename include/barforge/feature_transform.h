@@ -15,6 +15,8 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -158,6 +160,96 @@ class FeatureTransform {
  private:
   explicit FeatureTransform(std::shared_ptr<const Impl> impl);
   std::shared_ptr<const Impl> impl_;
+};
+
+/// Why a ticker of a cross-section is absent at a timestamp (or that it is present).
+enum class CrossSectionStatus : uint8_t {
+  kPresent,    ///< a bar at exactly t with a whole window up to it
+  kNoBar,      ///< no bar at exactly t (none given, not listed yet, delisted, a hole)
+  kTooEarly,   ///< a bar at t, but fewer than W bars up to it
+  kGap,        ///< a bar at t, but two consecutive bars of its window are more than max_gap apart
+};
+
+/// A short text for a status ("present", "no bar at t", "fewer than W bars up to t", "a gap above max_gap in the window").
+const char* CrossSectionStatusText(CrossSectionStatus status);
+
+/// The M windows ending at one timestamp, in the cross-section's ticker
+/// order: what one row of a cross-sectional dataset holds of them.
+struct CrossSectionFeatures {
+  int tickers = 0;           ///< M
+  int window = 0;            ///< W
+  int64_t timestamp_ns = 0;  ///< t
+  std::vector<float> ohlc;     ///< M * 4W, ticker after ticker, each as WindowFeatures::ohlc
+  std::vector<float> volume;   ///< M * W
+  std::vector<float> meta;     ///< M * 6
+  std::vector<uint8_t> present;  ///< M, 1 when the ticker is present at t
+  std::vector<int64_t> end;      ///< M, the index of the ticker's bar at t in its bars (0 when absent)
+  std::vector<CrossSectionStatus> status;  ///< M, why a ticker is absent
+};
+
+/// Where CrossSectionTransform::Transform writes: spans of M * 4W, M * W, M * 6
+/// floats and M present flags / end bars / statuses. An empty span skips
+/// that output.
+struct CrossSectionOutput {
+  std::span<float> ohlc;
+  std::span<float> volume;
+  std::span<float> meta;
+  std::span<uint8_t> present;
+  std::span<int64_t> end;
+  std::span<CrossSectionStatus> status;
+};
+
+/// The serving side of a cross-sectional dataset (`cross_section: true`):
+/// from the bars of its M tickers and a timestamp t, the M windows ending
+/// at t, each present ticker's exactly the single-ticker FeatureTransform of
+/// that ticker at its bar at t (the same float32 bits as the dataset row's
+/// slice, for the same position).
+///
+/// A ticker is present at t when its bars have one at exactly t (index e)
+/// with W bars up to it (e >= W-1) and, when max_gap is set (> 0), no two
+/// consecutive bars among e-W+1..e more than max_gap apart: the build's
+/// rules of a valid end bar that need no future bar (the horizon, splits,
+/// purge and embargo are the build's, not the serving's). An absent
+/// ticker's values are 0. Bars that break the rules of BarColumns (ragged
+/// columns, invalid values in a present ticker's window) are a DataError
+/// naming the ticker (BarColumns::source, or the ticker's name when source
+/// is left "bars"), as FeatureTransform::Transform raises it, never an
+/// absence.
+class CrossSectionTransform {
+ public:
+  /// `tickers`: the M tickers in the dataset's order (distinct, not empty);
+  /// `max_gap_ns`: the build's max_gap (0: off).
+  CrossSectionTransform(FeatureTransform transform, std::vector<std::string> tickers, int64_t max_gap_ns = 0);
+
+  /// From a cross-sectional dataset (a samples file, or a directory of
+  /// parts: its first part): the scaler of its footer, its tickers and its
+  /// config's max_gap. DataError for a dataset that is not cross-sectional.
+  static CrossSectionTransform FromDataset(const std::filesystem::path& path);
+
+  const FeatureTransform& transform() const { return transform_; }
+  const std::vector<std::string>& tickers() const { return tickers_; }
+  int64_t max_gap_ns() const { return max_gap_ns_; }
+  int window() const { return transform_.window(); }
+
+  /// The windows ending at `timestamp_ns`. `bars`: every ticker of tickers()
+  /// by name, no other (DataError naming the unknown or missing ones);
+  /// empty bars are allowed (the ticker is absent). `positions`: one for
+  /// all tickers (as a dataset row's), or one per ticker in tickers() order,
+  /// each -1, 0 or 1; an absent ticker's position is not used.
+  CrossSectionFeatures Transform(const std::map<std::string, BarColumns, std::less<>>& bars, int64_t timestamp_ns,
+                                 std::span<const int> positions) const;
+  /// Transform into caller buffers (see CrossSectionOutput).
+  void Transform(const std::map<std::string, BarColumns, std::less<>>& bars, int64_t timestamp_ns,
+                 std::span<const int> positions, const CrossSectionOutput& out) const;
+
+  /// Whether ticker `bars` is present at `timestamp_ns`, and its bar there
+  /// (`end`, set when present or too early / across a gap).
+  CrossSectionStatus Locate(const BarColumns& bars, int64_t timestamp_ns, int64_t& end) const;
+
+ private:
+  FeatureTransform transform_;
+  std::vector<std::string> tickers_;
+  int64_t max_gap_ns_ = 0;
 };
 
 }  // namespace barforge

@@ -20,7 +20,8 @@ from barforge._core import ConfigError, DataError, ParquetError, __version__  # 
 from barforge._build import build_dataset  # noqa: E402
 from barforge._dataset import Dataset, open_dataset  # noqa: E402
 from barforge._bars import BarsDataset  # noqa: E402
-from barforge._transform import MetaScaler, transform, transform_many  # noqa: E402
+from barforge._transform import (CrossSectionTransform, MetaScaler, transform, transform_cross_section,  # noqa: E402
+                                 transform_many)
 
 
 def report(path, out="report.html", max_rows=20_000, seed=0):
@@ -31,4 +32,5 @@ def report(path, out="report.html", max_rows=20_000, seed=0):
 
 
 __all__ = ["__version__", "build_dataset", "open_dataset", "Dataset", "BarsDataset", "report", "MetaScaler", "transform",
-           "transform_many", "ConfigError", "DataError", "ParquetError"]
+           "transform_many", "transform_cross_section", "CrossSectionTransform", "ConfigError", "DataError",
+           "ParquetError"]

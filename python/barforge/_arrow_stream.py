@@ -44,7 +44,12 @@ def _array(pa, field, values: np.ndarray):
     fixed-width values; fixed-size lists over their flat values)."""
     n = len(values)
     kind = field.type
+    if isinstance(kind, pa.ExtensionType):  # e.g. arrow.fixed_shape_tensor over a fixed-size list
+        storage = _array(pa, pa.field(field.name, kind.storage_type), values)
+        return pa.ExtensionArray.from_storage(kind, storage)
     if pa.types.is_fixed_size_list(kind):
+        # A cross-section's (n, M, W, 4) is as flat as a single-ticker's (n, 4W):
+        # nested lists are built over the same flat values.
         flat = np.ascontiguousarray(values).reshape(-1)
         child = _array(pa, pa.field("element", kind.value_type), flat)
         return pa.FixedSizeListArray.from_arrays(child, kind.list_size)

@@ -86,7 +86,14 @@ class Dataset:
     def __init__(self, path: str | Path):
         self._path = Path(path)
         self._reader = _core.DatasetReader(str(path))
-        self._kinds = dict(self._reader.columns)
+        self._kinds: dict[str, str] = {}
+        # The dimensions of one row's values, as the reader reports them (the
+        # file's ARROW:schema records a cross-section's [M, W, 4], ...).
+        self._row_shapes: dict[str, tuple[int, ...]] = {}
+        for name, kind, *shape in self._reader.columns:
+            self._kinds[name] = kind
+            if shape:
+                self._row_shapes[name] = tuple(int(d) for d in shape[0])
         self._metadata: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
@@ -125,20 +132,40 @@ class Dataset:
     def metadata(self) -> dict[str, Any]:
         """What the footer records: 'config' (the effective config as a
         dict), 'scaler' (the meta scaler: names, mean, std), 'version',
-        'seed', and 'key_value' (every footer key, as text)."""
+        'seed', 'cross_section' (True for a file of cross_section: true),
+        'tickers' (a cross-section's M tickers, in the order of every
+        (n, M, ...) column; None for other files), and 'key_value' (every
+        footer key, as text)."""
         if self._metadata is None:
             kv = dict(self._reader.key_value_metadata)
             footer = self._reader.footer  # barforge's keys, as the library reads them
             scaler = footer.get("scaler")
             seed = footer.get("seed")
+            config = yaml.safe_load(footer.get("config", "")) or {}
+            tickers = kv.get("barforge.tickers")
             self._metadata = {
-                "config": yaml.safe_load(footer.get("config", "")) or {},
+                "config": config,
                 "scaler": json.loads(scaler) if scaler else None,
                 "version": footer.get("version"),
                 "seed": int(seed) if seed is not None else None,
+                "cross_section": bool(config.get("cross_section", False)),
+                "tickers": json.loads(tickers) if tickers else None,
                 "key_value": kv,
             }
         return self._metadata
+
+    @property
+    def cross_section(self) -> bool:
+        """Whether a row is a cross-section (cross_section: true): every
+        per-ticker column is shaped (n, M, ...)."""
+        return self.metadata["cross_section"]
+
+    @property
+    def tickers(self) -> list[str] | None:
+        """A cross-section's M tickers, in the order of its (n, M, ...)
+        columns; None for a single-ticker dataset (its rows name theirs)."""
+        tickers = self.metadata["tickers"]
+        return list(tickers) if tickers is not None else None
 
     @property
     def window(self) -> int:
@@ -165,16 +192,27 @@ class Dataset:
     def _shape(self, raw: dict, names: list[str]) -> dict[str, np.ndarray]:
         """Decoded columns as arrays shaped for training."""
         out = {}
+        # BarsDataset borrows this method; its reader reports no row shapes.
+        row_shapes = getattr(self, "_row_shapes", {})
         for name in names:
             value = raw[name]
             kind = self._kinds[name]
+            shape = row_shapes.get(name, ())
             if kind == "string":
                 codes, dictionary = value
                 value = np.array(dictionary, dtype=object)[codes]
             elif kind == "timestamp":
                 value = value.view("datetime64[ns]")
-            elif name == "ohlc":
-                value = value.reshape(value.shape[0], -1, 4)
+            else:
+                if "bool" in kind and value.dtype != np.bool_:
+                    value = value.view(np.bool_)  # bytes 0 / 1: numpy's bools, not a copy
+                if len(shape) > 1 and value.ndim == 2:
+                    # The shape the file records ([M, W, 4], [M, 6], ...): a
+                    # view of the decoded values, row-major as written (the
+                    # reader gives lists that way already).
+                    value = value.reshape((value.shape[0],) + shape)
+                elif name == "ohlc" and value.ndim == 2:  # a single ticker's flat 4W: (n, W, 4)
+                    value = value.reshape(value.shape[0], -1, 4)
             out[name] = value
         return out
 
@@ -184,7 +222,10 @@ class Dataset:
         end) of the named columns (all by default), as a dict of arrays:
         ohlc float32 (n, W, 4), volume (n, W), meta (n, 6), rewards (n, 3),
         fwd_return (n,), timestamp datetime64[ns], ids int64, ticker str
-        (object array). Rows within one row group are views of the decoded
+        (object array). A cross-section's per-ticker columns have the ticker
+        as their second axis: ohlc (n, M, W, 4), volume (n, M, W), meta (n,
+        M, 6), rewards (n, M, 3), fwd_return and bar_index (n, M), present
+        bool (n, M). Rows within one row group are views of the decoded
         buffers; rows across row groups are joined into one array."""
         names = self._names(columns)
         start, stop, _ = slice(start, stop).indices(self.num_rows)

@@ -77,6 +77,40 @@ def _sample(ds, max_rows: int, seed: int) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]}
 
 
+def _present_pairs(sample: dict[str, np.ndarray], tickers: list[str]) -> dict[str, np.ndarray]:
+    """A cross-section's sample as the rows of its present (row, ticker)
+    pairs, shaped as a single-ticker dataset's rows (each a window of its
+    own), for the figures of every dataset."""
+    rows, slots = np.nonzero(sample["present"])
+    pairs = {"sample_id": sample["sample_id"][rows], "timestamp": sample["timestamp"][rows],
+             "ticker": np.array(tickers, dtype=object)[slots]}
+    for name, value in sample.items():
+        if name not in pairs and name != "present" and value.ndim >= 2:
+            pairs[name] = value[rows, slots]
+    return pairs
+
+
+def _cross_section_figure(plt, present: np.ndarray, tickers: list[str], min_present: int) -> str:
+    """Each ticker's present rate, and the number of present tickers per row."""
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4))
+    rate = present.mean(axis=0) if len(present) else np.zeros(len(tickers))
+    axes[0].bar(np.arange(len(tickers)), rate, color="#457b9d")
+    axes[0].set_ylim(0, 1.05)
+    axes[0].set_title("present rate per ticker (share of the sampled rows)")
+    step = max(1, -(-len(tickers) // 12))  # every k-th name, so that labels do not overlap
+    axes[0].set_xticks(np.arange(0, len(tickers), step), tickers[::step])
+    axes[0].tick_params(axis="x", labelrotation=45 if len(tickers) > 6 else 0)
+    rows_with = np.bincount(present.sum(axis=1), minlength=len(tickers) + 1)
+    axes[1].bar(np.arange(len(tickers) + 1), rows_with, color="#2a9d5c", width=0.8)
+    axes[1].axvline(min_present - 0.5, color="k", linestyle="--", linewidth=0.8)
+    axes[1].set_title(f"rows by present tickers (min_present {min_present} dashed)")
+    from matplotlib.ticker import MaxNLocator
+    axes[1].xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+    axes[1].yaxis.set_major_locator(MaxNLocator(nbins=4))
+    fig.tight_layout()
+    return _figure_html(fig, f"presence over {len(present)} rows of {len(tickers)} tickers")
+
+
 def _candles(ax, ohlc: np.ndarray) -> None:
     x = np.arange(len(ohlc))
     o, h, l, c = ohlc[:, 0], ohlc[:, 1], ohlc[:, 2], ohlc[:, 3]
@@ -103,10 +137,19 @@ def _write_report(path, out, max_rows: int, seed: int, plt) -> Path:
     meta_info = ds.metadata
     cfg, scaler = meta_info["config"], meta_info["scaler"] or {}
     sample = _sample(ds, max_rows, seed)
+    rows_sampled = len(sample.get("sample_id", []))
+    tickers = ds.tickers if meta_info.get("cross_section") else None
+    sections = []
+    presence = None
+    if tickers is not None and rows_sampled:
+        # A cross-section: its presence first; the figures below show its
+        # present (row, ticker) pairs, each a window as in any dataset.
+        presence = sample["present"]
+        sections.append(("Presence", _cross_section_figure(plt, presence, tickers, int(cfg.get("min_present", 1)))))
+        sample = _present_pairs(sample, tickers)
     n = len(sample.get("sample_id", []))
     n_meta = sample["meta"].shape[1] if n else len(scaler.get("mean", []))
     names = _feature_names(scaler, n_meta)
-    sections = []
 
     if n:
         # Sample windows: candlesticks over volume, with position and rewards.
@@ -176,13 +219,13 @@ def _write_report(path, out, max_rows: int, seed: int, plt) -> Path:
 
         # Counts per ticker and over time.
         fig, axes = plt.subplots(1, 2, figsize=(14, 4))
-        tickers, counts = np.unique(sample["ticker"].astype(str), return_counts=True)
-        axes[0].bar(tickers, counts, color="#457b9d")
-        axes[0].set_title("samples per ticker")
-        if len(tickers) > 12:  # every k-th name, so that labels do not overlap
-            step = -(-len(tickers) // 12)
-            axes[0].set_xticks(np.arange(0, len(tickers), step), tickers[::step])
-        axes[0].tick_params(axis="x", labelrotation=45 if len(tickers) > 6 else 0)
+        counted, counts = np.unique(sample["ticker"].astype(str), return_counts=True)
+        axes[0].bar(counted, counts, color="#457b9d")
+        axes[0].set_title("samples per ticker" if tickers is None else "present pairs per ticker")
+        if len(counted) > 12:  # every k-th name, so that labels do not overlap
+            step = -(-len(counted) // 12)
+            axes[0].set_xticks(np.arange(0, len(counted), step), counted[::step])
+        axes[0].tick_params(axis="x", labelrotation=45 if len(counted) > 6 else 0)
         times = sample["timestamp"].astype("datetime64[s]").astype(object)
         axes[1].hist(times, bins=50, histtype="stepfilled", color="#2a9d5c")
         axes[1].set_title("samples over time (timestamp of the last bar)")
@@ -191,8 +234,15 @@ def _write_report(path, out, max_rows: int, seed: int, plt) -> Path:
         axes[1].xaxis.set_major_locator(locator)
         axes[1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
         fig.tight_layout()
-        sections.append(("Counts", _figure_html(fig, f"counts in the sample of {n} rows")))
+        sections.append(("Counts", _figure_html(fig, f"counts in the sample of {n} rows" if tickers is None else
+                                                f"counts of the {n} present pairs of the sample")))
 
+    presence_rows = ""
+    if presence is not None:
+        rate = presence.mean(axis=0)
+        presence_rows = "".join(
+            f"<tr><td>{html.escape(str(t))}</td><td>{int(c):,}</td><td>{r:.1%}</td></tr>"
+            for t, c, r in zip(tickers, presence.sum(axis=0), rate))
     scaler_rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>{m:.6g}</td><td>{s:.6g}</td></tr>"
         for name, m, s in zip(names, scaler.get("mean", []), scaler.get("std", [])))
@@ -203,7 +253,15 @@ def _write_report(path, out, max_rows: int, seed: int, plt) -> Path:
         facts.append(("split", f"{split} (scaler fitted on {scaler.get('fitted_on', '?')})"))
         facts.append(("split's time range", f"[{_time_text(plan.get('start_ns'))}, {_time_text(plan.get('end_ns'))}):"
                       " every bar of a row's window and horizon lies in it"))
-    facts.append(("rows in the sample", f"{n:,}"))
+    facts.append(("rows in the sample", f"{rows_sampled:,}"))
+    if tickers is not None:
+        facts.append(("cross-section", f"{len(tickers)} tickers per row, min_present {cfg.get('min_present', 1)}"))
+        if presence is not None:
+            per_row = presence.sum(axis=1)
+            facts.append(("present tickers per row", f"mean {per_row.mean():.2f}, min {per_row.min()}, "
+                          f"max {per_row.max()}; all {len(tickers)} in {(per_row == len(tickers)).mean():.1%} "
+                          "of the rows"))
+            facts.append(("present (row, ticker) pairs in the sample", f"{n:,} (the figures below show them)"))
     if n:
         # A window is a (ticker, end bar) pair; rows drawn with replacement
         # repeat windows, each row with its own position.
@@ -223,6 +281,9 @@ def _write_report(path, out, max_rows: int, seed: int, plt) -> Path:
             "img{max-width:100%}figcaption{color:#555;font-size:90%}</style></head><body>",
             f"<h1>{html.escape(ds.path.name)}</h1><table>{body}</table>",
             f"<h2>Meta scaler</h2><table><tr><th>feature</th><th>mean</th><th>std</th></tr>{scaler_rows}</table>"]
+    if presence_rows:
+        page.append("<h2>Presence per ticker</h2><table><tr><th>ticker</th><th>present rows</th><th>rate</th></tr>"
+                    f"{presence_rows}</table>")
     for title, figure in sections:
         page.append(f"<h2>{html.escape(title)}</h2>{figure}")
     page.append("</body></html>\n")

@@ -1,12 +1,14 @@
-// barforge.MetaScaler, barforge.transform and barforge.transform_many's C++
-// side: the library's FeatureTransform over numpy arrays (viewed, not
-// copied, when they already are contiguous int64 / float64), the GIL
-// released while it computes.
+// barforge.MetaScaler, barforge.transform, barforge.transform_many and
+// barforge.transform_cross_section's C++ side: the library's FeatureTransform
+// and CrossSectionTransform over numpy arrays (viewed, not copied, when they
+// already are contiguous int64 / float64), the GIL released while it computes.
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,6 +19,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include "barforge/config.h"
 #include "barforge/feature_transform.h"
 #include "bindings.h"
 
@@ -79,6 +82,36 @@ py::tuple TransformMany(const FeatureTransform& transform, const Bars& bars, con
     transform.TransformMany(bars.columns, end_span, position_span, out);
   }
   return py::make_tuple(ohlc, volume, meta);
+}
+
+// ohlc (M, W, 4), volume (M, W), meta (M, 6), present bool (M,), end int64
+// (M,) and each ticker's status text, of the cross-section at `timestamp_ns`.
+py::tuple TransformCrossSection(const CrossSectionTransform& cross, const py::dict& bars, int64_t timestamp_ns,
+                                const IntArray& positions) {
+  std::map<std::string, BarColumns, std::less<>> columns;
+  for (const auto& [ticker, value] : bars) columns.emplace(py::cast<std::string>(ticker), value.cast<const Bars&>().columns);
+  const auto m = static_cast<py::ssize_t>(cross.tickers().size());
+  const py::ssize_t w = cross.window();
+  py::array_t<float> ohlc = Floats({m, w, 4});
+  py::array_t<float> volume = Floats({m, w});
+  py::array_t<float> meta = Floats({m, kMetaFeatureCount});
+  py::array present(py::dtype("bool"), std::vector<py::ssize_t>{m});  // numpy bools are bytes 0 / 1
+  py::array_t<int64_t> end(std::vector<py::ssize_t>{m});
+  std::vector<CrossSectionStatus> status(static_cast<size_t>(m));
+  const std::span<const int> position_span(positions.data(), static_cast<size_t>(positions.size()));
+  const CrossSectionOutput out{Span(ohlc),
+                               Span(volume),
+                               Span(meta),
+                               {static_cast<uint8_t*>(present.mutable_data()), static_cast<size_t>(m)},
+                               {end.mutable_data(), static_cast<size_t>(m)},
+                               status};
+  {
+    py::gil_scoped_release release;
+    cross.Transform(columns, timestamp_ns, position_span, out);
+  }
+  std::vector<std::string> status_text;
+  for (const CrossSectionStatus s : status) status_text.emplace_back(CrossSectionStatusText(s));
+  return py::make_tuple(ohlc, volume, meta, present, end, status_text);
 }
 
 }  // namespace
@@ -148,6 +181,36 @@ void BindTransform(py::module_& m) {
             return transform.BarOfIndex(bars.columns, bar_index);
           },
           py::arg("bars"), py::arg("bar_index"));
+
+  py::class_<CrossSectionTransform>(m, "CrossSectionTransform",
+                                    "The serving side of a cross-sectional dataset: its scaler, its M tickers in "
+                                    "order and its max_gap. CrossSectionTransform.load(path) reads them from the "
+                                    "dataset; CrossSectionTransform(scaler, tickers, max_gap_ns=0) takes them.")
+      .def(py::init<FeatureTransform, std::vector<std::string>, int64_t>(), py::arg("scaler"), py::arg("tickers"),
+           py::arg("max_gap_ns") = 0,
+           "A cross-section of `tickers` (the dataset's order) with the MetaScaler `scaler`; max_gap_ns: the "
+           "build's max_gap in ns (0: off).")
+      .def_static("load", &CrossSectionTransform::FromDataset, py::arg("path"),
+                  "From a cross-sectional dataset (a samples file or a directory of parts): its footer's scaler, "
+                  "tickers and config's max_gap. ValueError for a dataset that is not cross-sectional.")
+      .def_property_readonly("scaler", &CrossSectionTransform::transform, "The MetaScaler of every ticker.")
+      .def_property_readonly("tickers", &CrossSectionTransform::tickers, "The M tickers, in the dataset's order.")
+      .def_property_readonly("max_gap_ns", &CrossSectionTransform::max_gap_ns,
+                             "The build's max_gap in ns (0: off): a window with two consecutive bars further "
+                             "apart is absent.")
+      .def_property_readonly("window", &CrossSectionTransform::window, "W, the scaler's window.")
+      .def("__repr__",
+           [](const CrossSectionTransform& c) {
+             return "CrossSectionTransform(tickers=" + std::to_string(c.tickers().size()) +
+                    ", window=" + std::to_string(c.window()) + ", max_gap_ns=" + std::to_string(c.max_gap_ns()) +
+                    ", source='" + c.transform().source() + "')";
+           })
+      .def("_transform", &TransformCrossSection, py::arg("bars"), py::arg("timestamp_ns"), py::arg("positions"));
+  // max_gap's text read by the config's own rule (ConfigError naming the key).
+  m.def(
+      "_max_gap_ns",
+      [](const std::string& yaml_text) { return LoadConfigText(yaml_text, "max_gap").max_gap_ns; },
+      py::arg("yaml_text"));
 }
 
 }  // namespace barforge::python

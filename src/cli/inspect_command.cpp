@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "barforge/bars_dataset.h"
+#include "barforge/dataset_layout.h"
+#include "barforge/error.h"
 #include "barforge/parquet_reader.h"
 #include "cli/cli_main.h"
 #include "cli/commands.h"
@@ -29,6 +31,27 @@ std::string Joined(const std::vector<std::string>& parts, const char* separator)
   return out;
 }
 
+// A cross-sectional dataset: its M tickers and the shape of each column's
+// row (nothing for any other file).
+void PrintCrossSection(const std::filesystem::path& file, const parquet::ParquetReader& reader) {
+  DatasetLayout layout;
+  try {
+    layout = DatasetLayout::FromKeyValueMetadata(reader.key_value_metadata(), file);
+  } catch (const DataError&) {
+    return;  // not a dataset barforge can describe; the rest is printed as is
+  }
+  if (!layout.cross_section()) return;
+  fmt::print("cross-section: M = {} tickers ({}), a row per timestamp\n", layout.cross_section_tickers.size(),
+             text::Escaped(Joined(layout.cross_section_tickers, ", ")));
+  std::vector<std::string> shapes;
+  for (const DatasetColumn& column : layout.Columns()) {
+    std::vector<std::string> dims;
+    for (const int32_t d : column.spec.shape) dims.push_back(std::to_string(d));
+    shapes.push_back(fmt::format("{} [{}]", column.spec.name, Joined(dims, ", ")));
+  }
+  fmt::print("shape:       {}\n", text::Escaped(Joined(shapes, "; ")));
+}
+
 }  // namespace
 
 int InspectCommand(const std::filesystem::path& file) {
@@ -48,6 +71,7 @@ int InspectCommand(const std::filesystem::path& file) {
   fmt::print("created by:  {}\n", text::Escaped(reader.created_by()));
   fmt::print("rows:        {}\n", reader.num_rows());
   fmt::print("row groups:  {}\n", reader.num_row_groups());
+  PrintCrossSection(file, reader);
   fmt::print("\nschema ({} columns):\n", reader.columns().size());
   for (const parquet::ColumnInfo& column : reader.columns()) {
     fmt::print("  {:<14} {:<32} {}\n", text::Escaped(column.name), text::Escaped(parquet::TypeName(column)),

@@ -1,6 +1,8 @@
 // `barforge transform`: the features of a dataset row computed from a raw
 // bars file and a scaler (inference), for one window or, with --all, for
-// every end bar of the file written to Parquet (backtests).
+// every end bar of the file written to Parquet (backtests); with
+// --cross-section, a cross-sectional dataset's row at a timestamp from the
+// raw files of its tickers.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -14,9 +16,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,7 +45,9 @@ namespace {
 
 struct TransformFlags {
   std::filesystem::path scaler;
-  std::filesystem::path bars;
+  std::filesystem::path bars;        ///< the one --bars FILE (not --cross-section)
+  std::vector<std::string> bar_args;  ///< --bars as given
+  bool cross_section = false;
   std::filesystem::path config_file;
   std::vector<std::string> overrides;
   std::string end;
@@ -157,6 +164,171 @@ struct AllChunk {
   }
 };
 
+// --cross-section: the scaler, tickers and max_gap of a cross-sectional
+// dataset (a Parquet file or a directory of parts), or a scaler JSON with
+// the tickers and max_gap of the config.
+bool IsParquetPath(const std::filesystem::path& path) {
+  if (std::filesystem::is_directory(path)) return true;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;  // FromFile names the missing file
+  char magic[4] = {};
+  const size_t got = std::fread(magic, 1, sizeof magic, file);
+  std::fclose(file);
+  return got == 4 && std::string_view(magic, 4) == "PAR1";
+}
+
+CrossSectionTransform LoadCrossSection(const TransformFlags& flags, const Config& config, int expected_window) {
+  if (IsParquetPath(flags.scaler)) {
+    CrossSectionTransform cross = CrossSectionTransform::FromDataset(flags.scaler);
+    if (expected_window > 0 && cross.window() != expected_window) {
+      throw DataError(fmt::format("{}: the scaler was fitted with window {}, not {}", flags.scaler.string(),
+                                  cross.window(), expected_window));
+    }
+    return cross;
+  }
+  return CrossSectionTransform(FeatureTransform::FromFile(flags.scaler, expected_window), config.tickers,
+                               config.max_gap_ns);
+}
+
+// --bars TICKER=FILE of --cross-section, in the order given; without any,
+// the raw file of each ticker as the config names it (data_dir,
+// raw_data_filename).
+std::vector<std::pair<std::string, std::filesystem::path>> CrossSectionFiles(const TransformFlags& flags,
+                                                                             const Config& config,
+                                                                             const CrossSectionTransform& cross) {
+  std::vector<std::pair<std::string, std::filesystem::path>> files;
+  if (flags.bar_args.empty()) {
+    for (const std::string& ticker : cross.tickers()) files.emplace_back(ticker, RawDataPath(config, ticker));
+    return files;
+  }
+  for (const std::string& arg : flags.bar_args) {
+    const size_t equals = arg.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == arg.size()) {
+      throw ConfigError(fmt::format("--bars '{}': with --cross-section, give TICKER=FILE (one per ticker)", arg));
+    }
+    std::string ticker = arg.substr(0, equals);
+    if (std::any_of(files.begin(), files.end(), [&](const auto& f) { return f.first == ticker; })) {
+      throw ConfigError(fmt::format("--bars: ticker {} is given twice", ticker));
+    }
+    files.emplace_back(std::move(ticker), arg.substr(equals + 1));
+  }
+  return files;
+}
+
+void PrintCrossSection(const TransformFlags& flags, const CrossSectionTransform& cross,
+                       const std::vector<std::pair<std::string, std::filesystem::path>>& files,
+                       const CrossSectionFeatures& f) {
+  const auto w = static_cast<size_t>(f.window);
+  const size_t m = cross.tickers().size();
+  if (flags.json) {
+    nlohmann::ordered_json out;
+    out["scaler"] = flags.scaler.string();
+    out["window"] = f.window;
+    out["timestamp"] = FormatTimestampNs(f.timestamp_ns);
+    out["timestamp_ns"] = f.timestamp_ns;
+    out["position"] = flags.position;
+    out["tickers"] = cross.tickers();
+    nlohmann::ordered_json bars = nlohmann::ordered_json::object();
+    for (const std::string& ticker : cross.tickers()) {
+      const auto file = std::find_if(files.begin(), files.end(), [&](const auto& e) { return e.first == ticker; });
+      bars[ticker] = file == files.end() ? std::string() : file->second.string();
+    }
+    out["bars"] = bars;
+    nlohmann::ordered_json present = nlohmann::ordered_json::array(), end = nlohmann::ordered_json::array(),
+                           status = nlohmann::ordered_json::array(), ohlc = nlohmann::ordered_json::array(),
+                           volume = nlohmann::ordered_json::array(), meta = nlohmann::ordered_json::array();
+    for (size_t k = 0; k < m; ++k) {
+      present.push_back(f.present[k] != 0);
+      end.push_back(f.end[k]);
+      status.push_back(CrossSectionStatusText(f.status[k]));
+      nlohmann::ordered_json ticker_ohlc = nlohmann::ordered_json::array(),
+                             ticker_volume = nlohmann::ordered_json::array(),
+                             ticker_meta = nlohmann::ordered_json::array();
+      for (size_t j = 0; j < w; ++j) {
+        const float* bar = &f.ohlc[(k * w + j) * 4];
+        ticker_ohlc.push_back(
+            {ShortestDouble(bar[0]), ShortestDouble(bar[1]), ShortestDouble(bar[2]), ShortestDouble(bar[3])});
+        ticker_volume.push_back(ShortestDouble(f.volume[k * w + j]));
+      }
+      for (size_t i = 0; i < kMetaFeatureCount; ++i) ticker_meta.push_back(ShortestDouble(f.meta[k * kMetaFeatureCount + i]));
+      ohlc.push_back(ticker_ohlc);
+      volume.push_back(ticker_volume);
+      meta.push_back(ticker_meta);
+    }
+    out["present"] = present;
+    out["end_bar"] = end;
+    out["status"] = status;
+    out["ohlc"] = ohlc;
+    out["volume"] = volume;
+    out["meta"] = meta;
+    out["meta_features"] = std::vector<std::string>(kMetaFeatureNames.begin(), kMetaFeatureNames.end());
+    fmt::print("{}\n", out.dump());
+    return;
+  }
+  const auto present = static_cast<size_t>(std::count(f.present.begin(), f.present.end(), 1));
+  fmt::print("cross-section of {} tickers at {}, window {}, position {}: {} present\n", m,
+             FormatTimestampNs(f.timestamp_ns), f.window, flags.position, present);
+  size_t width = 6;
+  for (const std::string& ticker : cross.tickers()) width = std::max(width, ticker.size());
+  fmt::print("  {:<{}}  {:<33} {:>8}", "ticker", width, "status", "end bar");
+  for (const auto name : kMetaFeatureNames) fmt::print(" {:>12}", name);
+  fmt::print("\n");
+  for (size_t k = 0; k < m; ++k) {
+    const bool here = f.present[k] != 0;
+    fmt::print("  {:<{}}  {:<33} {:>8}", cross.tickers()[k], width, CrossSectionStatusText(f.status[k]),
+               here ? std::to_string(f.end[k]) : std::string("-"));
+    for (size_t i = 0; i < kMetaFeatureCount; ++i) {
+      if (here) {
+        fmt::print(" {:>12}", f.meta[k * kMetaFeatureCount + i]);
+      } else {
+        fmt::print(" {:>12}", "-");
+      }
+    }
+    fmt::print("\n");
+  }
+}
+
+int RunCrossSection(const TransformFlags& flags, const Config& config, int expected_window) {
+  if (flags.all) {
+    throw ConfigError("--all writes one ticker's end bars; with --cross-section, ask for one timestamp (--end)");
+  }
+  if (!flags.out.empty()) throw ConfigError("--out is only used with --all");
+  const CrossSectionTransform cross = LoadCrossSection(flags, config, expected_window);
+  const auto files = CrossSectionFiles(flags, config, cross);
+  // The raw loader with its rules and messages, as for one ticker.
+  Config load_config = config;
+  load_config.window = 1;
+  load_config.horizon = 0;
+  std::vector<BarSeries> series;
+  series.reserve(files.size());
+  std::map<std::string, BarColumns, std::less<>> bars;
+  for (const auto& [ticker, file] : files) {
+    if (!std::filesystem::is_regular_file(file)) {
+      throw NotFoundError(fmt::format("{}: bars file of ticker {} not found", file.string(), ticker));
+    }
+    series.push_back(LoadBars(file, ticker, load_config));
+    BarColumns columns = ColumnsOf(series.back(), config.columns);
+    columns.source = file.string();
+    bars.emplace(ticker, columns);
+  }
+  // Default t: the latest bar of any ticker (serving: now).
+  int64_t t = 0;
+  if (!flags.end.empty()) {
+    t = ParseEnd(flags.end);
+  } else {
+    bool any = false;
+    for (const BarSeries& s : series) {
+      if (s.size() == 0) continue;
+      t = any ? std::max(t, s.timestamp_ns.back()) : s.timestamp_ns.back();
+      any = true;
+    }
+  }
+  const int positions[] = {flags.position};
+  const CrossSectionFeatures features = cross.Transform(bars, t, positions);
+  PrintCrossSection(flags, cross, files, features);
+  return 0;
+}
+
 // Whether `a` and `b` are one file (device and inode), whatever the names.
 bool SameFile(const std::filesystem::path& a, const std::filesystem::path& b) {
   struct stat sa {}, sb {};
@@ -223,7 +395,7 @@ int WriteAll(const TransformFlags& flags, const std::filesystem::path& config_fi
   return 0;
 }
 
-int RunTransform(const TransformFlags& flags) {
+int RunTransform(TransformFlags flags) {
   std::filesystem::path config_file = flags.config_file;
   if (config_file.empty() && std::filesystem::exists("config/default.yaml")) config_file = "config/default.yaml";
   const Config config = LoadConfig(config_file, flags.overrides);
@@ -235,6 +407,13 @@ int RunTransform(const TransformFlags& flags) {
   if (!flags.config_file.empty()) {
     window_given = window_given || YAML::LoadFile(flags.config_file.string())["window"].IsDefined();
   }
+  if (flags.cross_section) return RunCrossSection(flags, config, window_given ? config.window : 0);
+  if (flags.bar_args.size() != 1) {
+    throw ConfigError(flags.bar_args.empty() ? "--bars FILE is required (the raw bars file)"
+                                             : "--bars is given more than once (one raw file, or --cross-section "
+                                               "with TICKER=FILE per ticker)");
+  }
+  flags.bars = flags.bar_args.front();
   const FeatureTransform transform = FeatureTransform::FromFile(flags.scaler, window_given ? config.window : 0);
   if (!flags.all && !flags.out.empty()) throw ConfigError("--out is only used with --all");
   if (!std::filesystem::is_regular_file(flags.bars)) {
@@ -264,8 +443,12 @@ std::function<int()> AddTransformCommand(CLI::App& app) {
       "transform", "Compute a dataset row's features (ohlc, volume, scaled meta) from raw bars and a scaler");
   command->add_option("--scaler", flags->scaler, "Meta scaler JSON, or a dataset .parquet (its footer's scaler)")
       ->required();
-  command->add_option("--bars", flags->bars, "Raw bars file (Parquet or CSV), read as `build` reads raw files")
-      ->required();
+  command->add_option("--bars", flags->bar_args,
+                      "Raw bars file (Parquet or CSV), read as `build` reads raw files; with --cross-section, "
+                      "TICKER=FILE once per ticker of the cross-section (default: each ticker's raw file as the "
+                      "config names it, data_dir / raw_data_filename)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   command->add_option("--config", flags->config_file,
                       "YAML config for columns, on_bad_bar, CSV options and output settings (default: "
                       "config/default.yaml if it exists); its window must be the scaler's");
@@ -276,10 +459,16 @@ std::function<int()> AddTransformCommand(CLI::App& app) {
   CLI::Option* end = command->add_option(
       "--end", flags->end,
       "Timestamp of the window's last bar: ISO-8601 (2020-01-02T03:04:05Z) or epoch nanoseconds (default: the "
-      "last bar)");
+      "last bar; with --cross-section, the latest bar of any ticker)");
   command->add_option("--position", flags->position, "The agent's position: -1, 0 or 1 (default 0)")
       ->check(CLI::Range(-1, 1));
   command->add_flag("--json", flags->json, "Print the features (or, with --all, the summary) as one JSON object");
+  command->add_flag("--cross-section", flags->cross_section,
+                    "The row of a cross-sectional dataset (cross_section: true) at --end: the window ending there "
+                    "of each of its tickers, in its order; a ticker without a bar at exactly --end, with fewer "
+                    "than W bars up to it, or (with max_gap) with a gap in its window is absent (zeros). "
+                    "--scaler: the dataset (its scaler, tickers and max_gap), or a scaler JSON with the tickers "
+                    "and max_gap of --config / --set. Default --end: the latest bar of any ticker");
   CLI::Option* all = command->add_flag("--all", flags->all, "Every valid end bar of the file, written to --out");
   command->add_option("--out", flags->out,
                       "Parquet file written by --all (a feature file that validate and open_dataset read)");

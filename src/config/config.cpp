@@ -227,6 +227,29 @@ std::vector<int64_t> SplitCountsBeforeData(const Config& config) {
   return counts;
 }
 
+// cross_section and min_present against each other, the tickers and storage.
+void CheckCrossSection(const Config& config, const std::map<std::string, std::string>& origins) {
+  if (!config.cross_section) {
+    if (config.min_present != 1) {
+      throw ConfigError(fmt::format("{}: key 'min_present': {} counts the tickers of a cross-section, but "
+                                    "cross_section is false (set cross_section: true, or leave min_present at 1)",
+                                    KeyOrigin(origins, "min_present"), config.min_present));
+    }
+    return;
+  }
+  if (config.storage == Storage::kBars) {
+    const char* key = origins.count("storage") != 0 ? "storage" : "cross_section";
+    throw ConfigError(fmt::format("{}: key '{}': cross_section: true with storage: bars is not supported (a bars "
+                                  "dataset of cross-sections is not built yet); use storage: windows",
+                                  KeyOrigin(origins, key), key));
+  }
+  if (config.min_present > std::ssize(config.tickers)) {
+    throw ConfigError(fmt::format("{}: key 'min_present': {} is more than the {} tickers of key 'tickers', so no "
+                                  "timestamp could have that many present",
+                                  KeyOrigin(origins, "min_present"), config.min_present, config.tickers.size()));
+  }
+}
+
 void CheckAcrossKeys(const Config& config, const std::map<std::string, std::string>& origins) {
   // The last synthetic timestamp, start + (n_bars - 1) * bar_seconds in ns,
   // must fit in int64 (about year 2262).
@@ -264,6 +287,7 @@ void CheckAcrossKeys(const Config& config, const std::map<std::string, std::stri
                                   KeyOrigin(origins, key), key,
                                   std::numeric_limits<int16_t>::max(), config.horizon));
   }
+  CheckCrossSection(config, origins);
   const std::string level_problem =
       parquet::CompressionLevelProblem(config.parquet_compression, config.compression_level);
   if (!level_problem.empty()) {
@@ -343,7 +367,7 @@ namespace {
 // them keep their bytes.
 constexpr std::string_view kOptionalKeys[] = {"splits",         "embargo_bars",    "max_gap",    "extra_horizons",
                                               "triple_barrier", "on_short_series", "csv_header", "synthetic.seed",
-                                              "storage"};
+                                              "storage",        "cross_section",   "min_present"};
 
 template <class Keep>
 std::string KeysToYaml(const Config& config, Keep keep) {

@@ -582,6 +582,17 @@ const std::vector<ConfigKey>& ConfigKeys() {
          c.storage = ParseChoice(v, {"windows", "bars"}) == "windows" ? Storage::kWindows : Storage::kBars;
        },
        [](const Config& c) { return std::string(c.storage == Storage::kWindows ? "windows" : "bars"); }},
+      {"cross_section", "boolean",
+       "true: a sample is an end timestamp t with every ticker's window ending there (ohlc of shape [tickers, "
+       "window, 4], ... and present per ticker); t drawn from the timestamps where at least min_present tickers "
+       "have a valid end bar (docs/dataset.md, Cross-sections)",
+       "true | false; true needs storage: windows",
+       [](Config& c, const YAML::Node& v) { c.cross_section = ParseChoice(v, {"true", "false"}) == "true"; },
+       [](const Config& c) { return std::string(c.cross_section ? "true" : "false"); }},
+      {"min_present", "integer", "cross_section: the fewest tickers present at a timestamp for it to be sampled",
+       "in [1, the number of tickers]; above 1 needs cross_section: true",
+       [](Config& c, const YAML::Node& v) { c.min_present = ParseInt(v, 1, std::numeric_limits<int32_t>::max()); },
+       [](const Config& c) { return std::to_string(c.min_present); }},
   };
   return keys;
 }

@@ -17,6 +17,7 @@ void ForEachField(Footer& footer, Fn&& fn) {
   fn(DatasetFooter::kSeedKey, footer.seed);
   fn(DatasetFooter::kBarsKey, footer.bars);
   fn(DatasetFooter::kConfigKey, footer.config);
+  fn(DatasetFooter::kTickersKey, footer.tickers);
   fn(DatasetFooter::kScalerKey, footer.scaler);
   fn(DatasetFooter::kArrowSchemaKey, footer.arrow_schema);
   fn(DatasetFooter::kSplitKey, footer.split);
@@ -57,6 +58,30 @@ const std::string& DatasetFooter::RequireConfig(const std::filesystem::path& fil
     throw DataError(fmt::format("{}: not a barforge dataset (its footer has no {})", file.string(), kConfigKey));
   }
   return *config;
+}
+
+std::vector<std::string> DatasetFooter::Tickers(const std::filesystem::path& file) const {
+  if (!tickers) {
+    throw DataError(fmt::format("{}: a cross-sectional dataset without '{}' metadata (its tickers)", file.string(),
+                                kTickersKey));
+  }
+  const auto json = nlohmann::json::parse(*tickers, nullptr, /*allow_exceptions=*/false);
+  std::vector<std::string> out;
+  if (json.is_array()) {
+    for (const auto& item : json) {
+      if (!item.is_string()) break;
+      out.push_back(item.get<std::string>());
+    }
+  }
+  if (!json.is_array() || out.size() != json.size() || out.empty()) {
+    throw DataError(fmt::format("{}: metadata '{}' is not a non-empty JSON list of ticker names", file.string(),
+                                kTickersKey));
+  }
+  return out;
+}
+
+std::string DatasetFooter::TickersJson(const std::vector<std::string>& tickers) {
+  return nlohmann::json(tickers).dump();
 }
 
 PartInfo DatasetFooter::Part(const std::filesystem::path& file) const {

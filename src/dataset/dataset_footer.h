@@ -7,6 +7,8 @@
 //   barforge.bars     the raw bars file (a `transform --all` file)
 //   barforge.config   the effective config as YAML, without n_jobs: what
 //                     makes a file a barforge dataset
+//   barforge.tickers  a cross-sectional file (cross_section: true): its M
+//                     tickers, in the order of every [M, ...] column (JSON list)
 //   barforge.scaler   the meta scaler JSON
 //   ARROW:schema      the Arrow schema (base64), for Arrow readers
 //   barforge.split    the split's name (a build with splits)
@@ -40,6 +42,7 @@ struct DatasetFooter {
   static constexpr const char* kSeedKey = "barforge.seed";
   static constexpr const char* kBarsKey = "barforge.bars";
   static constexpr const char* kConfigKey = "barforge.config";
+  static constexpr const char* kTickersKey = "barforge.tickers";
   static constexpr const char* kScalerKey = "barforge.scaler";
   static constexpr const char* kArrowSchemaKey = "ARROW:schema";
   static constexpr const char* kSplitKey = "barforge.split";
@@ -49,6 +52,7 @@ struct DatasetFooter {
   std::optional<std::string> seed;
   std::optional<std::string> bars;
   std::optional<std::string> config;
+  std::optional<std::string> tickers;  ///< the JSON text; Tickers() parses it
   std::optional<std::string> scaler;
   std::optional<std::string> arrow_schema;
   std::optional<std::string> split;
@@ -72,6 +76,12 @@ struct DatasetFooter {
   /// barforge.part parsed; DataError naming `file` and the key when it is
   /// absent or lacks an integer field.
   PartInfo Part(const std::filesystem::path& file) const;
+
+  /// barforge.tickers parsed; DataError naming `file` and the key when it
+  /// is absent or not a list of strings.
+  std::vector<std::string> Tickers(const std::filesystem::path& file) const;
+  /// The barforge.tickers JSON of `tickers`.
+  static std::string TickersJson(const std::vector<std::string>& tickers);
 
   /// The barforge.part JSON of `part`.
   static std::string PartJson(const PartInfo& part);

@@ -13,8 +13,10 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 
@@ -106,8 +108,7 @@ std::filesystem::path FirstPart(const std::filesystem::path& directory) {
   return parts.front().second;
 }
 
-std::string ReadScalerText(const std::filesystem::path& given) {
-  const std::filesystem::path path = std::filesystem::is_directory(given) ? FirstPart(given) : given;
+std::ifstream OpenScalerFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
@@ -115,6 +116,20 @@ std::string ReadScalerText(const std::filesystem::path& given) {
     if (err == ENOENT) throw NotFoundError(message);
     throw IoError(message);
   }
+  return in;
+}
+
+// Whether `path` starts as a Parquet file does (a dataset, not a scaler JSON).
+bool IsParquetFile(const std::filesystem::path& path) {
+  std::ifstream in = OpenScalerFile(path);
+  char magic[4] = {};
+  in.read(magic, sizeof magic);
+  return in.gcount() == 4 && std::memcmp(magic, kParquetMagic, 4) == 0;
+}
+
+std::string ReadScalerText(const std::filesystem::path& given) {
+  const std::filesystem::path path = std::filesystem::is_directory(given) ? FirstPart(given) : given;
+  std::ifstream in = OpenScalerFile(path);
   char magic[4] = {};
   in.read(magic, sizeof magic);
   if (in.gcount() == 4 && std::memcmp(magic, kParquetMagic, 4) == 0) {
@@ -349,6 +364,164 @@ int64_t FeatureTransform::FindBar(const BarColumns& bars, int64_t timestamp_ns) 
                                 timestamp_ns));
   }
   return static_cast<int64_t>(it - bars.timestamp_ns.begin());
+}
+
+const char* CrossSectionStatusText(CrossSectionStatus status) {
+  switch (status) {
+    case CrossSectionStatus::kPresent:
+      return "present";
+    case CrossSectionStatus::kNoBar:
+      return "no bar at t";
+    case CrossSectionStatus::kTooEarly:
+      return "fewer than W bars up to t";
+    case CrossSectionStatus::kGap:
+      return "a gap above max_gap in the window";
+  }
+  return "unknown";
+}
+
+CrossSectionTransform::CrossSectionTransform(FeatureTransform transform, std::vector<std::string> tickers,
+                                             int64_t max_gap_ns)
+    : transform_(std::move(transform)), tickers_(std::move(tickers)), max_gap_ns_(max_gap_ns) {
+  if (tickers_.empty()) throw DataError(fmt::format("{}: a cross-section of no tickers", transform_.source()));
+  std::vector<std::string> sorted = tickers_;
+  std::sort(sorted.begin(), sorted.end());
+  if (const auto twice = std::adjacent_find(sorted.begin(), sorted.end()); twice != sorted.end()) {
+    throw DataError(fmt::format("{}: ticker {} is twice in the cross-section's tickers", transform_.source(), *twice));
+  }
+  if (max_gap_ns_ < 0) {
+    throw DataError(fmt::format("{}: max_gap of {} ns is negative", transform_.source(), max_gap_ns_));
+  }
+}
+
+CrossSectionTransform CrossSectionTransform::FromDataset(const std::filesystem::path& path) {
+  const std::filesystem::path file = std::filesystem::is_directory(path) ? FirstPart(path) : path;
+  if (!IsParquetFile(file)) {
+    throw DataError(fmt::format("{}: not a dataset (a scaler JSON does not record a cross-section's tickers and "
+                                "max_gap: give them with its scaler)",
+                                file.string()));
+  }
+  const DatasetFooter footer = DatasetFooter::Read(file);
+  const Config config = LoadConfigText(
+      footer.RequireConfig(file), fmt::format("{}: key-value metadata '{}'", file.string(), DatasetFooter::kConfigKey));
+  if (!config.cross_section) {
+    throw DataError(fmt::format("{}: not a cross-sectional dataset (its config has cross_section: false): serve it "
+                                "one ticker at a time (FeatureTransform)",
+                                file.string()));
+  }
+  return CrossSectionTransform(FeatureTransform::FromFile(file), footer.Tickers(file), config.max_gap_ns);
+}
+
+CrossSectionStatus CrossSectionTransform::Locate(const BarColumns& bars, int64_t timestamp_ns, int64_t& end) const {
+  const auto stamps = bars.timestamp_ns;
+  const auto it = std::lower_bound(stamps.begin(), stamps.end(), timestamp_ns);
+  if (it == stamps.end() || *it != timestamp_ns) return CrossSectionStatus::kNoBar;
+  end = static_cast<int64_t>(it - stamps.begin());
+  const int window = transform_.window();
+  if (end < window - 1) return CrossSectionStatus::kTooEarly;
+  if (max_gap_ns_ > 0) {
+    // The build's gap rule (a gap at bar b: t[b] - t[b-1] > max_gap) over
+    // the window's bars; the horizon's are in the future.
+    for (int64_t b = end - window + 2; b <= end; ++b) {
+      const auto at = static_cast<size_t>(b);
+      if (stamps[at] - stamps[at - 1] > max_gap_ns_) return CrossSectionStatus::kGap;
+    }
+  }
+  return CrossSectionStatus::kPresent;
+}
+
+void CrossSectionTransform::Transform(const std::map<std::string, BarColumns, std::less<>>& bars,
+                                      int64_t timestamp_ns, std::span<const int> positions,
+                                      const CrossSectionOutput& out) const {
+  const std::string& source = transform_.source();
+  const size_t m = tickers_.size();
+  // Every ticker's bars, no other: a ticker left out would be absent
+  // silently, one misspelt would never be read.
+  for (const auto& [ticker, unused] : bars) {
+    if (std::find(tickers_.begin(), tickers_.end(), ticker) == tickers_.end()) {
+      throw DataError(fmt::format("{}: bars for ticker '{}', which is not one of the cross-section's {} tickers ({})",
+                                  source, ticker, m, fmt::join(tickers_, ", ")));
+    }
+  }
+  std::vector<std::string> missing;
+  for (const std::string& ticker : tickers_) {
+    if (!bars.contains(ticker)) missing.push_back(ticker);
+  }
+  if (!missing.empty()) {
+    throw DataError(fmt::format("{}: no bars for ticker{} {} of the cross-section (give every ticker's bars, empty "
+                                "ones for a ticker without any)",
+                                source, missing.size() == 1 ? "" : "s", fmt::join(missing, ", ")));
+  }
+  static constexpr int kNoPosition[] = {0};
+  if (positions.empty()) positions = kNoPosition;
+  if (positions.size() != 1 && positions.size() != m) {
+    throw DataError(fmt::format("{}: {} positions for a cross-section of {} tickers (give one for all, or one per "
+                                "ticker)",
+                                source, positions.size(), m));
+  }
+  for (const int position : positions) CheckPosition(source, position);
+  const auto w = static_cast<size_t>(window());
+  const std::pair<size_t, size_t> sizes[] = {{out.ohlc.size(), 4 * w},  {out.volume.size(), w},
+                                             {out.meta.size(), kMetaFeatureCount}, {out.present.size(), 1},
+                                             {out.end.size(), 1}, {out.status.size(), 1}};
+  for (const auto& [size, per_ticker] : sizes) {
+    if (size != 0 && size != m * per_ticker) {
+      throw DataError(fmt::format("{}: output buffer of {} values for {} tickers of {} values", source, size, m,
+                                  per_ticker));
+    }
+  }
+
+  const auto compute = [&](size_t k) {
+    BarColumns columns = bars.find(tickers_[k])->second;
+    if (columns.source.empty() || columns.source == "bars") columns.source = tickers_[k];
+    CheckColumnSizes(columns);
+    int64_t end = 0;
+    const CrossSectionStatus status = Locate(columns, timestamp_ns, end);
+    const bool present = status == CrossSectionStatus::kPresent;
+    if (!out.present.empty()) out.present[k] = present ? 1 : 0;
+    if (!out.end.empty()) out.end[k] = present ? end : 0;
+    if (!out.status.empty()) out.status[k] = status;
+    const auto slice = [&](std::span<float> all, size_t per_ticker) {
+      return all.empty() ? all : all.subspan(k * per_ticker, per_ticker);
+    };
+    const FeatureOutput features{slice(out.ohlc, 4 * w), slice(out.volume, w), slice(out.meta, kMetaFeatureCount)};
+    if (!present) {
+      for (const std::span<float> values : {features.ohlc, features.volume, features.meta}) {
+        std::fill(values.begin(), values.end(), 0.0f);
+      }
+      return;
+    }
+    // The single-ticker transform itself, so that the slice is its bits.
+    transform_.Transform(columns, end, positions.size() == 1 ? positions[0] : positions[k], features);
+  };
+  // A window is a few microseconds: threads pay off for large universes only.
+  constexpr size_t kTaskTickers = 64;
+  if (m <= kTaskTickers) {
+    for (size_t k = 0; k < m; ++k) compute(k);
+    return;
+  }
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, m, kTaskTickers), [&](const tbb::blocked_range<size_t>& block) {
+    for (size_t k = block.begin(); k < block.end(); ++k) compute(k);
+  });
+}
+
+CrossSectionFeatures CrossSectionTransform::Transform(const std::map<std::string, BarColumns, std::less<>>& bars,
+                                                      int64_t timestamp_ns, std::span<const int> positions) const {
+  const size_t m = tickers_.size();
+  const auto w = static_cast<size_t>(window());
+  CrossSectionFeatures features;
+  features.tickers = static_cast<int>(m);
+  features.window = window();
+  features.timestamp_ns = timestamp_ns;
+  features.ohlc.resize(m * 4 * w);
+  features.volume.resize(m * w);
+  features.meta.resize(m * kMetaFeatureCount);
+  features.present.resize(m);
+  features.end.resize(m);
+  features.status.resize(m);
+  Transform(bars, timestamp_ns, positions,
+            {features.ohlc, features.volume, features.meta, features.present, features.end, features.status});
+  return features;
 }
 
 }  // namespace barforge

@@ -78,6 +78,64 @@ MetaFeatureSums SumMetaFeatures(const Sampler& sampler, std::span<const Prepared
   return total;
 }
 
+MetaFeatureSums SumCrossSectionMetaFeatures(const CrossSectionSampler& sampler, std::span<const PreparedSeries> series,
+                                            std::span<const uint32_t> members, int64_t first, int64_t end_sample,
+                                            int window, int n_jobs, int64_t& pairs,
+                                            const std::function<void(int64_t)>& on_block) {
+  // Blocks of cross-sections; M windows each, so fewer per block.
+  const int64_t block_samples = std::max<int64_t>(1, kBlockSamples / std::max<int64_t>(1, std::ssize(members)));
+  const int64_t blocks = (std::max<int64_t>(0, end_sample - first) + block_samples - 1) / block_samples;
+  struct ThreadSums {
+    MetaFeatureSums sums;
+    int64_t pairs = 0;
+  };
+  tbb::enumerable_thread_specific<ThreadSums> thread_sums;
+  tbb::task_arena arena(std::max(1, n_jobs));
+  arena.execute([&] {
+    tbb::parallel_for(int64_t{0}, blocks, [&](int64_t block) {
+      ThreadSums& local = thread_sums.local();
+      const int64_t begin = first + block * block_samples;
+      const int64_t end = std::min(end_sample, begin + block_samples);
+      thread_local std::vector<WindowRef> windows;
+      thread_local std::vector<std::array<double, kMetaFeatureCount>> raw;
+      windows.clear();
+      for (int64_t i = begin; i < end; ++i) {
+        const CrossSectionDraw draw = sampler.Draw(static_cast<uint64_t>(i));
+        for (size_t m = 0; m < members.size(); ++m) {
+          const int64_t end_bar = sampler.EndBar(draw.t_index, static_cast<int>(m));
+          if (end_bar >= 0) windows.push_back({&series[members[m]], end_bar, draw.position});
+        }
+      }
+      raw.resize(windows.size());
+      ComputeRawMeta(windows, window, raw);
+      for (const auto& values : raw) {
+        for (size_t f = 0; f < kMetaFeatureCount; ++f) {
+          local.sums.values[f].Add(values[f]);
+          local.sums.squares[f].AddProduct(values[f], values[f]);
+        }
+      }
+      local.pairs += std::ssize(windows);
+      if (on_block) on_block(end - begin);
+    });
+  });
+  MetaFeatureSums total;
+  pairs = 0;
+  for (const ThreadSums& local : thread_sums) {
+    total.Merge(local.sums);
+    pairs += local.pairs;
+  }
+  return total;
+}
+
+MetaScaler FitCrossSectionMetaScaler(const CrossSectionSampler& sampler, std::span<const PreparedSeries> series,
+                                     std::span<const uint32_t> members, int64_t n_samples, int window, int horizon,
+                                     int n_jobs, const std::function<void(int64_t)>& on_block) {
+  int64_t pairs = 0;
+  const MetaFeatureSums sums = SumCrossSectionMetaFeatures(sampler, series, members, 0, std::max<int64_t>(0, n_samples),
+                                                           window, n_jobs, pairs, on_block);
+  return ScalerFromSums(sums, pairs, window, horizon);
+}
+
 void MetaFeatureSums::Merge(const MetaFeatureSums& other) {
   for (size_t f = 0; f < kMetaFeatureCount; ++f) {
     values[f].Merge(other.values[f]);

@@ -14,6 +14,7 @@
 #include "features/exact_sum.h"
 #include "features/prepared_series.h"
 #include "features/window_features.h"
+#include "sampling/cross_section_sampler.h"
 #include "sampling/sampler.h"
 
 namespace barforge {
@@ -77,6 +78,21 @@ struct MetaFeatureSums {
 MetaFeatureSums SumMetaFeatures(const Sampler& sampler, std::span<const PreparedSeries> series, int64_t first,
                                 int64_t end, int window, int n_jobs,
                                 const std::function<void(int64_t)>& on_block = {});
+
+/// Cross-sections: the sums over the present (member, timestamp) pairs of
+/// cross-sections [first, end) drawn by `sampler`, member m being
+/// series[members[m]] with the row's position; `pairs` receives their
+/// count. The same bits for any n_jobs; `on_block` as for FitMetaScaler
+/// (with a count of cross-sections).
+MetaFeatureSums SumCrossSectionMetaFeatures(const CrossSectionSampler& sampler, std::span<const PreparedSeries> series,
+                                            std::span<const uint32_t> members, int64_t first, int64_t end,
+                                            int window, int n_jobs, int64_t& pairs,
+                                            const std::function<void(int64_t)>& on_block = {});
+/// The scaler of cross-sections 0..n_samples-1: fitted on their present
+/// pairs (its count is theirs).
+MetaScaler FitCrossSectionMetaScaler(const CrossSectionSampler& sampler, std::span<const PreparedSeries> series,
+                                     std::span<const uint32_t> members, int64_t n_samples, int window, int horizon,
+                                     int n_jobs, const std::function<void(int64_t)>& on_block = {});
 
 /// The scaler of `n_samples` samples from their sums.
 MetaScaler ScalerFromSums(const MetaFeatureSums& sums, int64_t n_samples, int window, int horizon);

@@ -34,6 +34,7 @@
 #include "pipeline/bars_dataset_writer.h"
 #include "pipeline/build_monitor.h"
 #include "pipeline/build_range.h"
+#include "pipeline/cross_section_chunk.h"
 #include "pipeline/output_pair.h"
 #include "pipeline/peak_rss.h"
 #include "pipeline/raw_data_stage.h"
@@ -62,12 +63,13 @@ void RefuseExisting(const std::filesystem::path& path, bool overwrite) {
 
 parquet::WriterOptions MakeWriterOptions(const Config& config, const MetaScaler& scaler, int jobs,
                                          const std::string& split, const BuildRange& range,
-                                         const std::vector<parquet::ColumnSpec>& schema) {
+                                         const std::vector<parquet::ColumnSpec>& schema, const DatasetLayout& layout) {
   parquet::WriterOptions options = WriterOptionsFor(config, jobs);
   DatasetFooter footer;
   footer.version = kVersion;
   footer.seed = std::to_string(config.seed);
   footer.config = StoredConfigYaml(config);
+  if (layout.cross_section()) footer.tickers = DatasetFooter::TickersJson(layout.cross_section_tickers);
   footer.scaler = scaler.ToJson();
   footer.arrow_schema = ArrowSchemaBase64(schema);
   if (!split.empty()) footer.split = split;
@@ -96,6 +98,22 @@ double WriteSamples(const Config& config, const ChunkInputs& inputs, int64_t fir
   return writing_seconds;
 }
 
+// WriteSamples for cross-sections: rows [first, first + count) of
+// `inputs.sampler`'s split.
+double WriteCrossSections(const Config& config, const CrossSectionInputs& inputs, int64_t first, int64_t count,
+                          parquet::ParquetWriter& writer, ChunkStageClock& clock) {
+  double writing_seconds = 0;
+  CrossSectionChunk chunk;
+  for (int64_t row = first; row < first + count; row += config.chunk_rows) {
+    if (inputs.chunk.monitor != nullptr) inputs.chunk.monitor->CheckCancelled();
+    chunk.Compute(inputs, row, std::min(config.chunk_rows, first + count - row), clock);
+    const parquet::RowGroupWriteTimes times = writer.WriteRowGroup(chunk.View());
+    clock.encoding += static_cast<int64_t>(times.encode_thread_seconds * 1e9);
+    writing_seconds += times.write_seconds;
+  }
+  return writing_seconds;
+}
+
 // Reports the distinct valid windows (ticker, end bar) each file draws
 // from, and warns of a file with more samples than windows: drawn with
 // replacement, its rows repeat windows (only the position differs), which a
@@ -107,6 +125,19 @@ void NoteValidWindows(const BuildPlan& plan, BuildSummary& summary) {
   for (const SplitPlan& split : plan.splits) {
     const int64_t pairs = split.sampler.num_pairs();
     summary.valid_pairs += pairs;
+    if (split.cross_section) {
+      // A cross-section draws timestamps: more samples than valid
+      // timestamps repeat rows (only the position differs).
+      const int64_t timestamps = split.cross_section->num_timestamps();
+      if (split.n_samples <= timestamps) continue;
+      summary.warnings.push_back(fmt::format(
+          "{}{} drawn from {} valid timestamps (cross-sections): each timestamp is in about {:.1f} rows on average; "
+          "set n_samples to at most {} (or `all` in a split for every timestamp once), or give more bars",
+          split.name.empty() ? "" : fmt::format("split '{}': ", split.name), text::Count(split.n_samples, "sample"),
+          text::Thousands(timestamps), static_cast<double>(split.n_samples) / static_cast<double>(timestamps),
+          text::Thousands(timestamps)));
+      continue;
+    }
     if (split.n_samples <= pairs) continue;
     summary.warnings.push_back(fmt::format(
         "{}{} drawn from {} valid windows (ticker, end bar): each window is in about {:.1f} rows on average; set "
@@ -150,8 +181,14 @@ MetaScaler FitScaler(const Config& config, const BuildPlan& plan, std::span<cons
       monitor->CheckCancelled();
     };
   }
+  if (first.cross_section && range.reduce_sums) {
+    throw ConfigError("cross_section: true: a cross-sectional dataset is built by one process with MPI for now");
+  }
   MetaScaler scaler =
-      range.reduce_sums
+      first.cross_section
+          ? FitCrossSectionMetaScaler(*first.cross_section, prepared, plan.members, first.n_samples, config.window,
+                                      config.horizon, jobs, on_scaler_block)
+      : range.reduce_sums
           ? ScalerFromSums(range.reduce_sums(SumMetaFeatures(first.sampler, prepared, first_part.first, first_part.end,
                                                              config.window, jobs, on_scaler_block)),
                            first.n_samples, config.window, config.horizon)
@@ -187,8 +224,8 @@ void WriteParts(const Config& config, const BuildPlan& plan, const std::vector<S
     const SplitPart& part = parts[s];
     if (part.output.empty()) continue;
     const bool bars = config.storage == Storage::kBars;
-    parquet::WriterOptions writer_options =
-        MakeWriterOptions(config, scaler, jobs, split.name, range, bars ? BarsDatasetSchema() : layout.Schema());
+    parquet::WriterOptions writer_options = MakeWriterOptions(config, scaler, jobs, split.name, range,
+                                                              bars ? BarsDatasetSchema() : layout.Schema(), layout);
     writer_options.key_value_metadata.insert(writer_options.key_value_metadata.end(), part.metadata.begin(),
                                              part.metadata.end());
     writer_options.replace_existing = range.replace_output;
@@ -202,6 +239,12 @@ void WriteParts(const Config& config, const BuildPlan& plan, const std::vector<S
         std::make_unique<parquet::ParquetWriter>(part.output, layout.Schema(), std::move(writer_options)));
     out.files.push_back(s);
     const ChunkInputs inputs{&split.sampler, prepared, &scaler, &layout, config.fee_bps * 1e-4, monitor};
+    if (split.cross_section) {
+      const CrossSectionInputs cross{inputs, &*split.cross_section, plan.members};
+      out.writing_seconds += WriteCrossSections(config, cross, part.first, part.end - part.first,
+                                                *out.writers.back(), out.clock);
+      continue;
+    }
     out.writing_seconds += WriteSamples(config, inputs, part.first, part.end - part.first, *out.writers.back(),
                                         out.clock);
   }
@@ -296,7 +339,9 @@ BuildSummary BuildSteps(const Config& config, const BuildRange& range, BuildMoni
   int64_t total_samples = 0;
   for (const SplitPart& part : parts) total_samples += part.output.empty() ? 0 : part.end - part.first;
   start_phase(BuildPhase::kWriting, total_samples);
-  const DatasetLayout layout = DatasetLayout::FromConfig(config);
+  std::vector<std::string> members;
+  for (const uint32_t k : plan.members) members.push_back(config.tickers[k]);
+  const DatasetLayout layout = DatasetLayout::FromConfig(config, std::move(members));
   WrittenFiles written;
   WriteParts(config, plan, parts, raw.series, prepared, scaler, layout, range, jobs, monitor, written);
   summary.phases.writing = SecondsSince(stage_start);

@@ -10,12 +10,28 @@
 
 namespace barforge {
 
-DatasetLayout DatasetLayout::FromConfig(const Config& config) {
+namespace {
+
+// A list column of `shape` per row (row-major; list_size its product).
+parquet::ColumnSpec ListColumn(std::string name, parquet::ColumnType type, std::vector<int32_t> shape) {
+  parquet::ColumnSpec spec;
+  spec.name = std::move(name);
+  spec.type = type;
+  spec.list_size = 1;
+  for (const int32_t d : shape) spec.list_size *= d;
+  spec.shape = std::move(shape);
+  return spec;
+}
+
+}  // namespace
+
+DatasetLayout DatasetLayout::FromConfig(const Config& config, std::vector<std::string> tickers) {
   DatasetLayout layout;
   layout.window = config.window;
   layout.horizon = config.horizon;
   layout.extra_horizons = config.extra_horizons;
   layout.triple_barrier = config.triple_barrier;
+  if (config.cross_section) layout.cross_section_tickers = tickers.empty() ? config.tickers : std::move(tickers);
   return layout;
 }
 
@@ -32,11 +48,13 @@ DatasetLayout DatasetLayout::FromKeyValueMetadata(
   const DatasetFooter footer = DatasetFooter::FromKeyValues(key_values);
   if (footer.config) {
     const std::string where = fmt::format("{}: key-value metadata '{}'", file.string(), DatasetFooter::kConfigKey);
+    Config config;
     try {
-      return FromConfig(LoadConfigText(*footer.config, where));
+      config = LoadConfigText(*footer.config, where);
     } catch (const ConfigError& e) {
       throw DataError(e.what());
     }
+    return FromConfig(config, config.cross_section ? footer.Tickers(file) : std::vector<std::string>{});
   }
   // A feature file of `transform --all`: the window is its scaler's.
   if (footer.bars && footer.scaler) {
@@ -70,6 +88,7 @@ std::vector<DatasetColumn> DatasetLayout::Columns() const {
         {Kind::kMeta, {"meta", ColumnType::kFloatList, kNanos, kMetaFeatureCount}},
     };
   }
+  if (cross_section()) return CrossSectionColumns();
   std::vector<DatasetColumn> columns = {
       {Kind::kSampleId, {"sample_id", ColumnType::kInt64}},
       {Kind::kTicker, {"ticker", ColumnType::kString}},
@@ -88,6 +107,32 @@ std::vector<DatasetColumn> DatasetLayout::Columns() const {
     columns.push_back({Kind::kTbLabel, {"tb_label", ColumnType::kInt8}});
     columns.push_back({Kind::kTbBars, {"tb_bars", ColumnType::kInt16}});
     columns.push_back({Kind::kTbReturn, {"tb_return", ColumnType::kFloat}});
+  }
+  return columns;
+}
+
+std::vector<DatasetColumn> DatasetLayout::CrossSectionColumns() const {
+  using parquet::ColumnType;
+  using Kind = DatasetColumnKind;
+  const auto m = static_cast<int32_t>(cross_section_tickers.size());
+  std::vector<DatasetColumn> columns = {
+      {Kind::kSampleId, {"sample_id", ColumnType::kInt64}},
+      {Kind::kTimestamp, {"timestamp", ColumnType::kTimestamp, parquet::TimeUnit::kNanos}},
+      {Kind::kPresent, ListColumn("present", ColumnType::kBoolList, {m})},
+      {Kind::kBarIndex, ListColumn("bar_index", ColumnType::kInt64List, {m})},
+      {Kind::kOhlc, ListColumn("ohlc", ColumnType::kFloatList, {m, window, 4})},
+      {Kind::kVolume, ListColumn("volume", ColumnType::kFloatList, {m, window})},
+      {Kind::kMeta, ListColumn("meta", ColumnType::kFloatList, {m, static_cast<int32_t>(kMetaFeatureCount)})},
+      {Kind::kRewards, ListColumn("rewards", ColumnType::kFloatList, {m, static_cast<int32_t>(kActionCount)})},
+      {Kind::kFwdReturn, ListColumn("fwd_return", ColumnType::kFloatList, {m})},
+  };
+  for (const int h : extra_horizons) {
+    columns.push_back({Kind::kExtraFwdReturn, ListColumn(fmt::format("fwd_return_{}", h), ColumnType::kFloatList, {m}), h});
+  }
+  if (triple_barrier) {
+    columns.push_back({Kind::kTbLabel, ListColumn("tb_label", ColumnType::kInt8List, {m})});
+    columns.push_back({Kind::kTbBars, ListColumn("tb_bars", ColumnType::kInt16List, {m})});
+    columns.push_back({Kind::kTbReturn, ListColumn("tb_return", ColumnType::kFloatList, {m})});
   }
   return columns;
 }

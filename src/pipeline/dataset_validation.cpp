@@ -11,6 +11,7 @@
 #include "barforge/error.h"
 #include "barforge/parquet_reader.h"
 #include "dataset/dataset_footer.h"
+#include "pipeline/cross_section_validation.h"
 
 namespace barforge {
 
@@ -58,6 +59,12 @@ class Validator {
     columns_ = layout_.Columns();
     std::vector<size_t> index;
     for (const DatasetColumn& column : columns_) index.push_back(CheckSchema(column));
+    if (layout_.cross_section()) {
+      // The footer's config was read by the layout already.
+      const DatasetFooter footer = DatasetFooter::FromKeyValues(reader_.key_value_metadata());
+      const Config config = LoadConfigText(*footer.config, file_.string());
+      return ValidateCrossSection(file_, layout_, config.min_present, first_sample_id_);
+    }
     report_.window = layout_.window;
     report_.split = DatasetFooter::FromKeyValues(reader_.key_value_metadata()).split.value_or("");
     report_.rows = reader_.num_rows();

@@ -24,7 +24,8 @@ struct DatasetReport {
 /// one row group at a time, so memory stays bounded. Throws DataError naming
 /// the file, column and row of the first problem (ParquetError for a file
 /// that cannot be read). A part of a dataset built in parts starts at
-/// sample id `first_sample_id`.
+/// sample id `first_sample_id`. A cross-sectional file (cross_section:
+/// true) is checked slot by slot (ValidateCrossSection).
 DatasetReport ValidateDataset(const std::filesystem::path& file, int64_t first_sample_id = 0);
 
 }  // namespace barforge

@@ -22,6 +22,39 @@ void Lap(std::chrono::steady_clock::time_point& start, std::atomic<int64_t>& tot
 
 }  // namespace
 
+void LabelColumns::Resize(const DatasetLayout& layout, size_t slots, bool zero) {
+  const auto size = [zero](auto& column, size_t n) {
+    if (zero) column.assign(n, 0);
+    else column.resize(n);
+  };
+  size(rewards, slots * kActionCount);
+  size(fwd_return, slots);
+  extra_fwd_return.resize(layout.extra_horizons.size());
+  for (std::vector<float>& column : extra_fwd_return) size(column, slots);
+  const size_t tb_slots = layout.triple_barrier ? slots : 0;
+  size(tb_label, tb_slots);
+  size(tb_bars, tb_slots);
+  size(tb_return, tb_slots);
+}
+
+void LabelColumns::Compute(size_t slot, const PreparedSeries& series, int64_t end_bar, int8_t position,
+                           const std::array<double, kMetaFeatureCount>& raw_meta, const DatasetLayout& layout,
+                           double fee) {
+  ComputeRewards(series, end_bar, layout.horizon, position, fee, &rewards[slot * kActionCount], &fwd_return[slot]);
+  for (size_t k = 0; k < extra_fwd_return.size(); ++k) {
+    extra_fwd_return[k][slot] = ForwardReturn(series, end_bar, layout.extra_horizons[k]);
+  }
+  if (layout.triple_barrier) {
+    // sigma: the raw (unscaled) volatility meta feature of this sample.
+    const double sigma = raw_meta[kVolatilityFeature];
+    const TripleBarrierLabel tb = ComputeTripleBarrier(series.log_close, end_bar, layout.horizon, sigma,
+                                                       layout.triple_barrier->profit, layout.triple_barrier->stop);
+    tb_label[slot] = tb.label;
+    tb_bars[slot] = tb.bars;
+    tb_return[slot] = static_cast<float>(tb.log_return);
+  }
+}
+
 void SampleChunk::Compute(const ChunkInputs& inputs, int64_t first_sample, int64_t num_rows,
                           ChunkStageClock& clock) {
   ComputeSamples(inputs, num_rows, [first_sample](size_t r) { return first_sample + static_cast<int64_t>(r); }, clock);
@@ -44,15 +77,8 @@ void SampleChunk::ComputeSamples(const ChunkInputs& inputs, int64_t num_rows, Id
   bar_index_.resize(n);
   ticker_.resize(n);
   meta_.resize(n * kMetaFeatureCount);
-  rewards_.resize(n * kActionCount);
-  fwd_return_.resize(n);
   const DatasetLayout& layout = *inputs.layout;
-  extra_fwd_return_.resize(layout.extra_horizons.size());
-  for (std::vector<float>& column : extra_fwd_return_) column.resize(n);
-  const size_t tb_rows = layout.triple_barrier ? n : 0;
-  tb_label_.resize(tb_rows);
-  tb_bars_.resize(tb_rows);
-  tb_return_.resize(tb_rows);
+  labels_.Resize(layout, n, false);
 
   // Every row depends only on its sample id, so blocks of rows can be done
   // on any thread in any order with the same values.
@@ -88,21 +114,8 @@ void SampleChunk::ComputeSamples(const ChunkInputs& inputs, int64_t num_rows, Id
 
     for (size_t r = block.begin(); r < block.end(); ++r) {
       const SampleDraw& draw = draws_[r];
-      const PreparedSeries& series = inputs.series[draw.ticker];
-      ComputeRewards(series, draw.end_bar, layout.horizon, draw.position, inputs.fee, &rewards_[r * kActionCount],
-                     &fwd_return_[r]);
-      for (size_t k = 0; k < extra_fwd_return_.size(); ++k) {
-        extra_fwd_return_[k][r] = ForwardReturn(series, draw.end_bar, layout.extra_horizons[k]);
-      }
-      if (layout.triple_barrier) {
-        // sigma: the raw (unscaled) volatility meta feature of this sample.
-        const double sigma = raw_meta[r - block.begin()][kVolatilityFeature];
-        const TripleBarrierLabel tb = ComputeTripleBarrier(series.log_close, draw.end_bar, layout.horizon, sigma,
-                                                           layout.triple_barrier->profit, layout.triple_barrier->stop);
-        tb_label_[r] = tb.label;
-        tb_bars_[r] = tb.bars;
-        tb_return_[r] = static_cast<float>(tb.log_return);
-      }
+      labels_.Compute(r, inputs.series[draw.ticker], draw.end_bar, draw.position, raw_meta[r - block.begin()], layout,
+                      inputs.fee);
     }
     Lap(start, clock.rewards);
   });
@@ -149,15 +162,19 @@ parquet::RowGroupData SampleChunk::View(std::span<const std::string> tickers) co
       case DatasetColumnKind::kOhlc: data.columns.emplace_back(parquet::FloatPages{&FillOhlc, this}); break;
       case DatasetColumnKind::kVolume: data.columns.emplace_back(parquet::FloatPages{&FillVolume, this}); break;
       case DatasetColumnKind::kMeta: data.columns.emplace_back(std::span<const float>(meta_)); break;
-      case DatasetColumnKind::kRewards: data.columns.emplace_back(std::span<const float>(rewards_)); break;
-      case DatasetColumnKind::kFwdReturn: data.columns.emplace_back(std::span<const float>(fwd_return_)); break;
-      case DatasetColumnKind::kExtraFwdReturn:
-        data.columns.emplace_back(std::span<const float>(extra_fwd_return_[extra++]));
+      case DatasetColumnKind::kRewards: data.columns.emplace_back(std::span<const float>(labels_.rewards)); break;
+      case DatasetColumnKind::kFwdReturn:
+        data.columns.emplace_back(std::span<const float>(labels_.fwd_return));
         break;
-      case DatasetColumnKind::kTbLabel: data.columns.emplace_back(std::span<const int8_t>(tb_label_)); break;
-      case DatasetColumnKind::kTbBars: data.columns.emplace_back(std::span<const int16_t>(tb_bars_)); break;
-      case DatasetColumnKind::kTbReturn: data.columns.emplace_back(std::span<const float>(tb_return_)); break;
-      case DatasetColumnKind::kPosition: break;  // feature files of transform --all only
+      case DatasetColumnKind::kExtraFwdReturn:
+        data.columns.emplace_back(std::span<const float>(labels_.extra_fwd_return[extra++]));
+        break;
+      case DatasetColumnKind::kTbLabel: data.columns.emplace_back(std::span<const int8_t>(labels_.tb_label)); break;
+      case DatasetColumnKind::kTbBars: data.columns.emplace_back(std::span<const int16_t>(labels_.tb_bars)); break;
+      case DatasetColumnKind::kTbReturn: data.columns.emplace_back(std::span<const float>(labels_.tb_return)); break;
+      case DatasetColumnKind::kPosition:  // feature files of transform --all only
+      case DatasetColumnKind::kPresent:   // cross-sections only (CrossSectionChunk)
+        break;
     }
   }
   return data;

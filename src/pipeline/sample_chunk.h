@@ -1,6 +1,7 @@
 #pragma once
 // One row group's worth of samples, column-major, computed stage by stage.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <span>
@@ -36,6 +37,29 @@ struct ChunkInputs {
   /// Progress and cancellation (may be null): each ohlc page adds its rows
   /// and checks for cancellation.
   BuildMonitor* monitor = nullptr;
+};
+
+/// The label columns of a chunk (rewards, fwd_return, fwd_return_{h},
+/// tb_*), one slot per sample (a cross-section has one per (row, ticker)):
+/// SampleChunk and CrossSectionChunk compute a slot with the one Compute
+/// below, so a ticker's slice of a cross-section has the single-ticker
+/// sample's values by construction.
+struct LabelColumns {
+  std::vector<float> rewards;                         ///< kActionCount per slot
+  std::vector<float> fwd_return;
+  std::vector<std::vector<float>> extra_fwd_return;  ///< one column per extra horizon
+  std::vector<int8_t> tb_label;                      ///< triple barrier only (else empty)
+  std::vector<int16_t> tb_bars;
+  std::vector<float> tb_return;
+
+  /// `slots` slots of `layout`'s columns; `zero` sets every value to 0
+  /// (else the values left from the last chunk stay until computed).
+  void Resize(const DatasetLayout& layout, size_t slots, bool zero);
+  /// Slot `slot`: the labels of the sample (series, end_bar, position);
+  /// `raw_meta` its raw meta features (the triple barrier's sigma is the
+  /// raw volatility).
+  void Compute(size_t slot, const PreparedSeries& series, int64_t end_bar, int8_t position,
+               const std::array<double, kMetaFeatureCount>& raw_meta, const DatasetLayout& layout, double fee);
 };
 
 /// One chunk's samples. The narrow columns are computed for the whole chunk
@@ -76,11 +100,8 @@ class SampleChunk {
   std::vector<SampleDraw> draws_;
   std::vector<int64_t> sample_id_, timestamp_, bar_index_;
   std::vector<int32_t> ticker_;
-  std::vector<float> meta_, rewards_, fwd_return_;
-  std::vector<std::vector<float>> extra_fwd_return_;  ///< one per extra horizon
-  std::vector<int8_t> tb_label_;    ///< triple barrier only
-  std::vector<int16_t> tb_bars_;
-  std::vector<float> tb_return_;
+  std::vector<float> meta_;
+  LabelColumns labels_;
 };
 
 }  // namespace barforge

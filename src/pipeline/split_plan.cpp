@@ -56,6 +56,69 @@ void CheckMaxGapAgainstSpacing(const Config& config, std::span<const BarSeries> 
                               config.max_gap, static_cast<double>(smallest) * 1e-9));
 }
 
+// The members of every cross-section: the series long enough for one
+// window (a ticker skipped by on_short_series: skip is not one), in order.
+std::vector<uint32_t> CrossSectionMembers(const Config& config, std::span<const BarSeries> series) {
+  std::vector<uint32_t> members;
+  for (size_t k = 0; k < series.size(); ++k) {
+    if (series[k].size() >= static_cast<int64_t>(config.window) + config.horizon) {
+      members.push_back(static_cast<uint32_t>(k));
+    }
+  }
+  if (std::ssize(members) < config.min_present) {
+    throw DataError(fmt::format("min_present {} is more than the {} tickers left for the cross-sections after "
+                                "on_short_series: skip left out {} (too short for window {} + horizon {})",
+                                config.min_present, members.size(), series.size() - members.size(),
+                                config.window, config.horizon));
+  }
+  return members;
+}
+
+// The cross-sectional sampler of one split over its valid pairs `runs`
+// (ticker = the series index); DataError naming the split (`label`) when no
+// timestamp has min_present members present.
+CrossSectionSampler PlanCrossSection(const Config& config, std::span<const BarSeries> series,
+                                     std::span<const uint32_t> members, std::span<const EndBarRun> runs,
+                                     uint32_t stream, PairChoice choice, const std::string& label) {
+  std::vector<int64_t> member_of(series.size(), -1);
+  std::vector<std::span<const int64_t>> timestamps;
+  for (size_t m = 0; m < members.size(); ++m) {
+    member_of[members[m]] = static_cast<int64_t>(m);
+    timestamps.emplace_back(series[members[m]].timestamp_ns);
+  }
+  std::vector<EndBarRun> member_runs;
+  for (const EndBarRun& run : runs) {
+    if (member_of[run.ticker] >= 0) member_runs.push_back({static_cast<uint32_t>(member_of[run.ticker]), run.first_end, run.length});
+  }
+  CrossSectionSampler sampler(config.seed, stream, std::move(timestamps), member_runs, config.min_present, choice);
+  if (sampler.num_timestamps() == 0) {
+    throw DataError(fmt::format("{} has no valid timestamp for a cross-section: no timestamp has min_present {} of "
+                                "the {} tickers with a valid end bar there (at most {} at one timestamp); lower "
+                                "min_present, or give the tickers bars at the same timestamps",
+                                label, config.min_present, members.size(), sampler.most_present()));
+  }
+  return sampler;
+}
+
+// Cross-sections align on exact timestamps: tickers that never share one
+// (bars stamped in other time zones, or at open and close times) would give
+// rows of one ticker each, which is almost surely a mistake in the data.
+void CheckCommonTimestamp(const Config& config, const BuildPlan& plan, std::span<const BarSeries> series) {
+  if (plan.members.size() < 2) return;
+  for (const SplitPlan& split : plan.splits) {
+    if (split.cross_section->most_present() >= 2) return;
+  }
+  std::string firsts;
+  for (size_t m = 0; m < plan.members.size() && m < 3; ++m) {
+    const BarSeries& s = series[plan.members[m]];
+    firsts += fmt::format("{}{} {} ns", m ? ", " : "", config.tickers[plan.members[m]], s.timestamp_ns.front());
+  }
+  throw DataError(fmt::format("cross_section: the {} tickers have no common timestamp among their valid end bars "
+                              "(cross-sections align tickers on exact timestamps; first bars: {}); check that "
+                              "every ticker's bars are stamped alike (time zone, open or close time)",
+                              plan.members.size(), firsts));
+}
+
 }  // namespace
 
 BuildPlan PlanBuild(const Config& config, std::span<const BarSeries> series) {
@@ -93,8 +156,17 @@ BuildPlan PlanBuild(const Config& config, std::span<const BarSeries> series) {
       throw DataError(fmt::format("no valid (ticker, end bar) pair: {}",
                                   NoPairReason(config, series, kNoStart, kNoEnd, 0)));
     }
+    if (config.cross_section) {
+      plan.members = CrossSectionMembers(config, series);
+      CrossSectionSampler cross = PlanCrossSection(config, series, plan.members, runs, 0, PairChoice::kUniform,
+                                                   "the data");
+      plan.splits.push_back({"", kNoStart, kNoEnd, config.n_samples, SamplesPath(config),
+                             Sampler(config.seed, 0, std::move(runs)), std::move(cross)});
+      CheckCommonTimestamp(config, plan, series);
+      return plan;
+    }
     plan.splits.push_back({"", kNoStart, kNoEnd, config.n_samples, SamplesPath(config),
-                           Sampler(config.seed, 0, std::move(runs))});
+                           Sampler(config.seed, 0, std::move(runs)), std::nullopt});
     return plan;
   }
 
@@ -124,17 +196,26 @@ BuildPlan PlanBuild(const Config& config, std::span<const BarSeries> series) {
   }
   start_ns = kNoStart;
   std::vector<int64_t> counts;
+  if (config.cross_section) plan.members = CrossSectionMembers(config, series);
   for (size_t s = 0; s < config.splits.size(); ++s) {
     const SplitConfig& split = config.splits[s];
-    // A count, or every valid pair once (`all`, and a later split without n_samples).
+    // A count, or every valid pair once (`all`, and a later split without
+    // n_samples); with cross_section every valid timestamp once.
     const std::optional<int64_t> given = SplitSampleCount(config, s);
-    const int64_t n = given.value_or(CountPairs(runs[s]));
+    const PairChoice choice = given ? PairChoice::kUniform : PairChoice::kEveryPairOnce;
+    std::optional<CrossSectionSampler> cross;
+    if (config.cross_section) {
+      cross = PlanCrossSection(config, series, plan.members, runs[s], static_cast<uint32_t>(s), choice,
+                               fmt::format("split '{}'", split.name));
+    }
+    const int64_t n = given.value_or(cross ? cross->num_timestamps() : CountPairs(runs[s]));
     counts.push_back(n);
     plan.splits.push_back({split.name, start_ns, ends[s], n, SplitSamplesPath(config, split.name, n),
-                           Sampler(config.seed, static_cast<uint32_t>(s), std::move(runs[s]),
-                                   given ? PairChoice::kUniform : PairChoice::kEveryPairOnce)});
+                           Sampler(config.seed, static_cast<uint32_t>(s), std::move(runs[s]), choice),
+                           std::move(cross)});
     start_ns = ends[s];
   }
+  if (config.cross_section) CheckCommonTimestamp(config, plan, series);
   CheckSplitFileNames(config, counts);
   return plan;
 }

@@ -124,7 +124,7 @@ TEST(ConfigTest, ReferenceDocMatchesTheTable) {
   // comparison above only if the doc also lacked it.
   const std::string doc = ConfigReferenceMarkdown();
   for (const ConfigKey& key : ConfigKeys()) EXPECT_THAT(doc, HasSubstr(fmt::format("`{}`", key.name)));
-  EXPECT_EQ(ConfigKeys().size(), 37u);
+  EXPECT_EQ(ConfigKeys().size(), 39u);
 }
 
 TEST(ConfigTest, OverridesApplyInOrderWithDottedKeysAndYamlValues) {
