@@ -203,6 +203,10 @@ class SampleDataset(IterableDataset):
             self._fingerprint_cache = digest.hexdigest()[:32]
         return self._fingerprint_cache
 
+    def _storage(self) -> str:
+        """'bars' or 'windows': which storage the dataset has."""
+        return getattr(self._open(), "storage", "windows")
+
     def state_dict(self, batches_seen: int | None = None, num_workers: int | None = None) -> dict[str, Any]:
         """Where this rank is in the epoch, to resume from: the epoch
         positions it has not read yet, once `batches_seen` batches of it
@@ -240,7 +244,8 @@ class SampleDataset(IterableDataset):
             remaining += _drop(share, n if count == done else count * batch)
         return {"format": "barforge.torch.SampleDataset/1", "dataset": self._fingerprint(), "num_rows": self.num_rows,
                 "epoch": self.epoch, "seed": self.seed, "shuffle": self.shuffle, "batch_size": batch,
-                "drop_last": self.drop_last, "rank": rank, "world_size": world_size, "remaining": remaining}
+                "drop_last": self.drop_last, "rank": rank, "world_size": world_size, "remaining": remaining,
+                "storage": self._storage()}
 
     def load_state_dict(self, state: dict[str, Any] | Sequence[dict[str, Any]]) -> None:
         """Resumes the epoch of `state`: iterating reads only its positions
@@ -258,6 +263,12 @@ class SampleDataset(IterableDataset):
                 raise ValueError("load_state_dict: not a barforge.torch.SampleDataset state_dict")
             if s["dataset"] != self._fingerprint() or s["num_rows"] != self.num_rows:
                 raise ValueError(f"load_state_dict: a state of another dataset (not {self.path})")
+            # The two storages hold the same rows but order a shuffled epoch
+            # differently, so positions of one are other samples in the other
+            # (states written before this key existed are of a samples file).
+            if s.get("storage", "windows") != self._storage():
+                raise ValueError(f"load_state_dict: a state of a storage: {s.get('storage', 'windows')} dataset, "
+                                 f"and {self.path} has storage: {self._storage()} (a shuffled epoch's order differs)")
             for key in ("epoch", "world_size"):
                 if s[key] != first[key]:
                     raise ValueError(f"load_state_dict: states of different {key}s ({first[key]} and {s[key]})")

@@ -97,3 +97,22 @@ def test_two_ranks_resumed_by_three_then_by_one(pair):
     rest, ohlc = resumed(bars, again, 1, 1, **kw)
     assert sorted(seen + more + rest) == list(range(N))
     assert_rows_of_the_samples_file(windows, rest, ohlc)
+
+
+def test_a_state_of_one_storage_is_refused_by_the_other(pair):
+    """The rows are the same, the shuffled epoch's order is not: a state's
+    positions would be other samples in the other storage."""
+    windows, bars = pair
+    kw = dict(batch_size=64, shuffle=True, seed=4)
+    for source, target in ((windows, bars), (bars, windows)):
+        ds = SampleDataset(source, **kw)
+        batches(DataLoader(ds, batch_size=None, num_workers=0), 2)
+        state = ds.state_dict(batches_seen=2, num_workers=0)
+        other = SampleDataset(target, **kw)
+        with pytest.raises(ValueError, match="storage: (bars|windows) dataset"):
+            other.load_state_dict(state)
+        SampleDataset(source, **kw).load_state_dict(state)  # its own storage takes it
+    del state["storage"]  # a state written before the key existed: a samples file's
+    SampleDataset(windows, **kw).load_state_dict(state)
+    with pytest.raises(ValueError, match="storage: windows dataset"):
+        SampleDataset(bars, **kw).load_state_dict(state)
