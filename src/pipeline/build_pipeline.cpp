@@ -281,7 +281,8 @@ void SummarizeFiles(const Config& config, const BuildPlan& plan, const std::vect
     const int64_t rows = bars ? split.n_samples : writer.rows_written();
     const int64_t row_groups = bars ? 0 : (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
     summary.files.push_back({split.name, parts[written.files[w]].output, split.start_ns, split.end_ns,
-                             split.sampler.num_pairs(), rows, row_groups, writer.bytes_written()});
+                             split.sampler.num_pairs(), rows, row_groups, writer.bytes_written(),
+                             split.cross_section ? split.cross_section->num_timestamps() : -1});
     summary.rows += rows;
     summary.bytes += writer.bytes_written();
     summary.row_groups += row_groups;
