@@ -181,11 +181,18 @@ MetaScaler FitScaler(const Config& config, const BuildPlan& plan, std::span<cons
       monitor->CheckCancelled();
     };
   }
-  if (first.cross_section && range.reduce_sums) {
-    throw ConfigError("cross_section: true: a cross-sectional dataset is built by one process with MPI for now");
-  }
+  // Cross-sections with reduced sums (MPI): each process sums its part's
+  // present pairs; the pair count of the whole file follows from the draws.
+  const auto cross_section_sums = [&] {
+    int64_t pairs = 0;
+    const MetaFeatureSums sums =
+        range.reduce_sums(SumCrossSectionMetaFeatures(*first.cross_section, prepared, plan.members, first_part.first,
+                                                      first_part.end, config.window, jobs, pairs, on_scaler_block));
+    return ScalerFromSums(sums, first.cross_section->PresentSlots(0, first.n_samples), config.window, config.horizon);
+  };
   MetaScaler scaler =
-      first.cross_section
+      first.cross_section && range.reduce_sums ? cross_section_sums()
+      : first.cross_section
           ? FitCrossSectionMetaScaler(*first.cross_section, prepared, plan.members, first.n_samples, config.window,
                                       config.horizon, jobs, on_scaler_block)
       : range.reduce_sums
