@@ -57,6 +57,9 @@ struct FileSummary {
   int64_t rows = 0;
   int64_t row_groups = 0;
   int64_t bytes = 0;
+  /// cross_section: the split's valid timestamps, from which its samples
+  /// are drawn; -1 for a single-ticker build.
+  int64_t valid_timestamps = -1;
 };
 
 struct BuildSummary {

@@ -378,15 +378,6 @@ std::optional<std::vector<PartFooter>> EveryPartKept(const Config& config, int i
   return kept;
 }
 
-// MPI ranks share the scaler's fit and reduce its sums, and a
-// cross-sectional fit needs its pair count reduced beside them, which is
-// not done yet. (Shards each fit the scaler on the whole first file, so
-// they build cross-sections as they build any file.)
-void RefuseMpiCrossSections(const Config& config) {
-  if (!config.cross_section) return;
-  throw ConfigError("cross_section: true: a cross-sectional dataset is built by one process with MPI for now (build "
-                    "it without MPI ranks, or in shards with --shard)");
-}
 
 }  // namespace
 
@@ -452,7 +443,6 @@ PartsBuildSummary RunMpiBuild(const std::function<Config()>& load_config, const 
   std::vector<Record> records = coordinator.Run([&](Record& own) {
     config = load_config();
     RefusePartsOfBarsDataset(config);
-    RefuseMpiCrossSections(config);
     own.config_hash = Fnv1a(std::string(kVersion) + "\n" + StoredConfigYaml(config));
     own.writes_part = EveryPartKept(config, rank, ranks, options.overwrite()) ? 0 : 1;
     if (!leader || options.overwrite()) return;

@@ -96,25 +96,35 @@ MetaFeatureSums SumCrossSectionMetaFeatures(const CrossSectionSampler& sampler, 
       ThreadSums& local = thread_sums.local();
       const int64_t begin = first + block * block_samples;
       const int64_t end = std::min(end_sample, begin + block_samples);
+      // Windows in batches of at least kPrefetchBatch, each prefetched when
+      // its draw is resolved and computed soon after (a row's windows lie
+      // at random places of M series).
       thread_local std::vector<WindowRef> windows;
       thread_local std::vector<std::array<double, kMetaFeatureCount>> raw;
       windows.clear();
+      const auto add_batch = [&] {
+        raw.resize(windows.size());
+        ComputeRawMeta(windows, window, raw);
+        for (const auto& values : raw) {
+          for (size_t f = 0; f < kMetaFeatureCount; ++f) {
+            local.sums.values[f].Add(values[f]);
+            local.sums.squares[f].AddProduct(values[f], values[f]);
+          }
+        }
+        local.pairs += std::ssize(windows);
+        windows.clear();
+      };
       for (int64_t i = begin; i < end; ++i) {
         const CrossSectionDraw draw = sampler.Draw(static_cast<uint64_t>(i));
         for (size_t m = 0; m < members.size(); ++m) {
           const int64_t end_bar = sampler.EndBar(draw.t_index, static_cast<int>(m));
-          if (end_bar >= 0) windows.push_back({&series[members[m]], end_bar, draw.position});
+          if (end_bar < 0) continue;
+          windows.push_back({&series[members[m]], end_bar, draw.position});
+          PrefetchWindow(series[members[m]], end_bar, window);
         }
+        if (std::ssize(windows) >= kPrefetchBatch) add_batch();
       }
-      raw.resize(windows.size());
-      ComputeRawMeta(windows, window, raw);
-      for (const auto& values : raw) {
-        for (size_t f = 0; f < kMetaFeatureCount; ++f) {
-          local.sums.values[f].Add(values[f]);
-          local.sums.squares[f].AddProduct(values[f], values[f]);
-        }
-      }
-      local.pairs += std::ssize(windows);
+      add_batch();
       if (on_block) on_block(end - begin);
     });
   });

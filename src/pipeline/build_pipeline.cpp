@@ -181,11 +181,18 @@ MetaScaler FitScaler(const Config& config, const BuildPlan& plan, std::span<cons
       monitor->CheckCancelled();
     };
   }
-  if (first.cross_section && range.reduce_sums) {
-    throw ConfigError("cross_section: true: a cross-sectional dataset is built by one process with MPI for now");
-  }
+  // Cross-sections with reduced sums (MPI): each process sums its part's
+  // present pairs; the pair count of the whole file follows from the draws.
+  const auto cross_section_sums = [&] {
+    int64_t pairs = 0;
+    const MetaFeatureSums sums =
+        range.reduce_sums(SumCrossSectionMetaFeatures(*first.cross_section, prepared, plan.members, first_part.first,
+                                                      first_part.end, config.window, jobs, pairs, on_scaler_block));
+    return ScalerFromSums(sums, first.cross_section->PresentSlots(0, first.n_samples), config.window, config.horizon);
+  };
   MetaScaler scaler =
-      first.cross_section
+      first.cross_section && range.reduce_sums ? cross_section_sums()
+      : first.cross_section
           ? FitCrossSectionMetaScaler(*first.cross_section, prepared, plan.members, first.n_samples, config.window,
                                       config.horizon, jobs, on_scaler_block)
       : range.reduce_sums
@@ -281,7 +288,8 @@ void SummarizeFiles(const Config& config, const BuildPlan& plan, const std::vect
     const int64_t rows = bars ? split.n_samples : writer.rows_written();
     const int64_t row_groups = bars ? 0 : (writer.rows_written() + config.chunk_rows - 1) / config.chunk_rows;
     summary.files.push_back({split.name, parts[written.files[w]].output, split.start_ns, split.end_ns,
-                             split.sampler.num_pairs(), rows, row_groups, writer.bytes_written()});
+                             split.sampler.num_pairs(), rows, row_groups, writer.bytes_written(),
+                             split.cross_section ? split.cross_section->num_timestamps() : -1});
     summary.rows += rows;
     summary.bytes += writer.bytes_written();
     summary.row_groups += row_groups;

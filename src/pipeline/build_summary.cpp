@@ -49,6 +49,7 @@ nlohmann::json SplitsJson(const std::vector<FileSummary>& files) {
                    {"rows", file.rows},
                    {"row_groups", file.row_groups},
                    {"bytes", file.bytes}});
+    if (file.valid_timestamps >= 0) out.back()["valid_timestamps"] = file.valid_timestamps;
   }
   return out;
 }
@@ -88,7 +89,7 @@ std::string ReusedText(const BuildSummary& s) {
 std::string BuildSummaryJson(const BuildSummary& s) {
   if (s.reused) return ReusedJson(s).dump();
   const StageTimes& t = s.stages;
-  const nlohmann::json out = {
+  nlohmann::json out = {
       {"output", s.output.string()},
       {"scaler", s.scaler.string()},
       {"rows", s.rows},
@@ -118,6 +119,13 @@ std::string BuildSummaryJson(const BuildSummary& s) {
       {"splits", SplitsJson(s.files)},
       {"valid_pairs", s.valid_pairs},
       {"warnings", s.warnings}};
+  // A cross-sectional build: the valid timestamps its samples come from
+  // (the sum over splits, each split's in `splits`).
+  if (!s.files.empty() && s.files.front().valid_timestamps >= 0) {
+    int64_t timestamps = 0;
+    for (const FileSummary& file : s.files) timestamps += file.valid_timestamps;
+    out["valid_timestamps"] = timestamps;
+  }
   return out.dump();
 }
 
@@ -167,7 +175,14 @@ std::string BuildSummaryText(const BuildSummary& s) {
   // A split's file says which split and how many windows its samples come
   // from; the one file of a build without splits, only the windows.
   for (const FileSummary& file : s.files) {
-    if (file.name.empty()) {
+    if (file.valid_timestamps >= 0) {
+      // Cross-sections draw timestamps; the windows are their present slots.
+      fmt::format_to(sink, "{}{} drawn from {} valid timestamps ({} valid windows (ticker, end bar)){}\n",
+                     file.name.empty() ? "" : fmt::format("split {}: ", file.name),
+                     text::Count(file.rows, "cross-section"), text::Thousands(file.valid_timestamps),
+                     text::Thousands(file.valid_pairs),
+                     file.name.empty() ? "" : fmt::format(" \u2192 {}, {}", file.output.string(), text::Bytes(file.bytes)));
+    } else if (file.name.empty()) {
       fmt::format_to(sink, "{} drawn from {} valid windows (ticker, end bar)\n", text::Count(file.rows, "sample"),
                      text::Thousands(file.valid_pairs));
     } else {

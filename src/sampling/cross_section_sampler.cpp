@@ -113,6 +113,15 @@ CrossSectionDraw CrossSectionSampler::Draw(uint64_t sample_id) const {
   return draw;
 }
 
+int64_t CrossSectionSampler::PresentSlots(int64_t first, int64_t end) const {
+  int64_t slots = 0;
+  for (int64_t i = first; i < end; ++i) {
+    const auto t = static_cast<size_t>(Draw(static_cast<uint64_t>(i)).t_index);
+    for (size_t w = 0; w < words_; ++w) slots += std::popcount(present_[t * words_ + w]);
+  }
+  return slots;
+}
+
 int64_t CrossSectionSampler::EndBar(int64_t t_index, int m) const {
   if (!Present(t_index, m)) return -1;
   return IndexOf(timestamps_[static_cast<size_t>(m)], valid_ns_[static_cast<size_t>(t_index)]);

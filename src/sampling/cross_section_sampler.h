@@ -51,6 +51,9 @@ class CrossSectionSampler {
   /// and the position, from the words the Sampler uses for pair and
   /// position. Thread-safe.
   CrossSectionDraw Draw(uint64_t sample_id) const;
+  /// The present slots of draws [first, end): what a scaler fitted on
+  /// those cross-sections counts (computed from the draws alone, no window).
+  int64_t PresentSlots(int64_t first, int64_t end) const;
   /// Whether member m is present at valid timestamp t_index.
   bool Present(int64_t t_index, int m) const {
     const uint64_t word = present_[static_cast<size_t>(t_index) * words_ + static_cast<size_t>(m) / 64];

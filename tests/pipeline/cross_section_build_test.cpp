@@ -311,6 +311,35 @@ TEST_F(CrossSectionBuildTest, ValidateAcceptsTheFileAndInspectShowsItsShape) {
       << inspected.out;
 }
 
+// The summary counts the valid timestamps the rows are drawn from, and
+// warns of more rows than timestamps.
+TEST_F(CrossSectionBuildTest, TheSummaryNamesTheValidTimestamps) {
+  const CommandResult text = Build("--jobs 2");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  const CommandResult json = Build("--jobs 2 --json --overwrite");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json summary = nlohmann::json::parse(json.out);
+  // Every slot (t, ticker) with an end bar valid by the rule above.
+  int64_t timestamps = 0, windows = 0;
+  for (int64_t t = 1704096000LL * kNs; t < 1704096000LL * kNs + 96 * 900 * kNs; t += 900 * kNs) {
+    int present = 0;
+    for (size_t m = 0; m < 3; ++m) present += ExpectedEndBar(m, t) >= 0;
+    timestamps += present > 0;
+    windows += present;
+  }
+  EXPECT_EQ(summary["valid_timestamps"], timestamps);
+  EXPECT_EQ(summary["valid_pairs"], windows);
+  const CommandResult shown = RunBarforge(dir_.path(), "build --config config.yaml --overwrite");
+  EXPECT_NE(shown.out.find("700 cross-sections drawn from " + std::to_string(timestamps) + " valid timestamps (" +
+                           std::to_string(windows) + " valid windows (ticker, end bar))\n"),
+            std::string::npos)
+      << shown.out;
+  EXPECT_NE(shown.err.find("barforge: warning: 700 samples drawn from " + std::to_string(timestamps) +
+                           " valid timestamps (cross-sections)"),
+            std::string::npos)
+      << shown.err;
+}
+
 // With splits: the first split draws, a later one without n_samples holds
 // every valid timestamp of its range once, in time order; the scaler is
 // fitted on the first split's present pairs.
