@@ -11,7 +11,7 @@ import numpy.typing
 import os
 import pathlib
 import typing
-__all__: list[str] = ['BarsReader', 'CancelToken', 'ConfigError', 'DataError', 'DatasetReader', 'MetaScaler', 'ParquetError', 'RowGroupCursor', 'build', 'is_bars_dataset', 'stored_config']
+__all__: list[str] = ['BarsReader', 'CancelToken', 'ConfigError', 'CrossSectionTransform', 'DataError', 'DatasetReader', 'MetaScaler', 'ParquetError', 'RowGroupCursor', 'build', 'is_bars_dataset', 'stored_config']
 class CancelToken:
     def __init__(self) -> None:
         ...
@@ -43,6 +43,9 @@ class DatasetReader:
     def row_group_rows(self, row_group: typing.SupportsInt | typing.SupportsIndex) -> int:
         ...
     @property
+    def column_shapes(self) -> dict:
+        ...
+    @property
     def columns(self) -> list[tuple[str, str]]:
         ...
     @property
@@ -64,13 +67,24 @@ class DatasetReader:
     def path(self) -> pathlib.Path:
         ...
 class BarsReader:
+    @typing.overload
     def __init__(self, path: os.PathLike | str | bytes) -> None:
+        ...
+    @typing.overload
+    def __init__(self, path: os.PathLike | str | bytes, shared: os.PathLike | str | bytes, token: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     def epoch_sample_ids(self, shuffle: bool, seed: typing.SupportsInt | typing.SupportsIndex, begin: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex) -> numpy.ndarray:
         ...
     def read_rows(self, start: typing.SupportsInt | typing.SupportsIndex, stop: typing.SupportsInt | typing.SupportsIndex, columns: collections.abc.Sequence[str]) -> dict:
         ...
     def read_samples(self, sample_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], columns: collections.abc.Sequence[str]) -> dict:
+        ...
+    def row_group_first_row(self, group: typing.SupportsInt | typing.SupportsIndex) -> int:
+        ...
+    def row_group_rows(self, group: typing.SupportsInt | typing.SupportsIndex) -> int:
+        ...
+    @property
+    def attached(self) -> bool:
         ...
     @property
     def bars_per_ticker(self) -> list[int]:
@@ -85,10 +99,19 @@ class BarsReader:
     def key_value_metadata(self) -> list[tuple[str, str]]:
         ...
     @property
+    def num_row_groups(self) -> int:
+        ...
+    @property
     def num_rows(self) -> int:
         ...
     @property
     def path(self) -> pathlib.Path:
+        ...
+    @property
+    def samples_arrow_schema(self) -> str:
+        ...
+    @property
+    def shared_descriptor(self) -> tuple[int, int]:
         ...
 class _Bars:
     """
@@ -161,6 +184,45 @@ class MetaScaler:
         """
         W, the window the scaler was fitted with.
         """
+class CrossSectionTransform:
+    """
+    The serving side of a cross-sectional dataset: its scaler, its M tickers in order and its max_gap. CrossSectionTransform.load(path) reads them from the dataset; CrossSectionTransform(scaler, tickers, max_gap_ns=0) takes them.
+    """
+    @staticmethod
+    def load(path: os.PathLike | str | bytes) -> CrossSectionTransform:
+        """
+        From a cross-sectional dataset (a samples file or a directory of parts): its footer's scaler, tickers and config's max_gap. ValueError for a dataset that is not cross-sectional.
+        """
+    def __init__(self, scaler: MetaScaler, tickers: collections.abc.Sequence[str], max_gap_ns: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
+        """
+        A cross-section of `tickers` (the dataset's order) with the MetaScaler `scaler`; max_gap_ns: the build's max_gap in ns (0: off).
+        """
+    def __repr__(self) -> str:
+        ...
+    def _transform(self, bars: dict, timestamp_ns: typing.SupportsInt | typing.SupportsIndex, positions: typing.Annotated[numpy.typing.ArrayLike, numpy.int32]) -> tuple:
+        ...
+    @property
+    def max_gap_ns(self) -> int:
+        """
+        The build's max_gap in ns (0: off): a window with two consecutive bars further apart is absent.
+        """
+    @property
+    def scaler(self) -> MetaScaler:
+        """
+        The MetaScaler of every ticker.
+        """
+    @property
+    def tickers(self) -> list[str]:
+        """
+        The M tickers, in the dataset's order.
+        """
+    @property
+    def window(self) -> int:
+        """
+        W, the scaler's window.
+        """
+def _max_gap_ns(yaml_text: str) -> int:
+    ...
 def build(yaml_text: str, overwrite: bool, token: CancelToken) -> dict:
     """
     Builds the dataset of a config (YAML text) with the GIL released, or reuses the existing one of the same config unless overwrite; returns the build summary.
