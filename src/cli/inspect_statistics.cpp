@@ -46,6 +46,13 @@ void Widen(Range& range, const parquet::ColumnInfo& column, const std::string& m
       range.int_max = range.any ? std::max(range.int_max, hi) : hi;
       break;
     }
+    case PhysicalType::kBoolean: {  // one byte each, 0 or 1
+      if (min.size() != 1 || max.size() != 1) return;
+      const int64_t lo = min[0] != 0, hi = max[0] != 0;
+      range.int_min = range.any ? std::min(range.int_min, lo) : lo;
+      range.int_max = range.any ? std::max(range.int_max, hi) : hi;
+      break;
+    }
     case PhysicalType::kFloat:
     case PhysicalType::kDouble: {
       const bool wide = column.physical_type == PhysicalType::kDouble;
@@ -119,6 +126,8 @@ std::string Show(const parquet::ColumnInfo& column, const Range& range) {
         return fmt::format("{} .. {}", FormatTimestamp(column, range.int_min), FormatTimestamp(column, range.int_max));
       }
       return fmt::format("{} .. {}", text::Thousands(range.int_min), text::Thousands(range.int_max));
+    case PhysicalType::kBoolean:
+      return fmt::format("{} .. {}", range.int_min != 0 ? "true" : "false", range.int_max != 0 ? "true" : "false");
     case PhysicalType::kFloat:
     case PhysicalType::kDouble: return fmt::format("{:.6g} .. {:.6g}", range.real_min, range.real_max);
     default: return fmt::format("'{}' .. '{}'", text::Escaped(range.text_min), text::Escaped(range.text_max));

@@ -309,6 +309,8 @@ TEST_F(CrossSectionBuildTest, ValidateAcceptsTheFileAndInspectShowsItsShape) {
                                "tb_label [3]; tb_bars [3]; tb_return [3]\n"),
             std::string::npos)
       << inspected.out;
+  // present's statistics: BOOLEAN min/max (some slots absent, some present).
+  EXPECT_NE(inspected.out.find("  present        false .. true\n"), std::string::npos) << inspected.out;
 }
 
 // The summary counts the valid timestamps the rows are drawn from, and
