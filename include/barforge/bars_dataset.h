@@ -5,7 +5,10 @@
 // and position follow from the seed and i alone, so its row is computed
 // when it is read, by the code that computes it in a build: row i of a bars
 // dataset is row i of the samples file of the same config (storage:
-// windows), every column, floats bit for bit.
+// windows), every column, floats bit for bit. With cross_section: true a
+// sample is a timestamp drawn from the split's valid timestamps and its row
+// holds the M members' slots (present, bar_index, (M, ...) lists), computed
+// as the cross-sectional build computes them.
 
 #include <cstdint>
 #include <filesystem>

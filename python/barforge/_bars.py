@@ -97,19 +97,28 @@ class BarsDataset:
     @property
     def metadata(self) -> dict[str, Any]:
         """As Dataset.metadata: 'config', 'scaler', 'version', 'seed',
+        'cross_section', 'tickers' (a cross-section's M tickers, else None),
         'key_value'; the config has storage: bars."""
         if self._metadata is None:
             footer = self._reader.footer
+            kv = dict(self._reader.key_value_metadata)
             scaler = footer.get("scaler")
             seed = footer.get("seed")
+            config = yaml.safe_load(footer.get("config", "")) or {}
+            tickers = kv.get("barforge.tickers")
             self._metadata = {
-                "config": yaml.safe_load(footer.get("config", "")) or {},
+                "config": config,
                 "scaler": json.loads(scaler) if scaler else None,
                 "version": footer.get("version"),
                 "seed": int(seed) if seed is not None else None,
-                "key_value": dict(self._reader.key_value_metadata),
+                "cross_section": bool(config.get("cross_section", False)),
+                "tickers": json.loads(tickers) if tickers else None,
+                "key_value": kv,
             }
         return self._metadata
+
+    cross_section = Dataset.cross_section
+    tickers = Dataset.tickers
 
     @property
     def window(self) -> int:

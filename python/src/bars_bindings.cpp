@@ -23,6 +23,7 @@
 
 #include "barforge/bars_dataset.h"
 #include "barforge/error.h"
+#include "barforge/parquet_writer.h"
 #include "bindings.h"
 #include "dataset/dataset_footer.h"
 
@@ -102,7 +103,8 @@ class BufferPool {
 
 // Rows `ids` of columns `names` as DatasetReader.read_row_group gives a row
 // group: int64 (n,) for integers and timestamps (ns), int8 / int16 (n,),
-// float32 (n,) or (n, width), and for strings a pair (int32 codes, list of
+// float32 (n,) or (n, width), a cross-section's lists (n, *shape) (present
+// as uint8 0 / 1), and for strings a pair (int32 codes, list of
 // distinct str). Computed straight into the arrays, with the GIL released.
 py::dict ReadColumns(const BarsDataset& r, std::span<const int64_t> ids, const std::vector<std::string>& names) {
   const std::vector<size_t> indices = r.ColumnIndices(names);
@@ -112,22 +114,28 @@ py::dict ReadColumns(const BarsDataset& r, std::span<const int64_t> ids, const s
   std::vector<BarsDataset::ColumnOut> out(indices.size());
   for (size_t i = 0; i < indices.size(); ++i) {
     const DatasetColumnInfo& info = r.columns()[indices[i]];
+    // (n,) for a scalar column, (n, *shape) for a list: (n, width) for a
+    // flat one, (n, M, W, 4) for a cross-section's ohlc (M, W from the file).
+    std::vector<py::ssize_t> shape = {rows};
+    if (parquet::IsListType(info.kind)) {
+      for (const int64_t dimension : info.shape) shape.push_back(static_cast<py::ssize_t>(dimension));
+      if (info.shape.empty()) shape.push_back(static_cast<py::ssize_t>(r.ColumnWidth(indices[i])));
+    }
     switch (info.kind) {
       case parquet::ColumnType::kInt64:
-      case parquet::ColumnType::kTimestamp:
-      case parquet::ColumnType::kInt32: arrays.push_back(pool.Array<int64_t>({rows})); break;
-      case parquet::ColumnType::kInt8: arrays.push_back(pool.Array<int8_t>({rows})); break;
-      case parquet::ColumnType::kInt16: arrays.push_back(pool.Array<int16_t>({rows})); break;
-      case parquet::ColumnType::kFloat: arrays.push_back(pool.Array<float>({rows})); break;
-      case parquet::ColumnType::kFloatList: arrays.push_back(pool.Array<float>({rows, r.ColumnWidth(indices[i])})); break;
-      case parquet::ColumnType::kString: arrays.push_back(pool.Array<int32_t>({rows})); break;
-      case parquet::ColumnType::kDouble: arrays.push_back(pool.Array<double>({rows})); break;
-      case parquet::ColumnType::kBool:
-      case parquet::ColumnType::kInt8List:
-      case parquet::ColumnType::kInt16List:
       case parquet::ColumnType::kInt64List:
-      case parquet::ColumnType::kBoolList:
-        throw std::logic_error("a bars dataset holds no column of this type: " + info.name);
+      case parquet::ColumnType::kTimestamp:
+      case parquet::ColumnType::kInt32: arrays.push_back(pool.Array<int64_t>(shape)); break;
+      case parquet::ColumnType::kInt8:
+      case parquet::ColumnType::kInt8List: arrays.push_back(pool.Array<int8_t>(shape)); break;
+      case parquet::ColumnType::kInt16:
+      case parquet::ColumnType::kInt16List: arrays.push_back(pool.Array<int16_t>(shape)); break;
+      case parquet::ColumnType::kFloat:
+      case parquet::ColumnType::kFloatList: arrays.push_back(pool.Array<float>(shape)); break;
+      case parquet::ColumnType::kBoolList: arrays.push_back(pool.Array<uint8_t>(shape)); break;  // 0 / 1: viewed as bool
+      case parquet::ColumnType::kString: arrays.push_back(pool.Array<int32_t>(shape)); break;
+      case parquet::ColumnType::kDouble: arrays.push_back(pool.Array<double>(shape)); break;
+      case parquet::ColumnType::kBool: throw std::logic_error("a bars dataset holds no column of this type: " + info.name);
     }
     out[i].values = arrays.back().mutable_data();
   }

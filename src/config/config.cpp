@@ -227,7 +227,7 @@ std::vector<int64_t> SplitCountsBeforeData(const Config& config) {
   return counts;
 }
 
-// cross_section and min_present against each other, the tickers and storage.
+// cross_section and min_present against each other and the tickers (any storage).
 void CheckCrossSection(const Config& config, const std::map<std::string, std::string>& origins) {
   if (!config.cross_section) {
     if (config.min_present != 1) {
@@ -236,12 +236,6 @@ void CheckCrossSection(const Config& config, const std::map<std::string, std::st
                                     KeyOrigin(origins, "min_present"), config.min_present));
     }
     return;
-  }
-  if (config.storage == Storage::kBars) {
-    const char* key = origins.count("storage") != 0 ? "storage" : "cross_section";
-    throw ConfigError(fmt::format("{}: key '{}': cross_section: true with storage: bars is not supported (a bars "
-                                  "dataset of cross-sections is not built yet); use storage: windows",
-                                  KeyOrigin(origins, key), key));
   }
   if (config.min_present > std::ssize(config.tickers)) {
     throw ConfigError(fmt::format("{}: key 'min_present': {} is more than the {} tickers of key 'tickers', so no "

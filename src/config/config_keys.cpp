@@ -586,7 +586,7 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "true: a sample is an end timestamp t with every ticker's window ending there (ohlc of shape [tickers, "
        "window, 4], ... and present per ticker); t drawn from the timestamps where at least min_present tickers "
        "have a valid end bar (docs/dataset.md, Cross-sections)",
-       "true | false; true needs storage: windows",
+       "true | false; with either storage",
        [](Config& c, const YAML::Node& v) { c.cross_section = ParseChoice(v, {"true", "false"}) == "true"; },
        [](const Config& c) { return std::string(c.cross_section ? "true" : "false"); }},
       {"min_present", "integer", "cross_section: the fewest tickers present at a timestamp for it to be sampled",

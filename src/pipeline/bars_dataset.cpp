@@ -1,6 +1,6 @@
 // BarsDataset: the rows of a bars dataset, computed when they are read by
-// the per-chunk code of a build (SampleChunk), so they are the samples
-// file's rows bit for bit.
+// the per-chunk code of a build (SampleChunk, or CrossSectionChunk for
+// cross_section: true), so they are the samples file's rows bit for bit.
 
 #include "barforge/bars_dataset.h"
 
@@ -33,6 +33,7 @@
 #include "pipeline/arrow_schema.h"
 #include "pipeline/bars_dataset_writer.h"
 #include "pipeline/column_selection.h"
+#include "pipeline/cross_section_chunk.h"
 #include "pipeline/sample_chunk.h"
 #include "pipeline/split_plan.h"
 #include "rawdata/bar_series.h"
@@ -207,6 +208,7 @@ struct BarsDataset::State {
   uint64_t shared_token = 0;
   bool attached = false;
   std::vector<SplitPlan> splits;
+  std::vector<uint32_t> members;  // cross_section: the plan's members (BuildPlan::members)
   size_t split_index = 0;
   std::string split;
   int64_t num_rows = 0;
@@ -334,7 +336,15 @@ BarsDataset::BarsDataset(const std::filesystem::path& path, const SharedSource& 
     s.shared_token = s.shared->header().token;
     s.shared->Seal();  // read-only from here on, in this process too
   }
-  s.splits = PlanBuild(s.config, s.series).splits;
+  BuildPlan plan = PlanBuild(s.config, s.series);
+  s.splits = std::move(plan.splits);
+  s.members = std::move(plan.members);
+  if (s.config.cross_section) {
+    // The layout of the build's: its members, not every ticker of the config.
+    std::vector<std::string> names;
+    for (const uint32_t k : s.members) names.push_back(s.config.tickers[k]);
+    s.layout = DatasetLayout::FromConfig(s.config, std::move(names));
+  }
   // Rows need the per-bar logs and the timestamps only: the prices and
   // volumes go (40 of the 104 bytes a bar held).
   for (BarSeries& bars : s.series) {
@@ -401,7 +411,14 @@ std::vector<size_t> BarsDataset::ColumnIndices(const std::vector<std::string>& n
 
 int64_t BarsDataset::ColumnWidth(size_t column) const {
   const parquet::ColumnSpec& spec = state_->layout_columns.at(column).spec;
-  return spec.type == parquet::ColumnType::kFloatList ? spec.list_size : 1;
+  switch (spec.type) {
+    case parquet::ColumnType::kFloatList:
+    case parquet::ColumnType::kInt8List:
+    case parquet::ColumnType::kInt16List:
+    case parquet::ColumnType::kInt64List:
+    case parquet::ColumnType::kBoolList: return spec.list_size;
+    default: return 1;
+  }
 }
 
 std::vector<DatasetColumnData> BarsDataset::ReadSamples(std::span<const int64_t> sample_ids,
@@ -423,19 +440,19 @@ std::vector<DatasetColumnData> BarsDataset::ReadSamples(std::span<const int64_t>
     const auto values = static_cast<size_t>(rows * column.width);
     switch (spec.type) {
       case parquet::ColumnType::kInt64:
+      case parquet::ColumnType::kInt64List:
       case parquet::ColumnType::kTimestamp: column.int64s.resize(values); into[i].values = column.int64s.data(); break;
-      case parquet::ColumnType::kInt8: column.int8s.resize(values); into[i].values = column.int8s.data(); break;
-      case parquet::ColumnType::kInt16: column.int16s.resize(values); into[i].values = column.int16s.data(); break;
+      case parquet::ColumnType::kInt8:
+      case parquet::ColumnType::kInt8List: column.int8s.resize(values); into[i].values = column.int8s.data(); break;
+      case parquet::ColumnType::kInt16:
+      case parquet::ColumnType::kInt16List: column.int16s.resize(values); into[i].values = column.int16s.data(); break;
+      case parquet::ColumnType::kBoolList: column.bools.resize(values); into[i].values = column.bools.data(); break;
       case parquet::ColumnType::kFloat:
       case parquet::ColumnType::kFloatList: column.floats.resize(values); into[i].values = column.floats.data(); break;
       case parquet::ColumnType::kString: column.codes.resize(values); into[i].values = column.codes.data(); break;
       case parquet::ColumnType::kDouble:
       case parquet::ColumnType::kInt32:
       case parquet::ColumnType::kBool:
-      case parquet::ColumnType::kInt8List:
-      case parquet::ColumnType::kInt16List:
-      case parquet::ColumnType::kInt64List:
-      case parquet::ColumnType::kBoolList:
         throw DataError(fmt::format("{}: column '{}' of a kind a bars dataset does not compute", s.path.string(),
                                     column.name));
     }
@@ -460,8 +477,9 @@ void BarsDataset::ReadSamplesInto(std::span<const int64_t> sample_ids, std::span
     }
   }
   const auto rows = static_cast<int64_t>(sample_ids.size());
-  const ChunkInputs inputs{&s.splits[s.split_index].sampler, s.prepared, &s.scaler, &s.layout,
-                           s.config.fee_bps * 1e-4, nullptr};
+  const SplitPlan& split = s.splits[s.split_index];
+  const ChunkInputs inputs{&split.sampler, s.prepared, &s.scaler, &s.layout, s.config.fee_bps * 1e-4, nullptr};
+  const CrossSectionInputs cross{inputs, split.cross_section ? &*split.cross_section : nullptr, s.members};
   ChunkStageClock clock;
   // Blocks of kReadRows rows, each computed whole (narrow columns, then its
   // ohlc and volume) by one thread: the block's bars, touched by its meta
@@ -470,11 +488,19 @@ void BarsDataset::ReadSamplesInto(std::span<const int64_t> sample_ids, std::span
   const int64_t blocks = (rows + kReadRows - 1) / kReadRows;
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, blocks, 1), [&](const tbb::blocked_range<int64_t>& range) {
     SampleChunk chunk;
+    CrossSectionChunk cross_chunk;
     for (int64_t block = range.begin(); block < range.end(); ++block) {
       const int64_t first = block * kReadRows;
       const int64_t count = std::min(kReadRows, rows - first);
-      chunk.Compute(inputs, sample_ids.subspan(static_cast<size_t>(first), static_cast<size_t>(count)), clock);
-      const parquet::RowGroupData data = chunk.View(s.config.tickers);
+      const auto ids = sample_ids.subspan(static_cast<size_t>(first), static_cast<size_t>(count));
+      parquet::RowGroupData data;
+      if (cross.sampler != nullptr) {
+        cross_chunk.Compute(cross, ids, clock);
+        data = cross_chunk.View();
+      } else {
+        chunk.Compute(inputs, ids, clock);
+        data = chunk.View(s.config.tickers);
+      }
       for (size_t i = 0; i < columns.size(); ++i) {
         const size_t c = columns[i];
         const parquet::ColumnValues& values = data.columns[c];
@@ -489,6 +515,8 @@ void BarsDataset::ReadSamplesInto(std::span<const int64_t> sample_ids, std::span
           std::copy(i8->begin(), i8->end(), static_cast<int8_t*>(to) + at);
         } else if (const auto* i16 = std::get_if<std::span<const int16_t>>(&values)) {
           std::copy(i16->begin(), i16->end(), static_cast<int16_t*>(to) + at);
+        } else if (const auto* u8 = std::get_if<std::span<const uint8_t>>(&values)) {  // present (0 / 1)
+          std::copy(u8->begin(), u8->end(), static_cast<uint8_t*>(to) + at);
         } else if (const auto* strings = std::get_if<parquet::DictionaryStrings>(&values)) {
           // The index into the config's tickers; codes in first-seen order below.
           std::copy(strings->indices.begin(), strings->indices.end(), static_cast<int32_t*>(to) + at);
@@ -524,7 +552,11 @@ int64_t BarsDataset::CheckRows() const {
   int64_t checked = 0;
   for (int64_t start = 0; start < num_rows(); start += kBlock) {
     const int64_t stop = std::min(num_rows(), start + kBlock);
-    for (const DatasetColumnData& column : ReadRows(start, stop, {})) {
+    const std::vector<DatasetColumnData> columns = ReadRows(start, stop, {});
+    // A cross-section's absent slot holds bar_index 0: only present slots are checked.
+    const auto present = std::find_if(columns.begin(), columns.end(),
+                                      [](const DatasetColumnData& c) { return c.name == "present"; });
+    for (const DatasetColumnData& column : columns) {
       const auto fail = [&](size_t value, const std::string& what) {
         return DataError(fmt::format("{}: column '{}', row {}: {}", path().string(), column.name,
                                      start + static_cast<int64_t>(value) / column.width, what));
@@ -535,6 +567,7 @@ int64_t BarsDataset::CheckRows() const {
       checked += static_cast<int64_t>(column.floats.size());
       if (column.name != "bar_index") continue;
       for (size_t r = 0; r < column.int64s.size(); ++r) {
+        if (present != columns.end() && present->bools[r] == 0) continue;
         if (column.int64s[r] < state_->layout.window - 1) {
           throw fail(r, fmt::format("bar_index {} is below W - 1 = {}", column.int64s[r], state_->layout.window - 1));
         }

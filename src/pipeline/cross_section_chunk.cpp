@@ -23,6 +23,18 @@ void Lap(std::chrono::steady_clock::time_point& start, std::atomic<int64_t>& tot
 
 void CrossSectionChunk::Compute(const CrossSectionInputs& inputs, int64_t first_sample, int64_t num_rows,
                                 ChunkStageClock& clock) {
+  ComputeSamples(inputs, num_rows, [first_sample](size_t r) { return first_sample + static_cast<int64_t>(r); }, clock);
+}
+
+void CrossSectionChunk::Compute(const CrossSectionInputs& inputs, std::span<const int64_t> sample_ids,
+                                ChunkStageClock& clock) {
+  ComputeSamples(inputs, static_cast<int64_t>(sample_ids.size()), [sample_ids](size_t r) { return sample_ids[r]; },
+                 clock);
+}
+
+template <class IdOf>
+void CrossSectionChunk::ComputeSamples(const CrossSectionInputs& inputs, int64_t num_rows, IdOf id_of,
+                                       ChunkStageClock& clock) {
   const auto n = static_cast<size_t>(num_rows);
   const auto m_count = inputs.members.size();
   const size_t slots = n * m_count;
@@ -51,7 +63,7 @@ void CrossSectionChunk::Compute(const CrossSectionInputs& inputs, int64_t first_
     windows.clear();
     window_slot.clear();
     for (size_t r = block.begin(); r < block.end(); ++r) {
-      const int64_t id = first_sample + static_cast<int64_t>(r);
+      const int64_t id = id_of(r);
       const CrossSectionDraw draw = inputs.sampler->Draw(static_cast<uint64_t>(id));
       sample_id_[r] = id;
       timestamp_[r] = draw.timestamp_ns;

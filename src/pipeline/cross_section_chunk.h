@@ -30,6 +30,10 @@ class CrossSectionChunk {
   /// window features (computed page by page in View()'s FloatPages).
   /// `inputs` and `clock` must outlive View()'s use.
   void Compute(const CrossSectionInputs& inputs, int64_t first_sample, int64_t num_rows, ChunkStageClock& clock);
+  /// The same for the samples `sample_ids`, row r being sample sample_ids[r]
+  /// (a bars dataset's reader: any rows, in any order, the same bits as the
+  /// range Compute). `sample_ids` must outlive Compute only.
+  void Compute(const CrossSectionInputs& inputs, std::span<const int64_t> sample_ids, ChunkStageClock& clock);
 
   /// The columns of the layout's Columns(), in that order.
   parquet::RowGroupData View() const;
@@ -49,6 +53,9 @@ class CrossSectionChunk {
   void FillVolumeRows(int64_t first_row, int64_t rows, std::span<float> out) const;
 
  private:
+  /// Both Compute: row r is sample id_of(r).
+  template <class IdOf>
+  void ComputeSamples(const CrossSectionInputs& inputs, int64_t num_rows, IdOf id_of, ChunkStageClock& clock);
   static void FillOhlc(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out);
   static void FillVolume(const void* chunk, int64_t first_row, int64_t rows, std::span<float> out);
   /// Writes `per_slot` values per slot of rows [first_row, first_row + rows):

@@ -56,10 +56,22 @@ TEST(CrossSectionConfig, MinPresentWithoutCrossSectionIsRefused) {
   EXPECT_EQ(ErrorOf({"min_present=1"}), "no error");
 }
 
-TEST(CrossSectionConfig, BarsStorageIsRefusedNamingBothKeys) {
-  EXPECT_EQ(ErrorOf({"cross_section=true", "storage=bars"}),
-            "override 'storage=bars': key 'storage': cross_section: true with storage: bars is not supported (a "
-            "bars dataset of cross-sections is not built yet); use storage: windows");
+TEST(CrossSectionConfig, BarsStorageIsAcceptedAndKeepsTheOtherRules) {
+  // Both storages hold cross-sections: the pair loads and is stored as set.
+  const Config bars = LoadConfig({}, {"cross_section=true", "storage=bars", "min_present=2"});
+  EXPECT_TRUE(bars.cross_section);
+  EXPECT_EQ(bars.storage, Storage::kBars);
+  EXPECT_EQ(bars.min_present, 2);
+  const Config back = LoadConfigText(StoredConfigYaml(bars), "stored");
+  EXPECT_TRUE(back.cross_section);
+  EXPECT_EQ(back.storage, Storage::kBars);
+  // The cross-section rules still apply with storage: bars.
+  EXPECT_EQ(ErrorOf({"cross_section=true", "storage=bars", "min_present=5"}),
+            "override 'min_present=5': key 'min_present': 5 is more than the 4 tickers of key 'tickers', so no "
+            "timestamp could have that many present");
+  EXPECT_EQ(ErrorOf({"storage=bars", "min_present=2"}),
+            "override 'min_present=2': key 'min_present': 2 counts the tickers of a cross-section, but "
+            "cross_section is false (set cross_section: true, or leave min_present at 1)");
   EXPECT_EQ(ErrorOf({"cross_section=yes"}),
             "override 'cross_section=yes': key 'cross_section': must be one of true | false, got 'yes'");
 }
