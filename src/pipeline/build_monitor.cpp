@@ -1,6 +1,7 @@
 #include "pipeline/build_monitor.h"
 
 #include <thread>
+#include <utility>
 
 namespace barforge {
 
@@ -24,6 +25,11 @@ void BuildMonitor::StartPhase(BuildPhase phase, int64_t total) {
     phase_start_ = std::chrono::steady_clock::now();
     done_.store(0, std::memory_order_relaxed);
     phase_changed_ = true;
+    BuildProgress start;
+    start.phase = phase;
+    start.total = total;
+    start.seconds = std::chrono::duration<double>(phase_start_ - start_).count();
+    starts_.push_back(start);
   }
   wake_.notify_all();
 }
@@ -38,6 +44,10 @@ void BuildMonitor::Finish() {
 
 BuildProgress BuildMonitor::Snapshot() const {
   const std::lock_guard lock(mutex_);
+  return SnapshotLocked();
+}
+
+BuildProgress BuildMonitor::SnapshotLocked() const {
   BuildProgress progress;
   progress.phase = phase_;
   progress.total = total_;
@@ -46,6 +56,13 @@ BuildProgress BuildMonitor::Snapshot() const {
   progress.seconds = std::chrono::duration<double>(now - start_).count();
   progress.phase_seconds = std::chrono::duration<double>(now - phase_start_).count();
   return progress;
+}
+
+std::vector<BuildProgress> BuildMonitor::TakeReports(bool with_snapshot) {
+  const std::lock_guard lock(mutex_);
+  std::vector<BuildProgress> reports = std::exchange(starts_, {});
+  if (with_snapshot) reports.push_back(SnapshotLocked());
+  return reports;
 }
 
 bool BuildMonitor::WaitForReport(std::chrono::milliseconds timeout) {
@@ -70,10 +87,14 @@ BuildSummary BuildMonitor::Run(const std::function<BuildSummary(BuildMonitor&)>&
     monitor.Finish();
   });
   std::exception_ptr hook_error;
-  while (monitor.WaitForReport(interval)) {
-    if (hook_error) continue;
+  for (bool running = true; running;) {
+    running = monitor.WaitForReport(interval);
+    // Once finished, the starts the reporter had not seen yet are still
+    // reported (a failed build's are not: its error is what the caller gets).
+    // work_error was set before Finish(), which WaitForReport synchronised with.
+    if (hook_error || (!running && work_error)) continue;
     try {
-      hook(monitor.Snapshot());
+      for (const BuildProgress& report : monitor.TakeReports(running)) hook(report);
     } catch (...) {
       hook_error = std::current_exception();
       monitor.Cancel();

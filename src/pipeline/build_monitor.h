@@ -9,6 +9,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <vector>
 
 #include "barforge/pipeline.h"
 
@@ -37,6 +38,12 @@ class BuildMonitor {
   void Finish();
 
   BuildProgress Snapshot() const;
+  /// What the reporter reports when it wakes, taken at one instant: the
+  /// phase starts not reported yet, oldest first (each as it was at its
+  /// start), then Snapshot() if `with_snapshot`. Forgets those starts, so a
+  /// reporter woken late (a loaded machine, a short phase) still reports
+  /// every start, in order, and never a phase before its start.
+  std::vector<BuildProgress> TakeReports(bool with_snapshot);
   /// Waits until `timeout` passed, a phase started or the build finished.
   /// Returns false once finished.
   bool WaitForReport(std::chrono::milliseconds timeout);
@@ -49,6 +56,8 @@ class BuildMonitor {
                           const std::function<void(const BuildProgress&)>& hook, std::chrono::milliseconds interval);
 
  private:
+  BuildProgress SnapshotLocked() const;  // mutex_ held
+
   const std::chrono::steady_clock::time_point start_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -56,6 +65,7 @@ class BuildMonitor {
   int64_t total_ = 0;                        // guarded by mutex_
   std::chrono::steady_clock::time_point phase_start_;  // guarded by mutex_
   bool phase_changed_ = false;               // guarded by mutex_
+  std::vector<BuildProgress> starts_;        // guarded by mutex_: phase starts not reported yet
   bool finished_ = false;                    // guarded by mutex_
   std::atomic<int64_t> done_{0};
   std::atomic<bool> cancelled_{false};

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "barforge/config.h"
 #include "barforge/pipeline.h"
+#include "pipeline/build_monitor.h"
 #include "support/temp_dir.h"
 
 namespace barforge::testing {
@@ -80,6 +82,45 @@ TEST(BuildProgress, EveryPhaseInOrderOnTheCallersThreadWithCountsInsideARowGroup
   EXPECT_TRUE(inside) << "no progress inside the row group";
   EXPECT_EQ(FilesIn(config.data_dir),
             (std::vector<std::string>{"meta_scaler.json", "raw_AAA.parquet", "raw_BBB.parquet", "samples_100K.parquet"}));
+}
+
+// A reporter that wakes late (a loaded machine) still reports every phase
+// start in order, and those of the last phases before the build finished:
+// the work starts three phases and finishes while the hook sleeps in its
+// first call.
+TEST(BuildProgress, ALateReporterStillReportsEveryPhaseStartInOrder) {
+  std::vector<BuildPhase> seen;
+  const auto work = [](BuildMonitor& monitor) {
+    monitor.StartPhase(BuildPhase::kRawData, 0);
+    monitor.StartPhase(BuildPhase::kPrepare, 0);
+    monitor.StartPhase(BuildPhase::kScaler, 10);
+    monitor.Add(10);
+    monitor.StartPhase(BuildPhase::kWriting, 10);
+    monitor.StartPhase(BuildPhase::kFinishing, 0);
+    BuildSummary summary;
+    summary.rows = 10;
+    return summary;
+  };
+  const auto hook = [&](const BuildProgress& p) {
+    if (seen.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (seen.empty() || seen.back() != p.phase) seen.push_back(p.phase);
+  };
+  BuildMonitor::Run(work, hook, std::chrono::milliseconds(1000));
+  EXPECT_EQ(seen, (std::vector<BuildPhase>{BuildPhase::kRawData, BuildPhase::kPrepare, BuildPhase::kScaler,
+                                           BuildPhase::kWriting, BuildPhase::kFinishing, BuildPhase::kDone}));
+}
+
+// A failed build reports no start after its failure: the caller gets the error.
+TEST(BuildProgress, AFailedBuildReportsNoLaterStart) {
+  std::vector<BuildPhase> seen;
+  const auto work = [](BuildMonitor& monitor) -> BuildSummary {
+    monitor.StartPhase(BuildPhase::kRawData, 0);
+    monitor.StartPhase(BuildPhase::kPrepare, 0);
+    throw std::runtime_error("bad bars");
+  };
+  const auto hook = [&](const BuildProgress& p) { seen.push_back(p.phase); };
+  EXPECT_THROW(BuildMonitor::Run(work, hook, std::chrono::milliseconds(1000)), std::runtime_error);
+  for (const BuildPhase phase : seen) EXPECT_NE(phase, BuildPhase::kDone);
 }
 
 // The hook throws once it sees `phase` with some progress: RunBuild rethrows that exception and no output or temporary
