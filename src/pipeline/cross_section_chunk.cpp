@@ -164,16 +164,12 @@ parquet::RowGroupData CrossSectionChunk::View() const {
       case DatasetColumnKind::kOhlc: data.columns.emplace_back(parquet::FloatPages{&FillOhlc, this}); break;
       case DatasetColumnKind::kVolume: data.columns.emplace_back(parquet::FloatPages{&FillVolume, this}); break;
       case DatasetColumnKind::kMeta: data.columns.emplace_back(std::span<const float>(meta_)); break;
-      case DatasetColumnKind::kRewards: data.columns.emplace_back(std::span<const float>(labels_.rewards)); break;
+      case DatasetColumnKind::kRewards:
       case DatasetColumnKind::kFwdReturn:
-        data.columns.emplace_back(std::span<const float>(labels_.fwd_return));
-        break;
       case DatasetColumnKind::kExtraFwdReturn:
-        data.columns.emplace_back(std::span<const float>(labels_.extra_fwd_return[extra++]));
-        break;
-      case DatasetColumnKind::kTbLabel: data.columns.emplace_back(std::span<const int8_t>(labels_.tb_label)); break;
-      case DatasetColumnKind::kTbBars: data.columns.emplace_back(std::span<const int16_t>(labels_.tb_bars)); break;
-      case DatasetColumnKind::kTbReturn: data.columns.emplace_back(std::span<const float>(labels_.tb_return)); break;
+      case DatasetColumnKind::kTbLabel:
+      case DatasetColumnKind::kTbBars:
+      case DatasetColumnKind::kTbReturn: data.columns.push_back(labels_.View(column.kind, extra)); break;
       case DatasetColumnKind::kTicker:    // not in a cross-section's layout
       case DatasetColumnKind::kPosition:  // feature files of transform --all only
         break;

@@ -1,6 +1,7 @@
 #include "pipeline/sample_chunk.h"
 
 #include <chrono>
+#include <stdexcept>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -21,6 +22,18 @@ void Lap(std::chrono::steady_clock::time_point& start, std::atomic<int64_t>& tot
 }
 
 }  // namespace
+
+parquet::ColumnValues LabelColumns::View(DatasetColumnKind kind, size_t& extra) const {
+  switch (kind) {
+    case DatasetColumnKind::kRewards: return std::span<const float>(rewards);
+    case DatasetColumnKind::kFwdReturn: return std::span<const float>(fwd_return);
+    case DatasetColumnKind::kExtraFwdReturn: return std::span<const float>(extra_fwd_return[extra++]);
+    case DatasetColumnKind::kTbLabel: return std::span<const int8_t>(tb_label);
+    case DatasetColumnKind::kTbBars: return std::span<const int16_t>(tb_bars);
+    case DatasetColumnKind::kTbReturn: return std::span<const float>(tb_return);
+    default: throw std::logic_error("LabelColumns::View: not a label column");
+  }
+}
 
 void LabelColumns::Resize(const DatasetLayout& layout, size_t slots, bool zero) {
   const auto size = [zero](auto& column, size_t n) {
@@ -162,16 +175,12 @@ parquet::RowGroupData SampleChunk::View(std::span<const std::string> tickers) co
       case DatasetColumnKind::kOhlc: data.columns.emplace_back(parquet::FloatPages{&FillOhlc, this}); break;
       case DatasetColumnKind::kVolume: data.columns.emplace_back(parquet::FloatPages{&FillVolume, this}); break;
       case DatasetColumnKind::kMeta: data.columns.emplace_back(std::span<const float>(meta_)); break;
-      case DatasetColumnKind::kRewards: data.columns.emplace_back(std::span<const float>(labels_.rewards)); break;
+      case DatasetColumnKind::kRewards:
       case DatasetColumnKind::kFwdReturn:
-        data.columns.emplace_back(std::span<const float>(labels_.fwd_return));
-        break;
       case DatasetColumnKind::kExtraFwdReturn:
-        data.columns.emplace_back(std::span<const float>(labels_.extra_fwd_return[extra++]));
-        break;
-      case DatasetColumnKind::kTbLabel: data.columns.emplace_back(std::span<const int8_t>(labels_.tb_label)); break;
-      case DatasetColumnKind::kTbBars: data.columns.emplace_back(std::span<const int16_t>(labels_.tb_bars)); break;
-      case DatasetColumnKind::kTbReturn: data.columns.emplace_back(std::span<const float>(labels_.tb_return)); break;
+      case DatasetColumnKind::kTbLabel:
+      case DatasetColumnKind::kTbBars:
+      case DatasetColumnKind::kTbReturn: data.columns.push_back(labels_.View(column.kind, extra)); break;
       case DatasetColumnKind::kPosition:  // feature files of transform --all only
       case DatasetColumnKind::kPresent:   // cross-sections only (CrossSectionChunk)
         break;

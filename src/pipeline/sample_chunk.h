@@ -60,6 +60,11 @@ struct LabelColumns {
   /// raw volatility).
   void Compute(size_t slot, const PreparedSeries& series, int64_t end_bar, int8_t position,
                const std::array<double, kMetaFeatureCount>& raw_meta, const DatasetLayout& layout, double fee);
+  /// The writer's values of label column `kind` (rewards, fwd_return,
+  /// fwd_return_{h}, tb_label, tb_bars, tb_return), viewed; both chunks'
+  /// View() call it in the layout's column order, with `extra` counting the
+  /// fwd_return_{h} columns viewed so far.
+  parquet::ColumnValues View(DatasetColumnKind kind, size_t& extra) const;
 };
 
 /// One chunk's samples. The narrow columns are computed for the whole chunk
