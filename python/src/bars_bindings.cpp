@@ -155,26 +155,6 @@ py::dict ReadColumns(const BarsDataset& r, std::span<const int64_t> ids, const s
   return dict;
 }
 
-const char* KindName(parquet::ColumnType kind) {
-  switch (kind) {
-    case parquet::ColumnType::kInt64: return "int64";
-    case parquet::ColumnType::kInt32: return "int32";
-    case parquet::ColumnType::kInt8: return "int8";
-    case parquet::ColumnType::kInt16: return "int16";
-    case parquet::ColumnType::kTimestamp: return "timestamp";
-    case parquet::ColumnType::kString: return "string";
-    case parquet::ColumnType::kFloat: return "float32";
-    case parquet::ColumnType::kDouble: return "float64";
-    case parquet::ColumnType::kFloatList: return "float32_list";
-    case parquet::ColumnType::kBool: return "bool";
-    case parquet::ColumnType::kInt8List: return "int8_list";
-    case parquet::ColumnType::kInt16List: return "int16_list";
-    case parquet::ColumnType::kInt64List: return "int64_list";
-    case parquet::ColumnType::kBoolList: return "bool_list";
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 void BindBars(py::module_& m) {

@@ -5,6 +5,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include "barforge/parquet_writer.h"
+
 namespace barforge::python {
 
 /// barforge's C++ exceptions as Python exceptions (errors.cpp).
@@ -17,5 +19,9 @@ void BindDataset(pybind11::module_& m);
 void BindBars(pybind11::module_& m);
 /// MetaScaler and the feature transform (transform_bindings.cpp).
 void BindTransform(pybind11::module_& m);
+
+/// A column type as the readers' `columns` name it to Python ("int64",
+/// "float32_list", ...; dataset_bindings.cpp), for both storages.
+const char* KindName(parquet::ColumnType kind);
 
 }  // namespace barforge::python

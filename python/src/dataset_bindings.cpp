@@ -61,26 +61,6 @@ py::array AdoptColumn(const std::shared_ptr<DatasetReader>& reader, DatasetColum
   return py::array_t<T>(std::move(shape), (owner->column.*values).data(), base);
 }
 
-const char* KindName(parquet::ColumnType kind) {
-  switch (kind) {
-    case parquet::ColumnType::kInt64: return "int64";
-    case parquet::ColumnType::kInt32: return "int32";
-    case parquet::ColumnType::kInt8: return "int8";
-    case parquet::ColumnType::kInt16: return "int16";
-    case parquet::ColumnType::kTimestamp: return "timestamp";
-    case parquet::ColumnType::kString: return "string";
-    case parquet::ColumnType::kFloat: return "float32";
-    case parquet::ColumnType::kDouble: return "float64";
-    case parquet::ColumnType::kFloatList: return "float32_list";
-    case parquet::ColumnType::kBool: return "bool";
-    case parquet::ColumnType::kInt8List: return "int8_list";
-    case parquet::ColumnType::kInt16List: return "int16_list";
-    case parquet::ColumnType::kInt64List: return "int64_list";
-    case parquet::ColumnType::kBoolList: return "bool_list";
-  }
-  return "unknown";
-}
-
 // Column name -> array: int64 (n,) for integers and timestamps (ns), int8 /
 // int16 (n,) for the INT(8) / INT(16) columns (tb_label, tb_bars), float32
 // (n,) / float64 (n,), bool (n,), and for strings a pair (int32 codes (n,),
@@ -247,6 +227,26 @@ void BindDataset(py::module_& m) {
             return Adopt(DatasetReader::Permutation(n, seed), {static_cast<py::ssize_t>(n)});
           },
           py::arg("n"), py::arg("seed"));
+}
+
+const char* KindName(parquet::ColumnType kind) {
+  switch (kind) {
+    case parquet::ColumnType::kInt64: return "int64";
+    case parquet::ColumnType::kInt32: return "int32";
+    case parquet::ColumnType::kInt8: return "int8";
+    case parquet::ColumnType::kInt16: return "int16";
+    case parquet::ColumnType::kTimestamp: return "timestamp";
+    case parquet::ColumnType::kString: return "string";
+    case parquet::ColumnType::kFloat: return "float32";
+    case parquet::ColumnType::kDouble: return "float64";
+    case parquet::ColumnType::kFloatList: return "float32_list";
+    case parquet::ColumnType::kBool: return "bool";
+    case parquet::ColumnType::kInt8List: return "int8_list";
+    case parquet::ColumnType::kInt16List: return "int16_list";
+    case parquet::ColumnType::kInt64List: return "int64_list";
+    case parquet::ColumnType::kBoolList: return "bool_list";
+  }
+  return "unknown";
 }
 
 }  // namespace barforge::python
